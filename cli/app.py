@@ -1,0 +1,38 @@
+"""The `ailz` command line. Commands import their machinery lazily so --help stays instant."""
+
+from __future__ import annotations
+
+import typer
+from ailz.cli.catalog_cmd import catalog_app
+from ailz.cli.plan_cmd import plan
+
+app = typer.Typer(
+    name="ailz",
+    help="Infrastructure as code for AI landing zones: plan, gate, deploy and validate GPU fabrics.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+app.command("plan")(plan)
+app.add_typer(catalog_app, name="catalog")
+
+
+@app.command("schema")
+def schema() -> None:
+    """Print the JSON Schema of the landing-zone spec (for editor autocompletion)."""
+    import json
+
+    from ailz.stacks.spec import LandingZone
+
+    document = LandingZone.model_json_schema(by_alias=True)
+    document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    document["title"] = "ailz landing zone"
+    print(json.dumps(document, indent=2))
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,46 @@
+"""Shared CLI plumbing: consoles, exit codes and turning user mistakes into clear errors."""
+
+from __future__ import annotations
+
+import sys
+from typing import NoReturn
+
+import typer
+from rich.console import Console
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+out = Console(highlight=False, soft_wrap=True)
+err = Console(stderr=True, highlight=False, soft_wrap=True)
+
+
+def fail(message: str, code: int = EXIT_USAGE, hint: str | None = None) -> NoReturn:
+    err.print(f"[bold red]error:[/] {message}", markup=True)
+    if hint:
+        err.print(f"  [dim]fix:[/] {hint}", markup=True)
+    raise typer.Exit(code)
+
+
+def load_spec_or_exit(path: str, check: bool = True):
+    """Load and validate a spec; a problem in it is the user's to fix, so exit 2 with the list."""
+    from ailz.stacks.errors import SpecError
+    from ailz.stacks.loader import load_spec
+
+    try:
+        return load_spec(path, check=check)
+    except SpecError as error:
+        count = len(error.issues)
+        err.print(f"[bold red]error:[/] {path}: {count} problem{'s' if count != 1 else ''} in the spec")
+        err.print(error.render(), markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
+def write_text(text: str, out_file: str | None) -> None:
+    if out_file in (None, "-"):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        return
+    try:
+        with open(out_file, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")

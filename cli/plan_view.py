@@ -1,0 +1,72 @@
+"""Human rendering of a Plan: a tree per target grouped by component, counts, GPU pools."""
+
+from __future__ import annotations
+
+from ailz.stacks.plan import Plan, PlanResource
+from ailz.stacks.spec import LandingZone
+from ailz.stacks.summary import pool_summaries
+from rich.console import Console
+from rich.table import Table
+from rich.tree import Tree
+
+
+def _label(resource: PlanResource) -> str:
+    if resource.is_component:
+        return f"[bold]{resource.name}[/] [cyan]{resource.type}[/]"
+    return f"{resource.name} [dim]{resource.type}[/]"
+
+
+def _tree(plan: Plan, target: str) -> Tree | None:
+    resources = plan.for_target(target)
+    children: dict[str | None, list[PlanResource]] = {}
+    urns = {r.urn for r in resources}
+    for resource in resources:
+        parent = resource.parent if resource.parent in urns else None
+        children.setdefault(parent, []).append(resource)
+    roots = children.get(None, [])
+    if not roots:
+        return None
+    tree = Tree(f"[bold]{target}[/]")
+
+    def add(node: Tree, resource: PlanResource) -> None:
+        branch = node.add(_label(resource))
+        kids = sorted(children.get(resource.urn, []), key=lambda r: (r.custom, r.type, r.name))
+        for kid in kids:
+            add(branch, kid)
+
+    for root in roots:
+        add(tree, root)
+    return tree
+
+
+def render_plan(plan: Plan, zone: LandingZone, console: Console) -> None:
+    console.print(f"[bold]Landing zone[/] {plan.zone}  ([dim]{plan.spec_file}[/])")
+    for target in plan.targets:
+        console.rule(f"{target.name} · {target.kind} · {target.location} · stack {target.stack}")
+        tree = _tree(plan, target.name)
+        if tree is not None:
+            console.print(tree)
+        counts = plan.type_counts(target.name)
+        table = Table(title=f"{sum(counts.values())} resources in {target.name}", title_justify="left")
+        table.add_column("type")
+        table.add_column("count", justify="right")
+        for type_token, count in sorted(counts.items()):
+            table.add_row(type_token, str(count))
+        console.print(table)
+
+    wanted = {t.name for t in plan.targets}
+    rows = [row for row in pool_summaries(zone) if row.target in wanted]
+    if rows:
+        console.print("[bold]GPU pools[/]")
+    for row in rows:
+        price = f" · ${row.usd_per_hour:,.2f}/h on-demand list" if row.usd_per_hour is not None else ""
+        console.print(
+            f"  [bold]{row.target}/{row.pool}[/] ({row.purpose}) {row.machine}: {row.nodes} nodes "
+            f"[{row.min_nodes}..{row.max_nodes}] x {row.gpus_per_node} {row.gpu_model} "
+            f"= {row.total_gpus} GPUs{price}"
+        )
+        console.print(f"      fabric    {row.nics}")
+        console.print(f"      capacity  {row.capacity}")
+        console.print(f"      placement {row.placement}")
+    total = sum(1 for r in plan.resources if r.custom)
+    console.print(f"[bold]{total}[/] resources across {len(plan.targets)} target(s).")

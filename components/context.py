@@ -1,0 +1,43 @@
+"""What every component needs to know about its place in the zone; pure, no Pulumi."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ailz.catalog import Catalog, Machine
+from ailz.components.labels import zone_tags
+from ailz.stacks.spec import LandingZone
+from ailz.stacks.spec_common import GpuPool
+
+
+@dataclass(frozen=True)
+class TargetContext:
+    zone: LandingZone
+    index: int
+    catalog: Catalog
+
+    @property
+    def target(self):
+        return self.zone.targets[self.index]
+
+    @property
+    def stack_name(self) -> str:
+        return f"{self.zone.name}-{self.target.name}"
+
+    def path(self, *parts: str | int) -> str:
+        """Spec path of something inside this target, e.g. targets[0].gpu_pools[1]."""
+        out = f"targets[{self.index}]"
+        for part in parts:
+            out += f"[{part}]" if isinstance(part, int) else f".{part}"
+        return out
+
+    def pool_path(self, pool: GpuPool) -> str:
+        return self.path("gpu_pools", self.target.gpu_pools.index(pool))
+
+    def machine(self, pool: GpuPool) -> Machine:
+        return self.catalog.machine(pool.machine)
+
+    def tags(self, pool: GpuPool | None = None, **extra: str) -> dict[str, str]:
+        """Spec tags plus the ailz keys; normalise with labels.aws_tags/gcp_labels/k8s_labels."""
+        machine = self.machine(pool) if pool is not None else None
+        return zone_tags(self.zone, self.target.name, pool, machine, extra)

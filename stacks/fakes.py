@@ -1,0 +1,126 @@
+"""Deterministic stand-ins for what clouds compute (ids, ARNs, endpoints) during offline synthesis.
+
+Values depend only on the resource's type, name and inputs, so plans diff cleanly.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from typing import Any
+
+FAKE_ACCOUNT = "111111111111"
+FAKE_PROJECT_NUMBER = "222222222222"
+
+ComputedFn = Callable[[str, dict[str, Any], "FakeContext"], dict[str, Any]]
+InvokeFn = Callable[[dict[str, Any], "FakeContext"], dict[str, Any]]
+
+
+class FakeContext:
+    """Where the fake cloud is: the target's region, zone and project."""
+
+    def __init__(self, region: str = "", zone: str = "", project: str = "") -> None:
+        self.region, self.zone, self.project = region, zone, project
+
+
+def short_hash(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:12]
+
+
+def _module_and_kind(type_token: str) -> tuple[str, str, str]:
+    provider, _, rest = type_token.partition(":")
+    module, _, kind = rest.partition(":")
+    return provider, module.split("/")[0], kind
+
+
+def _aws(type_token: str, name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    _, module, kind = _module_and_kind(type_token)
+    resource_name = inputs.get("name") or name
+    out: dict[str, Any] = {
+        "arn": f"arn:aws:{module}:{ctx.region}:{FAKE_ACCOUNT}:{kind.lower()}/{resource_name}",
+    }
+    if "name" not in inputs:
+        out["name"] = name
+    if "tags" in inputs:
+        out["tagsAll"] = inputs["tags"]
+    return out
+
+
+def _gcp(type_token: str, name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    _, module, kind = _module_and_kind(type_token)
+    resource_name = inputs.get("name") or name
+    project = inputs.get("project") or ctx.project
+    collection = kind[0].lower() + kind[1:] + "s"
+    out: dict[str, Any] = {
+        "selfLink": f"https://www.googleapis.com/{module}/v1/projects/{project}/{collection}/{resource_name}",
+    }
+    if "name" not in inputs:
+        out["name"] = name
+    if "project" not in inputs and ctx.project:
+        out["project"] = ctx.project
+    return out
+
+
+def _kubernetes(type_token: str, name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    metadata = dict(inputs.get("metadata") or {})
+    if not metadata.get("name"):
+        metadata["name"] = name
+    return {"metadata": metadata} if "metadata" in inputs or type_token.startswith("kubernetes:") else {}
+
+
+PROVIDER_COMPUTED: dict[str, ComputedFn] = {"aws": _aws, "gcp": _gcp, "kubernetes": _kubernetes}
+
+# Per type token: outputs a real cloud computes that other resources read (endpoints, CA data...).
+TYPE_COMPUTED: dict[str, ComputedFn] = {}
+
+# Per invoke token: what the data source returns. Unlisted invokes return {}.
+INVOKES: dict[str, InvokeFn] = {
+    "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args, ctx: {
+        "names": [f"{ctx.region}{s}" for s in "abc"],
+        "zoneIds": [
+            f"{ctx.region[:2]}{ctx.region.split('-')[1][0]}{ctx.region[-1]}-az{i}" for i in (1, 2, 3)
+        ],
+        "state": "available",
+        "id": ctx.region,
+    },
+    "aws:index/getCallerIdentity:getCallerIdentity": lambda args, ctx: {
+        "accountId": FAKE_ACCOUNT,
+        "arn": f"arn:aws:iam::{FAKE_ACCOUNT}:role/ailz-deployer",
+        "userId": "AROAFAKE",
+        "id": FAKE_ACCOUNT,
+    },
+    "aws:index/getPartition:getPartition": lambda args, ctx: {
+        "partition": "aws",
+        "dnsSuffix": "amazonaws.com",
+        "id": "aws",
+    },
+    "aws:index/getRegion:getRegion": lambda args, ctx: {
+        "name": ctx.region,
+        "region": ctx.region,
+        "id": ctx.region,
+    },
+    "gcp:organizations/getProject:getProject": lambda args, ctx: {
+        "projectId": args.get("projectId") or ctx.project,
+        "number": FAKE_PROJECT_NUMBER,
+        "name": ctx.project,
+        "id": f"projects/{ctx.project}",
+    },
+    "gcp:compute/getZones:getZones": lambda args, ctx: {
+        "names": [f"{ctx.region}-{s}" for s in "abc"],
+        "id": ctx.region,
+    },
+}
+
+
+def fake_id(type_token: str, name: str) -> str:
+    return f"{name}-{short_hash(type_token, name)[:8]}"
+
+
+def computed_outputs(type_token: str, name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    provider = type_token.split(":", 1)[0]
+    out: dict[str, Any] = {}
+    if provider in PROVIDER_COMPUTED and not type_token.startswith("pulumi:providers:"):
+        out.update(PROVIDER_COMPUTED[provider](type_token, name, inputs, ctx))
+    if type_token in TYPE_COMPUTED:
+        out.update(TYPE_COMPUTED[type_token](name, inputs, ctx))
+    return out

@@ -1,0 +1,87 @@
+"""The Plan: every resource a synthesis registered, with its graph and inputs. No Pulumi imports."""
+
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+PLAN_FORMAT_VERSION = 1
+
+
+@dataclass
+class PlanResource:
+    type: str
+    name: str
+    urn: str
+    parent: str | None
+    target: str | None
+    inputs: dict[str, Any]
+    dependencies: list[str] = field(default_factory=list)
+    property_dependencies: dict[str, list[str]] = field(default_factory=dict)
+    custom: bool = True
+    provider: str | None = None
+    spec_path: str | None = None
+    source: dict[str, Any] | None = None
+
+    @property
+    def is_component(self) -> bool:
+        return not self.custom
+
+
+@dataclass
+class PlanTarget:
+    name: str
+    kind: str
+    stack: str
+    location: str
+    outputs: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Plan:
+    zone: str
+    spec_file: str | None
+    targets: list[PlanTarget]
+    resources: list[PlanResource]
+
+    def by_urn(self) -> dict[str, PlanResource]:
+        return {r.urn: r for r in self.resources}
+
+    def of_type(self, type_token: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def children(self, urn: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.parent == urn]
+
+    def for_target(self, name: str) -> list[PlanResource]:
+        return [r for r in self.resources if r.target == name]
+
+    def type_counts(self, target: str | None = None) -> Counter:
+        chosen = self.resources if target is None else self.for_target(target)
+        return Counter(r.type for r in chosen if r.custom)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "format": "ailz-plan",
+            "version": PLAN_FORMAT_VERSION,
+            "zone": self.zone,
+            "spec_file": self.spec_file,
+            "targets": [asdict(t) for t in self.targets],
+            "resources": [asdict(r) for r in self.resources],
+        }
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> Plan:
+        if data.get("format") != "ailz-plan":
+            raise ValueError('not an ailz plan (missing "format": "ailz-plan")')
+        return cls(
+            zone=data["zone"],
+            spec_file=data.get("spec_file"),
+            targets=[PlanTarget(**t) for t in data.get("targets", [])],
+            resources=[PlanResource(**r) for r in data["resources"]],
+        )

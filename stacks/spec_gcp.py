@@ -1,0 +1,22 @@
+"""The `kind: gcp` target."""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from ailz.stacks.spec_common import TargetBase
+from pydantic import Field
+
+
+class GcpTarget(TargetBase):
+    kind: Literal["gcp"]
+    project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")
+    region: str = Field(pattern=r"^[a-z]+-[a-z]+\d+$", description="e.g. europe-west4")
+    zone: str = Field(pattern=r"^[a-z]+-[a-z]+\d+-[a-z]$", description="e.g. europe-west4-b")
+    regional_cluster: bool = Field(
+        default=False, description="Regional control plane; GPU pools stay in `zone`."
+    )
+
+    @property
+    def location(self) -> str:
+        return self.region

@@ -1,0 +1,81 @@
+"""Key settings of every GPU pool, derived from spec and catalog, for humans and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from ailz.catalog import Catalog, load_catalog
+from ailz.stacks.spec import LandingZone
+
+
+@dataclass(frozen=True)
+class PoolSummary:
+    target: str
+    pool: str
+    machine: str
+    gpus_per_node: int
+    gpu_model: str
+    nodes: int
+    min_nodes: int
+    max_nodes: int
+    fabric: str
+    nics: str
+    capacity: str
+    placement: str
+    purpose: str
+    usd_per_hour: float | None
+
+    @property
+    def total_gpus(self) -> int:
+        return self.gpus_per_node * self.nodes
+
+
+_PLACEMENT = {
+    "aws": "cluster placement group, single AZ {zone}",
+    "gcp": "compact placement, zone {zone}",
+    "onprem": "node labels on the existing cluster",
+}
+
+
+def _nics(machine) -> str:
+    net = machine.network
+    text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic} Gbps {net.fabric}"
+    if machine.efa is not None:
+        text += f" ({machine.efa.max_efa_interfaces} EFA interfaces on {machine.efa.network_cards} cards)"
+    if machine.gcp is not None and machine.gcp.extra_gvnic_networks:
+        text += f" (+{machine.gcp.extra_gvnic_networks} extra gVNIC networks)"
+    return text
+
+
+def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[PoolSummary]:
+    catalog = catalog or load_catalog()
+    rows = []
+    for target in zone.targets:
+        for pool in target.gpu_pools:
+            machine = catalog.machine(pool.machine)
+            fabric = machine.fabric
+            if target.kind == "onprem" and getattr(target, "fabric", None) is not None:
+                fabric = target.fabric.kind
+            cap = pool.capacity
+            capacity = cap.kind + (f" {cap.reservation_id}" if cap.reservation_id else "")
+            low, nodes, high = pool.scaling
+            price = machine.price.on_demand_usd_per_hour * nodes if machine.price else None
+            rows.append(
+                PoolSummary(
+                    target=target.name,
+                    pool=pool.name,
+                    machine=machine.name,
+                    gpus_per_node=machine.gpu.count,
+                    gpu_model=machine.gpu.model,
+                    nodes=nodes,
+                    min_nodes=low,
+                    max_nodes=high,
+                    fabric=fabric,
+                    nics=_nics(machine),
+                    capacity=capacity,
+                    placement=_PLACEMENT[target.kind].format(zone=getattr(target, "zone", "")),
+                    purpose=pool.purpose,
+                    usd_per_hour=price,
+                )
+            )
+    return rows

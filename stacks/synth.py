@@ -1,0 +1,174 @@
+"""Offline synthesis: run the real target programs under Pulumi's mocks and capture a Plan."""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any
+
+from ailz.catalog import Catalog, load_catalog
+from ailz.stacks.compose import PROJECT, stack_name, target_program
+from ailz.stacks.fakes import INVOKES, FakeContext, computed_outputs, fake_id
+from ailz.stacks.loader import LoadedSpec
+from ailz.stacks.plan import Plan, PlanResource, PlanTarget
+from ailz.stacks.spec import LandingZone
+
+_SPEC_INDEX = re.compile(r"\[(\d+)\]")
+
+
+class SynthesisError(Exception):
+    """The program failed under offline synthesis: a bug in ailz or a spec it cannot build."""
+
+
+def _spec_parts(spec_path: str) -> tuple[str | int, ...]:
+    parts: list[str | int] = []
+    for chunk in spec_path.split("."):
+        name = chunk.split("[", 1)[0]
+        if name:
+            parts.append(name)
+        parts.extend(int(i) for i in _SPEC_INDEX.findall(chunk))
+    return tuple(parts)
+
+
+def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[dict], dict]:
+    import pulumi
+    from pulumi.runtime import mocks as pulumi_mocks
+    from pulumi.runtime import rpc, settings
+    from pulumi.runtime.stack import run_pulumi_func
+
+    target = zone.targets[index]
+    fake = FakeContext(
+        region=getattr(target, "region", ""),
+        zone=getattr(target, "zone", ""),
+        project=getattr(target, "project", ""),
+    )
+
+    class Mocks(pulumi.runtime.Mocks):
+        def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            if not args.custom:
+                return None, dict(args.inputs)
+            computed = computed_outputs(args.typ, args.name, args.inputs, fake)
+            return fake_id(args.typ, args.name), {**args.inputs, **computed}
+
+        def call(self, args: pulumi.runtime.MockCallArgs):
+            handler = INVOKES.get(args.token)
+            return handler(args.args, fake) if handler else {}
+
+    class Monitor(pulumi_mocks.MockMonitor):
+        """Records what the engine would see: parent, dependencies and the raw inputs."""
+
+        def __init__(self, mocks: pulumi.runtime.Mocks) -> None:
+            super().__init__(mocks)
+            self.registrations: list[dict] = []
+
+        def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
+            response = super().RegisterResource(request)
+            if request.type == "pulumi:pulumi:Stack":
+                return response
+            inputs = rpc.deserialize_properties(request.object)
+            self.registrations.append(
+                {
+                    "type": request.type,
+                    "name": request.name,
+                    "urn": response.urn,
+                    "parent": request.parent or None,
+                    "custom": bool(request.custom),
+                    "provider": request.provider or None,
+                    "dependencies": sorted(set(request.dependencies)),
+                    "property_dependencies": {
+                        key: sorted(set(value.urns))
+                        for key, value in request.propertyDependencies.items()
+                        if value.urns
+                    },
+                    "inputs": _plain(inputs),
+                }
+            )
+            return response
+
+    exports: dict[str, Any] = {}
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    try:
+        settings.reset_options()
+        mocks = Mocks()
+        monitor = Monitor(mocks)
+        pulumi.runtime.set_mocks(
+            mocks, project=PROJECT, stack=stack_name(zone, target.name), preview=False, monitor=monitor
+        )
+        program = target_program(zone, index, catalog)
+        loop.run_until_complete(run_pulumi_func(program))
+        exports = _stack_outputs(loop)
+    except SynthesisError:
+        raise
+    except Exception as err:  # surfaced with the target's name; the cause stays chained
+        raise SynthesisError(f"synthesis of target '{target.name}' failed: {err}") from err
+    finally:
+        settings.reset_options()
+        asyncio.set_event_loop(None)
+        loop.close()
+    return monitor.registrations, exports
+
+
+def _stack_outputs(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:
+    from pulumi.runtime.settings import get_root_resource
+
+    root = get_root_resource()
+    outputs = getattr(root, "outputs", None) or {}
+    resolved: dict[str, Any] = {}
+    for key, value in outputs.items():
+        future = getattr(value, "future", None)
+        resolved[key] = loop.run_until_complete(future()) if future else value
+    return _plain(resolved)
+
+
+def _plain(value: Any) -> Any:
+    """Make deserialized Pulumi values JSON-friendly (resource refs become URNs)."""
+    if isinstance(value, dict):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    if isinstance(value, str | int | float | bool) or value is None:
+        return value
+    urn = getattr(value, "urn", None)
+    if urn is not None:
+        return f"<resource {getattr(value, '_name', '')}>"
+    return str(value)
+
+
+def synthesize(loaded: LoadedSpec, targets: list[str] | None = None, catalog: Catalog | None = None) -> Plan:
+    """Plan every (or the chosen) target of a validated spec, offline."""
+    zone = loaded.zone
+    catalog = catalog or load_catalog()
+    wanted = targets if targets else [t.name for t in zone.targets]
+    plan_targets: list[PlanTarget] = []
+    resources: list[PlanResource] = []
+    for index, target in enumerate(zone.targets):
+        if target.name not in wanted:
+            continue
+        registrations, exports = _run_target(zone, index, catalog)
+        plan_targets.append(
+            PlanTarget(
+                name=target.name,
+                kind=target.kind,
+                stack=stack_name(zone, target.name),
+                location=target.location,
+                outputs=exports,
+            )
+        )
+        resources.extend(_to_resources(registrations, target.name, loaded))
+    return Plan(zone=zone.name, spec_file=loaded.file, targets=plan_targets, resources=resources)
+
+
+def _to_resources(registrations: list[dict], target: str, loaded: LoadedSpec) -> list[PlanResource]:
+    spec_paths: dict[str, str | None] = {}
+    out: list[PlanResource] = []
+    for reg in registrations:
+        own = reg["inputs"].get("specPath") if not reg["custom"] else None
+        spec_path = own or spec_paths.get(reg["parent"] or "")
+        spec_paths[reg["urn"]] = spec_path
+        source = None
+        if spec_path:
+            line = loaded.line_of(_spec_parts(spec_path))
+            source = {"file": loaded.file, "line": line, "path": spec_path}
+        out.append(PlanResource(target=target, spec_path=spec_path, source=source, **reg))
+    return out
