@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from ailz.catalog import Catalog, Machine
 from ailz.components.labels import zone_tags
@@ -41,3 +42,15 @@ class TargetContext:
         """Spec tags plus the ailz keys; normalise with labels.aws_tags/gcp_labels/k8s_labels."""
         machine = self.machine(pool) if pool is not None else None
         return zone_tags(self.zone, self.target.name, pool, machine, extra)
+
+
+@dataclass
+class ClusterHandle:
+    """What a target hands to the shared in-cluster layer (GPU stack, teams, scheduling)."""
+
+    kubernetes_provider: Any
+    gpu_driver_preinstalled: bool
+    # team name -> annotations for its workload ServiceAccount (cloud workload identity)
+    service_account_annotations: dict[str, dict[str, Any]] = field(default_factory=dict)
+    # resources the in-cluster layer must wait for (e.g. node pools, add-ons)
+    depends_on: list[Any] = field(default_factory=list)

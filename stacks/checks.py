@@ -7,10 +7,15 @@ import ipaddress
 from collections import Counter
 
 from ailz.catalog import Catalog, load_catalog
+from ailz.stacks.checks_aws import check_aws_target
+from ailz.stacks.checks_gcp import check_gcp_target
+from ailz.stacks.checks_onprem import check_onprem_target
 from ailz.stacks.errors import SpecIssue
 from ailz.stacks.spec import LandingZone
 
 SYNCHRONOUS_PURPOSES = ("training",)
+# Checks that only make sense for one kind of target live beside that kind's spec.
+KIND_CHECKS = {"aws": check_aws_target, "gcp": check_gcp_target, "onprem": check_onprem_target}
 
 
 def check_zone(zone: LandingZone, catalog: Catalog | None = None) -> list[SpecIssue]:
@@ -23,6 +28,8 @@ def check_zone(zone: LandingZone, catalog: Catalog | None = None) -> list[SpecIs
     issues += _networks(zone)
     issues += _teams(zone, catalog)
     issues += _keys(zone)
+    for index, target in enumerate(zone.targets):
+        issues += KIND_CHECKS[target.kind](zone, index, catalog)
     return issues
 
 

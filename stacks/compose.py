@@ -6,6 +6,7 @@ import importlib
 from collections.abc import Callable
 
 from ailz.catalog import Catalog
+from ailz.stacks import naming
 from ailz.stacks.spec import LandingZone
 
 # Target kind -> the component that builds it. Imported lazily: each pulls in one provider SDK.
@@ -19,8 +20,7 @@ PROJECT = "ailz"
 
 
 def stack_name(zone: LandingZone, target_name: str) -> str:
-    """One Pulumi stack per target, so a broken target never blocks another."""
-    return f"{zone.name}-{target_name}"
+    return naming.stack_name(zone.name, target_name)
 
 
 def _component_class(kind: str):

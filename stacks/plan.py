@@ -45,6 +45,8 @@ class Plan:
     spec_file: str | None
     targets: list[PlanTarget]
     resources: list[PlanResource]
+    # Zone-level facts rules need: residency, key management, tags, environment.
+    context: dict[str, Any] = field(default_factory=dict)
 
     def by_urn(self) -> dict[str, PlanResource]:
         return {r.urn: r for r in self.resources}
@@ -68,6 +70,7 @@ class Plan:
             "version": PLAN_FORMAT_VERSION,
             "zone": self.zone,
             "spec_file": self.spec_file,
+            "context": self.context,
             "targets": [asdict(t) for t in self.targets],
             "resources": [asdict(r) for r in self.resources],
         }
@@ -84,4 +87,5 @@ class Plan:
             spec_file=data.get("spec_file"),
             targets=[PlanTarget(**t) for t in data.get("targets", [])],
             resources=[PlanResource(**r) for r in data["resources"]],
+            context=data.get("context", {}),
         )

@@ -156,7 +156,27 @@ def synthesize(loaded: LoadedSpec, targets: list[str] | None = None, catalog: Ca
             )
         )
         resources.extend(_to_resources(registrations, target.name, loaded))
-    return Plan(zone=zone.name, spec_file=loaded.file, targets=plan_targets, resources=resources)
+    return Plan(
+        zone=zone.name,
+        spec_file=loaded.file,
+        targets=plan_targets,
+        resources=resources,
+        context=zone_context(zone),
+    )
+
+
+def zone_context(zone: LandingZone) -> dict[str, Any]:
+    """The zone-level facts a policy needs and a plan alone would not tell."""
+    return {
+        "residency": zone.residency.model_dump(),
+        "tags": zone.tags.as_dict(),
+        "environment": zone.tags.environment,
+        "targets": {
+            t.name: {"kind": t.kind, "location": t.location, "zone": getattr(t, "zone", None)}
+            for t in zone.targets
+        },
+        "teams": [team.model_dump() for team in zone.teams],
+    }
 
 
 def _to_resources(registrations: list[dict], target: str, loaded: LoadedSpec) -> list[PlanResource]:

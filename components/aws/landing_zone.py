@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
+from ailz.components.context import ClusterHandle, TargetContext
 
 
 class AwsLandingZone(AilzComponent):
@@ -18,5 +18,5 @@ class AwsLandingZone(AilzComponent):
             opts=self.child(),
         )
         self.outputs: dict[str, pulumi.Input] = {"region": target.region, "zone": target.zone}
-        self.kubernetes_provider = None
+        self.cluster: ClusterHandle | None = None  # set once the cluster exists
         self.register_outputs(self.outputs)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
+from ailz.components.context import ClusterHandle, TargetContext
 
 
 class GcpLandingZone(AilzComponent):
@@ -24,5 +24,5 @@ class GcpLandingZone(AilzComponent):
             "region": target.region,
             "zone": target.zone,
         }
-        self.kubernetes_provider = None
+        self.cluster: ClusterHandle | None = None  # set once the cluster exists
         self.register_outputs(self.outputs)

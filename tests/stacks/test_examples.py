@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from ailz.stacks.plan import Plan
+
 from tests.conftest import EXAMPLES
 
 NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))

@@ -1,0 +1,12 @@
+"""Checks that only apply to GCP targets."""
+
+from __future__ import annotations
+
+from ailz.catalog import Catalog
+from ailz.stacks.errors import SpecIssue
+from ailz.stacks.spec import LandingZone
+
+
+def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
+    """Problems in zone.targets[index], a GCP target."""
+    return []

@@ -1,0 +1,68 @@
+"""Names that several rooms must agree on (components create them, validation jobs request them).
+
+Pure functions of the spec and the catalog, so validation never needs to import components.
+"""
+
+from __future__ import annotations
+
+from ailz.catalog import Machine
+
+# Namespaces ailz owns in every cluster.
+VALIDATION_NAMESPACE = "ailz-validation"
+FABRIC_NAMESPACE = "ailz-fabric"
+WORKLOAD_SERVICE_ACCOUNT = "workload"
+
+# Node labels every GPU node carries, whatever the platform.
+POOL_LABEL = "ailz.io/pool"
+TARGET_LABEL = "ailz.io/target"
+
+
+def stack_name(zone_name: str, target_name: str) -> str:
+    """One Pulumi stack per target, so a broken target never blocks another."""
+    return f"{zone_name}-{target_name}"
+
+
+def team_namespace(team_name: str) -> str:
+    return team_name
+
+
+def team_service_account(team_name: str) -> str:
+    """The Kubernetes ServiceAccount bound to the team's cloud identity (workload identity)."""
+    return WORKLOAD_SERVICE_ACCOUNT
+
+
+def gke_extra_networks(machine: Machine) -> list[dict[str, str]]:
+    """GKE multi-network objects a machine family needs, in pod-interface order.
+
+    Each item: name (of the GKENetworkParamSet and Network), interface (in the pod), and
+    device_mode (NetDevice for gVNIC, RDMA for RoCE NICs).
+    """
+    facts = machine.gcp
+    if facts is None:
+        return []
+    networks: list[dict[str, str]] = []
+    if facts.rdma_nics:
+        # A3 Ultra / A4: eth0 default, eth1 the second gVNIC, eth2.. the RDMA NICs.
+        for i in range(facts.extra_gvnic_networks):
+            networks.append(
+                {"name": f"gvnic-{i + 1}", "interface": f"eth{i + 1}", "device_mode": "NetDevice"}
+            )
+        first = facts.extra_gvnic_networks + 1
+        for i in range(facts.rdma_nics):
+            networks.append({"name": f"rdma-{i}", "interface": f"eth{first + i}", "device_mode": "RDMA"})
+    else:
+        # A3 High / Mega: eth0 default, eth1..ethN the GPU gVNIC networks.
+        for i in range(facts.extra_gvnic_networks):
+            networks.append({"name": f"vpc{i + 1}", "interface": f"eth{i + 1}", "device_mode": "NetDevice"})
+    return networks
+
+
+def onprem_network_names(fabric_kind: str, hca_count: int) -> list[str]:
+    """Secondary network (NetworkAttachmentDefinition) per rail, in FABRIC_NAMESPACE."""
+    prefix = "ib" if fabric_kind == "infiniband" else "roce"
+    return [f"{prefix}-rail{i}" for i in range(hca_count)]
+
+
+def onprem_rdma_resource(device_plugin: str = "shared") -> str:
+    """Extended resource a pod requests for RDMA: shared device plugin or SR-IOV VFs."""
+    return "rdma/rdma_shared" if device_plugin == "shared" else "nvidia.com/sriov_rdma"
