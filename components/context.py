@@ -50,6 +50,10 @@ class ClusterHandle:
 
     kubernetes_provider: Any
     gpu_driver_preinstalled: bool
+    # the node image also ships the NVIDIA container toolkit (EKS AL2023 NVIDIA AMI does)
+    container_toolkit_preinstalled: bool = False
+    # False where the platform manages the GPU device plugin itself (GKE)
+    install_gpu_operator: bool = True
     # team name -> annotations for its workload ServiceAccount (cloud workload identity)
     service_account_annotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # resources the in-cluster layer must wait for (e.g. node pools, add-ons)
