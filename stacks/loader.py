@@ -44,9 +44,10 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Posi
 
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     lines = text.splitlines()
-    loader = yaml.SafeLoader(text)
+    loader: yaml.SafeLoader | None = None
     positions: Positions = {}
     try:
+        loader = yaml.SafeLoader(text)
         node = loader.get_single_node()
         if node is None:
             raise SpecError(file, [SpecIssue((), "the file is empty", _OUTLINE_HINT, 1, 1)], lines)
@@ -58,8 +59,9 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         message = f"malformed YAML: {err.problem or err.context}"
         hint = "check indentation and that every 'key: value' pair sits on its own line"
         raise SpecError(file, [SpecIssue((), message, hint, line, column)], lines) from None
-    except yaml.YAMLError as err:
-        raise SpecError(file, [SpecIssue((), f"malformed YAML: {err}")], lines) from None
+    except yaml.YAMLError as err:  # e.g. ReaderError for control characters
+        hint = "remove control or non-printable characters from the file"
+        raise SpecError(file, [SpecIssue((), f"unreadable YAML: {err}", hint)], lines) from None
     except _Duplicate as dup:
         issue = SpecIssue(
             (*dup.path, dup.key),
@@ -70,7 +72,8 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         )
         raise SpecError(file, [issue], lines) from None
     finally:
-        loader.dispose()
+        if loader is not None:
+            loader.dispose()
     return data, positions
 
 
