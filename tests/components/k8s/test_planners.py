@@ -77,9 +77,15 @@ def test_rdma_per_gpu_takes_the_hungriest_pool():
     assert rdma_per_gpu([{"nvidia.com/gpu": 8}]) == {}
 
 
-@given(quota=st.integers(min_value=0, max_value=1000), pools=st.dictionaries(
-    st.from_regex(r"[a-z]{1,8}", fullmatch=True), st.integers(min_value=1, max_value=512), min_size=1, max_size=4
-))  # fmt: skip
+POOLS = st.dictionaries(
+    st.from_regex(r"[a-z]{1,8}", fullmatch=True),
+    st.integers(min_value=1, max_value=512),
+    min_size=1,
+    max_size=4,
+)
+
+
+@given(quota=st.integers(min_value=0, max_value=1000), pools=POOLS)
 def test_cluster_queue_never_exceeds_quota_or_pool(quota, pools):
     queue = cluster_queue("t", "t", quota, pools, 24, 240, {})
     flavors = queue["spec"]["resourceGroups"][0]["flavors"]
