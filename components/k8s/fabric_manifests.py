@@ -201,11 +201,7 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
 
 def network_operator_values(mirror: str | None) -> dict[str, Any]:
     """The operator only: ailz writes the NicClusterPolicy; NFD comes from the GPU Operator."""
-    values: dict[str, Any] = {
-        "nfd": {"enabled": False},
-        "sriovNetworkOperator": {"enabled": False},
-        "deployCR": False,
-    }
+    values: dict[str, Any] = {"nfd": {"enabled": False}, "sriovNetworkOperator": {"enabled": False}}
     if mirror:
-        values["operator"] = {"repository": image_repository("nvidia-cloud-native", mirror)}
+        values["operator"] = {"repository": image_repository("nvidia", mirror)}
     return values

@@ -21,9 +21,11 @@ def kueue_values(mirror: str | None) -> dict[str, Any]:
 
 
 def jobset_values(mirror: str | None) -> dict[str, Any]:
-    if not mirror:
-        return {}
-    return {"controller": {"image": {"repository": image_repository("jobset", mirror)}}}
+    """No ServiceMonitor (the Prometheus operator is not part of the platform); image from the mirror."""
+    values: dict[str, Any] = {"prometheus": {"enable": False}}
+    if mirror:
+        values["image"] = {"registry": mirror}
+    return values
 
 
 class Scheduling(AilzComponent):
