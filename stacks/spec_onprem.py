@@ -73,6 +73,10 @@ class OnpremTarget(TargetBase):
     fabric: Fabric | None = None
     registries: Registries | None = None
     sovereignty: Sovereignty = Field(default_factory=Sovereignty)
+    gpu_driver: Literal["operator", "host"] = Field(
+        default="operator",
+        description="operator: the GPU Operator runs the driver; host: the servers have it (DGX OS).",
+    )
 
     @property
     def location(self) -> str:

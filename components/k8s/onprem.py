@@ -27,7 +27,7 @@ class OnpremLandingZone(AilzComponent):
         mirror = registries.mirror if registries else None
         self.cluster = ClusterHandle(
             kubernetes_provider=provider,
-            gpu_driver_preinstalled=False,
+            gpu_driver_preinstalled=target.gpu_driver == "host",
             registry_mirror=mirror,
             chart_mirror=(registries.charts or f"oci://{mirror}/charts") if registries else None,
             manifest_mirror=registries.manifests if registries else None,

@@ -141,3 +141,20 @@ def test_registry_policy_lists_hosts_once():
     expression = policy["spec"]["validations"][0]["expression"]
     assert "['a.example', 'b.example']" in expression
     assert binding["spec"]["policyName"] == policy["metadata"]["name"]
+
+
+def test_onprem_host_driver_turns_the_operator_driver_off():
+    from ailz.catalog import load_catalog
+    from ailz.components.context import ClusterHandle, TargetContext
+    from ailz.components.k8s.platform import gpu_stack_options
+    from ailz.stacks.loader import load_spec
+
+    from tests.conftest import EXAMPLES
+
+    zone = load_spec(EXAMPLES / "onprem-sovereign.yaml").zone
+    zone.targets[0].gpu_driver = "host"
+    ctx = TargetContext(zone=zone, index=0, catalog=load_catalog())
+    handle = ClusterHandle(kubernetes_provider=None, gpu_driver_preinstalled=ctx.target.gpu_driver == "host")
+    values = gpu_operator_values(gpu_stack_options(ctx, handle), {})
+    assert values["driver"] == {"enabled": False}
+    assert values["gds"] == {"enabled": False} and values["gdrcopy"] == {"enabled": False}
