@@ -58,3 +58,7 @@ class ClusterHandle:
     service_account_annotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # resources the in-cluster layer must wait for (e.g. node pools, add-ons)
     depends_on: list[Any] = field(default_factory=list)
+    # in-jurisdiction mirrors: image registry, OCI chart path, HTTPS base of release manifests
+    registry_mirror: str | None = None
+    chart_mirror: str | None = None
+    manifest_mirror: str | None = None

@@ -37,6 +37,10 @@ def target_program(zone: LandingZone, index: int, catalog: Catalog) -> Callable[
 
         ctx = TargetContext(zone=zone, index=index, catalog=catalog)
         component = _component_class(ctx.target.kind)(ctx)
+        if component.cluster is not None:
+            from ailz.components.k8s.platform import ClusterPlatform
+
+            ClusterPlatform(ctx, component.cluster, opts=pulumi.ResourceOptions(parent=component))
         for key, value in component.outputs.items():
             pulumi.export(key, value)
 

@@ -66,3 +66,7 @@ def onprem_network_names(fabric_kind: str, hca_count: int) -> list[str]:
 def onprem_rdma_resource(device_plugin: str = "shared") -> str:
     """Extended resource a pod requests for RDMA: shared device plugin or SR-IOV VFs."""
     return "rdma/rdma_shared" if device_plugin == "shared" else "nvidia.com/sriov_rdma"
+
+
+# The Kueue LocalQueue in every team and validation namespace (jobs set kueue.x-k8s.io/queue-name).
+LOCAL_QUEUE = "default"

@@ -6,6 +6,10 @@ import pulumi
 import pulumi_kubernetes as k8s
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.k8s.rdma_fabric import RdmaFabric
+from ailz.components.k8s.sovereignty import SovereigntyControls
+from ailz.components.k8s.storage import StorageTiers
+from ailz.components.labels import k8s_labels
 
 
 class OnpremLandingZone(AilzComponent):
@@ -19,6 +23,31 @@ class OnpremLandingZone(AilzComponent):
             enable_server_side_apply=True,
             opts=self.child(),
         )
-        self.cluster = ClusterHandle(kubernetes_provider=provider, gpu_driver_preinstalled=False)
-        self.outputs: dict[str, pulumi.Input] = {"context": target.cluster.context}
+        registries = target.registries
+        mirror = registries.mirror if registries else None
+        self.cluster = ClusterHandle(
+            kubernetes_provider=provider,
+            gpu_driver_preinstalled=target.gpu_driver == "host",
+            registry_mirror=mirror,
+            chart_mirror=(registries.charts or f"oci://{mirror}/charts") if registries else None,
+            manifest_mirror=registries.manifests if registries else None,
+        )
+        labels = k8s_labels(ctx.tags())
+        here = self.child()
+        if target.fabric is not None and target.fabric.hcas:
+            nodes = sum(pool.scaling[2] for pool in target.gpu_pools)
+            RdmaFabric(
+                f"{target.name}-fabric", ctx.path("fabric"), target.fabric, nodes, self.cluster, labels, here
+            )
+        StorageTiers(
+            f"{target.name}-storage", ctx.path("storage"), target.storage, self.cluster, labels, here
+        )
+        controls = SovereigntyControls(
+            f"{target.name}-sovereignty", ctx.path("sovereignty"), target, self.cluster, labels, here
+        )
+        self.outputs: dict[str, pulumi.Input] = {
+            "context": target.cluster.context,
+            "encryptionConfiguration": controls.encryption_configuration,
+            "auditPolicy": controls.audit_policy,
+        }
         self.register_outputs(self.outputs)

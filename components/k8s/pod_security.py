@@ -1,0 +1,25 @@
+"""Admission policy for namespaces that run RDMA pods: IPC_LOCK and nothing else beyond baseline."""
+
+from __future__ import annotations
+
+import pulumi
+from ailz.components.base import AilzComponent
+from ailz.components.context import ClusterHandle
+from ailz.components.k8s.objects import declare
+from ailz.components.k8s.team_manifests import rdma_pod_policy
+
+
+class RdmaPodSecurity(AilzComponent):
+    def __init__(
+        self,
+        name: str,
+        spec_path: str,
+        cluster: ClusterHandle,
+        labels: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8s", "RdmaPodSecurity", name, spec_path, opts)
+        policy, binding = rdma_pod_policy(labels)
+        self.policy = declare(policy, self, cluster.kubernetes_provider, cluster.depends_on)
+        self.binding = declare(binding, self, cluster.kubernetes_provider, [self.policy])
+        self.register_outputs({})
