@@ -61,7 +61,8 @@ def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
         return [
             SpecIssue(
                 path,
-                f"a /{net.prefixlen} VPC is outside what ailz carves (/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
+                f"a /{net.prefixlen} VPC is outside what ailz carves "
+                f"(/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
                 "use a /16 to /22 private range, e.g. 10.20.0.0/16",
             )
         ]
@@ -81,7 +82,8 @@ def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
                 path,
                 f"the GPU subnet carved from {net} holds {have} addresses, but the pools at their "
                 f"maximum size need {needed}",
-                f"use a larger VPC (the GPU subnet is a quarter of it), e.g. a /{max(MIN_VPC_PREFIX, net.prefixlen - 2)}",
+                "use a larger VPC (the GPU subnet is a quarter of it), "
+                f"e.g. a /{max(MIN_VPC_PREFIX, net.prefixlen - 2)}",
             )
         ]
     return []
@@ -127,21 +129,26 @@ def _storage(target, base) -> list[SpecIssue]:
     storage = target.storage
     if storage.hot and storage.hot.kind != "local-nvme":
         issues.append(
-            SpecIssue((*base, "storage", "hot", "kind"), f"'{storage.hot.kind}' is a GCP hot tier", "use local-nvme")
+            SpecIssue(
+                (*base, "storage", "hot", "kind"), f"'{storage.hot.kind}' is a GCP hot tier", "use local-nvme"
+            )
         )
     warm = storage.warm
     if warm is not None:
         path = (*base, "storage", "warm")
         if warm.kind != "lustre":
             issues.append(
-                SpecIssue((*path, "kind"), f"warm tier '{warm.kind}' is not available on AWS", "use kind: lustre")
+                SpecIssue(
+                    (*path, "kind"), f"warm tier '{warm.kind}' is not available on AWS", "use kind: lustre"
+                )
             )
         if warm.capacity_gib is not None and not valid_lustre_capacity(warm.capacity_gib):
             issues.append(
                 SpecIssue(
                     (*path, "capacity_gib"),
                     f"{warm.capacity_gib} GiB is not a valid FSx for Lustre PERSISTENT_2 size",
-                    f"use 1200, 2400 or a multiple of 2400 GiB, e.g. {next_lustre_capacity(warm.capacity_gib)}",
+                    "use 1200, 2400 or a multiple of 2400 GiB, "
+                    f"e.g. {next_lustre_capacity(warm.capacity_gib)}",
                 )
             )
         if warm.throughput_per_tib is not None and warm.throughput_per_tib not in LUSTRE_THROUGHPUTS:

@@ -134,11 +134,15 @@ def _eks_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[st
     cluster = inputs.get("name") or name
     digest = short_hash("eks", ctx.region, cluster).upper()
     vpc_config = dict(inputs.get("vpcConfig") or {})
-    vpc_config.update({"clusterSecurityGroupId": f"sg-{short_hash('eks-sg', cluster)[:17]}", "vpcId": "vpc-fake"})
+    vpc_config.update(
+        {"clusterSecurityGroupId": f"sg-{short_hash('eks-sg', cluster)[:17]}", "vpcId": "vpc-fake"}
+    )
     issuer = f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{digest}"
     return {
         "endpoint": f"https://{digest}.gr7.{ctx.region}.eks.amazonaws.com",
-        "certificateAuthority": {"data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="},
+        "certificateAuthority": {
+            "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        },
         "identities": [{"oidcs": [{"issuer": issuer}]}],
         "vpcConfig": vpc_config,
         "platformVersion": "eks.1",
@@ -164,8 +168,13 @@ TYPE_COMPUTED.update(
         "aws:s3/bucket:Bucket": _aws_arn_global("s3"),
         "aws:iam/role:Role": _aws_arn_global("iam-role"),
         "aws:iam/policy:Policy": _aws_arn_global("iam-policy"),
-        "aws:ec2/launchTemplate:LaunchTemplate": lambda name, inputs, ctx: {"latestVersion": 1, "defaultVersion": 1},
-        "aws:ec2/placementGroup:PlacementGroup": lambda name, inputs, ctx: {"name": inputs.get("name") or name},
+        "aws:ec2/launchTemplate:LaunchTemplate": lambda name, inputs, ctx: {
+            "latestVersion": 1,
+            "defaultVersion": 1,
+        },
+        "aws:ec2/placementGroup:PlacementGroup": lambda name, inputs, ctx: {
+            "name": inputs.get("name") or name
+        },
     }
 )
 

@@ -90,9 +90,9 @@ class EksCluster(AilzComponent):
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
         self.endpoint = self.cluster.endpoint
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority).apply(
-                lambda args: eks_kubeconfig(args[0], args[1], args[2]["data"], target.region)
-            )
+            pulumi.Output.all(
+                self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority
+            ).apply(lambda args: eks_kubeconfig(args[0], args[1], args[2]["data"], target.region))
         )
         self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
 

@@ -97,7 +97,9 @@ class GpuNodePool(AilzComponent):
         if capacity.kind == "capacity-block":
             market = {"market_type": "capacity-block"}
         if capacity.kind in ("reservation", "capacity-block"):
-            reservation = {"capacity_reservation_target": {"capacity_reservation_id": capacity.reservation_id}}
+            reservation = {
+                "capacity_reservation_target": {"capacity_reservation_id": capacity.reservation_id}
+            }
 
         self.launch_template = aws.ec2.LaunchTemplate(
             name,
@@ -143,7 +145,10 @@ class GpuNodePool(AilzComponent):
             subnet_ids=[subnet_id],
             ami_type=AMI_TYPE,
             capacity_type=NODE_GROUP_CAPACITY[capacity.kind],
-            launch_template={"id": self.launch_template.id, "version": self.launch_template.latest_version.apply(str)},
+            launch_template={
+                "id": self.launch_template.id,
+                "version": self.launch_template.latest_version.apply(str),
+            },
             scaling_config={"min_size": low, "desired_size": desired, "max_size": high},
             update_config={"max_unavailable": 1},
             labels={
@@ -158,4 +163,6 @@ class GpuNodePool(AilzComponent):
             opts=self.child(depends_on=depends_on or []),
         )
         self.name = name
-        self.register_outputs({"nodeGroup": self.node_group.node_group_name, "efaInterfaces": self.efa_interfaces})
+        self.register_outputs(
+            {"nodeGroup": self.node_group.node_group_name, "efaInterfaces": self.efa_interfaces}
+        )

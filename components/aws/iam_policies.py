@@ -58,9 +58,21 @@ def permissions_boundary(allowed_regions: list[str]) -> Document:
                 "Action": [f"{service}:*" for service in BOUNDARY_SERVICES],
                 "Resource": "*",
             },
-            {"Sid": "AllowPassRoleToEks", "Effect": "Allow", "Action": "iam:PassRole", "Resource": "*",
-             "Condition": {"StringEquals": {"iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com"]}}},
-            {"Sid": "DenyIdentityEscalation", "Effect": "Deny", "Action": list(BOUNDARY_DENIED), "Resource": "*"},
+            {
+                "Sid": "AllowPassRoleToEks",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com"]}
+                },
+            },
+            {
+                "Sid": "DenyIdentityEscalation",
+                "Effect": "Deny",
+                "Action": list(BOUNDARY_DENIED),
+                "Resource": "*",
+            },
             {
                 "Sid": "DenyOutsideResidency",
                 "Effect": "Deny",
@@ -126,7 +138,13 @@ def ebs_csi_key_access(key_arn: str) -> Document:
             },
             {
                 "Effect": "Allow",
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
                 "Resource": key_arn,
             },
         ],
@@ -150,17 +168,31 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Sid": "CloudWatchLogs",
                 "Effect": "Allow",
                 "Principal": {"Service": f"logs.{region}.amazonaws.com"},
-                "Action": ["kms:Encrypt*", "kms:Decrypt*", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:Describe*"],
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
                 "Resource": "*",
                 "Condition": {
-                    "ArnLike": {"kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:*"}
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:*"
+                    }
                 },
             },
             {
                 "Sid": "VpcFlowLogDelivery",
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
@@ -172,7 +204,13 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Sid": "AccountPrincipalsThroughS3AndFsx",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": ["kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey"],
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {

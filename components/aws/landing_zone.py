@@ -62,9 +62,7 @@ class AwsLandingZone(AilzComponent):
             opts=part(),
         )
         network = Network(ctx, zones, cluster_name, log_bucket.arn, opts=part())
-        cold = (
-            ObjectStore(ctx, account, keys.arns["storage"], opts=part()) if target.storage.cold else None
-        )
+        cold = ObjectStore(ctx, account, keys.arns["storage"], opts=part()) if target.storage.cold else None
         min_vpc_cni = max(
             (ctx.machine(p).efa.efa_only_min_vpc_cni for p in target.gpu_pools if ctx.machine(p).efa),
             default=None,
@@ -120,7 +118,9 @@ class AwsLandingZone(AilzComponent):
         )
         efa_machines = [ctx.machine(p).name for p in target.gpu_pools if ctx.machine(p).efa]
         if efa_machines:
-            EfaDevicePlugin(ctx, self.kubernetes_provider, efa_machines, depends_on=[system.node_group], opts=part())
+            EfaDevicePlugin(
+                ctx, self.kubernetes_provider, efa_machines, depends_on=[system.node_group], opts=part()
+            )
 
         lustre = None
         if target.storage.warm:
@@ -149,12 +149,21 @@ class AwsLandingZone(AilzComponent):
             "clusterEndpoint": cluster.endpoint,
             "kubeconfig": cluster.kubeconfig,
             "pools": [p.name for p in target.gpu_pools],
-            "nodeGroups": {p.name: pool.node_group.node_group_name for p, pool in zip(target.gpu_pools, pools, strict=True)},
-            "efaInterfacesPerNode": {p.name: pool.efa_interfaces for p, pool in zip(target.gpu_pools, pools, strict=True)},
-            "buckets": {purpose: b.name for purpose, b in (cold.buckets.items() if cold else [])},
+            "nodeGroups": pulumi.Output.from_input(
+                {
+                    p.name: pool.node_group.node_group_name
+                    for p, pool in zip(target.gpu_pools, pools, strict=True)
+                }
+            ),
+            "efaInterfacesPerNode": pulumi.Output.from_input(
+                {p.name: pool.efa_interfaces for p, pool in zip(target.gpu_pools, pools, strict=True)}
+            ),
+            "buckets": pulumi.Output.from_input(
+                {purpose: b.name for purpose, b in (cold.buckets.items() if cold else [])}
+            ),
             "logBucket": log_bucket.name,
-            "kmsKeys": dict(keys.arns),
-            "teamRoles": {name: role.arn for name, role in teams.roles.items()},
+            "kmsKeys": pulumi.Output.from_input(dict(keys.arns)),
+            "teamRoles": pulumi.Output.from_input({name: role.arn for name, role in teams.roles.items()}),
         }
         if lustre is not None:
             self.outputs["lustreDnsName"] = lustre.dns_name

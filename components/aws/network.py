@@ -13,7 +13,16 @@ from ailz.components.labels import aws_tags
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "kms")
 # Without internet egress, nodes also need these to join the cluster and ship logs
 # (EKS user guide, "Deploy private clusters with limited internet access").
-NO_EGRESS_ENDPOINTS = ("ec2", "logs", "eks", "eks-auth", "elasticloadbalancing", "ssm", "ssmmessages", "ec2messages")
+NO_EGRESS_ENDPOINTS = (
+    "ec2",
+    "logs",
+    "eks",
+    "eks-auth",
+    "elasticloadbalancing",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+)
 # FSx for Lustre client traffic (FSx for Lustre user guide, "File system access control with Amazon VPC").
 LUSTRE_PORTS = ((988, 988), (1018, 1023))
 
@@ -49,7 +58,9 @@ class Network(AilzComponent):
         )
         subnets: dict[str, aws.ec2.Subnet] = {}
         for plan in self.plans:
-            role = {"kubernetes.io/role/elb": "1"} if plan.public else {"kubernetes.io/role/internal-elb": "1"}
+            role = (
+                {"kubernetes.io/role/elb": "1"} if plan.public else {"kubernetes.io/role/internal-elb": "1"}
+            )
             subnets[plan.name] = aws.ec2.Subnet(
                 f"{target.name}-{plan.name}",
                 vpc_id=self.vpc.id,
@@ -87,7 +98,10 @@ class Network(AilzComponent):
                     opts=self.child(),
                 )
                 eip = aws.ec2.Eip(
-                    f"{target.name}-nat-{plan.zone}", domain="vpc", tags=tags(f"nat-{plan.zone}"), opts=self.child()
+                    f"{target.name}-nat-{plan.zone}",
+                    domain="vpc",
+                    tags=tags(f"nat-{plan.zone}"),
+                    opts=self.child(),
                 )
                 nat_by_zone[plan.zone] = aws.ec2.NatGateway(
                     f"{target.name}-nat-{plan.zone}",

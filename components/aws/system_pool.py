@@ -66,7 +66,10 @@ class SystemNodePool(AilzComponent):
             ami_type=AMI_TYPE,
             capacity_type="ON_DEMAND",
             instance_types=[spec.instance_type],
-            launch_template={"id": self.launch_template.id, "version": self.launch_template.latest_version.apply(str)},
+            launch_template={
+                "id": self.launch_template.id,
+                "version": self.launch_template.latest_version.apply(str),
+            },
             scaling_config={"min_size": spec.nodes, "desired_size": spec.nodes, "max_size": spec.max_nodes},
             update_config={"max_unavailable": 1},
             labels={TARGET_LABEL: target.name, "ailz.io/purpose": "system"},

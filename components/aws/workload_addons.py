@@ -29,11 +29,15 @@ class WorkloadAddons(AilzComponent):
         target = ctx.target
         super().__init__("aws", "WorkloadAddons", f"{target.name}-addons", ctx.path("kubernetes"), opts)
         # The EBS CSI controller gets its AWS permissions through EKS Pod Identity.
-        ebs_role = iam.role("ebs-csi", pod_identity_trust(), ("service-role/AmazonEBSCSIDriverPolicy",), parent=self)
+        ebs_role = iam.role(
+            "ebs-csi", pod_identity_trust(), ("service-role/AmazonEBSCSIDriverPolicy",), parent=self
+        )
         aws.iam.RolePolicy(
             f"{target.name}-ebs-csi-kms",
             role=ebs_role.id,
-            policy=pulumi.Output.from_input(storage_key_arn).apply(lambda arn: json.dumps(ebs_csi_key_access(arn))),
+            policy=pulumi.Output.from_input(storage_key_arn).apply(
+                lambda arn: json.dumps(ebs_csi_key_access(arn))
+            ),
             opts=self.child(),
         )
         pod_identity = {
