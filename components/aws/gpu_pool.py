@@ -75,6 +75,10 @@ class GpuNodePool(AilzComponent):
             )
             placement = {"group_name": self.placement_group.name}
 
+        # EKS adds no cluster security group once a launch template names groups, so every
+        # interface carries it beside the EFA group. The subnet comes from the node group: EKS
+        # refuses launch templates whose network interfaces name one (EKS user guide,
+        # "Customize managed nodes with launch templates").
         security_groups = [cluster_security_group_id, efa_security_group_id]
         efa = machine.efa
         slots = efa_layout(efa.network_cards, efa.max_efa_interfaces) if efa else efa_layout(1, 0)
@@ -84,7 +88,6 @@ class GpuNodePool(AilzComponent):
                 "network_card_index": slot.network_card_index,
                 "device_index": slot.device_index,
                 "interface_type": slot.interface_type,
-                "subnet_id": subnet_id,
                 "security_groups": security_groups,
                 "associate_public_ip_address": False,
                 "delete_on_termination": True,
@@ -160,7 +163,8 @@ class GpuNodePool(AilzComponent):
             taints=[GPU_TAINT],
             node_repair_config={"enabled": True},
             tags=tags,
-            opts=self.child(depends_on=depends_on or []),
+            # EKS (Capacity Block end) and autoscalers move the desired size; do not fight them.
+            opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
         )
         self.name = name
         self.register_outputs(
