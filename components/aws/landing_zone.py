@@ -42,7 +42,12 @@ class AwsLandingZone(AilzComponent):
         invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)
         account = aws.get_caller_identity(opts=invoke).account_id
         partition = aws.get_partition(opts=invoke).partition
-        region_zones = aws.get_availability_zones(state="available", opts=invoke).names
+        # Availability Zones only: no Local or Wavelength Zones for the control plane.
+        region_zones = aws.get_availability_zones(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=invoke,
+        ).names
         zones = control_plane_zones(target.zone, list(region_zones))
         cluster_name = f"{ctx.zone.name}-{target.name}"[:100]
 

@@ -203,6 +203,8 @@ def test_efa_device_plugin(aws_plan):
     assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in release.inputs[
         "values"
     ]["tolerations"]
+    repository = release.inputs["values"]["image"]["repository"]
+    assert repository == "602401143452.dkr.ecr.eu-west-1.amazonaws.com/eks/aws-efa-k8s-device-plugin"
     provider = one(aws_plan, "pulumi:providers:kubernetes")
     assert release.provider.startswith(provider.urn)
 
