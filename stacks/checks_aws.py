@@ -82,11 +82,20 @@ def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
                 path,
                 f"the GPU subnet carved from {net} holds {have} addresses, but the pools at their "
                 f"maximum size need {needed}",
-                "use a larger VPC (the GPU subnet is a quarter of it), "
-                f"e.g. a /{max(MIN_VPC_PREFIX, net.prefixlen - 2)}",
+                f"use a larger VPC (the GPU subnet is a quarter of it), e.g. a /{_prefix_for(needed)}"
+                if needed <= private_subnet_addresses(f"10.0.0.0/{MIN_VPC_PREFIX}")
+                else "even a /16 is too small: split the pools over more targets or lower max_nodes",
             )
         ]
     return []
+
+
+def _prefix_for(addresses: int) -> int:
+    """The longest VPC prefix whose GPU subnet holds this many addresses (at least a /16)."""
+    for prefix in range(MAX_VPC_PREFIX, MIN_VPC_PREFIX, -1):
+        if private_subnet_addresses(f"10.0.0.0/{prefix}") >= addresses:
+            return prefix
+    return MIN_VPC_PREFIX
 
 
 def _pools(target, base, catalog: Catalog) -> list[SpecIssue]:

@@ -149,3 +149,11 @@ def test_system_nodes_bounds():
     )
     messages = [i.message for i in errors(text)]
     assert any("max_nodes (2) must be at least nodes (5)" in m for m in messages)
+
+
+def test_too_many_nodes_even_for_a_16():
+    text = EXAMPLE.replace("        nodes: 4\n", "        nodes: 200\n", 1).replace(
+        "reserved_nodes: 4", "reserved_nodes: 200"
+    )
+    issue = one_issue(text, ("targets", 0, "network", "cidr"))
+    assert "even a /16 is too small" in issue.hint
