@@ -19,7 +19,11 @@ ABORT_UPLOADS_AFTER_DAYS = 7
 
 class EncryptedBucket(AilzComponent):
     """SSE-KMS with the given key (bucket keys on), versioning, public access blocked, TLS only,
-    lifecycle to archive tiers, and optional object lock (GOVERNANCE) with default retention."""
+    lifecycle to archive tiers, and optional object lock (GOVERNANCE) with default retention.
+
+    deep_archive=False keeps objects in Glacier Instant Retrieval at most: FSx for Lustre cannot
+    import objects from the asynchronous archive classes, so a bucket linked to Lustre stops there.
+    """
 
     def __init__(
         self,
@@ -30,6 +34,7 @@ class EncryptedBucket(AilzComponent):
         tags: dict[str, str],
         archive_after_days: int,
         retention_days: int | None = None,
+        deep_archive: bool = True,
         extra_policy: Callable[[str], list[dict[str, Any]]] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -83,6 +88,14 @@ class EncryptedBucket(AilzComponent):
         )
         aws.s3.BucketPolicy(name, bucket=bucket_id, policy=policy, opts=self.child(depends_on=[block]))
         noncurrent_days = retention_days or archive_after_days
+        transitions = [{"days": archive_after_days, "storage_class": ARCHIVE_CLASS}]
+        if deep_archive:
+            transitions.append(
+                {
+                    "days": archive_after_days + DEEP_ARCHIVE_AFTER_ARCHIVE_DAYS,
+                    "storage_class": DEEP_ARCHIVE_CLASS,
+                }
+            )
         aws.s3.BucketLifecycleConfiguration(
             name,
             bucket=bucket_id,
@@ -91,13 +104,7 @@ class EncryptedBucket(AilzComponent):
                     "id": "archive",
                     "status": "Enabled",
                     "filter": {"prefix": ""},
-                    "transitions": [
-                        {"days": archive_after_days, "storage_class": ARCHIVE_CLASS},
-                        {
-                            "days": archive_after_days + DEEP_ARCHIVE_AFTER_ARCHIVE_DAYS,
-                            "storage_class": DEEP_ARCHIVE_CLASS,
-                        },
-                    ],
+                    "transitions": transitions,
                     "noncurrent_version_expiration": {"noncurrent_days": noncurrent_days},
                     "abort_incomplete_multipart_upload": {"days_after_initiation": ABORT_UPLOADS_AFTER_DAYS},
                 }

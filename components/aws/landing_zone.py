@@ -112,7 +112,9 @@ class AwsLandingZone(AilzComponent):
             for pool in target.gpu_pools
         ]
         node_groups = [system.node_group, *(p.node_group for p in pools)]
-        WorkloadAddons(ctx, cluster, iam, keys.arns["storage"], depends_on=[system.node_group], opts=part())
+        addons = WorkloadAddons(
+            ctx, cluster, iam, keys.arns["storage"], depends_on=[system.node_group], opts=part()
+        )
 
         self.kubernetes_provider = k8s.Provider(
             f"{target.name}-k8s",
@@ -145,7 +147,7 @@ class AwsLandingZone(AilzComponent):
             kubernetes_provider=self.kubernetes_provider,
             gpu_driver_preinstalled=True,
             container_toolkit_preinstalled=True,
-            depends_on=node_groups,
+            depends_on=[*node_groups, *addons.addons],
         )
         self.outputs: dict[str, pulumi.Input] = {
             "region": target.region,

@@ -33,6 +33,7 @@ class ObjectStore(AilzComponent):
                 tags=aws_tags(ctx.tags(Name=f"{target.name}-{purpose}", purpose=purpose)),
                 archive_after_days=cold.archive_after_days,
                 retention_days=retention,
+                deep_archive=purpose != "datasets" or target.storage.warm is None,
                 opts=self.child(),
             )
         self.register_outputs({p: b.name for p, b in self.buckets.items()})

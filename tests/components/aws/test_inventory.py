@@ -291,6 +291,12 @@ def test_buckets(aws_plan):
     for r in aws_plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration"):
         if r.name != "aws-train-logs":
             assert r.inputs["rules"][0]["transitions"][0] == {"days": 60, "storageClass": "GLACIER_IR"}
+    storage_classes = {
+        r.name: [t["storageClass"] for t in r.inputs["rules"][0]["transitions"]]
+        for r in aws_plan.of_type("aws:s3/bucketLifecycleConfiguration:BucketLifecycleConfiguration")
+    }
+    assert storage_classes["aws-train-datasets"] == ["GLACIER_IR"]  # Lustre imports from it
+    assert storage_classes["aws-train-checkpoints"] == ["GLACIER_IR", "DEEP_ARCHIVE"]
     for r in aws_plan.of_type("aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"):
         assert all(
             r.inputs[k] is True
