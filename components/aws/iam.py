@@ -7,6 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 from ailz.components.aws.iam_policies import managed_policy, permissions_boundary, service_trust
+from ailz.components.aws.naming import role_name
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext
 from ailz.components.labels import aws_tags
@@ -54,7 +55,7 @@ class IamBaseline(AilzComponent):
         opts = pulumi.ResourceOptions(parent=parent or self)
         role = aws.iam.Role(
             name,
-            name=f"ailz-{self.ctx.zone.name}-{name}"[:64],
+            name=role_name(self.ctx.zone.name, target.name, purpose),
             assume_role_policy=json.dumps(trust),
             permissions_boundary=self.boundary.arn,
             max_session_duration=3600,

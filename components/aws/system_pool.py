@@ -75,6 +75,6 @@ class SystemNodePool(AilzComponent):
             labels={TARGET_LABEL: target.name, "ailz.io/purpose": "system"},
             node_repair_config={"enabled": True},
             tags=tags,
-            opts=self.child(depends_on=depends_on or []),
+            opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
         )
         self.register_outputs({"nodeGroup": self.node_group.node_group_name})
