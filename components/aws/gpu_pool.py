@@ -89,8 +89,8 @@ class GpuNodePool(AilzComponent):
                 "device_index": slot.device_index,
                 "interface_type": slot.interface_type,
                 "security_groups": security_groups,
-                "associate_public_ip_address": False,
-                "delete_on_termination": True,
+                "associate_public_ip_address": "false",
+                "delete_on_termination": "true",
                 "description": f"{name} {slot.interface_type} card {slot.network_card_index}",
             }
             for slot in slots

@@ -42,7 +42,7 @@ def test_efa_interfaces_per_network_card(request, plan_name, pool, cards, efa):
     types = Counter(nic["interfaceType"] for nic in lt.inputs["networkInterfaces"])
     assert types == {"interface": 1, "efa-only": efa}
     for nic in lt.inputs["networkInterfaces"]:
-        assert nic["associatePublicIpAddress"] is False
+        assert nic["associatePublicIpAddress"] == "false"
         assert len(nic["securityGroups"]) == 2
         assert "subnetId" not in nic  # EKS refuses it in managed node group templates
 
@@ -330,3 +330,11 @@ def test_outputs(aws_plan):
     assert set(outputs["kmsKeys"]) == {"secrets", "storage", "logs"}
     assert outputs["lustreDnsName"].endswith(".fsx.eu-west-1.amazonaws.com")
     assert outputs["lustreMountName"]
+
+
+def test_every_aws_resource_uses_the_target_provider(aws_plan):
+    provider = one(aws_plan, "pulumi:providers:aws")
+    assert provider.inputs["region"] == "eu-west-1"
+    for resource in aws_plan.resources:
+        if resource.custom and resource.type.startswith("aws:"):
+            assert resource.provider and resource.provider.startswith(provider.urn + "::"), resource.urn
