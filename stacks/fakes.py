@@ -112,6 +112,127 @@ INVOKES: dict[str, InvokeFn] = {
 }
 
 
+# ---------------------------------------------------------------------------------------------
+# AWS: what EKS, EC2, FSx, S3 and IAM compute, and the data sources the AWS components call.
+
+
+def _aws_arn_global(service: str) -> ComputedFn:
+    """IAM ARNs carry no region; S3 bucket ARNs carry neither region nor account."""
+
+    def computed(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+        resource = inputs.get("name") or name
+        if service == "s3":
+            bucket = inputs.get("bucket") or name
+            return {"arn": f"arn:aws:s3:::{bucket}", "bucket": bucket}
+        kind = "role" if "role" in service else "policy"
+        return {"arn": f"arn:aws:iam::{FAKE_ACCOUNT}:{kind}/{resource}", "name": resource}
+
+    return computed
+
+
+def _eks_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    cluster = inputs.get("name") or name
+    digest = short_hash("eks", ctx.region, cluster).upper()
+    vpc_config = dict(inputs.get("vpcConfig") or {})
+    vpc_config.update(
+        {"clusterSecurityGroupId": f"sg-{short_hash('eks-sg', cluster)[:17]}", "vpcId": "vpc-fake"}
+    )
+    issuer = f"https://oidc.eks.{ctx.region}.amazonaws.com/id/{digest}"
+    return {
+        "endpoint": f"https://{digest}.gr7.{ctx.region}.eks.amazonaws.com",
+        "certificateAuthority": {
+            "data": "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmZha2UKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+        },
+        "identities": [{"oidcs": [{"issuer": issuer}]}],
+        "vpcConfig": vpc_config,
+        "platformVersion": "eks.1",
+        "status": "ACTIVE",
+    }
+
+
+def _kms_key(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    key_id = "-".join(short_hash("kms", name)[i : i + 4] for i in (0, 4, 8))
+    return {"keyId": key_id, "arn": f"arn:aws:kms:{ctx.region}:{FAKE_ACCOUNT}:key/{key_id}"}
+
+
+def _lustre(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    fs = f"fs-{short_hash('fsx', name)[:12]}"
+    return {"dnsName": f"{fs}.fsx.{ctx.region}.amazonaws.com", "mountName": short_hash("mount", name)[:8]}
+
+
+TYPE_COMPUTED.update(
+    {
+        "aws:eks/cluster:Cluster": _eks_cluster,
+        "aws:kms/key:Key": _kms_key,
+        "aws:fsx/lustreFileSystem:LustreFileSystem": _lustre,
+        "aws:s3/bucket:Bucket": _aws_arn_global("s3"),
+        "aws:iam/role:Role": _aws_arn_global("iam-role"),
+        "aws:iam/policy:Policy": _aws_arn_global("iam-policy"),
+        "aws:ec2/launchTemplate:LaunchTemplate": lambda name, inputs, ctx: {
+            "latestVersion": 1,
+            "defaultVersion": 1,
+        },
+        "aws:ec2/placementGroup:PlacementGroup": lambda name, inputs, ctx: {
+            "name": inputs.get("name") or name
+        },
+    }
+)
+
+# The newest add-on builds EKS offered when ailz was last checked; the real data source answers
+# in a deployment.
+FAKE_ADDON_VERSIONS = {
+    "vpc-cni": "v1.20.4-eksbuild.1",
+    "kube-proxy": "v1.33.3-eksbuild.6",
+    "eks-pod-identity-agent": "v1.3.8-eksbuild.2",
+    "coredns": "v1.12.2-eksbuild.4",
+    "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
+    "aws-fsx-csi-driver": "v1.6.0-eksbuild.1",
+}
+
+
+def _addon_version(args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    addon = args.get("addonName", "")
+    return {
+        "addonName": addon,
+        "kubernetesVersion": args.get("kubernetesVersion"),
+        "version": FAKE_ADDON_VERSIONS.get(addon, "v1.0.0-eksbuild.1"),
+        "mostRecent": True,
+        "id": addon,
+    }
+
+
+def _instance_type_offerings(args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    """Offerings as the catalog knows them: a machine with no listed zones is offered everywhere."""
+    from ailz.catalog import load_catalog
+
+    filters = {f.get("name"): list(f.get("values") or []) for f in args.get("filters") or []}
+    types = filters.get("instance-type", [])
+    locations = filters.get("location", [ctx.zone])
+    machines = load_catalog().machines
+    offered = [
+        (t, loc)
+        for t in types
+        for loc in locations
+        if t in machines and (machines[t].zones is None or loc in machines[t].zones)
+    ]
+    return {
+        "instanceTypes": [t for t, _ in offered],
+        "locations": [loc for _, loc in offered],
+        "locationTypes": ["availability-zone"] * len(offered),
+        "id": ctx.region,
+    }
+
+
+INVOKES.update(
+    {
+        "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
+        "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
+    }
+)
+
+# ---------------------------------------------------------------------------------------------
+
+
 def fake_id(type_token: str, name: str) -> str:
     return f"{name}-{short_hash(type_token, name)[:8]}"
 

@@ -4,14 +4,29 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ailz.stacks.spec_common import TargetBase
-from pydantic import Field
+from ailz.stacks.spec_common import SpecModel, TargetBase
+from pydantic import Field, model_validator
+
+
+class SystemNodes(SpecModel):
+    """CPU nodes for cluster services (CoreDNS, CSI and operator controllers); GPU nodes are tainted."""
+
+    instance_type: str = Field(default="m7i.2xlarge", pattern=r"^[a-z0-9-]+\.[a-z0-9-]+$")
+    nodes: int = Field(default=2, ge=1, le=100)
+    max_nodes: int = Field(default=4, ge=1, le=100)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> SystemNodes:
+        if self.max_nodes < self.nodes:
+            raise ValueError(f"max_nodes ({self.max_nodes}) must be at least nodes ({self.nodes})")
+        return self
 
 
 class AwsTarget(TargetBase):
     kind: Literal["aws"]
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="e.g. eu-west-1")
     zone: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", description="e.g. eu-west-1a")
+    system_nodes: SystemNodes = Field(default_factory=SystemNodes)
 
     @property
     def location(self) -> str:

@@ -4,8 +4,28 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+import pulumi_kubernetes as k8s
+from ailz.components.aws.addons import parse_version
+from ailz.components.aws.bucket import EncryptedBucket
+from ailz.components.aws.cidr_plan import control_plane_zones
+from ailz.components.aws.cluster import EksCluster
+from ailz.components.aws.efa_plugin import EfaDevicePlugin
+from ailz.components.aws.gpu_pool import GpuNodePool
+from ailz.components.aws.iam import IamBaseline
+from ailz.components.aws.iam_policies import flow_log_delivery
+from ailz.components.aws.keys import ZoneKeys
+from ailz.components.aws.lustre import WarmLustre
+from ailz.components.aws.naming import bucket_name
+from ailz.components.aws.network import Network
+from ailz.components.aws.object_store import ObjectStore
+from ailz.components.aws.system_pool import SystemNodePool
+from ailz.components.aws.teams import TeamIdentities
+from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.labels import aws_tags
+
+LOG_ARCHIVE_AFTER_DAYS = 90
 
 
 class AwsLandingZone(AilzComponent):
@@ -15,8 +35,144 @@ class AwsLandingZone(AilzComponent):
         self.provider = aws.Provider(
             f"{target.name}-aws",
             region=target.region,
+            # Belt and braces: every resource also gets its tags explicitly.
+            default_tags={"tags": aws_tags(ctx.tags())},
             opts=self.child(),
         )
-        self.outputs: dict[str, pulumi.Input] = {"region": target.region, "zone": target.zone}
-        self.cluster: ClusterHandle | None = None  # set once the cluster exists
+        invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)
+        account = aws.get_caller_identity(opts=invoke).account_id
+        partition = aws.get_partition(opts=invoke).partition
+        # Availability Zones only: no Local or Wavelength Zones for the control plane.
+        region_zones = aws.get_availability_zones(
+            state="available",
+            filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
+            opts=invoke,
+        ).names
+        zones = control_plane_zones(target.zone, list(region_zones))
+        cluster_name = f"{ctx.zone.name}-{target.name}"[:100]
+
+        def part(**kwargs) -> pulumi.ResourceOptions:
+            return pulumi.ResourceOptions(parent=self, providers=[self.provider], **kwargs)
+
+        keys = ZoneKeys(ctx, account, partition, opts=part())
+        iam = IamBaseline(ctx, partition, opts=part())
+        log_bucket = EncryptedBucket(
+            f"{target.name}-logs",
+            bucket_name=bucket_name(ctx.zone.name, target.name, "logs", account),
+            spec_path=ctx.path("network"),
+            key_arn=keys.arns["logs"],
+            tags=aws_tags(ctx.tags(Name=f"{target.name}-logs", purpose="logs")),
+            archive_after_days=LOG_ARCHIVE_AFTER_DAYS,
+            extra_policy=lambda arn: flow_log_delivery(arn, account),
+            opts=part(),
+        )
+        network = Network(ctx, zones, cluster_name, log_bucket.arn, opts=part())
+        cold = ObjectStore(ctx, account, keys.arns["storage"], opts=part()) if target.storage.cold else None
+        min_vpc_cni = max(
+            (ctx.machine(p).efa.efa_only_min_vpc_cni for p in target.gpu_pools if ctx.machine(p).efa),
+            default=None,
+            key=parse_version,
+        )
+        cluster = EksCluster(
+            ctx,
+            cluster_name,
+            iam.cluster_role,
+            network.private_subnet_ids,
+            keys.arns,
+            partition,
+            min_vpc_cni,
+            self.provider,
+            opts=part(),
+        )
+        network.allow_lustre_from("cluster", cluster.security_group_id, ctx)
+        system = SystemNodePool(
+            ctx,
+            cluster.cluster.name,
+            iam.node_role,
+            network.private_subnet_ids,
+            keys.arns["storage"],
+            depends_on=cluster.network_addons,
+            opts=part(),
+        )
+        pools = [
+            GpuNodePool(
+                ctx,
+                pool,
+                cluster.cluster.name,
+                cluster.security_group_id,
+                iam.node_role,
+                network.gpu_subnet_id,
+                network.gpu_zone,
+                network.efa_sg.id,
+                keys.arns["storage"],
+                self.provider,
+                depends_on=cluster.network_addons,
+                opts=part(),
+            )
+            for pool in target.gpu_pools
+        ]
+        node_groups = [system.node_group, *(p.node_group for p in pools)]
+        addons = WorkloadAddons(
+            ctx, cluster, iam, keys.arns["storage"], depends_on=[system.node_group], opts=part()
+        )
+
+        self.kubernetes_provider = k8s.Provider(
+            f"{target.name}-k8s",
+            kubeconfig=cluster.kubeconfig,
+            enable_server_side_apply=True,
+            delete_unreachable=False,
+            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster.cluster]),
+        )
+        efa_machines = [ctx.machine(p).name for p in target.gpu_pools if ctx.machine(p).efa]
+        if efa_machines:
+            EfaDevicePlugin(
+                ctx, self.kubernetes_provider, efa_machines, depends_on=[system.node_group], opts=part()
+            )
+
+        lustre = None
+        if target.storage.warm:
+            datasets = cold.buckets.get("datasets") if cold else None
+            lustre = WarmLustre(
+                ctx,
+                network.gpu_subnet_id,
+                [network.lustre_sg.id],
+                keys.arns["storage"],
+                datasets.name if datasets else None,
+                opts=part(),
+            )
+        bucket_arns = [b.arn for b in cold.buckets.values()] if cold else []
+        teams = TeamIdentities(ctx, iam, cluster.cluster.name, bucket_arns, keys.arns["storage"], opts=part())
+
+        self.cluster = ClusterHandle(
+            kubernetes_provider=self.kubernetes_provider,
+            gpu_driver_preinstalled=True,
+            container_toolkit_preinstalled=True,
+            depends_on=[*node_groups, *addons.addons],
+        )
+        self.outputs: dict[str, pulumi.Input] = {
+            "region": target.region,
+            "zone": network.gpu_zone,
+            "clusterName": cluster.cluster.name,
+            "clusterEndpoint": cluster.endpoint,
+            "kubeconfig": cluster.kubeconfig,
+            "pools": [p.name for p in target.gpu_pools],
+            "nodeGroups": pulumi.Output.from_input(
+                {
+                    p.name: pool.node_group.node_group_name
+                    for p, pool in zip(target.gpu_pools, pools, strict=True)
+                }
+            ),
+            "efaInterfacesPerNode": pulumi.Output.from_input(
+                {p.name: pool.efa_interfaces for p, pool in zip(target.gpu_pools, pools, strict=True)}
+            ),
+            "buckets": pulumi.Output.from_input(
+                {purpose: b.name for purpose, b in (cold.buckets.items() if cold else [])}
+            ),
+            "logBucket": log_bucket.name,
+            "kmsKeys": pulumi.Output.from_input(dict(keys.arns)),
+            "teamRoles": pulumi.Output.from_input({name: role.arn for name, role in teams.roles.items()}),
+        }
+        if lustre is not None:
+            self.outputs["lustreDnsName"] = lustre.dns_name
+            self.outputs["lustreMountName"] = lustre.mount_name
         self.register_outputs(self.outputs)

@@ -1,0 +1,125 @@
+"""The EKS control plane: API access entries, envelope encryption, logs, network add-ons."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+from ailz.components.aws.addons import NETWORK_ADDONS, require_minimum
+from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
+from ailz.components.aws.kubeconfig import eks_kubeconfig
+from ailz.components.base import AilzComponent
+from ailz.components.context import TargetContext
+from ailz.components.labels import aws_tags
+
+CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
+LOG_RETENTION_DAYS = 365
+
+
+class EksCluster(AilzComponent):
+    def __init__(
+        self,
+        ctx: TargetContext,
+        name: str,
+        role: aws.iam.Role,
+        subnet_ids: list[pulumi.Input[str]],
+        keys: dict[str, pulumi.Input[str]],
+        partition: str,
+        min_vpc_cni: str | None,
+        provider: aws.Provider,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        target = ctx.target
+        super().__init__("aws", "EksCluster", name, ctx.path("kubernetes"), opts)
+        self.name = name
+        tags = aws_tags(ctx.tags(Name=name))
+        # Created before the cluster so control-plane logs land encrypted with the logs key.
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-control-plane",
+            name=f"/aws/eks/{name}/cluster",
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=keys["logs"],
+            tags=tags,
+            opts=self.child(),
+        )
+        private_only = target.kubernetes.endpoint == "private"
+        self.cluster = aws.eks.Cluster(
+            name,
+            name=name,
+            version=target.kubernetes.version,
+            role_arn=role.arn,
+            vpc_config={
+                "subnet_ids": subnet_ids,
+                "endpoint_private_access": True,
+                "endpoint_public_access": not private_only,
+            },
+            access_config={
+                "authentication_mode": "API",
+                # The deploying identity administers the cluster so ailz can install in-cluster parts.
+                "bootstrap_cluster_creator_admin_permissions": True,
+            },
+            encryption_config={"provider": {"key_arn": keys["secrets"]}, "resources": ["secrets"]},
+            enabled_cluster_log_types=CONTROL_PLANE_LOGS,
+            kubernetes_network_config={"ip_family": "ipv4"},
+            upgrade_policy={"support_type": "STANDARD"},
+            bootstrap_self_managed_addons=False,
+            tags=tags,
+            opts=self.child(depends_on=[log_group]),
+        )
+        for index, principal in enumerate(target.kubernetes.admin_roles):
+            entry = aws.eks.AccessEntry(
+                f"{name}-admin-{index}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                type="STANDARD",
+                tags=tags,
+                opts=self.child(),
+            )
+            aws.eks.AccessPolicyAssociation(
+                f"{name}-admin-{index}",
+                cluster_name=self.cluster.name,
+                principal_arn=principal,
+                policy_arn=CLUSTER_ADMIN_POLICY.format(partition=partition),
+                access_scope={"type": "cluster"},
+                opts=self.child(depends_on=[entry]),
+            )
+        self.ctx, self.provider = ctx, provider
+        self.tags = tags
+        self.network_addons = [
+            self.addon(addon, min_vpc_cni if addon == "vpc-cni" else None) for addon in NETWORK_ADDONS
+        ]
+        self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        self.endpoint = self.cluster.endpoint
+        self.kubeconfig = pulumi.Output.secret(
+            pulumi.Output.all(
+                self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority
+            ).apply(lambda args: eks_kubeconfig(args[0], args[1], args[2]["data"], target.region))
+        )
+        self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
+
+    def addon(
+        self,
+        addon: str,
+        minimum: str | None = None,
+        pod_identity: list[dict] | None = None,
+        depends_on: list[pulumi.Resource] | None = None,
+        parent: pulumi.Resource | None = None,
+    ) -> aws.eks.Addon:
+        """An EKS add-on at the newest version EKS offers for the cluster's Kubernetes version."""
+        offered = aws.eks.get_addon_version(
+            addon_name=addon,
+            kubernetes_version=self.ctx.target.kubernetes.version,
+            most_recent=True,
+            opts=pulumi.InvokeOptions(parent=self, provider=self.provider),
+        )
+        version = require_minimum(addon, offered.version, minimum)
+        return aws.eks.Addon(
+            f"{self.name}-{addon}",
+            cluster_name=self.cluster.name,
+            addon_name=addon,
+            addon_version=version,
+            resolve_conflicts_on_create="OVERWRITE",
+            resolve_conflicts_on_update="PRESERVE",
+            pod_identity_associations=pod_identity,
+            tags=self.tags,
+            opts=pulumi.ResourceOptions(parent=parent or self, depends_on=depends_on or []),
+        )

@@ -1,0 +1,265 @@
+"""IAM and resource policy documents ailz attaches: pure dicts, tested without Pulumi."""
+
+from __future__ import annotations
+
+from typing import Any
+
+Document = dict[str, Any]
+VERSION = "2012-10-17"
+
+# Services the roles ailz creates may use at all; the boundary caps every role to these.
+BOUNDARY_SERVICES = (
+    "ec2",
+    "eks",
+    "ecr",
+    "s3",
+    "kms",
+    "fsx",
+    "logs",
+    "cloudwatch",
+    "ssm",
+    "ssmmessages",
+    "ec2messages",
+    "elasticloadbalancing",
+    "autoscaling",
+    "sts",
+)
+# Actions no ailz role may take, whatever policy is attached to it: no identity escalation.
+BOUNDARY_DENIED = (
+    "iam:CreateUser",
+    "iam:CreateAccessKey",
+    "iam:CreateRole",
+    "iam:AttachRolePolicy",
+    "iam:PutRolePolicy",
+    "iam:PutRolePermissionsBoundary",
+    "iam:DeleteRolePermissionsBoundary",
+    "iam:UpdateAssumeRolePolicy",
+    "organizations:*",
+    "account:*",
+)
+# Global services whose calls carry no regional endpoint; exempt from the region guard.
+GLOBAL_ACTIONS = ("iam:*", "sts:*", "organizations:*", "support:*")
+
+CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
+
+
+def managed_policy(partition: str, name: str) -> str:
+    return f"arn:{partition}:iam::aws:policy/{name}"
+
+
+def permissions_boundary(allowed_regions: list[str]) -> Document:
+    """The boundary on every ailz role: listed services only, no escalation, residency regions."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "AllowLandingZoneServices",
+                "Effect": "Allow",
+                "Action": [f"{service}:*" for service in BOUNDARY_SERVICES],
+                "Resource": "*",
+            },
+            {
+                "Sid": "AllowPassRoleToEks",
+                "Effect": "Allow",
+                "Action": "iam:PassRole",
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {"iam:PassedToService": ["eks.amazonaws.com", "ec2.amazonaws.com"]}
+                },
+            },
+            {
+                "Sid": "DenyIdentityEscalation",
+                "Effect": "Deny",
+                "Action": list(BOUNDARY_DENIED),
+                "Resource": "*",
+            },
+            {
+                "Sid": "DenyOutsideResidency",
+                "Effect": "Deny",
+                "NotAction": list(GLOBAL_ACTIONS),
+                "Resource": "*",
+                "Condition": {"StringNotEquals": {"aws:RequestedRegion": list(allowed_regions)}},
+            },
+        ],
+    }
+
+
+def service_trust(*services: str, tag_session: bool = False) -> Document:
+    actions = ["sts:AssumeRole", "sts:TagSession"] if tag_session else "sts:AssumeRole"
+    return {
+        "Version": VERSION,
+        "Statement": [{"Effect": "Allow", "Principal": {"Service": list(services)}, "Action": actions}],
+    }
+
+
+def pod_identity_trust() -> Document:
+    """Trust for EKS Pod Identity: the agent assumes the role and tags the session."""
+    return service_trust("pods.eks.amazonaws.com", tag_session=True)
+
+
+def team_access(team: str, bucket_arns: list[str], key_arns: list[str]) -> Document:
+    """A team reads and writes its own prefix (<team>/) of each zone bucket, with the storage key."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "ListOwnPrefix",
+                "Effect": "Allow",
+                "Action": "s3:ListBucket",
+                "Resource": list(bucket_arns),
+                "Condition": {"StringLike": {"s3:prefix": [f"{team}/*", team]}},
+            },
+            {
+                "Sid": "ReadWriteOwnPrefix",
+                "Effect": "Allow",
+                "Action": ["s3:GetObject", "s3:PutObject", "s3:DeleteObject", "s3:AbortMultipartUpload"],
+                "Resource": [f"{arn}/{team}/*" for arn in bucket_arns],
+            },
+            {
+                "Sid": "UseStorageKey",
+                "Effect": "Allow",
+                "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
+                "Resource": list(key_arns),
+            },
+        ],
+    }
+
+
+def ebs_csi_key_access(key_arn: str) -> Document:
+    """EBS CSI driver: create volumes encrypted with the storage key."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
+                "Resource": key_arn,
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+            {
+                "Effect": "Allow",
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": key_arn,
+            },
+        ],
+    }
+
+
+def key_policy(data_class: str, account: str, partition: str, region: str) -> Document:
+    """Key policy: the account administers the key through IAM; services use it where needed."""
+    statements: list[dict[str, Any]] = [
+        {
+            "Sid": "AccountAdministersThroughIam",
+            "Effect": "Allow",
+            "Principal": {"AWS": f"arn:{partition}:iam::{account}:root"},
+            "Action": "kms:*",
+            "Resource": "*",
+        }
+    ]
+    if data_class == "logs":
+        statements += [
+            {
+                "Sid": "CloudWatchLogs",
+                "Effect": "Allow",
+                "Principal": {"Service": f"logs.{region}.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt*",
+                    "kms:Decrypt*",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:Describe*",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "ArnLike": {
+                        "kms:EncryptionContext:aws:logs:arn": f"arn:{partition}:logs:{region}:{account}:*"
+                    }
+                },
+            },
+            {
+                "Sid": "VpcFlowLogDelivery",
+                "Effect": "Allow",
+                "Principal": {"Service": "delivery.logs.amazonaws.com"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+            },
+        ]
+    if data_class == "storage":
+        # S3 (and FSx data repository tasks reading S3) use the key on behalf of account principals.
+        statements.append(
+            {
+                "Sid": "AccountPrincipalsThroughS3AndFsx",
+                "Effect": "Allow",
+                "Principal": {"AWS": "*"},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+                "Condition": {
+                    "StringEquals": {
+                        "kms:CallerAccount": account,
+                        "kms:ViaService": [f"s3.{region}.amazonaws.com", f"fsx.{region}.amazonaws.com"],
+                    }
+                },
+            }
+        )
+    return {"Version": VERSION, "Statement": statements}
+
+
+def tls_only_bucket_policy(bucket_arn: str, extra: list[dict[str, Any]] | None = None) -> Document:
+    """Refuse every request to the bucket that does not use TLS."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "DenyInsecureTransport",
+                "Effect": "Deny",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": [bucket_arn, f"{bucket_arn}/*"],
+                "Condition": {"Bool": {"aws:SecureTransport": "false"}},
+            },
+            *(extra or []),
+        ],
+    }
+
+
+def flow_log_delivery(bucket_arn: str, account: str) -> list[dict[str, Any]]:
+    """Statements that let VPC Flow Logs write into the log bucket."""
+    return [
+        {
+            "Sid": "FlowLogsWrite",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": "s3:PutObject",
+            "Resource": f"{bucket_arn}/AWSLogs/{account}/*",
+            "Condition": {
+                "StringEquals": {"aws:SourceAccount": account, "s3:x-amz-acl": "bucket-owner-full-control"}
+            },
+        },
+        {
+            "Sid": "FlowLogsAclCheck",
+            "Effect": "Allow",
+            "Principal": {"Service": "delivery.logs.amazonaws.com"},
+            "Action": ["s3:GetBucketAcl", "s3:ListBucket"],
+            "Resource": bucket_arn,
+            "Condition": {"StringEquals": {"aws:SourceAccount": account}},
+        },
+    ]

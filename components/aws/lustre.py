@@ -1,0 +1,68 @@
+"""The warm tier: FSx for Lustre (PERSISTENT_2) in the GPU zone, linked to the datasets bucket."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+from ailz.components.base import AilzComponent
+from ailz.components.context import TargetContext
+from ailz.components.labels import aws_tags
+from ailz.stacks.checks_aws import LUSTRE_DEFAULT_CAPACITY_GIB, LUSTRE_DEFAULT_THROUGHPUT
+
+LUSTRE_VERSION = "2.15"
+S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
+DATASETS_PATH = "/datasets"
+
+
+class WarmLustre(AilzComponent):
+    def __init__(
+        self,
+        ctx: TargetContext,
+        subnet_id: pulumi.Input[str],
+        security_group_ids: list[pulumi.Input[str]],
+        key_arn: pulumi.Input[str],
+        datasets_bucket: pulumi.Input[str] | None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        target = ctx.target
+        warm = target.storage.warm
+        name = f"{target.name}-lustre"
+        super().__init__("aws", "WarmLustre", name, ctx.path("storage", "warm"), opts)
+        tags = aws_tags(ctx.tags(Name=name, purpose="warm-storage"))
+        self.file_system = aws.fsx.LustreFileSystem(
+            name,
+            deployment_type="PERSISTENT_2",
+            storage_type="SSD",
+            storage_capacity=warm.capacity_gib or LUSTRE_DEFAULT_CAPACITY_GIB,
+            per_unit_storage_throughput=warm.throughput_per_tib or LUSTRE_DEFAULT_THROUGHPUT,
+            file_system_type_version=LUSTRE_VERSION,
+            data_compression_type="LZ4",
+            kms_key_id=key_arn,
+            subnet_ids=subnet_id,  # one subnet: PERSISTENT_2 is single-AZ
+            security_group_ids=security_group_ids,
+            metadata_configuration={"mode": "AUTOMATIC"},
+            log_configuration={"level": "WARN_ERROR"},
+            automatic_backup_retention_days=7,
+            daily_automatic_backup_start_time="03:00",
+            copy_tags_to_backups=True,
+            weekly_maintenance_start_time="7:03:00",
+            tags=tags,
+            opts=self.child(),
+        )
+        if datasets_bucket is not None:
+            aws.fsx.DataRepositoryAssociation(
+                f"{name}-datasets",
+                file_system_id=self.file_system.id,
+                data_repository_path=pulumi.Output.concat("s3://", datasets_bucket, "/"),
+                file_system_path=DATASETS_PATH,
+                batch_import_meta_data_on_create=True,
+                s3={
+                    "auto_import_policy": {"events": S3_EVENTS},
+                    "auto_export_policy": {"events": S3_EVENTS},
+                },
+                tags=tags,
+                opts=self.child(),
+            )
+        self.dns_name = self.file_system.dns_name
+        self.mount_name = self.file_system.mount_name
+        self.register_outputs({"dnsName": self.dns_name, "mountName": self.mount_name})

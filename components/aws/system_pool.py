@@ -1,0 +1,80 @@
+"""The system node pool: untainted CPU nodes for cluster services (CoreDNS, CSI controllers,
+device-plugin and operator controllers, schedulers), spread over the control-plane zones."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+from ailz.components.base import AilzComponent
+from ailz.components.context import TargetContext
+from ailz.components.labels import aws_tags
+from ailz.stacks.naming import TARGET_LABEL
+
+AMI_TYPE = "AL2023_x86_64_STANDARD"
+
+
+class SystemNodePool(AilzComponent):
+    def __init__(
+        self,
+        ctx: TargetContext,
+        cluster_name: pulumi.Input[str],
+        node_role: aws.iam.Role,
+        subnet_ids: list[pulumi.Input[str]],
+        storage_key_arn: pulumi.Input[str],
+        depends_on: list[pulumi.Resource] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        target = ctx.target
+        spec = target.system_nodes
+        name = f"{target.name}-system"
+        super().__init__("aws", "SystemNodePool", name, ctx.path("system_nodes"), opts)
+        tags = aws_tags(ctx.tags(Name=name, purpose="system"))
+        self.launch_template = aws.ec2.LaunchTemplate(
+            name,
+            name=name,
+            description="ailz system nodes",
+            update_default_version=True,
+            metadata_options={
+                "http_endpoint": "enabled",
+                "http_tokens": "required",
+                "http_put_response_hop_limit": 2,
+            },
+            block_device_mappings=[
+                {
+                    "device_name": "/dev/xvda",
+                    "ebs": {
+                        "volume_type": "gp3",
+                        "volume_size": 100,
+                        "encrypted": "true",
+                        "kms_key_id": storage_key_arn,
+                        "delete_on_termination": "true",
+                    },
+                }
+            ],
+            tag_specifications=[
+                {"resource_type": kind, "tags": tags} for kind in ("instance", "volume", "network-interface")
+            ],
+            tags=tags,
+            opts=self.child(),
+        )
+        self.node_group = aws.eks.NodeGroup(
+            name,
+            cluster_name=cluster_name,
+            node_group_name=name,
+            node_role_arn=node_role.arn,
+            subnet_ids=subnet_ids,
+            ami_type=AMI_TYPE,
+            capacity_type="ON_DEMAND",
+            instance_types=[spec.instance_type],
+            launch_template={
+                "id": self.launch_template.id,
+                "version": self.launch_template.latest_version.apply(str),
+            },
+            scaling_config={"min_size": spec.nodes, "desired_size": spec.nodes, "max_size": spec.max_nodes},
+            update_config={"max_unavailable": 1},
+            labels={TARGET_LABEL: target.name, "ailz.io/purpose": "system"},
+            node_repair_config={"enabled": True},
+            tags=tags,
+            opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
+        )
+        self.register_outputs({"nodeGroup": self.node_group.node_group_name})
