@@ -60,7 +60,10 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
     names = [t.name for t in loaded.zone.targets]
     if target is None:
         if len(names) != 1:
-            fail(f"{spec} has {len(names)} targets; choose one with --target", hint=f"targets: {', '.join(names)}")
+            fail(
+                f"{spec} has {len(names)} targets; choose one with --target",
+                hint=f"targets: {', '.join(names)}",
+            )
         target = names[0]
     elif target not in names:
         fail(f"no target named '{target}' in {spec}", hint=f"targets: {', '.join(names)}")
@@ -190,7 +193,9 @@ def up(
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {warning}")
     if report.decision.overridden:
-        out.print(f"policy override recorded on {report.result.stack}: {report.decision.override}", markup=False)
+        out.print(
+            f"policy override recorded on {report.result.stack}: {report.decision.override}", markup=False
+        )
     _finish(report.result)
 
 
@@ -241,7 +246,9 @@ def outputs(
 
     stack = stack_name(session.loaded.zone, session.target)
     if output is OutputFormat.json:
-        print(json.dumps({"stack": stack, "target": session.target, "outputs": values}, indent=2, default=str))
+        print(
+            json.dumps({"stack": stack, "target": session.target, "outputs": values}, indent=2, default=str)
+        )
         return
     from rich.table import Table
 

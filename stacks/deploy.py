@@ -550,7 +550,9 @@ def destroy_target(session: Session, confirm: Callable[[str], bool] | None = Non
     engine = session.open(create=False)
     if confirm is not None and not confirm(engine.name):
         return None
-    return session.run(engine, "destroy", message=f"ailz destroy {session.loaded.file} --target {session.target}")
+    return session.run(
+        engine, "destroy", message=f"ailz destroy {session.loaded.file} --target {session.target}"
+    )
 
 
 def target_outputs(session: Session, show_secrets: bool = False) -> dict[str, Any]:
