@@ -8,6 +8,7 @@ and is tested with a fake engine.
 
 from __future__ import annotations
 
+import contextlib
 import re
 import shutil
 import signal
@@ -200,7 +201,8 @@ class FailureRule:
 # Engine and provider error texts -> what the user should do. First match wins.
 FAILURE_RULES: tuple[FailureRule, ...] = (
     FailureRule(
-        r"PULUMI_CONFIG_PASSPHRASE|passphrase must be set|constructing secrets manager of type \"passphrase\"",
+        r"PULUMI_CONFIG_PASSPHRASE|passphrase must be set"
+        r"|constructing secrets manager of type \"passphrase\"",
         "the stack's secrets are encrypted with a passphrase, and none is set",
         "export PULUMI_CONFIG_PASSPHRASE (or PULUMI_CONFIG_PASSPHRASE_FILE) with the stack's passphrase",
         2,
@@ -311,10 +313,9 @@ def cancel_on_interrupt(engine: StackEngine) -> Iterator[dict[str, bool]]:
         state["interrupted"] = True
 
         def cancel() -> None:
-            try:
+            # nothing running yet, or the backend cannot cancel remotely
+            with contextlib.suppress(Exception):
                 engine.cancel()
-            except Exception:  # nothing running yet, or the backend cannot cancel remotely
-                pass
 
         threading.Thread(target=cancel, daemon=True).start()
 
