@@ -201,6 +201,12 @@ class FailureRule:
 # Engine and provider error texts -> what the user should do. First match wins.
 FAILURE_RULES: tuple[FailureRule, ...] = (
     FailureRule(
+        r"incorrect passphrase|failed to decrypt",
+        "the passphrase does not decrypt this stack's secrets",
+        "set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was created with",
+        2,
+    ),
+    FailureRule(
         r"PULUMI_CONFIG_PASSPHRASE|passphrase must be set"
         r"|constructing secrets manager of type \"passphrase\"",
         "the stack's secrets are encrypted with a passphrase, and none is set",
@@ -208,13 +214,8 @@ FAILURE_RULES: tuple[FailureRule, ...] = (
         2,
     ),
     FailureRule(
-        r"incorrect passphrase|failed to decrypt",
-        "the passphrase does not decrypt this stack's secrets",
-        "set PULUMI_CONFIG_PASSPHRASE to the passphrase the stack was created with",
-        2,
-    ),
-    FailureRule(
-        r"NoCredentialProviders|no valid credential sources|No valid credential sources found"
+        r"unable to validate AWS credentials|NoCredentialProviders|no valid credential sources"
+        r"|No valid credential sources found"
         r"|failed to refresh cached credentials|unable to load AWS credentials|InvalidClientTokenId"
         r"|get identity: get credentials",
         "no usable AWS credentials",
@@ -248,7 +249,7 @@ FAILURE_RULES: tuple[FailureRule, ...] = (
         2,
     ),
     FailureRule(
-        r"no stack named|stack .* not found",
+        r"no stack named",
         "the stack does not exist in this backend",
         "deploy it first with `ailz up`, or point --backend at the backend that holds it",
         2,
