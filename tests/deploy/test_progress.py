@@ -62,7 +62,10 @@ def test_up_lines_report_completions_and_warnings():
     created = [line for line in lines if " created " in line]
     assert len(created) == 9
     assert any("aws:eks/cluster:Cluster  aws-train-eks" in line for line in created)
-    assert any(line.strip().startswith("warning aws-train-h100: capacity block cr-0123456789abcdef0") for line in lines)
+    assert any(
+        line.strip().startswith("warning aws-train-h100: capacity block cr-0123456789abcdef0")
+        for line in lines
+    )
 
 
 def test_failed_run_shows_the_failed_step_and_the_provider_error():

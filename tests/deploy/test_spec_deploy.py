@@ -17,7 +17,9 @@ def test_examples_need_no_deploy_section():
 
 
 def test_deploy_section_is_read():
-    text = BASE + "deploy:\n  backend_url: s3://acme-ailz-state/prod\n  secrets_provider: awskms://alias/ailz\n"
+    text = (
+        BASE + "deploy:\n  backend_url: s3://acme-ailz-state/prod\n  secrets_provider: awskms://alias/ailz\n"
+    )
     deploy = load_text(text, "aws.yaml").zone.deploy
     assert deploy.backend_url == "s3://acme-ailz-state/prod"
     assert deploy.secrets_provider == "awskms://alias/ailz"
