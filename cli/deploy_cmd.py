@@ -51,6 +51,10 @@ def gate_factory():
     return load_gate()
 
 
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
 def _live_display() -> bool:
     return out.is_terminal and not os.environ.get("CI")
 
@@ -146,7 +150,7 @@ def up(
     """Gate the target with the policies, then create or update its stack."""
     from ailz.stacks.deploy import DeployError, up_target
 
-    if not yes and not sys.stdin.isatty():
+    if not yes and not _interactive():
         fail("`ailz up` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
     if override is not None and not override.strip():
         fail("--override needs a reason", hint='e.g. --override "capacity block expires Friday; SEC-123"')
@@ -209,7 +213,7 @@ def destroy(
     """Delete every resource in the target's stack (the stack and its history stay)."""
     from ailz.stacks.deploy import DeployError, destroy_target
 
-    if not yes and not sys.stdin.isatty():
+    if not yes and not _interactive():
         fail("`ailz destroy` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
     session = _session(spec, target, backend, secrets_provider)
 
@@ -251,11 +255,12 @@ def outputs(
         )
         return
     from rich.table import Table
+    from rich.text import Text
 
     table = Table(title=f"{stack} outputs", title_justify="left", show_edge=False)
     table.add_column("output")
     table.add_column("value", overflow="fold")
     for key, value in values.items():
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
-        table.add_row(key, shown)
+        table.add_row(Text(key), Text(shown))  # values are data, never markup
     out.print(table)
