@@ -270,12 +270,17 @@ FAILURE_RULES: tuple[FailureRule, ...] = (
 )
 
 
-def explain_failure(text: str, stack: str, backend_url: str) -> DeployError:
-    """Map an engine failure text to a clear message; unknown failures keep their last lines."""
+def explain_failure(text: str, stack: str, backend_url: str, detail: str | None = None) -> DeployError:
+    """Map an engine failure to a clear message; unknown failures show the engine's own errors.
+
+    `detail` is what the engine reported as errors (diagnostic events); without it, the tail of
+    the CLI's stderr is shown.
+    """
     for rule in FAILURE_RULES:
-        if re.search(rule.pattern, text):
+        if re.search(rule.pattern, f"{text}\n{detail or ''}"):
             return DeployError(f"{stack}: {rule.message} (backend {backend_url})", rule.hint, rule.code)
-    lines = [line for line in text.strip().splitlines() if line.strip()]
+    shown = detail or text.rsplit(" stderr: ", 1)[-1]
+    lines = [line for line in shown.strip().splitlines() if line.strip()]
     tail = "\n".join(lines[-8:]) if lines else "no output"
     return DeployError(f"{stack}: the Pulumi engine failed:\n{tail}", None, 1)
 
@@ -298,7 +303,8 @@ class RunResult:
 
 @contextmanager
 def cancel_on_interrupt(engine: StackEngine) -> Iterator[dict[str, bool]]:
-    """First Ctrl-C asks the engine to cancel cleanly (in-flight steps finish); a second one aborts.
+    """First Ctrl-C (or SIGTERM, as CI sends on cancel) asks the engine to cancel cleanly, letting
+    in-flight steps finish; a second one stops waiting.
 
     The Pulumi CLI shares our terminal's process group, so it receives the same SIGINT and stops
     scheduling new steps; stack.cancel() also stops it on backends that support remote cancel.
@@ -320,11 +326,12 @@ def cancel_on_interrupt(engine: StackEngine) -> Iterator[dict[str, bool]]:
 
         threading.Thread(target=cancel, daemon=True).start()
 
-    previous = signal.signal(signal.SIGINT, handler)
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         yield state
     finally:
-        signal.signal(signal.SIGINT, previous)
+        for sig, old in previous.items():
+            signal.signal(sig, old)
 
 
 def run_operation(
@@ -355,11 +362,12 @@ def run_operation(
         except FileNotFoundError as error:
             result.error = DeployError(f"cannot run the Pulumi CLI: {error}", PULUMI_INSTALL_HINT, 2)
         except Exception as error:  # CommandError from the CLI: explain it with what the events said
-            if _is_command_error(error):
-                diagnostics = "\n".join(d.message for d in result.tally.errors)
-                result.error = explain_failure(f"{error}\n{diagnostics}", engine.name, backend_url)
-            else:
+            if not _is_command_error(error):
                 raise
+            detail = "\n".join(d.message for d in result.tally.errors) or None
+            result.error = explain_failure(str(error), engine.name, backend_url, detail)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the engine
+            state["interrupted"] = True
         result.interrupted = state["interrupted"]
     return result
 

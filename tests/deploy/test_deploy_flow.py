@@ -297,3 +297,26 @@ def test_missing_gate_package_is_a_clear_error(monkeypatch):
     with pytest.raises(DeployError) as error:
         load_gate()
     assert error.value.code == 2 and "never applies without the gate" in error.value.hint
+
+
+def test_second_ctrl_c_stops_waiting(loaded):
+    engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"})
+
+    def twice():
+        signal.raise_signal(signal.SIGINT)
+        signal.raise_signal(signal.SIGINT)
+
+    engine.during["up"] = twice
+    report = up_target(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
+    assert report.result.interrupted and report.result.error is None
+    assert report.result.tally.summary_changes is None  # the replay stopped half way
+
+
+def test_unknown_failure_shows_the_engine_errors_not_the_whole_log():
+    text = (
+        "\n code: 255\n stdout: Updating (s)\n  ... 400 lines of progress ...\n stderr: error: update failed"
+    )
+    error = explain_failure(text, STACK, "s3://state", detail="creating FSx Lustre: InvalidNetworkSettings")
+    assert "InvalidNetworkSettings" in str(error) and "400 lines" not in str(error)
+    error = explain_failure(text, STACK, "s3://state")
+    assert str(error).endswith("error: update failed") and error.code == 1
