@@ -147,7 +147,7 @@ def up(
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
-    """Gate the target with the policies, then create or update its stack."""
+    """Gate the target with the policies, then create or update its stack (needs the Pulumi CLI)."""
     from ailz.stacks.deploy import DeployError, up_target
 
     if not yes and not _interactive():
@@ -210,7 +210,7 @@ def destroy(
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
-    """Delete every resource in the target's stack (the stack and its history stay)."""
+    """Delete every resource in the target's stack; the stack and its history stay (needs the Pulumi CLI)."""
     from ailz.stacks.deploy import DeployError, destroy_target
 
     if not yes and not _interactive():
