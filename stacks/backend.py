@@ -22,6 +22,14 @@ SELF_MANAGED_SCHEMES = ("file", "s3", "gs", "azblob", "postgres")
 KMS_SCHEMES = ("awskms", "gcpkms", "azurekeyvault", "hashivault")
 PASSPHRASE_ENV = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 
+# Environment for the Pulumi CLI. A fresh workspace (a CI runner, another laptop) has no
+# Pulumi.<stack>.yaml; without the fallback the CLI would invent a new secrets provider instead of
+# using the one recorded in the stack's state (pulumi/pulumi#17236, CLI 3.134.0 and later).
+ENGINE_ENV = {
+    "PULUMI_SKIP_UPDATE_CHECK": "true",
+    "PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER": "true",
+}
+
 
 class DeployConfigError(Exception):
     """The deploy settings are unusable; `hint` says what to set."""
@@ -149,5 +157,6 @@ def resolve_settings(
         backend_url=backend_url,
         secrets_provider=secrets_provider,
         work_dir=workspace_dir(backend_url, env),
-        env_vars={"PULUMI_SKIP_UPDATE_CHECK": "true"},
+        # the CLI must see the backend we chose, whatever PULUMI_BACKEND_URL the shell had
+        env_vars={**ENGINE_ENV, "PULUMI_BACKEND_URL": backend_url},
     )

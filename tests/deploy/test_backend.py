@@ -106,3 +106,10 @@ def test_resolve_settings_combines_everything(tmp_path):
     assert settings.secrets_provider == "passphrase"
     assert settings.self_managed
     assert settings.work_dir.parent == tmp_path / "workspaces"
+
+
+def test_engine_env_pins_the_backend_and_reuses_the_state_secrets_manager(tmp_path):
+    env = {"AILZ_HOME": str(tmp_path), "AILZ_BACKEND_URL": "gs://ailz", "PULUMI_BACKEND_URL": "s3://other"}
+    settings = resolve_settings(None, env=env)
+    assert settings.env_vars["PULUMI_BACKEND_URL"] == "gs://ailz"
+    assert settings.env_vars["PULUMI_FALLBACK_TO_STATE_SECRETS_MANAGER"] == "true"
