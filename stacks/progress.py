@@ -117,6 +117,11 @@ class EventTally:
         return [d for d in self.diagnostics if d.severity == "error"]
 
 
+def _when(event: Any) -> float:
+    """When the engine emitted the event (its own clock), else now."""
+    return float(event.timestamp) if getattr(event, "timestamp", 0) else time.time()
+
+
 def _op_text(op: str, done: bool) -> Text:
     symbol, style, planning, finished = OPS.get(op, ("?", "white", op, op))
     return Text(f"{symbol:>2} {finished if done else planning}", style=style)
@@ -131,7 +136,7 @@ class PlainProgress:
         self.stack = stack
         self.tally = EventTally()
         self._lock = threading.Lock()
-        self._started: dict[str, float] = {}
+        self._started: dict[str, float] = {}  # urn -> engine timestamp (seconds)
 
     def __enter__(self) -> PlainProgress:
         self.console.print(f"{self.operation} {self.stack}", markup=False)
@@ -150,14 +155,14 @@ class PlainProgress:
         if event.resource_pre_event is not None:
             meta = event.resource_pre_event.metadata
             op = _op_value(meta.op)
-            self._started[meta.urn] = time.monotonic()
+            self._started[meta.urn] = _when(event)
             if preview and op != "same" and meta.type != STACK_TYPE:
                 self._print(op, False, meta.type, meta.urn)
         elif event.res_outputs_event is not None and not preview:
             meta = event.res_outputs_event.metadata
             op = _op_value(meta.op)
             if op != "same" and meta.type != STACK_TYPE:
-                took = time.monotonic() - self._started.get(meta.urn, time.monotonic())
+                took = _when(event) - self._started.get(meta.urn, _when(event))
                 self._print(op, True, meta.type, meta.urn, f" ({took:.0f}s)")
         elif event.res_op_failed_event is not None:
             meta = event.res_op_failed_event.metadata
@@ -198,7 +203,7 @@ class LiveProgress(PlainProgress):
         with self._lock:
             self.tally.record(event)
             if event.resource_pre_event is not None:
-                self._started[event.resource_pre_event.metadata.urn] = time.monotonic()
+                self._started[event.resource_pre_event.metadata.urn] = time.time()
             self._live.update(self._render())
 
     def _render(self) -> Group:
@@ -210,7 +215,7 @@ class LiveProgress(PlainProgress):
             head.append(f" {n}  ")
         head.append(f"done {len(tally.done)}  failed {len(tally.failed)}", style="dim")
         in_flight = Table.grid(padding=(0, 2))
-        now = time.monotonic()
+        now = time.time()
         pending = [u for u in tally.ops if u not in tally.done and u not in tally.failed]
         if self.operation != "preview":
             for urn in pending[-10:]:

@@ -61,7 +61,8 @@ def test_up_lines_report_completions_and_warnings():
     lines = console.file.getvalue().splitlines()
     created = [line for line in lines if " created " in line]
     assert len(created) == 9
-    assert any("aws:eks/cluster:Cluster  aws-train-eks" in line for line in created)
+    assert any(line.endswith("aws:eks/cluster:Cluster  aws-train-eks (540s)") for line in created)
+    assert any(line.endswith("aws:eks/nodeGroup:NodeGroup  aws-train-h100 (287s)") for line in created)
     assert any(
         line.strip().startswith("warning aws-train-h100: capacity block cr-0123456789abcdef0")
         for line in lines
