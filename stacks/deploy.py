@@ -182,6 +182,8 @@ def open_automation_stack(request: StackRequest) -> AutomationStack:
             stack.set_config(key, auto.ConfigValue(value))
     except FileNotFoundError as error:  # the CLI vanished between the check and the call
         raise DeployError(f"cannot run the Pulumi CLI: {error}", PULUMI_INSTALL_HINT, 2) from None
+    except auto.errors.InvalidVersionError as error:
+        raise DeployError(f"the installed Pulumi CLI is too old: {error}", PULUMI_INSTALL_HINT, 2) from None
     except auto.errors.CommandError as error:
         raise explain_failure(str(error), request.stack, settings.backend_url) from None
     return AutomationStack(stack)

@@ -117,6 +117,19 @@ def test_selecting_never_creates(monkeypatch, tmp_path):
     assert isinstance(engine, AutomationStack)
 
 
+def test_too_old_cli_is_a_clear_error(monkeypatch, tmp_path):
+    from pulumi import automation as auto
+
+    def too_old(*args, **kwargs):
+        raise auto.errors.InvalidVersionError("Minimum version requirement failed. (3.1.0 > 3.0.0)")
+
+    monkeypatch.setattr("ailz.stacks.deploy.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr(auto, "create_or_select_stack", too_old)
+    with pytest.raises(DeployError) as error:
+        open_automation_stack(StackRequest("s", _program, _settings(tmp_path)))
+    assert error.value.code == 2 and "too old" in str(error.value)
+
+
 def test_no_cli_is_a_clear_error(monkeypatch, tmp_path):
     monkeypatch.setattr("ailz.stacks.deploy.pulumi_cli_path", lambda: None)
     with pytest.raises(DeployError) as error:
