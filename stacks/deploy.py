@@ -375,7 +375,9 @@ def run_operation(
 
 
 def _is_command_error(error: Exception) -> bool:
-    return any(cls.__name__ == "CommandError" for cls in type(error).__mro__)
+    from pulumi.automation.errors import CommandError
+
+    return isinstance(error, CommandError)
 
 
 # --------------------------------------------------------------------------- the policy gate
@@ -426,10 +428,27 @@ def check_gate(
     synthesize: Callable[..., Any] | None = None,
 ) -> GateDecision:
     """Synthesize the target offline and run the gate on that plan, as `ailz policy check` does."""
+    from ailz.stacks.synth import SynthesisError
+
     if synthesize is None:
         from ailz.stacks.synth import synthesize
-    plan = synthesize(loaded, targets=[target_name])
-    result = gate_fn(plan, profile=profile, config=config, waivers=waivers)
+    try:
+        plan = synthesize(loaded, targets=[target_name])
+    except SynthesisError as error:
+        cause = f" ({type(error.__cause__).__name__}: {error.__cause__})" if error.__cause__ else ""
+        raise DeployError(
+            f"cannot gate {target_name}, its plan does not synthesize: {error}{cause}",
+            f"run `ailz plan {loaded.file} --target {target_name}` to see the problem",
+            1,
+        ) from None
+    try:
+        result = gate_fn(plan, profile=profile, config=config, waivers=waivers)
+    except Exception as error:  # a bad profile/config/waivers file: nothing is applied ungated
+        raise DeployError(
+            f"the policy gate could not run: {type(error).__name__}: {error}",
+            "check --policy-profile, --policy-config and --waivers",
+            2,
+        ) from None
     return GateDecision(result=result, override=(override or "").strip() or None)
 
 

@@ -320,3 +320,35 @@ def test_unknown_failure_shows_the_engine_errors_not_the_whole_log():
     assert "InvalidNetworkSettings" in str(error) and "400 lines" not in str(error)
     error = explain_failure(text, STACK, "s3://state")
     assert str(error).endswith("error: update failed") and error.code == 1
+
+
+def test_plan_that_does_not_synthesize_is_not_gated_nor_applied(loaded):
+    from ailz.stacks.synth import SynthesisError
+
+    def broken(loaded, targets=None):
+        try:
+            raise KeyError("p5.48xlarge")
+        except KeyError as cause:
+            raise SynthesisError("synthesis of target 'aws-train' failed: 'p5.48xlarge'") from cause
+
+    engine = FakeEngine(STACK)
+    with pytest.raises(DeployError) as error:
+        up_target(make_session(loaded, engine), FakeGate(), synthesize=broken)
+    assert error.value.code == 1 and "KeyError" in str(error.value) and "ailz plan" in error.value.hint
+    assert engine.calls == []
+
+
+def test_gate_that_cannot_run_stops_the_apply(loaded):
+    def bad_waivers(plan, profile=None, config=None, waivers=None):
+        raise FileNotFoundError(2, "No such file or directory", waivers)
+
+    engine = FakeEngine(STACK)
+    with pytest.raises(DeployError) as error:
+        up_target(
+            make_session(loaded, engine),
+            bad_waivers,
+            gate_options={"waivers": "missing.yaml"},
+            synthesize=fake_synthesize([]),
+        )
+    assert error.value.code == 2 and "missing.yaml" in str(error.value)
+    assert engine.calls == []
