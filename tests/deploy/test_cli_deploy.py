@@ -258,3 +258,21 @@ def test_help_imports_no_provider_sdk_and_no_automation_api(argv):
     )
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert "HEAVY []" in out
+
+
+def test_multi_target_spec_needs_target(runner, engine):
+    result = runner.invoke(app, ["preview", str(EXAMPLES / "hybrid-sovereign.yaml")])
+    assert result.exit_code == 2 and "choose one with --target" in result.output
+
+
+def test_plain_lines_in_ci_live_view_on_a_terminal(monkeypatch):
+    from ailz.cli.common import out
+    from ailz.stacks.progress import LiveProgress, PlainProgress, make_progress
+
+    monkeypatch.setattr(type(out), "is_terminal", property(lambda self: True))
+    monkeypatch.setenv("CI", "true")
+    assert deploy_cmd._live_display() is False
+    monkeypatch.delenv("CI")
+    assert deploy_cmd._live_display() is True
+    assert type(make_progress(out, "up", STACK, live=False)) is PlainProgress
+    assert type(make_progress(out, "up", STACK, live=True)) is LiveProgress
