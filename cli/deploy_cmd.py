@@ -40,7 +40,7 @@ class OutputFormat(StrEnum):
 
 def open_stack_factory():
     """The engine behind the commands; tests replace this with a fake."""
-    from ailz.stacks.deploy import open_automation_stack
+    from ailz.stacks.engine import open_automation_stack
 
     return open_automation_stack
 
@@ -73,7 +73,8 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
         fail(f"no target named '{target}' in {spec}", hint=f"targets: {', '.join(names)}")
 
     from ailz.stacks.backend import DeployConfigError, check_secrets_access, resolve_settings
-    from ailz.stacks.deploy import DeployError, Session, require_pulumi_cli
+    from ailz.stacks.deploy import Session
+    from ailz.stacks.engine import DeployError, require_pulumi_cli
     from ailz.stacks.progress import make_progress
 
     try:
@@ -122,7 +123,8 @@ def preview(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Show what `ailz up` would change in the target's stack (needs the Pulumi CLI and credentials)."""
-    from ailz.stacks.deploy import DeployError, preview_target
+    from ailz.stacks.deploy import preview_target
+    from ailz.stacks.engine import DeployError
 
     session = _session(spec, target, backend, secrets_provider)
     try:
@@ -148,7 +150,8 @@ def up(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Gate the target with the policies, then create or update its stack (needs the Pulumi CLI)."""
-    from ailz.stacks.deploy import DeployError, up_target
+    from ailz.stacks.deploy import up_target
+    from ailz.stacks.engine import DeployError
 
     if not yes and not _interactive():
         fail("`ailz up` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
@@ -211,7 +214,8 @@ def destroy(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Delete every resource in the target's stack; the stack and its history stay (needs the Pulumi CLI)."""
-    from ailz.stacks.deploy import DeployError, destroy_target
+    from ailz.stacks.deploy import destroy_target
+    from ailz.stacks.engine import DeployError
 
     if not yes and not _interactive():
         fail("`ailz destroy` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
@@ -239,7 +243,8 @@ def outputs(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Show the target's stack outputs: cluster endpoint, pools, fabric names, buckets, keys."""
-    from ailz.stacks.deploy import DeployError, target_outputs
+    from ailz.stacks.deploy import target_outputs
+    from ailz.stacks.engine import DeployError
 
     session = _session(spec, target, backend, secrets_provider)
     try:

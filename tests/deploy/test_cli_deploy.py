@@ -9,7 +9,8 @@ import sys
 import pytest
 from ailz.cli import deploy_cmd
 from ailz.cli.app import app
-from ailz.stacks.deploy import OVERRIDE_TAG, StackOutput
+from ailz.stacks.deploy import OVERRIDE_TAG
+from ailz.stacks.engine import StackOutput
 from typer.testing import CliRunner
 
 from tests.conftest import EXAMPLES
@@ -37,7 +38,7 @@ def env(monkeypatch, tmp_path):
         "PULUMI_CONFIG_PASSPHRASE_FILE",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("ailz.stacks.deploy.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
     return tmp_path
 
 
@@ -186,7 +187,7 @@ def test_interrupted_up_exits_130(runner, engine, gate, monkeypatch):
 
 
 def test_missing_gate_package_refuses_to_apply(runner, engine, monkeypatch):
-    from ailz.stacks.deploy import DeployError
+    from ailz.stacks.engine import DeployError
 
     def missing():
         raise DeployError("the policy gate (ailz.policies.gate) cannot be imported: boom", "reinstall", 2)
@@ -198,7 +199,7 @@ def test_missing_gate_package_refuses_to_apply(runner, engine, monkeypatch):
 
 
 def test_missing_pulumi_cli(runner, env, monkeypatch):
-    monkeypatch.setattr("ailz.stacks.deploy.pulumi_cli_path", lambda: None)
+    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: None)
     for command in (["preview", SPEC], ["up", SPEC, "--yes"], ["destroy", SPEC, "--yes"], ["outputs", SPEC]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2, command

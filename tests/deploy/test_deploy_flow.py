@@ -12,17 +12,15 @@ from ailz.stacks.compose import PROJECT
 from ailz.stacks.deploy import (
     OVERRIDE_TAG,
     SECRET_MASK,
-    DeployError,
     Session,
-    StackOutput,
     destroy_target,
-    explain_failure,
     load_gate,
     preview_target,
     stack_config,
     target_outputs,
     up_target,
 )
+from ailz.stacks.engine import DeployError, StackOutput, explain_failure
 from ailz.stacks.loader import load_spec
 from ailz.stacks.progress import PlainProgress
 from rich.console import Console
