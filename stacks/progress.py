@@ -96,11 +96,14 @@ class EventTally:
         elif event.cancel_event is not None:
             self.cancelled = True
 
-    def by_type(self) -> dict[str, Counter]:
-        """type -> Counter(op) for every resource that changes (the stack itself left out)."""
+    def by_type(self, completed_only: bool = False) -> dict[str, Counter]:
+        """type -> Counter(op) for every resource that changes (the stack itself left out);
+        after an update, only the steps that completed."""
         out: dict[str, Counter] = {}
-        for rtype, op in self.ops.values():
+        for urn, (rtype, op) in self.ops.items():
             if rtype == STACK_TYPE or op == "same":
+                continue
+            if completed_only and urn not in self.done:
                 continue
             out.setdefault(rtype, Counter())[op] += 1
         return dict(sorted(out.items()))
@@ -233,8 +236,8 @@ def make_progress(console: Console, operation: str, stack: str, live: bool) -> P
 
 def render_summary(tally: EventTally, console: Console, operation: str, stack: str) -> None:
     """Changes by type, then totals by op (the engine's count), then failures."""
-    by_type = tally.by_type()
     done = operation != "preview"
+    by_type = tally.by_type(completed_only=done)
     if by_type:
         ops = [op for op in SUMMARY_OPS if any(op in c for c in by_type.values())]
         ops += sorted({op for c in by_type.values() for op in c} - set(ops))
