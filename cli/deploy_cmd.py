@@ -14,6 +14,7 @@ from typing import Any
 
 import typer
 from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out
+from rich.markup import escape
 
 EXIT_INTERRUPTED = 130
 
@@ -59,7 +60,7 @@ def _live_display() -> bool:
     return out.is_terminal and not os.environ.get("CI")
 
 
-def _session(spec: str, target: str | None, backend: str | None, secrets: str | None, check_cli: bool = True):
+def _session(spec: str, target: str | None, backend: str | None, secrets: str | None):
     loaded = load_spec_or_exit(spec)
     names = [t.name for t in loaded.zone.targets]
     if target is None:
@@ -81,11 +82,10 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
         settings = resolve_settings(
             loaded.zone.deploy, backend_flag=backend, secrets_flag=secrets, spec_dir=Path(spec).parent
         )
-        if check_cli:
-            require_pulumi_cli()
+        require_pulumi_cli()
         check_secrets_access(settings.secrets_provider, os.environ)
     except (DeployConfigError, DeployError) as error:
-        fail(str(error), code=getattr(error, "code", EXIT_USAGE), hint=error.hint)
+        _deploy_error(error)
 
     live = _live_display()
     return Session(
@@ -98,7 +98,9 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
 
 
 def _deploy_error(error: Any) -> None:
-    fail(str(error), code=error.code, hint=error.hint)
+    """Engine and provider texts are data: escape them so brackets are never read as markup."""
+    hint = escape(error.hint) if error.hint else None
+    fail(escape(str(error)), code=getattr(error, "code", EXIT_USAGE), hint=hint)
 
 
 def _finish(result: Any) -> None:
@@ -166,7 +168,7 @@ def up(
     def show_gate(decision: Any) -> None:
         out.print(decision.result.text(), markup=False)
         if decision.overridden:
-            err.print(f"[bold yellow]policy gate overridden:[/] {decision.override}")
+            err.print(f"[bold yellow]policy gate overridden:[/] {escape(decision.override)}")
 
     def confirm(preview_result: Any) -> bool:
         from ailz.stacks.progress import render_summary
@@ -198,7 +200,7 @@ def up(
             raise typer.Exit(EXIT_FAILED)
         _finish(report.preview)
     for warning in report.warnings:
-        err.print(f"[yellow]warning:[/] {warning}")
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
     if report.decision.overridden:
         out.print(
             f"policy override recorded on {report.result.stack}: {report.decision.override}", markup=False

@@ -246,7 +246,7 @@ def render_summary(tally: EventTally, console: Console, operation: str, stack: s
         for op in ops:
             table.add_column(OPS.get(op, ("", "", op, op))[3 if done else 2], justify="right")
         for rtype, counts in by_type.items():
-            table.add_row(rtype, *[str(counts.get(op, "")) for op in ops])
+            table.add_row(Text(rtype), *[str(counts.get(op, "")) for op in ops])
         console.print(table)
     totals = tally.totals()
     parts = [f"{n} {OPS.get(op, ('', '', op, op))[3 if done else 2]}" for op, n in sorted(totals.items())]

@@ -174,6 +174,12 @@ def test_up_failure_without_known_cause_exits_1(runner, engine, gate):
     assert result.exit_code == 1 and "weird provider failure" in result.output
 
 
+def test_engine_text_with_brackets_is_shown_verbatim(runner, engine, gate):
+    engine.fail["up"] = command_error("error: [bold]weird[/bold] provider said [secret] no")
+    result = runner.invoke(app, ["up", SPEC, "--yes"])
+    assert result.exit_code == 1 and "[bold]weird[/bold] provider said [secret] no" in result.output
+
+
 def test_interrupted_up_exits_130(runner, engine, gate, monkeypatch):
     from ailz.stacks import deploy
 
