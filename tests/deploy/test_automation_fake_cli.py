@@ -156,3 +156,23 @@ def test_cli_destroy_of_a_stack_never_deployed(fake_pulumi):
     assert result.exit_code == 2
     assert "does not exist in this backend" in result.output
     assert not fake_pulumi.state.get("stacks")  # selecting never creates
+
+
+def test_ctrl_c_during_up_asks_the_engine_to_cancel(fake_pulumi):
+    import signal
+    import threading
+
+    fake_pulumi.scenario(events={"up": "up_aws_train.jsonl"}, delay=0.05)
+    settings = resolve_settings(None)
+    engine = open_automation_stack(StackRequest(STACK, _program, settings))
+    console = Console(file=io.StringIO(), width=160, color_system=None)
+    timer = threading.Timer(0.3, lambda: os.kill(os.getpid(), signal.SIGINT))
+    timer.start()
+    result = run_operation(engine, "up", PlainProgress(console, "up", STACK), settings.backend_url)
+    timer.join()
+    assert result.interrupted and not result.ok
+    for _ in range(100):  # `pulumi cancel` runs on a helper thread
+        if any(c["args"][:1] == ["cancel"] for c in fake_pulumi.calls()):
+            break
+        threading.Event().wait(0.02)
+    assert any(c["args"][:1] == ["cancel"] for c in fake_pulumi.calls())

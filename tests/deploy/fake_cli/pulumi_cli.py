@@ -5,7 +5,8 @@ config, tags and outputs in a JSON file, writes recorded engine events to the --
 and fails the way the real CLI does when a scenario asks for it. Every call is logged.
 
 Scenario (JSON at $FAKE_PULUMI_STATE): {"stacks": {name: {...}}, "events": {op: fixture},
-"fail": {op: {"stderr": ..., "code": ...}}, "outputs": {...}, "secret_outputs": [...]}.
+"fail": {op: {"stderr": ..., "code": ...}}, "outputs": {...}, "secret_outputs": [...],
+"delay": seconds between events}.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def main(argv: list[str]) -> int:
                 for line in (FIXTURES / fixture).read_text().splitlines():
                     out.write(line + "\n")
                     out.flush()
-                    time.sleep(0.001)
+                    time.sleep(state.get("delay", 0.001))
         failure = state.get("fail", {}).get(operation)
         if failure:
             return fail(failure["stderr"], failure.get("code", 255))
