@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan
 
@@ -15,6 +16,10 @@ app = typer.Typer(
 )
 app.command("plan")(plan)
 app.add_typer(catalog_app, name="catalog")
+app.command("preview")(deploy_cmd.preview)
+app.command("up")(deploy_cmd.up)
+app.command("destroy")(deploy_cmd.destroy)
+app.command("outputs")(deploy_cmd.outputs)
 
 
 @app.command("schema")

@@ -75,6 +75,24 @@ class Validation(SpecModel):
     nccl: NcclValidation = Field(default_factory=NcclValidation)
 
 
+SECRETS_PROVIDER_PATTERN = r"^(default|passphrase|(awskms|gcpkms|azurekeyvault|hashivault)://.+)$"
+
+
+class Deploy(SpecModel):
+    """Where stacks keep their state and how secrets in it are encrypted (see docs/deploy.md)."""
+
+    backend_url: str | None = Field(
+        default=None,
+        pattern=r"^(file|s3|gs|azblob|postgres|https?)://",
+        description="Pulumi state backend, e.g. s3://bucket/prefix, gs://bucket, file://./state.",
+    )
+    secrets_provider: str | None = Field(
+        default=None,
+        pattern=SECRETS_PROVIDER_PATTERN,
+        description="passphrase (default), or a KMS key URL: awskms://, gcpkms://, hashivault://.",
+    )
+
+
 class LandingZone(SpecModel):
     name: Name
     owner: str = Field(min_length=1)
@@ -83,6 +101,7 @@ class LandingZone(SpecModel):
     targets: list[Target] = Field(min_length=1)
     teams: list[Team] = Field(default_factory=list)
     validation: Validation = Field(default_factory=Validation)
+    deploy: Deploy = Field(default_factory=Deploy)
 
     def target(self, name: str):
         for target in self.targets:

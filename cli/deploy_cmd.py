@@ -1,0 +1,273 @@
+"""`ailz preview|up|destroy|outputs`: one Pulumi stack per target, through the Automation API.
+
+Heavy imports (pulumi.automation, provider SDKs) happen inside the commands, never at import.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from enum import StrEnum
+from pathlib import Path
+from typing import Any
+
+import typer
+from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out
+from rich.markup import escape
+
+EXIT_INTERRUPTED = 130
+
+SPEC_ARG = typer.Argument(..., help="Landing-zone YAML file.")
+TARGET_OPT = typer.Option(None, "--target", "-t", help="Target to act on (each target is its own stack).")
+BACKEND_OPT = typer.Option(
+    None,
+    "--backend",
+    help="State backend URL (file://, s3://, gs://, azblob://, https://api.pulumi.com). "
+    "Default: $AILZ_BACKEND_URL, $PULUMI_BACKEND_URL, the spec's deploy.backend_url, else ~/.ailz/state.",
+)
+SECRETS_OPT = typer.Option(
+    None,
+    "--secrets-provider",
+    help="passphrase (default; needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) "
+    "or a KMS key URL: awskms://, gcpkms://, azurekeyvault://, hashivault://.",
+)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+
+
+def open_stack_factory():
+    """The engine behind the commands; tests replace this with a fake."""
+    from ailz.stacks.engine import open_automation_stack
+
+    return open_automation_stack
+
+
+def gate_factory():
+    from ailz.stacks.deploy import load_gate
+
+    return load_gate()
+
+
+def _interactive() -> bool:
+    return sys.stdin.isatty()
+
+
+def _live_display() -> bool:
+    return out.is_terminal and not os.environ.get("CI")
+
+
+def _session(spec: str, target: str | None, backend: str | None, secrets: str | None):
+    loaded = load_spec_or_exit(spec)
+    names = [t.name for t in loaded.zone.targets]
+    if target is None:
+        if len(names) != 1:
+            fail(
+                f"{spec} has {len(names)} targets; choose one with --target",
+                hint=f"targets: {', '.join(names)}",
+            )
+        target = names[0]
+    elif target not in names:
+        fail(f"no target named '{target}' in {spec}", hint=f"targets: {', '.join(names)}")
+
+    from ailz.stacks.backend import DeployConfigError, check_secrets_access, resolve_settings
+    from ailz.stacks.deploy import Session
+    from ailz.stacks.engine import DeployError, require_pulumi_cli
+    from ailz.stacks.progress import make_progress
+
+    try:
+        settings = resolve_settings(
+            loaded.zone.deploy, backend_flag=backend, secrets_flag=secrets, spec_dir=Path(spec).parent
+        )
+        require_pulumi_cli()
+        check_secrets_access(settings.secrets_provider, os.environ)
+    except (DeployConfigError, DeployError) as error:
+        _deploy_error(error)
+
+    live = _live_display()
+    return Session(
+        loaded=loaded,
+        target=target,
+        settings=settings,
+        open_stack=open_stack_factory(),
+        progress=lambda operation, stack: make_progress(out, operation, stack, live),
+    )
+
+
+def _deploy_error(error: Any) -> None:
+    """Engine and provider texts are data: escape them so brackets are never read as markup."""
+    hint = escape(error.hint) if error.hint else None
+    fail(escape(str(error)), code=getattr(error, "code", EXIT_USAGE), hint=hint)
+
+
+def _finish(result: Any) -> None:
+    """Print the summary of a run and exit with its status."""
+    from ailz.stacks.progress import render_summary
+
+    render_summary(result.tally, out, result.operation, result.stack)
+    if result.interrupted:
+        err.print(
+            f"[bold yellow]interrupted:[/] asked the engine to cancel {result.stack}; steps already "
+            "in flight were allowed to finish. Run the command again to converge.",
+        )
+        raise typer.Exit(EXIT_INTERRUPTED)
+    if result.error is not None:
+        _deploy_error(result.error)
+
+
+def preview(
+    spec: str = SPEC_ARG,
+    target: str = TARGET_OPT,
+    backend: str = BACKEND_OPT,
+    secrets_provider: str = SECRETS_OPT,
+) -> None:
+    """Show what `ailz up` would change in the target's stack (needs the Pulumi CLI and credentials)."""
+    from ailz.stacks.deploy import preview_target
+    from ailz.stacks.engine import DeployError
+
+    session = _session(spec, target, backend, secrets_provider)
+    try:
+        result = preview_target(session)
+    except DeployError as error:
+        _deploy_error(error)
+    _finish(result)
+
+
+def up(
+    spec: str = SPEC_ARG,
+    target: str = TARGET_OPT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Apply without previewing and asking first."),
+    override: str = typer.Option(
+        None,
+        "--override",
+        help="Apply despite mandatory policy violations; the reason is recorded on the stack.",
+    ),
+    profile: str = typer.Option(None, "--policy-profile", help="Policy profile for the gate."),
+    policy_config: str = typer.Option(None, "--policy-config", help="Policy configuration file."),
+    waivers: str = typer.Option(None, "--waivers", help="Policy waivers file."),
+    backend: str = BACKEND_OPT,
+    secrets_provider: str = SECRETS_OPT,
+) -> None:
+    """Gate the target with the policies, then create or update its stack (needs the Pulumi CLI)."""
+    from ailz.stacks.deploy import up_target
+    from ailz.stacks.engine import DeployError
+
+    if not yes and not _interactive():
+        fail("`ailz up` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
+    if override is not None and not override.strip():
+        fail("--override needs a reason", hint='e.g. --override "capacity block expires Friday; SEC-123"')
+    session = _session(spec, target, backend, secrets_provider)
+    try:
+        gate_fn = gate_factory()
+    except DeployError as error:
+        _deploy_error(error)
+
+    def show_gate(decision: Any) -> None:
+        out.print(decision.result.text(), markup=False)
+        if decision.overridden:
+            err.print(f"[bold yellow]policy gate overridden:[/] {escape(decision.override)}")
+
+    def confirm(preview_result: Any) -> bool:
+        from ailz.stacks.progress import render_summary
+
+        render_summary(preview_result.tally, out, "preview", preview_result.stack)
+        return typer.confirm(f"apply these changes to {preview_result.stack}?", default=False)
+
+    try:
+        report = up_target(
+            session,
+            gate_fn,
+            override=override,
+            confirm=None if yes else confirm,
+            gate_options={"profile": profile, "config": policy_config, "waivers": waivers},
+            on_gate=show_gate,
+        )
+    except DeployError as error:
+        _deploy_error(error)
+    if report.blocked:
+        fail(
+            f"the policy gate blocks {session.target}: {len(report.decision.result.blocking)} mandatory "
+            "violation(s); nothing was applied",
+            code=EXIT_FAILED,
+            hint='fix the spec, add a waiver, or pass --override "reason" (recorded on the stack)',
+        )
+    if report.preview is not None and report.result is None:
+        if report.declined:
+            err.print("not applied: confirmation declined")
+            raise typer.Exit(EXIT_FAILED)
+        _finish(report.preview)
+    for warning in report.warnings:
+        err.print(f"[yellow]warning:[/] {escape(warning)}")
+    if report.decision.overridden:
+        out.print(
+            f"policy override recorded on {report.result.stack}: {report.decision.override}", markup=False
+        )
+    _finish(report.result)
+
+
+def destroy(
+    spec: str = SPEC_ARG,
+    target: str = TARGET_OPT,
+    yes: bool = typer.Option(False, "--yes", "-y", help="Destroy without asking first."),
+    backend: str = BACKEND_OPT,
+    secrets_provider: str = SECRETS_OPT,
+) -> None:
+    """Delete every resource in the target's stack; the stack and its history stay (needs the Pulumi CLI)."""
+    from ailz.stacks.deploy import destroy_target
+    from ailz.stacks.engine import DeployError
+
+    if not yes and not _interactive():
+        fail("`ailz destroy` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
+    session = _session(spec, target, backend, secrets_provider)
+
+    def confirm(stack: str) -> bool:
+        return typer.confirm(f"destroy every resource in {stack}?", default=False)
+
+    try:
+        result = destroy_target(session, confirm=None if yes else confirm)
+    except DeployError as error:
+        _deploy_error(error)
+    if result is None:
+        err.print("not destroyed: confirmation declined")
+        raise typer.Exit(EXIT_FAILED)
+    _finish(result)
+
+
+def outputs(
+    spec: str = SPEC_ARG,
+    target: str = TARGET_OPT,
+    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o", help="text or json."),
+    show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs in clear."),
+    backend: str = BACKEND_OPT,
+    secrets_provider: str = SECRETS_OPT,
+) -> None:
+    """Show the target's stack outputs: cluster endpoint, pools, fabric names, buckets, keys."""
+    from ailz.stacks.deploy import target_outputs
+    from ailz.stacks.engine import DeployError
+
+    session = _session(spec, target, backend, secrets_provider)
+    try:
+        values = target_outputs(session, show_secrets=show_secrets)
+    except DeployError as error:
+        _deploy_error(error)
+    from ailz.stacks.compose import stack_name
+
+    stack = stack_name(session.loaded.zone, session.target)
+    if output is OutputFormat.json:
+        print(
+            json.dumps({"stack": stack, "target": session.target, "outputs": values}, indent=2, default=str)
+        )
+        return
+    from rich.table import Table
+    from rich.text import Text
+
+    table = Table(title=f"{stack} outputs", title_justify="left", show_edge=False)
+    table.add_column("output")
+    table.add_column("value", overflow="fold")
+    for key, value in values.items():
+        shown = value if isinstance(value, str) else json.dumps(value, default=str)
+        table.add_row(Text(key), Text(shown))  # values are data, never markup
+    out.print(table)
