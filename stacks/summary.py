@@ -32,6 +32,8 @@ class PoolSummary:
 
 _PLACEMENT = {
     "aws": "cluster placement group, single AZ {zone}",
+    # EC2 co-locates Capacity Block instances itself; a placement group is not allowed there
+    "aws/capacity-block": "co-located by the Capacity Block, single AZ {zone}",
     "gcp": "compact placement, zone {zone}",
     "onprem": "node labels on the existing cluster",
 }
@@ -73,7 +75,9 @@ def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[Po
                     fabric=fabric,
                     nics=_nics(machine),
                     capacity=capacity,
-                    placement=_PLACEMENT[target.kind].format(zone=getattr(target, "zone", "")),
+                    placement=_PLACEMENT.get(f"{target.kind}/{cap.kind}", _PLACEMENT[target.kind]).format(
+                        zone=getattr(target, "zone", "")
+                    ),
                     purpose=pool.purpose,
                     usd_per_hour=price,
                 )
