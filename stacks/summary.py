@@ -32,7 +32,7 @@ class PoolSummary:
 
 _PLACEMENT = {
     "aws": "cluster placement group, single AZ {zone}",
-    # EC2 co-locates Capacity Block instances itself; a placement group is not allowed there
+    # EC2 co-locates the instances of a Capacity Block itself (EC2 Capacity Blocks documentation)
     "aws/capacity-block": "co-located by the Capacity Block, single AZ {zone}",
     "gcp": "compact placement, zone {zone}",
     "onprem": "node labels on the existing cluster",
