@@ -1,0 +1,79 @@
+"""The warm tier: Google Cloud Managed Lustre on private services access of the primary VPC."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+from ailz.components.base import AilzComponent
+
+THROUGHPUTS = (125, 250, 500, 1000)  # MB/s per TiB, the per_unit_storage_throughput tiers
+DEFAULT_CAPACITY_GIB = 18000
+DEFAULT_THROUGHPUT = 500
+
+
+def filesystem_name(target: str) -> str:
+    """Lustre file system names are at most 8 lowercase letters or digits."""
+    cleaned = "".join(ch for ch in target.lower() if ch.isalnum())
+    return (cleaned or "lustre")[:8]
+
+
+class ManagedLustre(AilzComponent):
+    """A Lustre instance in the GPU zone, reachable from GKE through the Lustre CSI driver.
+
+    Inputs: project, zone, primary network, the private services access CIDR, capacity (GiB),
+    throughput tier, CMEK key. Private services access: a global address range peered to
+    servicenetworking, the path Managed Lustre uses into the VPC.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        spec_path: str,
+        *,
+        project: str,
+        zone: str,
+        network: gcp.compute.Network,
+        psa_cidr: str,
+        capacity_gib: int,
+        throughput: int,
+        kms_key: pulumi.Input[str] | None,
+        labels: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("gcp", "ManagedLustre", name, spec_path, opts)
+        address, _, prefix = psa_cidr.partition("/")
+        self.psa_range = gcp.compute.GlobalAddress(
+            f"{name}-psa",
+            name=f"{name}-psa",
+            project=project,
+            purpose="VPC_PEERING",
+            address_type="INTERNAL",
+            address=address,
+            prefix_length=int(prefix),
+            network=network.id,
+            labels=labels,
+            opts=self.child(),
+        )
+        self.peering = gcp.servicenetworking.Connection(
+            f"{name}-psa",
+            network=network.id,
+            service="servicenetworking.googleapis.com",
+            reserved_peering_ranges=[self.psa_range.name],
+            opts=self.child(),
+        )
+        self.filesystem = filesystem_name(name)
+        self.instance = gcp.lustre.Instance(
+            name,
+            instance_id=name,
+            project=project,
+            location=zone,
+            filesystem=self.filesystem,
+            capacity_gib=str(capacity_gib),
+            per_unit_storage_throughput=str(throughput),
+            network=network.id,
+            kms_key=kms_key,
+            labels=labels,
+            opts=self.child(depends_on=[self.peering]),
+        )
+        self.mount_point = self.instance.mount_point
+        self.register_outputs({"mount_point": self.mount_point})
