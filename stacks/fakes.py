@@ -130,7 +130,9 @@ def computed_outputs(type_token: str, name: str, inputs: dict[str, Any], ctx: Fa
 # GCP: outputs Google computes that ailz components read.
 # ---------------------------------------------------------------------------------------------
 
-FAKE_GKE_CA = "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmFpbHotZmFrZS1na2UtY2EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+FAKE_GKE_CA = (
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmFpbHotZmFrZS1na2UtY2EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+)
 
 
 def _gke_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:

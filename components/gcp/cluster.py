@@ -29,7 +29,12 @@ def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [{"name": name, "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data}}],
+        "clusters": [
+            {
+                "name": name,
+                "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data},
+            }
+        ],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
         "users": [

@@ -69,7 +69,10 @@ class EncryptionKeys(AilzComponent):
                     key_ring=ring_id,
                     purpose="ENCRYPT_DECRYPT",
                     rotation_period=ROTATION_PERIOD,
-                    version_template={"algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION", "protection_level": "SOFTWARE"},
+                    version_template={
+                        "algorithm": "GOOGLE_SYMMETRIC_ENCRYPTION",
+                        "protection_level": "SOFTWARE",
+                    },
                     labels={**labels, "data-class": data_class},
                     opts=self.child(protect=False),
                 )

@@ -64,7 +64,7 @@ class GcpLandingZone(AilzComponent):
                 labels=labels,
                 opts=after_apis,
             )
-        key = (lambda data_class: keys.key_ids[data_class] if keys else None)  # noqa: E731
+        key = lambda data_class: keys.key_ids[data_class] if keys else None  # noqa: E731
         after_keys = self._opts(depends_on=[services, *(keys.grants if keys else [])])
 
         nodes_sa = NodeServiceAccount(

@@ -42,9 +42,7 @@ class GpuNodePool(AilzComponent):
         super().__init__("gcp", "GpuNodePool", name, spec_path, opts)
         facts = machine.gcp
         assert facts is not None, f"{machine.name} has no GCP facts in the catalog"
-        placement = (
-            {"type": "COMPACT"} if node_pool_plan.compact_placement(pool, machine) else None
-        )
+        placement = {"type": "COMPACT"} if node_pool_plan.compact_placement(pool, machine) else None
         self.node_pool = gcp.container.NodePool(
             name,
             name=pool.name,

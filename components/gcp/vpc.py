@@ -165,6 +165,8 @@ class PrimaryNetwork(AilzComponent):
                 name=f"*.{domain}",
                 type="CNAME",
                 ttl=300,
-                rrdatas=[f"restricted.{PRIVATE_API_DOMAINS['googleapis']}" if key == "googleapis" else domain],
+                rrdatas=[
+                    f"restricted.{PRIVATE_API_DOMAINS['googleapis']}" if key == "googleapis" else domain
+                ],
                 opts=self.child(),
             )
