@@ -178,11 +178,12 @@ TYPE_COMPUTED.update(
         "gcp:lustre/instance:Instance": _lustre_instance,
     }
 )
+FAKE_GCS_AGENT = f"service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
 INVOKES.update(
     {
         "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": lambda args, ctx: {
-            "emailAddress": f"service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
-            "member": f"serviceAccount:service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com",
+            "emailAddress": FAKE_GCS_AGENT,
+            "member": f"serviceAccount:{FAKE_GCS_AGENT}",
             "project": args.get("project") or ctx.project,
             "id": args.get("project") or ctx.project,
         },

@@ -106,7 +106,23 @@ def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[d
         settings.reset_options()
         asyncio.set_event_loop(None)
         loop.close()
-    return monitor.registrations, exports
+    return _tree_order(monitor.registrations), exports
+
+
+def _tree_order(registrations: list[dict]) -> list[dict]:
+    """Parents first, siblings by name: the engine registers concurrently, plans must not vary."""
+    children: dict[str | None, list[dict]] = {}
+    known = {reg["urn"] for reg in registrations}
+    for reg in registrations:
+        parent = reg["parent"] if reg["parent"] in known else None
+        children.setdefault(parent, []).append(reg)
+    ordered: list[dict] = []
+    stack = sorted(children.get(None, []), key=lambda r: (r["name"], r["type"]), reverse=True)
+    while stack:
+        reg = stack.pop()
+        ordered.append(reg)
+        stack += sorted(children.get(reg["urn"], []), key=lambda r: (r["name"], r["type"]), reverse=True)
+    return ordered
 
 
 def _stack_outputs(loop: asyncio.AbstractEventLoop) -> dict[str, Any]:

@@ -110,7 +110,8 @@ def _prefix_for(hosts: int, floor: int = MIN_SUBNET_PREFIX) -> int:
 def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool) -> AddressPlan:
     """Carve the target CIDR into node, pod, service, control-plane, Lustre and extra-NIC ranges.
 
-    extra_subnets: extra NIC network name -> nodes that attach to it. Blocks are handed out largest first, each aligned to its own size, so they never overlap
+    extra_subnets: extra NIC network name -> nodes that attach to it. Blocks are handed out
+    largest first, each aligned to its own size, so they never overlap
     and never leave the CIDR; an AddressPlanError says how much space is missing.
     """
     net = ipaddress.ip_network(cidr)
