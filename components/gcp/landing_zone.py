@@ -11,7 +11,8 @@ from ailz.components.gcp.buckets import ColdStorage
 from ailz.components.gcp.cluster import GkeCluster
 from ailz.components.gcp.gpu_networks import GpuNetworks
 from ailz.components.gcp.kms import EncryptionKeys, service_agents
-from ailz.components.gcp.lustre import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT, ManagedLustre
+from ailz.components.gcp.lustre import ManagedLustre
+from ailz.components.gcp.lustre_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
 from ailz.components.gcp.node_identity import NodeServiceAccount

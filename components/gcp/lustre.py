@@ -6,10 +6,6 @@ import pulumi
 import pulumi_gcp as gcp
 from ailz.components.base import AilzComponent
 
-THROUGHPUTS = (125, 250, 500, 1000)  # MB/s per TiB, the per_unit_storage_throughput tiers
-DEFAULT_CAPACITY_GIB = 18000
-DEFAULT_THROUGHPUT = 500
-
 
 def filesystem_name(target: str) -> str:
     """Lustre file system names are at most 8 lowercase letters or digits."""

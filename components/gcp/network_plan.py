@@ -107,18 +107,13 @@ def _prefix_for(hosts: int, floor: int = MIN_SUBNET_PREFIX) -> int:
     return min(floor, 32 - bits)
 
 
-def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool) -> AddressPlan:
-    """Carve the target CIDR into node, pod, service, control-plane, Lustre and extra-NIC ranges.
-
-    extra_subnets: extra NIC network name -> nodes that attach to it. Blocks are handed out
-    largest first, each aligned to its own size, so they never overlap
-    and never leave the CIDR; an AddressPlanError says how much space is missing.
-    """
-    net = ipaddress.ip_network(cidr)
-    base = net.prefixlen
+def _requests(
+    base: int, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool
+) -> list[tuple[str, int]]:
+    """Block name -> prefix length, for a target CIDR of prefix length `base`."""
     pod_addresses = SYSTEM_NODES * 2 * SYSTEM_MAX_PODS + gpu_nodes * 2 * GPU_MAX_PODS
     requests: list[tuple[str, int]] = [
-        # half the CIDR for pods, more if the nodes need it (then it will not fit: error below)
+        # half the CIDR for pods, more if the nodes need it (then it cannot fit)
         ("pods", min(base + 1, 32 - math.ceil(math.log2(pod_addresses)))),
         ("services", min(max(base + SERVICES_PREFIX_DELTA, 16), 24)),
         ("nodes", _prefix_for(SYSTEM_NODES + gpu_nodes, floor=24)),
@@ -130,15 +125,35 @@ def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lus
     floor = min(max(base + 8, 24), MIN_SUBNET_PREFIX)
     for network, max_nodes in extra_subnets.items():
         requests.append((f"extra:{network}", _prefix_for(max_nodes, floor)))
+    return requests
 
-    needed = sum(2 ** (32 - prefix) for _, prefix in requests)
-    if needed > net.num_addresses or any(prefix < base for _, prefix in requests):
-        smallest = 32 - math.ceil(math.log2(needed))
+
+def _needed(requests: list[tuple[str, int]]) -> int:
+    return sum(2 ** (32 - prefix) for _, prefix in requests)
+
+
+def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool) -> AddressPlan:
+    """Carve the target CIDR into node, pod, service, control-plane, Lustre and extra-NIC ranges.
+
+    extra_subnets: extra NIC network name -> nodes that attach to it. Blocks are handed out
+    largest first, each aligned to its own size, so they never overlap and never leave the
+    CIDR; an AddressPlanError names the smallest CIDR size that would fit.
+    """
+    net = ipaddress.ip_network(cidr)
+    base = net.prefixlen
+    requests = _requests(base, extra_subnets, gpu_nodes, lustre)
+    needed = _needed(requests)
+    if needed > net.num_addresses:
+        fits = [
+            p
+            for p in range(base - 1, 7, -1)
+            if _needed(_requests(p, extra_subnets, gpu_nodes, lustre)) <= 2 ** (32 - p)
+        ]
+        hint = f"use a /{fits[0]} or larger" if fits else "split the pools across targets"
         raise AddressPlanError(
             f"{cidr} holds {net.num_addresses} addresses but the zone needs {needed} "
             f"(pods, services, nodes, control plane{', Lustre' if lustre else ''} and "
-            f"{len(extra_subnets)} extra NIC subnets); use a /{smallest} "
-            "or larger"
+            f"{len(extra_subnets)} extra NIC subnets); {hint}"
         )
 
     cursor = int(net.network_address)

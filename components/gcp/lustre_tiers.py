@@ -1,0 +1,31 @@
+"""Managed Lustre tier facts from catalog/gcp.yaml, and the capacity rule they imply. Pure."""
+
+from __future__ import annotations
+
+from functools import cache
+from importlib import resources
+
+import yaml
+
+DEFAULT_CAPACITY_GIB = 18000
+DEFAULT_THROUGHPUT = 500  # MB/s per TiB
+
+
+@cache
+def lustre_tiers() -> dict[int, dict[str, int]]:
+    text = resources.files("ailz.catalog").joinpath("gcp.yaml").read_text(encoding="utf-8")
+    facts = yaml.safe_load(text)["managed_lustre"]
+    return {int(tier): dict(values) for tier, values in facts["tiers"].items()}
+
+
+def capacity_problem(capacity_gib: int, throughput: int) -> str | None:
+    """Why this capacity is not valid for the tier, or None when it is."""
+    tiers = lustre_tiers()
+    if throughput not in tiers:
+        return f"throughput_per_tib {throughput} is not a Managed Lustre tier; use one of {sorted(tiers)}"
+    tier = tiers[throughput]
+    if capacity_gib < tier["min_capacity_gib"]:
+        return f"the {throughput} MB/s/TiB tier starts at {tier['min_capacity_gib']} GiB"
+    if capacity_gib <= tier["step_threshold_gib"] and capacity_gib % tier["step_gib"]:
+        return f"the {throughput} MB/s/TiB tier grows in steps of {tier['step_gib']} GiB"
+    return None
