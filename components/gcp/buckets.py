@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 
 DAY_SECONDS = 86400
 NEARLINE_AFTER_DAYS = 30  # Nearline's minimum storage duration; colder classes come later
@@ -41,7 +41,7 @@ def bucket_name(project: str, target: str, kind: str) -> str:
     return f"{project}-{target}-{kind}"[:63].rstrip("-")
 
 
-class ColdStorage(AilzComponent):
+class ColdStorage(GcpComponent):
     """Buckets with CMEK, uniform access, no public access, versioning and lifecycle.
 
     Checkpoints keep a retention policy (checkpoint_retention_days) and no archive rule: they are
@@ -63,7 +63,7 @@ class ColdStorage(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "ColdStorage", name, spec_path, opts)
+        super().__init__("ColdStorage", name, spec_path, opts)
         self.buckets: dict[str, gcp.storage.Bucket] = {}
         rules = lifecycle_rules(archive_after_days)
         for kind in kinds:

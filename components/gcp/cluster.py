@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.vpc import PODS_RANGE, SERVICES_RANGE
 
 RELEASE_CHANNEL = "REGULAR"
@@ -55,7 +55,7 @@ def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
     return json.dumps(config, indent=2)
 
 
-class GkeCluster(AilzComponent):
+class GkeCluster(GcpComponent):
     """A private, Dataplane V2, Workload Identity GKE cluster with CMEK-encrypted secrets.
 
     Inputs: project, location (region or zone), node_locations, primary network/subnet,
@@ -85,7 +85,7 @@ class GkeCluster(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "GkeCluster", name, spec_path, opts)
+        super().__init__("GkeCluster", name, spec_path, opts)
         maintenance: dict = {"recurring_window": MAINTENANCE_WINDOW}
         if training:
             maintenance["maintenance_exclusions"] = [

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import ExtraSubnet, ExtraVpc
 
 
@@ -24,7 +24,7 @@ def roce_profile(project: str, zone: str) -> str:
     return f"projects/{project}/global/networkProfiles/{zone}-vpc-roce"
 
 
-class GpuNetworks(AilzComponent):
+class GpuNetworks(GcpComponent):
     """gVNIC VPCs (one subnet each) and, for RDMA families, one RoCE VPC with a subnet per NIC.
 
     Inputs: the ExtraVpc layouts (network_plan.merged_vpcs), a CIDR per NIC network, project,
@@ -45,7 +45,7 @@ class GpuNetworks(AilzComponent):
         cidrs: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "GpuNetworks", name, spec_path, opts)
+        super().__init__("GpuNetworks", name, spec_path, opts)
         self.attached: dict[str, AttachedSubnet] = {}
         self.networks: list[gcp.compute.Network] = []
         for vpc in vpcs:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 
 DATA_CLASSES = ("secrets", "storage", "logs")
 ROTATION_PERIOD = "7776000s"  # 90 days
@@ -33,7 +33,7 @@ def service_agents(project_number: str, gcs_agent: pulumi.Input[str], lustre_age
     }
 
 
-class EncryptionKeys(AilzComponent):
+class EncryptionKeys(GcpComponent):
     """One key per data class with a rotation period, plus encrypter grants for service agents.
 
     key_management customer-managed: ailz creates a key ring in the target region and
@@ -54,7 +54,7 @@ class EncryptionKeys(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "EncryptionKeys", name, spec_path, opts)
+        super().__init__("EncryptionKeys", name, spec_path, opts)
         self.key_ids: dict[str, pulumi.Input[str]] = {}
         if external_keys:
             self.key_ids = {data_class: external_keys[data_class] for data_class in DATA_CLASSES}

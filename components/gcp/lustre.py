@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 
 
 def filesystem_name(target: str) -> str:
@@ -13,7 +13,7 @@ def filesystem_name(target: str) -> str:
     return (cleaned or "lustre")[:8]
 
 
-class ManagedLustre(AilzComponent):
+class ManagedLustre(GcpComponent):
     """A Lustre instance in the GPU zone, reachable from GKE through the Lustre CSI driver.
 
     Inputs: project, zone, primary network, the private services access CIDR, capacity (GiB),
@@ -36,7 +36,7 @@ class ManagedLustre(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "ManagedLustre", name, spec_path, opts)
+        super().__init__("ManagedLustre", name, spec_path, opts)
         address, _, prefix = psa_cidr.partition("/")
         self.psa_range = gcp.compute.GlobalAddress(
             f"{name}-psa",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.gpu_networks import AttachedSubnet
 
 API_VERSION = "networking.gke.io/v1"
@@ -21,7 +21,7 @@ def network_spec(name: str) -> dict:
     }
 
 
-class GkeNetworkObjects(AilzComponent):
+class GkeNetworkObjects(GcpComponent):
     """Cluster-scoped objects pods name in networking.gke.io/interfaces to get a fabric NIC.
 
     Names come from stacks.naming.gke_extra_networks, which the NCCL job renderer uses too.
@@ -36,7 +36,7 @@ class GkeNetworkObjects(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "GkeNetworkObjects", name, spec_path, opts)
+        super().__init__("GkeNetworkObjects", name, spec_path, opts)
         self.names: list[str] = []
         for nic in nics:
             net_name = nic.subnet.network_name

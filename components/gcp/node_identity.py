@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 
 # What a node needs to ship logs/metrics and pull images, and nothing more (GKE hardening guide:
 # "Use least privilege service accounts for your nodes"); never editor or container.admin.
@@ -17,7 +17,7 @@ NODE_ROLES = (
 )
 
 
-class NodeServiceAccount(AilzComponent):
+class NodeServiceAccount(GcpComponent):
     """A service account per target for its nodes, bound to NODE_ROLES on the project."""
 
     def __init__(
@@ -29,7 +29,7 @@ class NodeServiceAccount(AilzComponent):
         account_id: str,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "NodeServiceAccount", name, spec_path, opts)
+        super().__init__("NodeServiceAccount", name, spec_path, opts)
         self.account = gcp.serviceaccount.Account(
             name,
             project=project,

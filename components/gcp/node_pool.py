@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 from ailz.catalog import Machine
-from ailz.components.base import AilzComponent
 from ailz.components.gcp import node_pool_plan
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.gpu_networks import AttachedSubnet
 from ailz.stacks.spec_common import GpuPool
 
@@ -14,7 +14,7 @@ BOOT_DISK_GB = 200
 GPU_MAX_PODS = 32
 
 
-class GpuNodePool(AilzComponent):
+class GpuNodePool(GcpComponent):
     """Machine and accelerators from the catalog, GKE-managed driver, reservation, compact
     placement, one additional node network per extra NIC, local SSD as ephemeral storage,
     CMEK boot disk, shielded nodes, GKE metadata server, GPU taint, dedicated service account.
@@ -39,7 +39,7 @@ class GpuNodePool(AilzComponent):
         resource_labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "GpuNodePool", name, spec_path, opts)
+        super().__init__("GpuNodePool", name, spec_path, opts)
         facts = machine.gcp
         assert facts is not None, f"{machine.name} has no GCP facts in the catalog"
         placement = {"type": "COMPACT"} if node_pool_plan.compact_placement(pool, machine) else None

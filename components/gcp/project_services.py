@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 
 BASE_APIS = (
     "compute.googleapis.com",
@@ -20,7 +20,7 @@ BASE_APIS = (
 LUSTRE_APIS = ("lustre.googleapis.com", "servicenetworking.googleapis.com")
 
 
-class ProjectServices(AilzComponent):
+class ProjectServices(GcpComponent):
     """Enables APIs (left enabled on destroy: other workloads may share the project).
 
     With Lustre it also creates the Lustre service agent, which CMEK grants name.
@@ -35,7 +35,7 @@ class ProjectServices(AilzComponent):
         lustre: bool,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "ProjectServices", name, spec_path, opts)
+        super().__init__("ProjectServices", name, spec_path, opts)
         apis = BASE_APIS + (LUSTRE_APIS if lustre else ())
         self.services = [
             gcp.projects.Service(

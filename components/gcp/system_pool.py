@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import SYSTEM_NODES
 
 SYSTEM_MACHINE = "n2-standard-8"
 
 
-class SystemNodePool(AilzComponent):
+class SystemNodePool(GcpComponent):
     """CPU nodes for kube-system, Kueue and operators; same hardening as the GPU pools."""
 
     def __init__(
@@ -28,7 +28,7 @@ class SystemNodePool(AilzComponent):
         resource_labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "SystemNodePool", name, spec_path, opts)
+        super().__init__("SystemNodePool", name, spec_path, opts)
         self.node_pool = gcp.container.NodePool(
             name,
             name="system",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.stacks import naming
 
 BUCKET_ROLE = "roles/storage.objectUser"  # read, write, delete objects; no bucket admin
@@ -17,7 +17,7 @@ def workload_identity_member(project: str, team: str) -> str:
     return f"serviceAccount:{project}.svc.id.goog[{namespace}/{ksa}]"
 
 
-class TeamIdentity(AilzComponent):
+class TeamIdentity(GcpComponent):
     """A Google service account per team and target, bound through Workload Identity.
 
     It gets object access on the target's buckets and nothing at project level. Keys: buckets
@@ -35,7 +35,7 @@ class TeamIdentity(AilzComponent):
         buckets: dict[str, pulumi.Input[str]],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "TeamIdentity", name, spec_path, opts)
+        super().__init__("TeamIdentity", name, spec_path, opts)
         self.account = gcp.serviceaccount.Account(
             name,
             project=project,

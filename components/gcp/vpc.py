@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
-from ailz.components.base import AilzComponent
+from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import AddressPlan
 
 # restricted.googleapis.com: Google APIs reachable without internet egress (VPC Service Controls VIP)
@@ -15,7 +15,7 @@ PRIVATE_API_DOMAINS = {"googleapis": "googleapis.com.", "pkg-dev": "pkg.dev."}
 PODS_RANGE, SERVICES_RANGE = "pods", "services"
 
 
-class PrimaryNetwork(AilzComponent):
+class PrimaryNetwork(GcpComponent):
     """VPC + subnet for nodes (Private Google Access), internal-only ingress, NAT or no egress.
 
     Inputs: name prefix, project/region, the AddressPlan, target CIDR, egress (nat|none).
@@ -35,7 +35,7 @@ class PrimaryNetwork(AilzComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("gcp", "PrimaryNetwork", name, spec_path, opts)
+        super().__init__("PrimaryNetwork", name, spec_path, opts)
         self.network = gcp.compute.Network(
             name,
             name=name,
