@@ -107,11 +107,16 @@ def _prefix_for(hosts: int, floor: int = MIN_SUBNET_PREFIX) -> int:
     return min(floor, 32 - bits)
 
 
+def _pod_block(max_pods: int) -> int:
+    """Pod addresses GKE reserves per node: twice the max pods, rounded up to a CIDR block."""
+    return 2 ** math.ceil(math.log2(2 * max_pods))
+
+
 def _requests(
     base: int, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool
 ) -> list[tuple[str, int]]:
     """Block name -> prefix length, for a target CIDR of prefix length `base`."""
-    pod_addresses = SYSTEM_NODES * 2 * SYSTEM_MAX_PODS + gpu_nodes * 2 * GPU_MAX_PODS
+    pod_addresses = SYSTEM_NODES * _pod_block(SYSTEM_MAX_PODS) + gpu_nodes * _pod_block(GPU_MAX_PODS)
     requests: list[tuple[str, int]] = [
         # half the CIDR for pods, more if the nodes need it (then it cannot fit)
         ("pods", min(base + 1, 32 - math.ceil(math.log2(pod_addresses)))),
