@@ -18,7 +18,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     """Problems in zone.targets[index], a GCP target."""
     # components.gcp planners are pure (no provider SDK), so checks can reuse them
     from ailz.components.gcp import network_plan
-    from ailz.components.gcp.lustre_tiers import capacity_problem
+    from ailz.components.gcp.lustre_tiers import capacity_problem, csi_min_gke_version
 
     target = zone.targets[index]
     base = ("targets", index)
@@ -95,6 +95,15 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
         problem = capacity_problem(
             warm.capacity_gib or DEFAULT_CAPACITY_GIB, warm.throughput_per_tib or DEFAULT_THROUGHPUT
         )
+        lustre_min = csi_min_gke_version()
+        if _minor(target.kubernetes.version) < _minor(lustre_min):
+            issues.append(
+                SpecIssue(
+                    (*base, "kubernetes", "version"),
+                    f"the GKE Managed Lustre CSI driver needs GKE {lustre_min} or later",
+                    f'set kubernetes.version to "{".".join(lustre_min.split(".")[:2])}" or later',
+                )
+            )
         if problem:
             issues.append(
                 SpecIssue(

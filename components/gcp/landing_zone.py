@@ -13,6 +13,7 @@ from ailz.components.gcp.gpu_networks import GpuNetworks
 from ailz.components.gcp.kms import EncryptionKeys, service_agents
 from ailz.components.gcp.lustre import ManagedLustre
 from ailz.components.gcp.lustre_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
+from ailz.components.gcp.lustre_volume import LustreVolume
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
 from ailz.components.gcp.node_identity import NodeServiceAccount
@@ -154,9 +155,9 @@ class GcpLandingZone(AilzComponent):
             opts=after_keys,
         )
         node_pools = [system.node_pool]
-        network_objects = []
+        in_cluster = []
         if fabric is not None:
-            network_objects.append(
+            in_cluster.append(
                 GkeNetworkObjects(
                     f"{prefix}-networks",
                     ctx.path("gpu_pools"),
@@ -185,7 +186,7 @@ class GcpLandingZone(AilzComponent):
                 boot_disk_key=key("storage"),
                 tags=ctx.tags(pool),
                 resource_labels=gcp_labels(ctx.tags(pool)),
-                opts=self._opts(depends_on=[*after_keys.depends_on, *network_objects]),
+                opts=self._opts(depends_on=[*after_keys.depends_on, *in_cluster]),
             )
             node_pools.append(gpu_pool.node_pool)
 
@@ -223,6 +224,24 @@ class GcpLandingZone(AilzComponent):
                 opts=after_keys,
             )
             mount_point = lustre.mount_point
+            in_cluster.append(
+                LustreVolume(
+                    f"{prefix}-lustre-volume",
+                    ctx.path("storage", "warm"),
+                    project=project,
+                    zone=zone,
+                    instance_id=lustre.instance_id,
+                    mount_point=lustre.mount_point,
+                    filesystem=lustre.filesystem,
+                    capacity_gib=warm.capacity_gib or DEFAULT_CAPACITY_GIB,
+                    labels=k8s_labels(ctx.tags()),
+                    opts=pulumi.ResourceOptions(
+                        parent=self,
+                        providers={"kubernetes": cluster.kubernetes_provider},
+                        depends_on=[cluster.cluster],
+                    ),
+                )
+            )
 
         annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
         for team in ctx.zone.teams:
@@ -244,7 +263,7 @@ class GcpLandingZone(AilzComponent):
             gpu_driver_preinstalled=True,
             install_gpu_operator=False,
             service_account_annotations=annotations,
-            depends_on=[*node_pools, *network_objects],
+            depends_on=[*node_pools, *in_cluster],
         )
         self.outputs: dict[str, pulumi.Input] = {
             "project": project,

@@ -58,6 +58,7 @@ class ManagedLustre(GcpComponent):
             opts=self.child(),
         )
         self.filesystem = filesystem_name(name)
+        self.instance_id = name
         self.instance = gcp.lustre.Instance(
             name,
             instance_id=name,

@@ -12,10 +12,18 @@ DEFAULT_THROUGHPUT = 500  # MB/s per TiB
 
 
 @cache
-def lustre_tiers() -> dict[int, dict[str, int]]:
+def _facts() -> dict:
     text = resources.files("ailz.catalog").joinpath("gcp.yaml").read_text(encoding="utf-8")
-    facts = yaml.safe_load(text)["managed_lustre"]
-    return {int(tier): dict(values) for tier, values in facts["tiers"].items()}
+    return yaml.safe_load(text)["managed_lustre"]
+
+
+def lustre_tiers() -> dict[int, dict[str, int]]:
+    return {int(tier): dict(values) for tier, values in _facts()["tiers"].items()}
+
+
+def csi_min_gke_version() -> str:
+    """Oldest GKE version whose Lustre CSI driver mounts Managed Lustre on the default port."""
+    return _facts()["csi_min_gke_version"]
 
 
 def capacity_problem(capacity_gib: int, throughput: int) -> str | None:

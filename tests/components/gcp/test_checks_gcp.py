@@ -94,3 +94,8 @@ def test_extra_networks_cannot_be_written_in_the_spec():
     )
     issues = issues_of(text)
     assert any("networks" in str(i.path) for i in issues)
+
+
+def test_lustre_needs_a_recent_gke():
+    issues = issues_of(EXAMPLE.replace('version: "1.33"', 'version: "1.32"'))
+    assert any("Lustre CSI" in i.message for i in issues)

@@ -370,3 +370,14 @@ def test_outputs(plan):
     assert set(outputs["buckets"]) == {"datasets", "checkpoints", "models"}
     assert outputs["keys"]["secrets"] == EXAMPLE_KEY + "secrets"
     assert outputs["lustre_mount_point"].endswith("@tcp:/acmegcpg")
+
+
+def test_lustre_persistent_volume(plan):
+    volume = one(plan, "kubernetes:core/v1:PersistentVolume").inputs
+    validate_manifest({"apiVersion": "v1", "kind": "PersistentVolume", **volume})
+    assert volume["spec"]["csi"] == {
+        "driver": "lustre.csi.storage.gke.io",
+        "volumeHandle": "acme-ai-train/europe-west4-b/acme-gcp-gcp-train-lustre",
+        "volumeAttributes": {"ip": "172.16.0.2", "filesystem": "acmegcpg"},
+    }
+    assert volume["spec"]["accessModes"] == ["ReadWriteMany"]
