@@ -44,8 +44,9 @@ def bucket_name(project: str, target: str, kind: str) -> str:
 class ColdStorage(GcpComponent):
     """Buckets with CMEK, uniform access, no public access, versioning and lifecycle.
 
-    Checkpoints keep a retention policy (checkpoint_retention_days) and no archive rule: they are
-    read back soon or deleted, and archived objects cost a retrieval fee.
+    Checkpoints get no archive rule (they are read back soon or deleted; archived objects cost a
+    retrieval fee). With checkpoint_retention_days they get a retention policy instead of
+    versioning: Cloud Storage does not allow both on one bucket.
     """
 
     def __init__(
@@ -81,9 +82,10 @@ class ColdStorage(GcpComponent):
                 storage_class="STANDARD",
                 uniform_bucket_level_access=True,
                 public_access_prevention="enforced",
-                versioning={"enabled": True},
+                # a retention policy and Object Versioning exclude each other on one bucket
+                versioning={"enabled": retention is None},
                 encryption={"default_kms_key_name": kms_key} if kms_key is not None else None,
-                lifecycle_rules=rules[-1:] if checkpoints else rules,
+                lifecycle_rules=(rules[-1:] if retention is None else None) if checkpoints else rules,
                 retention_policy=retention,
                 labels={**labels, "data-kind": kind},
                 force_destroy=False,

@@ -11,7 +11,7 @@ from ailz.components.gcp.network_plan import AddressPlan
 RESTRICTED_GOOGLE_APIS = "199.36.153.4/30"
 RESTRICTED_VIPS = ["199.36.153.4", "199.36.153.5", "199.36.153.6", "199.36.153.7"]
 # Domains resolved to the restricted VIP when there is no egress (Google APIs, Artifact Registry).
-PRIVATE_API_DOMAINS = {"googleapis": "googleapis.com.", "pkg-dev": "pkg.dev."}
+PRIVATE_API_DOMAINS = {"googleapis": "googleapis.com.", "pkg-dev": "pkg.dev.", "gcr-io": "gcr.io."}
 PODS_RANGE, SERVICES_RANGE = "pods", "services"
 
 

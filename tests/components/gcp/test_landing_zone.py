@@ -259,11 +259,13 @@ def test_buckets_and_lustre(plan):
             {
                 "uniformBucketLevelAccess": True,
                 "publicAccessPrevention": "enforced",
-                "versioning": {"enabled": True},
                 "location": "EUROPE-WEST4",
             },
             inputs,
         )
+    assert buckets["datasets"]["versioning"] == buckets["models"]["versioning"] == {"enabled": True}
+    # retention policy instead of versioning (Cloud Storage allows only one of them)
+    assert buckets["checkpoints"]["versioning"] == {"enabled": False}
     assert buckets["checkpoints"]["retentionPolicy"] == {"retentionPeriod": 14 * 86400}
     archive = [
         r for r in buckets["datasets"]["lifecycleRules"] if r["action"].get("storageClass") == "ARCHIVE"
