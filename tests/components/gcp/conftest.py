@@ -18,10 +18,33 @@ def docs_example_text() -> str:
 
 
 @pytest.fixture(scope="session")
-def docs_plan(tmp_path_factory):
+def docs_synthesis(tmp_path_factory):
+    """(plan, landing-zone components built) for the docs example, synthesized once."""
+    from ailz.stacks import compose
     from ailz.stacks.loader import load_spec
     from ailz.stacks.synth import synthesize
 
+    built = []
+    original = compose._component_class
+
+    def recording(kind):
+        cls = original(kind)
+
+        def build(ctx):
+            component = cls(ctx)
+            built.append(component)
+            return component
+
+        return build
+
     path = tmp_path_factory.mktemp("docs") / "gcp-docs-example.yaml"
     path.write_text(docs_example_text())
-    return synthesize(load_spec(path))
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(compose, "_component_class", recording)
+        plan = synthesize(load_spec(path))
+    return plan, built
+
+
+@pytest.fixture(scope="session")
+def docs_plan(docs_synthesis):
+    return docs_synthesis[0]

@@ -96,3 +96,23 @@ def test_lustre_tier_and_team(docs_plan):
     assert outputs["keys"]["secrets"] == EXTERNAL + "gke-secrets"
     wi = one(docs_plan, "gcp:serviceaccount/iAMMember:IAMMember").inputs
     assert wi["member"] == "serviceAccount:acme-a4-train.svc.id.goog[vision/workload]"
+
+
+def test_cluster_handle_for_the_in_cluster_layer(docs_synthesis):
+    import pulumi_kubernetes as k8s
+
+    _, built = docs_synthesis
+    handle = built[0].cluster
+    assert isinstance(handle.kubernetes_provider, k8s.Provider)
+    assert handle.gpu_driver_preinstalled is True and handle.install_gpu_operator is False
+    assert list(handle.service_account_annotations) == ["vision"]
+    assert list(handle.service_account_annotations["vision"]) == ["iam.gke.io/gcp-service-account"]
+    # waits for the system and both GPU pools, the GKE network objects and the Lustre volume
+    names = sorted(getattr(r, "_name", "") for r in handle.depends_on)
+    assert names == [
+        "acme-sovereign-gke-a4-b200",
+        "acme-sovereign-gke-a4-h100-batch",
+        "acme-sovereign-gke-a4-lustre-volume",
+        "acme-sovereign-gke-a4-networks",
+        "acme-sovereign-gke-a4-system",
+    ]
