@@ -11,7 +11,9 @@ ROTATION_PERIOD = "7776000s"  # 90 days
 ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
 
-def service_agents(project_number: str, gcs_agent: pulumi.Input[str], lustre_agent: pulumi.Input[str] | None):
+def service_agents(
+    project_number: str, gcs_agent: str, lustre_agent: pulumi.Input[str] | None
+) -> dict[str, dict[str, pulumi.Input[str]]]:
     """Google service agents that encrypt data of each class on the project's behalf.
 
     data class -> {short name: IAM member}. Logs keys get no grant here: a log bucket's CMEK is
@@ -20,7 +22,7 @@ def service_agents(project_number: str, gcs_agent: pulumi.Input[str], lustre_age
     storage: dict[str, pulumi.Input[str]] = {
         # node boot disks are encrypted by the Compute Engine service agent
         "compute": f"serviceAccount:service-{project_number}@compute-system.iam.gserviceaccount.com",
-        "gcs": pulumi.Output.concat("serviceAccount:", gcs_agent),
+        "gcs": f"serviceAccount:{gcs_agent}",
     }
     if lustre_agent is not None:
         storage["lustre"] = pulumi.Output.concat("serviceAccount:", lustre_agent)
@@ -74,7 +76,7 @@ class EncryptionKeys(GcpComponent):
                         "protection_level": "SOFTWARE",
                     },
                     labels={**labels, "data-class": data_class},
-                    opts=self.child(protect=False),
+                    opts=self.child(),
                 )
                 self.key_ids[data_class] = pulumi.Output.all(ring_id, key.name).apply(
                     lambda parts: f"{parts[0]}/cryptoKeys/{parts[1]}"

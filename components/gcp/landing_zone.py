@@ -25,7 +25,7 @@ from ailz.components.gcp.vpc import PrimaryNetwork
 from ailz.components.labels import gcp_labels, k8s_labels
 from ailz.stacks import naming
 
-PRIMARY_MTU = 8244  # gVNIC jumbo frames on the primary VPC too (Cluster Toolkit A3 blueprints)
+DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo frames
 
 
 class GcpLandingZone(AilzComponent):
@@ -101,7 +101,8 @@ class GcpLandingZone(AilzComponent):
             cidr=target.network.cidr,
             addresses=addresses,
             egress=target.network.egress,
-            mtu=PRIMARY_MTU,
+            # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog)
+            mtu=max((m.gcp.gvnic_mtu for m in machines.values() if m.gcp), default=DEFAULT_MTU),
             labels=labels,
             opts=after_apis,
         )
