@@ -23,12 +23,10 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     target = zone.targets[index]
     base = ("targets", index)
     issues: list[SpecIssue] = []
-    machines = []
     for j, pool in enumerate(target.gpu_pools):
         machine = catalog.machines.get(pool.machine)
         if machine is None or machine.provider != "gcp":
             continue  # reported by the common pool checks
-        machines.append(machine)
         if machine.zones is not None and target.zone not in machine.zones:
             fabric = "the RoCE RDMA network profile (<zone>-vpc-roce)" if machine.gcp.rdma_nics else "it"
             issues.append(
@@ -58,25 +56,21 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
                     "set kind: reservation with reservation_id, or drop reservation_block",
                 )
             )
-    try:
-        vpcs = network_plan.merged_vpcs(machines)
-    except ValueError as err:
-        issues.append(SpecIssue((*base, "gpu_pools"), str(err), "put these pools in separate targets"))
-        vpcs = []
-    users: dict[str, int] = {}
-    for pool in target.gpu_pools:
-        machine = catalog.machines.get(pool.machine)
-        for vpc in network_plan.extra_vpcs(machine) if machine and machine.provider == "gcp" else []:
-            for subnet in vpc.subnets:
-                users[subnet.network_name] = users.get(subnet.network_name, 0) + pool.scaling[2]
     warm = target.storage.warm
     lustre = warm is not None and warm.kind == "lustre"
+    pools = [
+        (pool.scaling[2], catalog.machines[pool.machine])
+        for pool in target.gpu_pools
+        if pool.machine in catalog.machines and catalog.machines[pool.machine].provider == "gcp"
+    ]
+    try:
+        users = network_plan.nic_users(pools)
+    except ValueError as err:
+        issues.append(SpecIssue((*base, "gpu_pools"), str(err), "put these pools in separate targets"))
+        users = {}
     try:
         network_plan.plan_addresses(
-            target.network.cidr,
-            {s.network_name: users.get(s.network_name, 1) for v in vpcs for s in v.subnets},
-            sum(pool.scaling[2] for pool in target.gpu_pools),
-            lustre,
+            target.network.cidr, users, sum(pool.scaling[2] for pool in target.gpu_pools), lustre
         )
     except network_plan.AddressPlanError as err:
         issues.append(SpecIssue((*base, "network", "cidr"), str(err), "pick a larger private range"))

@@ -79,16 +79,13 @@ class GcpLandingZone(AilzComponent):
 
         machines = {pool.name: ctx.machine(pool) for pool in target.gpu_pools}
         vpcs = network_plan.merged_vpcs(list(machines.values()))
-        users: dict[str, int] = {}
-        pool_networks: dict[str, list[str]] = {}
-        for pool in target.gpu_pools:
-            names = [item["name"] for item in naming.gke_extra_networks(machines[pool.name])]
-            pool_networks[pool.name] = names
-            for name in names:
-                users[name] = users.get(name, 0) + pool.scaling[2]
+        pool_networks = {
+            pool.name: [item["name"] for item in naming.gke_extra_networks(machines[pool.name])]
+            for pool in target.gpu_pools
+        }
         addresses = network_plan.plan_addresses(
             target.network.cidr,
-            {s.network_name: users[s.network_name] for v in vpcs for s in v.subnets},
+            network_plan.nic_users([(pool.scaling[2], machines[pool.name]) for pool in target.gpu_pools]),
             sum(pool.scaling[2] for pool in target.gpu_pools),
             lustre_wanted,
         )

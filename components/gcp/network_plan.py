@@ -85,6 +85,18 @@ def merged_vpcs(machines: list[Machine]) -> list[ExtraVpc]:
     return gvnic + [v for v in merged.values() if v.rdma]
 
 
+def nic_users(pools: list[tuple[int, Machine]]) -> dict[str, int]:
+    """Extra NIC network name -> nodes attached to it, for (max nodes, machine) of each pool.
+
+    Ordered as merged_vpcs; raises ValueError like it when families cannot share a network.
+    """
+    users = {s.network_name: 0 for v in merged_vpcs([m for _, m in pools]) for s in v.subnets}
+    for max_nodes, machine in pools:
+        for item in naming.gke_extra_networks(machine):
+            users[item["name"]] += max_nodes
+    return users
+
+
 @dataclass
 class AddressPlan:
     nodes: str

@@ -39,6 +39,13 @@ def test_layout_matches_the_shared_names(name):
     assert sum(1 for s in subnets if s.device_mode == "NetDevice") == facts.extra_gvnic_networks
 
 
+def test_nic_users_add_up_pools_sharing_a_network():
+    users = network_plan.nic_users(
+        [(4, CATALOG.machine("a3-highgpu-8g")), (2, CATALOG.machine("a3-megagpu-8g"))]
+    )
+    assert users == {**{f"vpc{i}": 6 for i in range(1, 5)}, **{f"vpc{i}": 2 for i in range(5, 9)}}
+
+
 def test_families_share_networks_of_the_same_name():
     merged = network_plan.merged_vpcs([CATALOG.machine("a3-highgpu-8g"), CATALOG.machine("a3-megagpu-8g")])
     assert [v.key for v in merged] == [f"vpc{i}" for i in range(1, 9)]
