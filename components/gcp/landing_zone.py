@@ -19,6 +19,7 @@ from ailz.components.gcp.names import account_id, fit
 from ailz.components.gcp.node_identity import NodeServiceAccount
 from ailz.components.gcp.node_pool import GpuNodePool
 from ailz.components.gcp.project_services import ProjectServices
+from ailz.components.gcp.rdma_plugin import RdmaPluginInstaller
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.vpc import PrimaryNetwork
@@ -153,6 +154,10 @@ class GcpLandingZone(AilzComponent):
             opts=after_keys,
         )
         node_pools = [system.node_pool]
+        # in-cluster objects talk to the new cluster through its own provider
+        in_cluster_opts = pulumi.ResourceOptions(
+            parent=self, providers={"kubernetes": cluster.kubernetes_provider}, depends_on=[cluster.cluster]
+        )
         in_cluster = []
         if fabric is not None:
             in_cluster.append(
@@ -161,11 +166,20 @@ class GcpLandingZone(AilzComponent):
                     ctx.path("gpu_pools"),
                     nics=list(fabric.attached.values()),
                     labels=k8s_labels(ctx.tags()),
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        providers={"kubernetes": cluster.kubernetes_provider},
-                        depends_on=[cluster.cluster],
-                    ),
+                    opts=in_cluster_opts,
+                )
+            )
+        rdma = sorted({m.gcp.accelerator_type for m in machines.values() if m.gcp and m.gcp.rdma_nics})
+        if rdma:
+            profiles = {m.nccl_profile for m in machines.values() if m.gcp and m.gcp.rdma_nics}
+            in_cluster.append(
+                RdmaPluginInstaller(
+                    f"{prefix}-gib",
+                    ctx.path("gpu_pools"),
+                    image=ctx.catalog.fabric_profiles[sorted(profiles)[0]].image,
+                    accelerators=rdma,
+                    labels=k8s_labels(ctx.tags()),
+                    opts=in_cluster_opts,
                 )
             )
         for pool in target.gpu_pools:
@@ -233,11 +247,7 @@ class GcpLandingZone(AilzComponent):
                     filesystem=lustre.filesystem,
                     capacity_gib=warm.capacity_gib or DEFAULT_CAPACITY_GIB,
                     labels=k8s_labels(ctx.tags()),
-                    opts=pulumi.ResourceOptions(
-                        parent=self,
-                        providers={"kubernetes": cluster.kubernetes_provider},
-                        depends_on=[cluster.cluster],
-                    ),
+                    opts=in_cluster_opts,
                 )
             )
 
