@@ -17,10 +17,11 @@ TRAINING_EXCLUSION = {
     "exclusion_name": "ailz-training-no-minor-or-node-upgrades",
     "exclusion_options": {"scope": "NO_MINOR_OR_NODE_UPGRADES", "end_time_behavior": "UNTIL_END_OF_SUPPORT"},
 }
+# Weekend nights, 8 h each: GKE wants at least 48 h of maintenance availability per 32 days.
 MAINTENANCE_WINDOW = {
     "start_time": "2026-01-03T02:00:00Z",
-    "end_time": "2026-01-03T08:00:00Z",
-    "recurrence": "FREQ=WEEKLY;BYDAY=SA",
+    "end_time": "2026-01-03T10:00:00Z",
+    "recurrence": "FREQ=WEEKLY;BYDAY=SA,SU",
 }
 
 
