@@ -93,3 +93,16 @@ def test_service_agents_per_data_class():
     }
     assert set(agents["storage"]) == {"compute", "gcs"}
     assert agents["logs"] == {}
+
+
+def test_maintenance_windows_meet_gke_minimum():
+    from datetime import datetime
+
+    from ailz.components.gcp.cluster import MAINTENANCE_WINDOW
+
+    start = datetime.fromisoformat(MAINTENANCE_WINDOW["start_time"].replace("Z", "+00:00"))
+    end = datetime.fromisoformat(MAINTENANCE_WINDOW["end_time"].replace("Z", "+00:00"))
+    hours = (end - start).total_seconds() / 3600
+    days = MAINTENANCE_WINDOW["recurrence"].split("BYDAY=")[1].split(",")
+    assert hours >= 4  # each window at least 4 contiguous hours
+    assert hours * len(days) * 4 >= 48  # any 32 days hold four full weeks
