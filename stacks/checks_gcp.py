@@ -18,7 +18,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     """Problems in zone.targets[index], a GCP target."""
     # components.gcp planners are pure (no provider SDK), so checks can reuse them
     from ailz.components.gcp import network_plan
-    from ailz.components.gcp.lustre_tiers import capacity_problem, csi_min_gke_version
+    from ailz.components.gcp.warm_tiers import capacity_problem, csi_min_gke_version
 
     target = zone.targets[index]
     base = ("targets", index)
@@ -58,6 +58,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
             )
     warm = target.storage.warm
     lustre = warm is not None and warm.kind == "lustre"
+    filestore = warm is not None and warm.kind == "filestore"
     pools = [
         (pool.scaling[2], catalog.machines[pool.machine])
         for pool in target.gpu_pools
@@ -70,21 +71,21 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
         users = {}
     try:
         network_plan.plan_addresses(
-            target.network.cidr, users, sum(pool.scaling[2] for pool in target.gpu_pools), lustre
+            target.network.cidr, users, sum(pool.scaling[2] for pool in target.gpu_pools), warm is not None
         )
     except network_plan.AddressPlanError as err:
         issues.append(SpecIssue((*base, "network", "cidr"), str(err), "pick a larger private range"))
 
-    if warm is not None and warm.kind != "lustre":
+    if warm is not None and not (lustre or filestore):
         issues.append(
             SpecIssue(
                 (*base, "storage", "warm", "kind"),
                 f"warm tier '{warm.kind}' is not available on GCP",
-                "use kind: lustre (Google Cloud Managed Lustre)",
+                "use kind: lustre (Google Cloud Managed Lustre) or kind: filestore (Filestore Zonal)",
             )
         )
     if lustre:
-        from ailz.components.gcp.lustre_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
+        from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
 
         problem = capacity_problem(
             warm.capacity_gib or DEFAULT_CAPACITY_GIB, warm.throughput_per_tib or DEFAULT_THROUGHPUT
@@ -104,6 +105,23 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
                     (*base, "storage", "warm"),
                     f"Managed Lustre: {problem}",
                     "adjust capacity_gib / throughput_per_tib to a valid tier size",
+                )
+            )
+
+    if filestore:
+        from ailz.components.gcp.warm_tiers import DEFAULT_FILESTORE_GIB, filestore_problem
+
+        problem = filestore_problem(warm.capacity_gib or DEFAULT_FILESTORE_GIB)
+        if problem:
+            issues.append(
+                SpecIssue((*base, "storage", "warm", "capacity_gib"), problem, "pick a size on the steps")
+            )
+        if warm.throughput_per_tib is not None:
+            issues.append(
+                SpecIssue(
+                    (*base, "storage", "warm", "throughput_per_tib"),
+                    "throughput_per_tib is a Managed Lustre setting; Filestore Zonal scales with capacity",
+                    "drop throughput_per_tib, or use kind: lustre",
                 )
             )
 

@@ -160,9 +160,14 @@ def _gcp_service_account(name: str, inputs: dict[str, Any], ctx: FakeContext) ->
     }
 
 
+# service -> the domain of its service agent (Filestore's predates the gcp-sa- naming)
+SERVICE_AGENT_DOMAINS = {"file.googleapis.com": "cloud-filer"}
+
+
 def _gcp_service_identity(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
-    agent = str(inputs.get("service", "")).split(".")[0]
-    email = f"service-{FAKE_PROJECT_NUMBER}@gcp-sa-{agent}.iam.gserviceaccount.com"
+    service = str(inputs.get("service", ""))
+    domain = SERVICE_AGENT_DOMAINS.get(service, f"gcp-sa-{service.split('.')[0]}")
+    email = f"service-{FAKE_PROJECT_NUMBER}@{domain}.iam.gserviceaccount.com"
     return {"email": email, "member": f"serviceAccount:{email}"}
 
 
@@ -170,8 +175,14 @@ def _lustre_instance(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dic
     return {"mountPoint": f"172.16.0.2@tcp:/{inputs.get('filesystem', 'lustre')}", "state": "ACTIVE"}
 
 
+def _filestore_instance(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    networks = [{**net, "ipAddresses": ["172.16.0.10"]} for net in inputs.get("networks") or []]
+    return {"networks": networks, "state": "READY"}
+
+
 TYPE_COMPUTED.update(
     {
+        "gcp:filestore/instance:Instance": _filestore_instance,
         "gcp:container/cluster:Cluster": _gke_cluster,
         "gcp:serviceaccount/account:Account": _gcp_service_account,
         "gcp:projects/serviceIdentity:ServiceIdentity": _gcp_service_identity,

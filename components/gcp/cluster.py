@@ -137,6 +137,7 @@ class GkeCluster(GcpComponent):
             addons_config={
                 "gcs_fuse_csi_driver_config": {"enabled": True},
                 "lustre_csi_driver_config": {"enabled": True},
+                "gcp_filestore_csi_driver_config": {"enabled": True},
                 "gce_persistent_disk_csi_driver_config": {"enabled": True},
                 "dns_cache_config": {"enabled": True},
             },

@@ -12,7 +12,7 @@ ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
 
 def service_agents(
-    project_number: str, gcs_agent: str, lustre_agent: pulumi.Input[str] | None
+    project_number: str, gcs_agent: str, warm_agent: tuple[str, pulumi.Input[str]] | None = None
 ) -> dict[str, dict[str, pulumi.Input[str]]]:
     """Google service agents that encrypt data of each class on the project's behalf.
 
@@ -24,8 +24,8 @@ def service_agents(
         "compute": f"serviceAccount:service-{project_number}@compute-system.iam.gserviceaccount.com",
         "gcs": f"serviceAccount:{gcs_agent}",
     }
-    if lustre_agent is not None:
-        storage["lustre"] = pulumi.Output.concat("serviceAccount:", lustre_agent)
+    if warm_agent is not None:  # (warm tier kind, agent email) for Lustre or Filestore
+        storage[warm_agent[0]] = pulumi.Output.concat("serviceAccount:", warm_agent[1])
     return {
         "secrets": {
             "gke": f"serviceAccount:service-{project_number}@container-engine-robot.iam.gserviceaccount.com"

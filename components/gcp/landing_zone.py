@@ -9,20 +9,22 @@ from ailz.components.context import ClusterHandle, TargetContext
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.buckets import ColdStorage
 from ailz.components.gcp.cluster import GkeCluster
+from ailz.components.gcp.filestore import SHARE, FilestoreShare, filestore_pv_spec
 from ailz.components.gcp.gpu_networks import GpuNetworks
 from ailz.components.gcp.kms import EncryptionKeys, service_agents
 from ailz.components.gcp.lustre import ManagedLustre
-from ailz.components.gcp.lustre_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
-from ailz.components.gcp.lustre_volume import LustreVolume
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
 from ailz.components.gcp.node_identity import NodeServiceAccount
 from ailz.components.gcp.node_pool import GpuNodePool
+from ailz.components.gcp.private_services import PrivateServiceAccess
 from ailz.components.gcp.project_services import ProjectServices
 from ailz.components.gcp.rdma_plugin import RdmaPluginInstaller
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.vpc import PrimaryNetwork
+from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
+from ailz.components.gcp.warm_volume import WarmVolume, lustre_pv_spec
 from ailz.components.labels import gcp_labels, k8s_labels
 from ailz.stacks import naming
 
@@ -45,10 +47,10 @@ class GcpLandingZone(AilzComponent):
         labels = gcp_labels(ctx.tags())
         invoke = pulumi.InvokeOptions(provider=self.provider)
         storage = target.storage
-        lustre_wanted = storage.warm is not None and storage.warm.kind == "lustre"
+        warm_kind = storage.warm.kind if storage.warm is not None else None
 
         services = ProjectServices(
-            f"{prefix}-apis", ctx.path(), project=project, lustre=lustre_wanted, opts=self._opts()
+            f"{prefix}-apis", ctx.path(), project=project, warm=warm_kind, opts=self._opts()
         )
         after_apis = self._opts(depends_on=[services])
         number = gcp.organizations.get_project(project_id=project, opts=invoke).number
@@ -62,7 +64,9 @@ class GcpLandingZone(AilzComponent):
                 ctx.path("encryption"),
                 project=project,
                 region=region,
-                agents=service_agents(number, gcs_agent, services.lustre_agent),
+                agents=service_agents(
+                    number, gcs_agent, (warm_kind, services.warm_agent) if warm_kind else None
+                ),
                 external_keys=external if ctx.zone.residency.key_management == "external" else None,
                 labels=labels,
                 opts=after_apis,
@@ -88,7 +92,7 @@ class GcpLandingZone(AilzComponent):
             target.network.cidr,
             network_plan.nic_users([(pool.scaling[2], machines[pool.name]) for pool in target.gpu_pools]),
             sum(pool.scaling[2] for pool in target.gpu_pools),
-            lustre_wanted,
+            warm_kind is not None,
         )
 
         primary = PrimaryNetwork(
@@ -219,37 +223,28 @@ class GcpLandingZone(AilzComponent):
             )
             buckets = cold.names
 
-        mount_point: pulumi.Input[str] | None = None
-        if lustre_wanted and addresses.lustre:
-            warm = storage.warm
-            lustre = ManagedLustre(
-                fit(f"{prefix}-lustre", 40),
+        warm_mount: dict[str, pulumi.Input[str]] = {}
+        if storage.warm is not None and addresses.private_services:
+            psa = PrivateServiceAccess(
+                f"{prefix}-psa",
                 ctx.path("storage", "warm"),
                 project=project,
-                zone=zone,
                 network=primary.network,
-                psa_cidr=addresses.lustre,
-                capacity_gib=warm.capacity_gib or DEFAULT_CAPACITY_GIB,
-                throughput=warm.throughput_per_tib or DEFAULT_THROUGHPUT,
-                kms_key=key("storage"),
+                cidr=addresses.private_services,
                 labels=labels,
-                opts=after_keys,
+                opts=after_apis,
             )
-            mount_point = lustre.mount_point
-            in_cluster.append(
-                LustreVolume(
-                    f"{prefix}-lustre-volume",
-                    ctx.path("storage", "warm"),
-                    project=project,
-                    zone=zone,
-                    instance_id=lustre.instance_id,
-                    mount_point=lustre.mount_point,
-                    filesystem=lustre.filesystem,
-                    capacity_gib=warm.capacity_gib or DEFAULT_CAPACITY_GIB,
-                    labels=k8s_labels(ctx.tags()),
-                    opts=in_cluster_opts,
-                )
+            warm_mount, volume = self._warm_tier(
+                ctx,
+                prefix,
+                primary,
+                psa,
+                key("storage"),
+                labels,
+                self._opts(depends_on=[*after_keys.depends_on, psa]),
+                in_cluster_opts,
             )
+            in_cluster.append(volume)
 
         annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
         for team in ctx.zone.teams:
@@ -289,9 +284,66 @@ class GcpLandingZone(AilzComponent):
             ),
             "buckets": pulumi.Output.from_input(buckets),
             "keys": pulumi.Output.from_input(dict(keys.key_ids) if keys else {}),
-            "lustre_mount_point": mount_point,
+            "lustre_mount_point": warm_mount.get("lustre"),
+            "filestore_share": warm_mount.get("filestore"),
         }
         self.register_outputs(self.outputs)
+
+    def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts, in_cluster_opts):
+        """Managed Lustre or Filestore, and the PersistentVolume pods bind to it."""
+        target, warm = ctx.target, ctx.target.storage.warm
+        k8s_tags = k8s_labels(ctx.tags())
+        if warm.kind == "lustre":
+            gib = warm.capacity_gib or DEFAULT_CAPACITY_GIB
+            lustre = ManagedLustre(
+                fit(f"{prefix}-lustre", 40),
+                ctx.path("storage", "warm"),
+                project=target.project,
+                zone=target.zone,
+                network=primary.network,
+                capacity_gib=gib,
+                throughput=warm.throughput_per_tib or DEFAULT_THROUGHPUT,
+                kms_key=kms_key,
+                labels=labels,
+                opts=opts,
+            )
+            spec = lustre.mount_point.apply(
+                lambda mount: lustre_pv_spec(
+                    target.project, target.zone, lustre.instance_id, mount, lustre.filesystem, gib
+                )
+            )
+            volume = WarmVolume(
+                f"{prefix}-lustre-volume",
+                ctx.path("storage", "warm"),
+                volume_name="ailz-lustre",
+                spec=spec,
+                labels=k8s_tags,
+                opts=in_cluster_opts,
+            )
+            return {"lustre": lustre.mount_point}, volume
+        gib = warm.capacity_gib or DEFAULT_FILESTORE_GIB
+        share = FilestoreShare(
+            fit(f"{prefix}-filestore", 40),
+            ctx.path("storage", "warm"),
+            project=target.project,
+            zone=target.zone,
+            network=primary.network,
+            reserved_range=psa.range.name,
+            capacity_gib=gib,
+            kms_key=kms_key,
+            labels=labels,
+            opts=opts,
+        )
+        spec = share.ip.apply(lambda ip: filestore_pv_spec(target.zone, share.instance_id, ip, gib))
+        volume = WarmVolume(
+            f"{prefix}-filestore-volume",
+            ctx.path("storage", "warm"),
+            volume_name="ailz-filestore",
+            spec=spec,
+            labels=k8s_tags,
+            opts=in_cluster_opts,
+        )
+        return {"filestore": pulumi.Output.concat(share.ip, f":/{SHARE}")}, volume
 
     def _opts(self, depends_on: list | None = None) -> pulumi.ResourceOptions:
         """Child component options: parented here, every GCP resource on this target's provider."""

@@ -1,4 +1,4 @@
-"""The warm tier: Google Cloud Managed Lustre on private services access of the primary VPC."""
+"""The warm tier: Google Cloud Managed Lustre, reached through private services access."""
 
 from __future__ import annotations
 
@@ -16,9 +16,8 @@ def filesystem_name(target: str) -> str:
 class ManagedLustre(GcpComponent):
     """A Lustre instance in the GPU zone, reachable from GKE through the Lustre CSI driver.
 
-    Inputs: project, zone, primary network, the private services access CIDR, capacity (GiB),
-    throughput tier, CMEK key. Private services access: a global address range peered to
-    servicenetworking, the path Managed Lustre uses into the VPC.
+    Inputs: project, zone, primary network, capacity (GiB), throughput tier, CMEK key; depends
+    on the PrivateServiceAccess peering (passed as depends_on).
     """
 
     def __init__(
@@ -29,7 +28,6 @@ class ManagedLustre(GcpComponent):
         project: str,
         zone: str,
         network: gcp.compute.Network,
-        psa_cidr: str,
         capacity_gib: int,
         throughput: int,
         kms_key: pulumi.Input[str] | None,
@@ -37,26 +35,6 @@ class ManagedLustre(GcpComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ManagedLustre", name, spec_path, opts)
-        address, _, prefix = psa_cidr.partition("/")
-        self.psa_range = gcp.compute.GlobalAddress(
-            f"{name}-psa",
-            name=f"{name}-psa",
-            project=project,
-            purpose="VPC_PEERING",
-            address_type="INTERNAL",
-            address=address,
-            prefix_length=int(prefix),
-            network=network.id,
-            labels=labels,
-            opts=self.child(),
-        )
-        self.peering = gcp.servicenetworking.Connection(
-            f"{name}-psa",
-            network=network.id,
-            service="servicenetworking.googleapis.com",
-            reserved_peering_ranges=[self.psa_range.name],
-            opts=self.child(),
-        )
         self.filesystem = filesystem_name(name)
         self.instance_id = name
         self.instance = gcp.lustre.Instance(
@@ -70,7 +48,7 @@ class ManagedLustre(GcpComponent):
             network=network.id,
             kms_key=kms_key,
             labels=labels,
-            opts=self.child(depends_on=[self.peering]),
+            opts=self.child(),
         )
         self.mount_point = self.instance.mount_point
         self.register_outputs({"mount_point": self.mount_point})

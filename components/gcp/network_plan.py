@@ -19,7 +19,7 @@ SUBNET_RESERVED = 4  # addresses GCP keeps in every subnet
 MIN_SUBNET_PREFIX = 28  # smallest extra subnet ailz carves (GCP allows /29)
 MASTER_PREFIX = 28  # GKE private control plane range
 SERVICES_PREFIX_DELTA = 5  # services range = 1/32 of the target CIDR
-LUSTRE_PSA_PREFIX = 20  # private services access range for Managed Lustre
+PRIVATE_SERVICES_PREFIX = 20  # private services access range (Managed Lustre, Filestore)
 
 
 class AddressPlanError(ValueError):
@@ -103,13 +103,13 @@ class AddressPlan:
     pods: str
     services: str
     master: str
-    lustre: str | None = None
+    private_services: str | None = None  # Managed Lustre / Filestore peering range
     # extra NIC network name (e.g. vpc1, rdma-0) -> its subnet CIDR
     extra: dict[str, str] = field(default_factory=dict)
 
     def all_ranges(self) -> list[str]:
         ranges = [self.nodes, self.pods, self.services, self.master]
-        ranges += [self.lustre] if self.lustre else []
+        ranges += [self.private_services] if self.private_services else []
         return ranges + list(self.extra.values())
 
 
@@ -125,7 +125,7 @@ def _pod_block(max_pods: int) -> int:
 
 
 def _requests(
-    base: int, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool
+    base: int, extra_subnets: dict[str, int], gpu_nodes: int, private_services: bool
 ) -> list[tuple[str, int]]:
     """Block name -> prefix length, for a target CIDR of prefix length `base`."""
     pod_addresses = SYSTEM_NODES * _pod_block(SYSTEM_MAX_PODS) + gpu_nodes * _pod_block(GPU_MAX_PODS)
@@ -136,8 +136,8 @@ def _requests(
         ("nodes", _prefix_for(SYSTEM_NODES + gpu_nodes, floor=24)),
         ("master", MASTER_PREFIX),
     ]
-    if lustre:
-        requests.append(("lustre", LUSTRE_PSA_PREFIX))
+    if private_services:
+        requests.append(("private_services", PRIVATE_SERVICES_PREFIX))
     # room to grow: a /24 per NIC subnet when the CIDR is a /16 or larger
     floor = min(max(base + 8, 24), MIN_SUBNET_PREFIX)
     for network, max_nodes in extra_subnets.items():
@@ -149,8 +149,10 @@ def _needed(requests: list[tuple[str, int]]) -> int:
     return sum(2 ** (32 - prefix) for _, prefix in requests)
 
 
-def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lustre: bool) -> AddressPlan:
-    """Carve the target CIDR into node, pod, service, control-plane, Lustre and extra-NIC ranges.
+def plan_addresses(
+    cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, private_services: bool
+) -> AddressPlan:
+    """Carve the target CIDR into node, pod, service, control-plane, private-services and NIC ranges.
 
     extra_subnets: extra NIC network name -> nodes that attach to it. Blocks are handed out
     largest first, each aligned to its own size, so they never overlap and never leave the
@@ -158,18 +160,18 @@ def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lus
     """
     net = ipaddress.ip_network(cidr)
     base = net.prefixlen
-    requests = _requests(base, extra_subnets, gpu_nodes, lustre)
+    requests = _requests(base, extra_subnets, gpu_nodes, private_services)
     needed = _needed(requests)
     if needed > net.num_addresses:
         fits = [
             p
             for p in range(base - 1, 7, -1)
-            if _needed(_requests(p, extra_subnets, gpu_nodes, lustre)) <= 2 ** (32 - p)
+            if _needed(_requests(p, extra_subnets, gpu_nodes, private_services)) <= 2 ** (32 - p)
         ]
         hint = f"use a /{fits[0]} or larger" if fits else "split the pools across targets"
         raise AddressPlanError(
             f"{cidr} holds {net.num_addresses} addresses but the zone needs {needed} "
-            f"(pods, services, nodes, control plane{', Lustre' if lustre else ''} and "
+            f"(pods, services, nodes, control plane{', private services' if private_services else ''} and "
             f"{len(extra_subnets)} extra NIC subnets); {hint}"
         )
 
@@ -186,6 +188,6 @@ def plan_addresses(cidr: str, extra_subnets: dict[str, int], gpu_nodes: int, lus
         pods=placed["pods"],
         services=placed["services"],
         master=placed["master"],
-        lustre=placed.get("lustre"),
+        private_services=placed.get("private_services"),
         extra=extra,
     )

@@ -17,13 +17,15 @@ BASE_APIS = (
     "monitoring.googleapis.com",
     "artifactregistry.googleapis.com",
 )
-LUSTRE_APIS = ("lustre.googleapis.com", "servicenetworking.googleapis.com")
+# warm tier kind -> its API; both reach the VPC through private services access
+WARM_APIS = {"lustre": "lustre.googleapis.com", "filestore": "file.googleapis.com"}
 
 
 class ProjectServices(GcpComponent):
     """Enables APIs (left enabled on destroy: other workloads may share the project).
 
-    With Lustre it also creates the Lustre service agent, which CMEK grants name.
+    With a warm tier it also creates that service's agent (Lustre, Filestore), which CMEK
+    grants name.
     """
 
     def __init__(
@@ -32,11 +34,11 @@ class ProjectServices(GcpComponent):
         spec_path: str,
         *,
         project: str,
-        lustre: bool,
+        warm: str | None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ProjectServices", name, spec_path, opts)
-        apis = BASE_APIS + (LUSTRE_APIS if lustre else ())
+        apis = BASE_APIS + ((WARM_APIS[warm], "servicenetworking.googleapis.com") if warm else ())
         self.services = [
             gcp.projects.Service(
                 f"{name}-{api.split('.')[0]}",
@@ -47,13 +49,13 @@ class ProjectServices(GcpComponent):
             )
             for api in apis
         ]
-        self.lustre_agent: pulumi.Output[str] | None = None
-        if lustre:
+        self.warm_agent: pulumi.Output[str] | None = None
+        if warm:
             identity = gcp.projects.ServiceIdentity(
-                f"{name}-lustre-agent",
+                f"{name}-{warm}-agent",
                 project=project,
-                service="lustre.googleapis.com",
+                service=WARM_APIS[warm],
                 opts=self.child(depends_on=self.services),
             )
-            self.lustre_agent = identity.email
+            self.warm_agent = identity.email
         self.register_outputs({"apis": list(apis)})

@@ -63,9 +63,9 @@ pools = st.lists(
     prefix=st.integers(min_value=8, max_value=24),
     octet=st.integers(0, 255),
     pools=pools,
-    lustre=st.booleans(),
+    psa=st.booleans(),
 )
-def test_address_plan_is_disjoint_and_inside(prefix, octet, pools, lustre):
+def test_address_plan_is_disjoint_and_inside(prefix, octet, pools, psa):
     cidr = str(ipaddress.ip_network(f"10.{octet}.0.0/{prefix}", strict=False))
     machines = [CATALOG.machine(name) for name, _ in pools]
     vpcs = network_plan.merged_vpcs(machines)
@@ -77,13 +77,13 @@ def test_address_plan_is_disjoint_and_inside(prefix, octet, pools, lustre):
     extra = {s.network_name: users[s.network_name] for v in vpcs for s in v.subnets}
     gpu_nodes = sum(nodes for _, nodes in pools)
     try:
-        plan = plan_addresses(cidr, extra, gpu_nodes, lustre)
+        plan = plan_addresses(cidr, extra, gpu_nodes, psa)
     except AddressPlanError as err:
         # too small: the message names a size that does fit
         fitting = int(str(err).split("use a /")[1].split(" ")[0])
         assert fitting < prefix
         bigger = str(ipaddress.ip_network(cidr).supernet(new_prefix=fitting))
-        plan_addresses(bigger, extra, gpu_nodes, lustre)
+        plan_addresses(bigger, extra, gpu_nodes, psa)
         return
     outer = ipaddress.ip_network(cidr)
     ranges = [ipaddress.ip_network(r) for r in plan.all_ranges()]
@@ -99,7 +99,7 @@ def test_address_plan_is_disjoint_and_inside(prefix, octet, pools, lustre):
     for name, subnet in plan.extra.items():
         assert ipaddress.ip_network(subnet).num_addresses - 4 >= extra[name]
     assert ipaddress.ip_network(plan.nodes).num_addresses - 4 >= gpu_nodes + network_plan.SYSTEM_NODES
-    assert (plan.lustre is not None) == lustre
+    assert (plan.private_services is not None) == psa
 
 
 def test_too_small_cidr_says_what_fits():

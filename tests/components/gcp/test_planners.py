@@ -35,9 +35,11 @@ def test_node_labels_are_valid_and_never_reserved(tags, extra):
 
 def test_reservation_affinity():
     reserved = GpuPool(
-        name="p", machine="a4-highgpu-8g", nodes=2,
+        name="p",
+        machine="a4-highgpu-8g",
+        nodes=2,
         capacity=Capacity(kind="reservation", reservation_id="res", reservation_block="b7"),
-    )  # fmt: skip
+    )
     assert node_pool_plan.reservation_affinity(reserved) == {
         "consume_reservation_type": "SPECIFIC_RESERVATION",
         "key": "compute.googleapis.com/reservation-name",

@@ -1,4 +1,4 @@
-"""The Managed Lustre instance as a Kubernetes PersistentVolume (static provisioning)."""
+"""The warm tier as a Kubernetes PersistentVolume (static provisioning of the existing instance)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,6 @@ import pulumi_kubernetes as k8s
 from ailz.components.gcp.component import GcpComponent
 
 LUSTRE_CSI_DRIVER = "lustre.csi.storage.gke.io"
-VOLUME_NAME = "ailz-lustre"
 
 
 def lustre_pv_spec(
@@ -28,30 +27,22 @@ def lustre_pv_spec(
     }
 
 
-class LustreVolume(GcpComponent):
-    """A cluster-scoped PersistentVolume; a PVC with volumeName `ailz-lustre` binds it."""
+class WarmVolume(GcpComponent):
+    """A cluster-scoped PersistentVolume; a PVC with `volumeName: <volume_name>` binds it."""
 
     def __init__(
         self,
         name: str,
         spec_path: str,
         *,
-        project: str,
-        zone: str,
-        instance_id: str,
-        mount_point: pulumi.Input[str],
-        filesystem: str,
-        capacity_gib: int,
+        volume_name: str,
+        spec: pulumi.Input[dict],
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("LustreVolume", name, spec_path, opts)
+        super().__init__("WarmVolume", name, spec_path, opts)
+        self.volume_name = volume_name
         self.volume = k8s.core.v1.PersistentVolume(
-            name,
-            metadata={"name": VOLUME_NAME, "labels": labels},
-            spec=pulumi.Output.from_input(mount_point).apply(
-                lambda mount: lustre_pv_spec(project, zone, instance_id, mount, filesystem, capacity_gib)
-            ),
-            opts=self.child(),
+            name, metadata={"name": volume_name, "labels": labels}, spec=spec, opts=self.child()
         )
-        self.register_outputs({"volume": VOLUME_NAME})
+        self.register_outputs({"volume": volume_name})
