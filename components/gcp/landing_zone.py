@@ -202,7 +202,8 @@ class GcpLandingZone(AilzComponent):
                 boot_disk_key=key("storage"),
                 tags=ctx.tags(pool),
                 resource_labels=gcp_labels(ctx.tags(pool)),
-                opts=self._opts(depends_on=[*after_keys.depends_on, *in_cluster]),
+                # not on the in-cluster objects: nodes must not wait for the Kubernetes API
+                opts=after_keys,
             )
             node_pools.append(gpu_pool.node_pool)
 
