@@ -55,6 +55,9 @@ class GcpNetworks(Fact):
     rdma_mtu: int | None = None
     compact_placement: bool
     min_gke_version: str
+    boot_disk_type: str = Field(
+        default="pd-balanced", description="Boot disk type the machine series supports."
+    )
 
 
 class OnpremFabric(Fact):

@@ -245,3 +245,79 @@ def computed_outputs(type_token: str, name: str, inputs: dict[str, Any], ctx: Fa
     if type_token in TYPE_COMPUTED:
         out.update(TYPE_COMPUTED[type_token](name, inputs, ctx))
     return out
+
+
+# ---------------------------------------------------------------------------------------------
+# GCP: outputs Google computes that ailz components read.
+# ---------------------------------------------------------------------------------------------
+
+FAKE_GKE_CA = (
+    "LS0tLS1CRUdJTiBDRVJUSUZJQ0FURS0tLS0tCmFpbHotZmFrZS1na2UtY2EKLS0tLS1FTkQgQ0VSVElGSUNBVEUtLS0tLQo="
+)
+
+
+def _gke_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    """Private endpoint: the second address of the control-plane range, as GKE assigns it."""
+    import ipaddress
+
+    master = (inputs.get("privateClusterConfig") or {}).get("masterIpv4CidrBlock")
+    endpoint = str(ipaddress.ip_network(master)[2]) if master else "10.255.255.2"
+    return {
+        "endpoint": endpoint,
+        "masterAuth": {"clusterCaCertificate": FAKE_GKE_CA, "clientCertificateConfig": {}},
+        "selfLink": f"https://container.googleapis.com/v1/projects/{ctx.project}/locations/"
+        f"{inputs.get('location')}/clusters/{inputs.get('name') or name}",
+    }
+
+
+def _gcp_service_account(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    project = inputs.get("project") or ctx.project
+    email = f"{inputs.get('accountId') or name}@{project}.iam.gserviceaccount.com"
+    return {
+        "email": email,
+        "member": f"serviceAccount:{email}",
+        "name": f"projects/{project}/serviceAccounts/{email}",
+        "uniqueId": short_hash(email),
+    }
+
+
+# service -> the domain of its service agent (Filestore's predates the gcp-sa- naming)
+SERVICE_AGENT_DOMAINS = {"file.googleapis.com": "cloud-filer"}
+
+
+def _gcp_service_identity(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    service = str(inputs.get("service", ""))
+    domain = SERVICE_AGENT_DOMAINS.get(service, f"gcp-sa-{service.split('.')[0]}")
+    email = f"service-{FAKE_PROJECT_NUMBER}@{domain}.iam.gserviceaccount.com"
+    return {"email": email, "member": f"serviceAccount:{email}"}
+
+
+def _lustre_instance(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    return {"mountPoint": f"172.16.0.2@tcp:/{inputs.get('filesystem', 'lustre')}", "state": "ACTIVE"}
+
+
+def _filestore_instance(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    networks = [{**net, "ipAddresses": ["172.16.0.10"]} for net in inputs.get("networks") or []]
+    return {"networks": networks, "state": "READY"}
+
+
+TYPE_COMPUTED.update(
+    {
+        "gcp:filestore/instance:Instance": _filestore_instance,
+        "gcp:container/cluster:Cluster": _gke_cluster,
+        "gcp:serviceaccount/account:Account": _gcp_service_account,
+        "gcp:projects/serviceIdentity:ServiceIdentity": _gcp_service_identity,
+        "gcp:lustre/instance:Instance": _lustre_instance,
+    }
+)
+FAKE_GCS_AGENT = f"service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
+INVOKES.update(
+    {
+        "gcp:storage/getProjectServiceAccount:getProjectServiceAccount": lambda args, ctx: {
+            "emailAddress": FAKE_GCS_AGENT,
+            "member": f"serviceAccount:{FAKE_GCS_AGENT}",
+            "project": args.get("project") or ctx.project,
+            "id": args.get("project") or ctx.project,
+        },
+    }
+)

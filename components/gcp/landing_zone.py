@@ -6,6 +6,29 @@ import pulumi
 import pulumi_gcp as gcp
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.gcp import network_plan
+from ailz.components.gcp.buckets import ColdStorage
+from ailz.components.gcp.cluster import GkeCluster
+from ailz.components.gcp.filestore import SHARE, FilestoreShare, filestore_pv_spec
+from ailz.components.gcp.gpu_networks import GpuNetworks
+from ailz.components.gcp.kms import EncryptionKeys, service_agents
+from ailz.components.gcp.lustre import ManagedLustre
+from ailz.components.gcp.multi_network import GkeNetworkObjects
+from ailz.components.gcp.names import account_id, fit
+from ailz.components.gcp.node_identity import NodeServiceAccount
+from ailz.components.gcp.node_pool import GpuNodePool
+from ailz.components.gcp.private_services import PrivateServiceAccess
+from ailz.components.gcp.project_services import ProjectServices
+from ailz.components.gcp.rdma_plugin import RdmaPluginInstaller
+from ailz.components.gcp.system_pool import SystemNodePool
+from ailz.components.gcp.team_identity import TeamIdentity
+from ailz.components.gcp.vpc import PrimaryNetwork
+from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
+from ailz.components.gcp.warm_volume import WarmVolume, lustre_pv_spec
+from ailz.components.labels import gcp_labels, k8s_labels
+from ailz.stacks import naming
+
+DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo frames
 
 
 class GcpLandingZone(AilzComponent):
@@ -19,10 +42,312 @@ class GcpLandingZone(AilzComponent):
             zone=target.zone,
             opts=self.child(),
         )
-        self.outputs: dict[str, pulumi.Input] = {
-            "project": target.project,
-            "region": target.region,
-            "zone": target.zone,
+        project, region, zone = target.project, target.region, target.zone
+        prefix = fit(ctx.stack_name, 30)
+        labels = gcp_labels(ctx.tags())
+        invoke = pulumi.InvokeOptions(provider=self.provider)
+        storage = target.storage
+        warm_kind = storage.warm.kind if storage.warm is not None else None
+
+        services = ProjectServices(
+            f"{prefix}-apis", ctx.path(), project=project, warm=warm_kind, opts=self._opts()
+        )
+        after_apis = self._opts(depends_on=[services])
+        number = gcp.organizations.get_project(project_id=project, opts=invoke).number
+        gcs_agent = gcp.storage.get_project_service_account(project=project, opts=invoke).email_address
+
+        keys = None
+        if ctx.zone.residency.key_management != "provider-managed":
+            external = target.encryption.external_keys or None
+            keys = EncryptionKeys(
+                f"{prefix}-keys",
+                ctx.path("encryption"),
+                project=project,
+                region=region,
+                agents=service_agents(
+                    number, gcs_agent, (warm_kind, services.warm_agent) if warm_kind else None
+                ),
+                external_keys=external if ctx.zone.residency.key_management == "external" else None,
+                labels=labels,
+                opts=after_apis,
+            )
+        key = lambda data_class: keys.key_ids[data_class] if keys else None  # noqa: E731
+        after_keys = self._opts(depends_on=[services, *(keys.grants if keys else [])])
+
+        nodes_sa = NodeServiceAccount(
+            f"{prefix}-nodes",
+            ctx.path(),
+            project=project,
+            account_id=account_id(prefix, "nodes"),
+            opts=after_apis,
+        )
+
+        machines = {pool.name: ctx.machine(pool) for pool in target.gpu_pools}
+        vpcs = network_plan.merged_vpcs(list(machines.values()))
+        pool_networks = {
+            pool.name: [item["name"] for item in naming.gke_extra_networks(machines[pool.name])]
+            for pool in target.gpu_pools
         }
-        self.cluster: ClusterHandle | None = None  # set once the cluster exists
+        addresses = network_plan.plan_addresses(
+            target.network.cidr,
+            network_plan.nic_users([(pool.scaling[2], machines[pool.name]) for pool in target.gpu_pools]),
+            sum(pool.scaling[2] for pool in target.gpu_pools),
+            warm_kind is not None,
+        )
+
+        primary = PrimaryNetwork(
+            f"{prefix}-vpc",
+            ctx.path("network"),
+            project=project,
+            region=region,
+            cidr=target.network.cidr,
+            addresses=addresses,
+            egress=target.network.egress,
+            # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog)
+            mtu=max((m.gcp.gvnic_mtu for m in machines.values() if m.gcp), default=DEFAULT_MTU),
+            labels=labels,
+            opts=after_apis,
+        )
+        fabric = None
+        fabric_name = f"{prefix}-fabric"
+        vpc_of = {s.network_name: f"{fabric_name}-{v.key}" for v in vpcs for s in v.subnets}
+        if vpcs:
+            fabric = GpuNetworks(
+                fabric_name,
+                ctx.path("gpu_pools"),
+                project=project,
+                region=region,
+                zone=zone,
+                vpcs=vpcs,
+                cidrs=addresses.extra,
+                opts=after_apis,
+            )
+
+        training = any(pool.purpose == "training" for pool in target.gpu_pools)
+        cluster = GkeCluster(
+            fit(ctx.stack_name, 40),
+            ctx.path("kubernetes"),
+            project=project,
+            location=region if target.regional_cluster else zone,
+            node_locations=[zone] if target.regional_cluster else None,
+            network=primary.network.id,
+            subnetwork=primary.subnet.id,
+            master_cidr=addresses.master,
+            authorized_cidr=target.network.cidr,
+            version=target.kubernetes.version,
+            private_endpoint=target.kubernetes.endpoint == "private",
+            multi_networking=bool(vpcs),
+            training=training,
+            secrets_key=key("secrets"),
+            node_service_account=nodes_sa.email,
+            labels=labels,
+            opts=self._opts(depends_on=[services, *(keys.grants if keys else []), *nodes_sa.bindings]),
+        )
+        location = region if target.regional_cluster else zone
+        system = SystemNodePool(
+            f"{prefix}-system",
+            ctx.path("kubernetes"),
+            project=project,
+            location=location,
+            zone=zone,
+            cluster=cluster.cluster.name,
+            service_account=nodes_sa.email,
+            boot_disk_key=key("storage"),
+            labels={**k8s_labels(ctx.tags()), naming.TARGET_LABEL: target.name},
+            resource_labels=labels,
+            opts=after_keys,
+        )
+        node_pools = [system.node_pool]
+        # in-cluster objects talk to the new cluster through its own provider
+        in_cluster_opts = pulumi.ResourceOptions(
+            parent=self, providers={"kubernetes": cluster.kubernetes_provider}, depends_on=[cluster.cluster]
+        )
+        in_cluster = []
+        if fabric is not None:
+            in_cluster.append(
+                GkeNetworkObjects(
+                    f"{prefix}-networks",
+                    ctx.path("gpu_pools"),
+                    nics=list(fabric.attached.values()),
+                    labels=k8s_labels(ctx.tags()),
+                    opts=in_cluster_opts,
+                )
+            )
+        rdma = sorted({m.gcp.accelerator_type for m in machines.values() if m.gcp and m.gcp.rdma_nics})
+        if rdma:
+            profiles = {m.nccl_profile for m in machines.values() if m.gcp and m.gcp.rdma_nics}
+            in_cluster.append(
+                RdmaPluginInstaller(
+                    f"{prefix}-gib",
+                    ctx.path("gpu_pools"),
+                    image=ctx.catalog.fabric_profiles[sorted(profiles)[0]].image,
+                    accelerators=rdma,
+                    labels=k8s_labels(ctx.tags()),
+                    opts=in_cluster_opts,
+                )
+            )
+        for pool in target.gpu_pools:
+            gpu_pool = GpuNodePool(
+                f"{prefix}-{pool.name}",
+                ctx.pool_path(pool),
+                project=project,
+                location=location,
+                zone=zone,
+                cluster=cluster.cluster.name,
+                pool=pool,
+                machine=machines[pool.name],
+                target=target.name,
+                extra_nics=[fabric.attached[name] for name in pool_networks[pool.name]] if fabric else [],
+                service_account=nodes_sa.email,
+                boot_disk_key=key("storage"),
+                tags=ctx.tags(pool),
+                resource_labels=gcp_labels(ctx.tags(pool)),
+                # not on the in-cluster objects: nodes must not wait for the Kubernetes API
+                opts=after_keys,
+            )
+            node_pools.append(gpu_pool.node_pool)
+
+        buckets: dict[str, pulumi.Output[str]] = {}
+        if storage.cold is not None:
+            cold = ColdStorage(
+                f"{prefix}-cold",
+                ctx.path("storage", "cold"),
+                project=project,
+                region=region,
+                target=fit(target.name, 20),
+                kinds=list(storage.cold.buckets),
+                archive_after_days=storage.cold.archive_after_days,
+                checkpoint_retention_days=storage.cold.checkpoint_retention_days,
+                kms_key=key("storage"),
+                labels=labels,
+                opts=after_keys,
+            )
+            buckets = cold.names
+
+        warm_mount: dict[str, pulumi.Input[str]] = {}
+        if storage.warm is not None and addresses.private_services:
+            psa = PrivateServiceAccess(
+                f"{prefix}-psa",
+                ctx.path("storage", "warm"),
+                project=project,
+                network=primary.network,
+                cidr=addresses.private_services,
+                labels=labels,
+                opts=after_apis,
+            )
+            warm_mount, volume = self._warm_tier(
+                ctx,
+                prefix,
+                primary,
+                psa,
+                key("storage"),
+                labels,
+                self._opts(depends_on=[*after_keys.depends_on, psa]),
+                in_cluster_opts,
+            )
+            in_cluster.append(volume)
+
+        annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
+        for team in ctx.zone.teams:
+            if target.name not in team.targets:
+                continue
+            identity = TeamIdentity(
+                f"{prefix}-team-{team.name}",
+                ctx.path(),
+                project=project,
+                team=team.name,
+                account_id=account_id(team.name, target.name),
+                buckets=buckets,
+                opts=after_apis,
+            )
+            annotations[team.name] = {"iam.gke.io/gcp-service-account": identity.email}
+
+        self.cluster = ClusterHandle(
+            kubernetes_provider=cluster.kubernetes_provider,
+            gpu_driver_preinstalled=True,
+            install_gpu_operator=False,
+            service_account_annotations=annotations,
+            depends_on=[*node_pools, *in_cluster],
+        )
+        self.outputs: dict[str, pulumi.Input] = {
+            "project": project,
+            "region": region,
+            "zone": zone,
+            "cluster_name": cluster.name,
+            "cluster_endpoint": cluster.endpoint,
+            "kubeconfig": cluster.kubeconfig,
+            # dicts of outputs are lifted into one output each, so exports resolve completely
+            "networks": pulumi.Output.from_input(
+                {
+                    "primary": primary.network.name,
+                    **{pool: sorted({vpc_of[n] for n in names}) for pool, names in pool_networks.items()},
+                }
+            ),
+            "buckets": pulumi.Output.from_input(buckets),
+            "keys": pulumi.Output.from_input(dict(keys.key_ids) if keys else {}),
+            "lustre_mount_point": warm_mount.get("lustre"),
+            "filestore_share": warm_mount.get("filestore"),
+        }
         self.register_outputs(self.outputs)
+
+    def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts, in_cluster_opts):
+        """Managed Lustre or Filestore, and the PersistentVolume pods bind to it."""
+        target, warm = ctx.target, ctx.target.storage.warm
+        k8s_tags = k8s_labels(ctx.tags())
+        if warm.kind == "lustre":
+            gib = warm.capacity_gib or DEFAULT_CAPACITY_GIB
+            lustre = ManagedLustre(
+                fit(f"{prefix}-lustre", 40),
+                ctx.path("storage", "warm"),
+                project=target.project,
+                zone=target.zone,
+                network=primary.network,
+                capacity_gib=gib,
+                throughput=warm.throughput_per_tib or DEFAULT_THROUGHPUT,
+                kms_key=kms_key,
+                labels=labels,
+                opts=opts,
+            )
+            spec = lustre.mount_point.apply(
+                lambda mount: lustre_pv_spec(
+                    target.project, target.zone, lustre.instance_id, mount, lustre.filesystem, gib
+                )
+            )
+            volume = WarmVolume(
+                f"{prefix}-lustre-volume",
+                ctx.path("storage", "warm"),
+                volume_name="ailz-lustre",
+                spec=spec,
+                labels=k8s_tags,
+                opts=in_cluster_opts,
+            )
+            return {"lustre": lustre.mount_point}, volume
+        gib = warm.capacity_gib or DEFAULT_FILESTORE_GIB
+        share = FilestoreShare(
+            fit(f"{prefix}-filestore", 40),
+            ctx.path("storage", "warm"),
+            project=target.project,
+            zone=target.zone,
+            network=primary.network,
+            reserved_range=psa.range.name,
+            capacity_gib=gib,
+            kms_key=kms_key,
+            labels=labels,
+            opts=opts,
+        )
+        spec = share.ip.apply(lambda ip: filestore_pv_spec(target.zone, share.instance_id, ip, gib))
+        volume = WarmVolume(
+            f"{prefix}-filestore-volume",
+            ctx.path("storage", "warm"),
+            volume_name="ailz-filestore",
+            spec=spec,
+            labels=k8s_tags,
+            opts=in_cluster_opts,
+        )
+        return {"filestore": pulumi.Output.concat(share.ip, f":/{SHARE}")}, volume
+
+    def _opts(self, depends_on: list | None = None) -> pulumi.ResourceOptions:
+        """Child component options: parented here, every GCP resource on this target's provider."""
+        return pulumi.ResourceOptions(
+            parent=self, providers={"gcp": self.provider}, depends_on=depends_on or []
+        )

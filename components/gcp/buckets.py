@@ -1,0 +1,95 @@
+"""The cold tier: Cloud Storage buckets for datasets, checkpoints and models."""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_gcp as gcp
+from ailz.components.gcp.component import GcpComponent
+
+DAY_SECONDS = 86400
+NEARLINE_AFTER_DAYS = 30  # Nearline's minimum storage duration; colder classes come later
+NONCURRENT_VERSIONS_KEPT = 3
+
+
+def lifecycle_rules(archive_after_days: int) -> list[dict]:
+    """Objects move to colder classes as they age; old noncurrent versions are deleted."""
+    rules: list[dict] = []
+    if archive_after_days > NEARLINE_AFTER_DAYS:
+        rules.append(
+            {
+                "action": {"type": "SetStorageClass", "storage_class": "NEARLINE"},
+                "condition": {"age": NEARLINE_AFTER_DAYS, "matches_storage_classes": ["STANDARD"]},
+            }
+        )
+    rules.append(
+        {
+            "action": {"type": "SetStorageClass", "storage_class": "ARCHIVE"},
+            "condition": {"age": archive_after_days, "matches_storage_classes": ["STANDARD", "NEARLINE"]},
+        }
+    )
+    rules.append(
+        {
+            "action": {"type": "Delete"},
+            "condition": {"num_newer_versions": NONCURRENT_VERSIONS_KEPT, "with_state": "ARCHIVED"},
+        }
+    )
+    return rules
+
+
+def bucket_name(project: str, target: str, kind: str) -> str:
+    """Globally unique and at most 63 characters."""
+    return f"{project}-{target}-{kind}"[:63].rstrip("-")
+
+
+class ColdStorage(GcpComponent):
+    """Buckets with CMEK, uniform access, no public access, versioning and lifecycle.
+
+    Checkpoints get no archive rule (they are read back soon or deleted; archived objects cost a
+    retrieval fee). With checkpoint_retention_days they get a retention policy instead of
+    versioning: Cloud Storage does not allow both on one bucket.
+    """
+
+    def __init__(
+        self,
+        name: str,
+        spec_path: str,
+        *,
+        project: str,
+        region: str,
+        target: str,
+        kinds: list[str],
+        archive_after_days: int,
+        checkpoint_retention_days: int | None,
+        kms_key: pulumi.Input[str] | None,
+        labels: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("ColdStorage", name, spec_path, opts)
+        self.buckets: dict[str, gcp.storage.Bucket] = {}
+        rules = lifecycle_rules(archive_after_days)
+        for kind in kinds:
+            checkpoints = kind == "checkpoints"
+            retention = (
+                {"retention_period": checkpoint_retention_days * DAY_SECONDS}
+                if checkpoints and checkpoint_retention_days
+                else None
+            )
+            self.buckets[kind] = gcp.storage.Bucket(
+                f"{name}-{kind}",
+                name=bucket_name(project, target, kind),
+                project=project,
+                location=region.upper(),
+                storage_class="STANDARD",
+                uniform_bucket_level_access=True,
+                public_access_prevention="enforced",
+                # a retention policy and Object Versioning exclude each other on one bucket
+                versioning={"enabled": retention is None},
+                encryption={"default_kms_key_name": kms_key} if kms_key is not None else None,
+                lifecycle_rules=(rules[-1:] if retention is None else None) if checkpoints else rules,
+                retention_policy=retention,
+                labels={**labels, "data-kind": kind},
+                force_destroy=False,
+                opts=self.child(),
+            )
+        self.names = {kind: bucket.name for kind, bucket in self.buckets.items()}
+        self.register_outputs({"buckets": self.names})

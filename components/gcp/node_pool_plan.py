@@ -1,0 +1,54 @@
+"""Pure choices for a GKE GPU node pool: labels, taints, reservation, placement, scaling."""
+
+from __future__ import annotations
+
+from ailz.catalog import Machine
+from ailz.components.labels import k8s_labels
+from ailz.stacks import naming
+from ailz.stacks.spec_common import GpuPool
+
+# Node label prefixes GKE and the kubelet reserve for themselves.
+RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
+RESERVATION_KEY = "compute.googleapis.com/reservation-name"
+GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
+
+
+def _reserved(key: str) -> bool:
+    domain = key.split("/", 1)[0] if "/" in key else ""
+    return any(domain == d or domain.endswith("." + d) for d in RESERVED_LABEL_DOMAINS)
+
+
+def node_labels(tags: dict[str, str], pool: GpuPool, target: str) -> dict[str, str]:
+    """Zone labels (Kubernetes rules), the shared pool/target labels and the pool's own labels."""
+    labels = {k: v for k, v in k8s_labels(tags).items() if not _reserved(k)}
+    labels.update({naming.POOL_LABEL: pool.name, naming.TARGET_LABEL: target})
+    labels.update({k: v for k, v in pool.labels.items() if not _reserved(k)})
+    return labels
+
+
+def reservation_affinity(pool: GpuPool) -> dict:
+    """SPECIFIC_RESERVATION for reserved pools (optionally one block of it), else none."""
+    cap = pool.capacity
+    if cap.kind != "reservation":
+        return {"consume_reservation_type": "NO_RESERVATION"}
+    value = cap.reservation_id
+    if cap.reservation_block:
+        value = f"{cap.reservation_id}/reservationBlocks/{cap.reservation_block}"
+    return {"consume_reservation_type": "SPECIFIC_RESERVATION", "key": RESERVATION_KEY, "values": [value]}
+
+
+def compact_placement(pool: GpuPool, machine: Machine) -> bool:
+    """COMPACT placement where the family supports it; a reservation block already places nodes."""
+    facts = machine.gcp
+    return bool(facts and facts.compact_placement and not pool.capacity.reservation_block)
+
+
+def scaling(pool: GpuPool) -> dict:
+    """Fixed size when min == max (reserved training), autoscaling bounds otherwise."""
+    low, nodes, high = pool.scaling
+    if low == high:
+        return {"node_count": nodes}
+    return {
+        "initial_node_count": nodes,
+        "autoscaling": {"min_node_count": low, "max_node_count": high, "location_policy": "ANY"},
+    }
