@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan
+from ailz.cli.policy_cmd import policy_app
 
 app = typer.Typer(
     name="ailz",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("plan")(plan)
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(policy_app, name="policy")
 
 
 @app.command("schema")

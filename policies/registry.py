@@ -1,0 +1,63 @@
+"""Rule logic registered by id. Resource rules see one resource; stack rules see the whole graph.
+
+A resource rule: fn(resource, index, params) -> iterable of messages.
+A stack rule:    fn(index, params) -> iterable of (resource or None, message).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import Any
+
+from ailz.policies.index import PlanIndex
+from ailz.stacks.plan import PlanResource
+
+ResourceFn = Callable[[PlanResource, PlanIndex, dict[str, Any]], Iterable[str]]
+StackFn = Callable[[PlanIndex, dict[str, Any]], Iterable[tuple[PlanResource | None, str]]]
+
+
+@dataclass(frozen=True)
+class ResourceLogic:
+    fn: ResourceFn
+    types: frozenset[str] | None  # None: every custom resource
+    prefixes: tuple[str, ...] = ()
+
+    def applies(self, type_token: str) -> bool:
+        if self.types is None and not self.prefixes:
+            return True
+        return (self.types is not None and type_token in self.types) or type_token.startswith(
+            self.prefixes or ("\0",)
+        )
+
+
+RESOURCE_LOGIC: dict[str, ResourceLogic] = {}
+STACK_LOGIC: dict[str, StackFn] = {}
+
+
+def resource_rule(rule_id: str, *types: str, prefixes: tuple[str, ...] = ()):
+    def register(fn: ResourceFn) -> ResourceFn:
+        RESOURCE_LOGIC[rule_id] = ResourceLogic(fn, frozenset(types) if types else None, prefixes)
+        return fn
+
+    return register
+
+
+def stack_rule(rule_id: str):
+    def register(fn: StackFn) -> StackFn:
+        STACK_LOGIC[rule_id] = fn
+        return fn
+
+    return register
+
+
+def load_all() -> None:
+    """Import every family module so its rules register."""
+    from ailz.policies import (  # noqa: F401
+        rules_capacity,
+        rules_encryption,
+        rules_exposure,
+        rules_fabric,
+        rules_residency,
+        rules_workloads,
+    )

@@ -1,0 +1,98 @@
+"""Residency and sovereignty rules: regions, replication, on-prem purity, image registries."""
+
+from __future__ import annotations
+
+from ailz.policies import props as P
+from ailz.policies.registry import resource_rule, stack_rule
+
+S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
+S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
+HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+PUBLIC_CLOUD_PREFIXES = ("aws:", "gcp:", "azure:", "azure-native:", "pulumi:providers:aws",
+                         "pulumi:providers:gcp")
+
+
+def allowed_regions(ix) -> set[str]:
+    return {P.region_of_location(r) for r in ix.residency.get("allowed_regions") or []}
+
+
+@resource_rule("AILZ-RES-001")
+def allowed_region(resource, ix, params):
+    allowed = allowed_regions(ix)
+    if not allowed:
+        return
+    region = ix.region_of(resource)
+    if region is not None and region not in allowed:
+        yield f"placed in '{region}', outside the allowed regions {sorted(allowed)}"
+
+
+@stack_rule("AILZ-RES-002")
+def no_replication_out(ix, params):
+    allowed = allowed_regions(ix)
+    if not allowed:
+        return
+    for config in ix.of_type(S3_REPLICATION):
+        sources = set(config.property_dependencies.get("bucket", []))
+        targets = [b for b in ix.refs(config, "rules") if b.type in S3_BUCKETS and b.urn not in sources]
+        rules = P.known_list(config.inputs, "rules")
+        if rules and not targets:
+            yield config, "replication destination bucket is not part of the plan; its region is unverifiable"
+        for bucket in targets:
+            region = ix.region_of(bucket)
+            if region not in allowed:
+                yield config, f"replicates to {bucket.name} in '{region}', outside {sorted(allowed)}"
+    for bucket in ix.of_type("gcp:storage/bucket:Bucket"):
+        for location in P.known_list(bucket.inputs, "customPlacementConfig", "dataLocations"):
+            region = P.region_of_location(location)
+            if region not in allowed:
+                yield bucket, f"dual-region placement puts data in '{region}', outside {sorted(allowed)}"
+
+
+@stack_rule("AILZ-RES-003")
+def onprem_has_no_public_cloud(ix, params):
+    for resource in ix.plan.resources:
+        if ix.target_info(resource).get("kind") != "onprem":
+            continue
+        if resource.type.startswith(PUBLIC_CLOUD_PREFIXES):
+            yield resource, f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'"
+
+
+def _allowed_registries(resource, ix, params) -> set[str]:
+    registries = (ix.target_info(resource).get("registries") or {}) if resource.target else {}
+    allowed = set(params.get("allowed_registries") or []) | set(registries.get("allowed") or [])
+    if registries.get("mirror"):
+        allowed.add(registries["mirror"])
+    return {r.lower().rstrip("/") for r in allowed}
+
+
+def images_of(resource) -> list[tuple[str, str]]:
+    if resource.type == HELM_RELEASE:
+        return list(P.images_in_values(P.get(resource.inputs, "values") or {}))
+    out = []
+    for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
+        for container in P.containers(spec):
+            image = P.get(container, "image")
+            if isinstance(image, str):
+                out.append((f"{where} container '{P.get(container, 'name')}'", image))
+    return out
+
+
+def _registry_allowed(image: str, allowed: set[str]) -> bool:
+    reference = image.lower()
+    return P.registry_of(image) in allowed or any(reference.startswith(a + "/") for a in allowed)
+
+
+@resource_rule("AILZ-RES-004", HELM_RELEASE, *P.WORKLOAD_TYPES)
+def allowed_registries(resource, ix, params):
+    allowed = _allowed_registries(resource, ix, params)
+    if not allowed:
+        return
+    if resource.type == HELM_RELEASE:
+        repo = P.get(resource.inputs, "repositoryOpts", "repo") or ""
+        if repo.startswith(("http://", "https://", "oci://")):
+            host = repo.split("://", 1)[1].split("/", 1)[0].lower()
+            if host not in allowed:
+                yield f"chart repository {repo} is not an allowed registry"
+    for where, image in images_of(resource):
+        if not _registry_allowed(image, allowed):
+            yield f"{where}: image {image} is not from an allowed registry ({', '.join(sorted(allowed))})"
