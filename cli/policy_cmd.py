@@ -4,17 +4,19 @@ from __future__ import annotations
 
 import os
 import sys
-from enum import Enum
+from enum import StrEnum
 
 import typer
 from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, out, write_text
 
-policy_app = typer.Typer(help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True)
+policy_app = typer.Typer(
+    help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True
+)
 
 SPEC_SUFFIXES = (".yaml", ".yml")
 
 
-class Format(str, Enum):
+class Format(StrEnum):
     text = "text"
     json = "json"
     sarif = "sarif"
@@ -41,20 +43,35 @@ def _load_plan(path: str):
     try:
         plan, _ = load_json_plan(path)
     except PolicyInputError as error:
-        fail(str(error), hint="pass a landing-zone spec (.yaml), `ailz plan --output json`, "
-             "`pulumi preview --json` or `pulumi stack export` output")
+        fail(
+            str(error),
+            hint="pass a landing-zone spec (.yaml), `ailz plan --output json`, "
+            "`pulumi preview --json` or `pulumi stack export` output",
+        )
     return plan
 
 
 @policy_app.command("check")
 def check(
-    input_file: str = typer.Argument(..., metavar="INPUT", help="Spec YAML, ailz plan JSON, preview JSON or stack export."),
+    input_file: str = typer.Argument(
+        ..., metavar="INPUT", help="Spec YAML, ailz plan JSON, preview JSON or stack export."
+    ),
     format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    out_file: str | None = typer.Option(None, "--out", "-o", help="Write the report to FILE instead of stdout."),
-    profile: str | None = typer.Option(None, "--profile", help="dev (advisory) or prod (mandatory); default from the zone's environment."),
-    config: str | None = typer.Option(None, "--config", help="Policy config YAML (per-rule enforcement and parameters)."),
-    waivers: str | None = typer.Option(None, "--waivers", help="Waivers YAML (rule, resource, owner, reason, expires)."),
-    baseline: str | None = typer.Option(None, "--baseline", help="A previous --format json report: gate only on new findings."),
+    out_file: str | None = typer.Option(
+        None, "--out", "-o", help="Write the report to FILE instead of stdout."
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="dev (advisory) or prod (mandatory); default from the zone's environment."
+    ),
+    config: str | None = typer.Option(
+        None, "--config", help="Policy config YAML (per-rule enforcement and parameters)."
+    ),
+    waivers: str | None = typer.Option(
+        None, "--waivers", help="Waivers YAML (rule, resource, owner, reason, expires)."
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="A previous --format json report: gate only on new findings."
+    ),
 ) -> None:
     """Check INPUT against every rule; exit 1 when a mandatory rule is violated."""
     from ailz.policies.config import PolicyInputError
@@ -66,7 +83,12 @@ def check(
         result = run_gate(plan, profile=profile, config=config, waivers=waivers, baseline=baseline)
     except PolicyInputError as error:
         fail(str(error))
-    color = format is Format.text and out_file in (None, "-") and sys.stdout.isatty() and "NO_COLOR" not in os.environ
+    color = (
+        format is Format.text
+        and out_file in (None, "-")
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
     text = render(result, format.value, input_file=input_file, color=color)
     write_text(text, out_file)
     if out_file not in (None, "-"):
@@ -86,9 +108,17 @@ def list_rules(
         import json
 
         rows = [
-            {"id": r.id, "family": r.family, "title": r.title, "severity": r.severity,
-             "enforcement": r.enforcement, "scope": r.scope, "controls": r.controls.flat(),
-             "params": r.params, "remediation": r.remediation}
+            {
+                "id": r.id,
+                "family": r.family,
+                "title": r.title,
+                "severity": r.severity,
+                "enforcement": r.enforcement,
+                "scope": r.scope,
+                "controls": r.controls.flat(),
+                "params": r.params,
+                "remediation": r.remediation,
+            }
             for r in RULES
         ]
         write_text(json.dumps(rows, indent=2), None)

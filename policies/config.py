@@ -59,7 +59,9 @@ def read_yaml(path: str | Path, what: str) -> Any:
     except yaml.YAMLError as error:
         mark = getattr(error, "problem_mark", None)
         where = f":{mark.line + 1}" if mark else ""
-        raise PolicyInputError(f"{path}{where}: {what} is not valid YAML ({getattr(error, 'problem', error)})") from None
+        raise PolicyInputError(
+            f"{path}{where}: {what} is not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
 
 
 def load_config(path: str | Path | None) -> PolicyConfig:
@@ -85,7 +87,9 @@ def _check_settings(settings: dict[str, RuleSetting], where: str, path: Any) -> 
         for key, value in setting.params.items():
             if key not in meta.params:
                 known = ", ".join(meta.params) or "none"
-                raise PolicyInputError(f"{path}: {where}.{rule_id}.params.{key}: unknown parameter (known: {known})")
+                raise PolicyInputError(
+                    f"{path}: {where}.{rule_id}.params.{key}: unknown parameter (known: {known})"
+                )
             default = meta.params[key]
             if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
                 raise PolicyInputError(

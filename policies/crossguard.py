@@ -31,13 +31,20 @@ class Environment:
 
     def plan_index(self) -> PlanIndex:
         if self.index is None:
-            self.index = PlanIndex(Plan(zone="", spec_file=None, targets=[], resources=[], context=self.context))
+            self.index = PlanIndex(
+                Plan(zone="", spec_file=None, targets=[], resources=[], context=self.context)
+            )
         return self.index
 
 
 def _resource_from_args(args: pp.ResourceValidationArgs) -> PlanResource:
     return PlanResource(
-        type=args.resource_type, name=args.name, urn=args.urn, parent=None, target=None, inputs=dict(args.props)
+        type=args.resource_type,
+        name=args.name,
+        urn=args.urn,
+        parent=None,
+        target=None,
+        inputs=dict(args.props),
     )
 
 
@@ -122,5 +129,7 @@ def build_policies(env: Environment, levels: dict[str, str] | None = None) -> di
         if meta.scope == "stack":
             policies[meta.id] = pp.StackValidationPolicy(validate=_stack_validation(meta, env), **common)
         else:
-            policies[meta.id] = pp.ResourceValidationPolicy(validate=_resource_validation(meta, env), **common)
+            policies[meta.id] = pp.ResourceValidationPolicy(
+                validate=_resource_validation(meta, env), **common
+            )
     return policies

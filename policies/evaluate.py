@@ -69,7 +69,9 @@ def _finding(meta, level: str, message: str, resource: PlanResource | None) -> F
     )
 
 
-def evaluate(plan: Plan, levels: dict[str, str] | None = None, params: dict[str, dict[str, Any]] | None = None) -> list[Finding]:
+def evaluate(
+    plan: Plan, levels: dict[str, str] | None = None, params: dict[str, dict[str, Any]] | None = None
+) -> list[Finding]:
     levels = levels or {}
     params = params or {}
     index = PlanIndex(plan)
@@ -95,7 +97,9 @@ def evaluate(plan: Plan, levels: dict[str, str] | None = None, params: dict[str,
         for meta, level in rules:
             args.config = params.get(meta.id, meta.params)
 
-            def report(message: str, urn: str | None = None, meta=meta, level=level, resource=resource) -> None:
+            def report(
+                message: str, urn: str | None = None, meta=meta, level=level, resource=resource
+            ) -> None:
                 finding = _finding(meta, level, message, resource)
                 if finding:
                     findings.append(finding)

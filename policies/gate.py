@@ -35,7 +35,9 @@ class GateResult:
         return render_text(self, color=False)
 
 
-def gate(plan: Plan, profile: str | None = None, config: str | None = None, waivers: str | None = None) -> GateResult:
+def gate(
+    plan: Plan, profile: str | None = None, config: str | None = None, waivers: str | None = None
+) -> GateResult:
     """Check a plan; raises PolicyInputError for an unreadable config or waiver file."""
     return run_gate(plan, profile=profile, config=config, waivers=waivers)
 

@@ -34,7 +34,9 @@ def _resource(state: dict[str, Any], where: str) -> PlanResource:
         target=None,
         inputs=state.get("inputs") or {},
         dependencies=list(state.get("dependencies") or []),
-        property_dependencies={k: list(v or []) for k, v in (state.get("propertyDependencies") or {}).items()},
+        property_dependencies={
+            k: list(v or []) for k, v in (state.get("propertyDependencies") or {}).items()
+        },
         custom=bool(state.get("custom", True)),
         provider=state.get("provider") or None,
     )

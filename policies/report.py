@@ -39,7 +39,11 @@ def _title(rule_id: str) -> str:
 
 def _remediation(rule_id: str) -> str:
     meta = BY_ID.get(rule_id)
-    return meta.remediation if meta else "Fix the waiver: rule, resource, owner, reason and a future expires date."
+    return (
+        meta.remediation
+        if meta
+        else "Fix the waiver: rule, resource, owner, reason and a future expires date."
+    )
 
 
 def summary(result: GateResult) -> dict[str, int]:
@@ -103,9 +107,7 @@ def render_text(result: GateResult, color: bool = False, input_file: str | None 
         lines.append("")
         lines.append(paint(f"Already in baseline ({len(baselined)}): not gated", "dim"))
     lines.append("")
-    verdict = (
-        paint("PASSED", "green", "bold") if result.passed else paint("FAILED", "red", "bold")
-    )
+    verdict = paint("PASSED", "green", "bold") if result.passed else paint("FAILED", "red", "bold")
     lines.append(
         f"{verdict}: {counts['blocking']} blocking, {counts['advisory']} advisory, "
         f"{counts['waived']} waived, {counts['baselined']} baselined"
@@ -159,7 +161,9 @@ def _waiver_rule() -> dict:
         "id": "AILZ-WVR-001",
         "name": "WaiverFile",
         "shortDescription": {"text": "Waivers are well-formed and unexpired"},
-        "fullDescription": {"text": "Every waiver names a rule, resource, owner, reason and a future expiry."},
+        "fullDescription": {
+            "text": "Every waiver names a rule, resource, owner, reason and a future expiry."
+        },
         "help": {"text": _remediation("AILZ-WVR-001")},
         "defaultConfiguration": {"level": "error"},
         "properties": {"tags": ["security", "waivers"], "security-severity": "8.0"},
@@ -184,9 +188,7 @@ def _sarif_result(finding: Finding, rule_index: int, input_file: str | None) -> 
                     "artifactLocation": {"uri": file},
                     "region": {"startLine": line},
                 },
-                "logicalLocations": [
-                    {"fullyQualifiedName": finding.urn or "stack", "kind": "resource"}
-                ],
+                "logicalLocations": [{"fullyQualifiedName": finding.urn or "stack", "kind": "resource"}],
             }
         ],
         "partialFingerprints": {"ailzFinding/v1": _fingerprint(finding)},
@@ -194,8 +196,11 @@ def _sarif_result(finding: Finding, rule_index: int, input_file: str | None) -> 
     if finding.status == "waived":
         w = finding.waiver or {}
         out["suppressions"] = [
-            {"kind": "external", "status": "accepted",
-             "justification": f"{w.get('reason')} (owner {w.get('owner')}, expires {w.get('expires')})"}
+            {
+                "kind": "external",
+                "status": "accepted",
+                "justification": f"{w.get('reason')} (owner {w.get('owner')}, expires {w.get('expires')})",
+            }
         ]
     if finding.status == "baselined":
         out["baselineState"] = "unchanged"
@@ -240,7 +245,9 @@ def render_junit(result: GateResult, input_file: str | None = None) -> str:
         suite = ET.SubElement(suites, "testsuite", name=FAMILY_TITLES[family])
         suite_failures = 0
         for rule_id in ids:
-            case = ET.SubElement(suite, "testcase", classname=f"ailz.policy.{family}", name=f"{rule_id} {_title(rule_id)}")
+            case = ET.SubElement(
+                suite, "testcase", classname=f"ailz.policy.{family}", name=f"{rule_id} {_title(rule_id)}"
+            )
             mine = [f for f in result.findings if f.rule_id == rule_id]
             blocking = [f for f in mine if f.blocking]
             if blocking:
@@ -276,8 +283,9 @@ def _table(findings: list[Finding], input_file: str | None) -> list[str]:
     rows = ["| Rule | Severity | Resource | Location | Finding |", "|---|---|---|---|---|"]
     for f in findings:
         file, line = _location(f, input_file)
+        resource = _cell(f.name or f.urn or "stack")
         rows.append(
-            f"| `{f.rule_id}` {_cell(_title(f.rule_id))} | {f.severity} | `{_cell(f.name or f.urn or 'stack')}` "
+            f"| `{f.rule_id}` {_cell(_title(f.rule_id))} | {f.severity} | `{resource}` "
             f"| `{_cell(file)}:{line}` | {_cell(f.message)} |"
         )
     return rows
@@ -287,7 +295,8 @@ def render_markdown(result: GateResult, input_file: str | None = None) -> str:
     counts = summary(result)
     icon = ":white_check_mark:" if result.passed else ":x:"
     lines = [
-        f"### {icon} ailz policy gate {_verdict(result)}: `{result.zone or 'plan'}` (profile `{result.profile}`)",
+        f"### {icon} ailz policy gate {_verdict(result)}: `{result.zone or 'plan'}` "
+        f"(profile `{result.profile}`)",
         "",
         f"{counts['resources']} resources checked against {counts['rules']} rules: "
         f"**{counts['blocking']} blocking**, {counts['advisory']} advisory, {counts['waived']} waived, "
@@ -304,7 +313,12 @@ def render_markdown(result: GateResult, input_file: str | None = None) -> str:
     )
     for title, group in sections:
         if group:
-            lines += ["", f"<details><summary>{title} ({len(group)})</summary>", "", *_table(group, input_file)]
+            lines += [
+                "",
+                f"<details><summary>{title} ({len(group)})</summary>",
+                "",
+                *_table(group, input_file),
+            ]
             if title == "Waived":
                 lines += [""] + [
                     f"- `{f.rule_id}` {_cell(f.name or f.urn or '')}: {(f.waiver or {}).get('reason')} "

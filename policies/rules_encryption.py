@@ -142,7 +142,7 @@ def external_keys(resource, ix, params):
         return
     if resource.type == "aws:kms/key:Key":
         if not P.get(resource.inputs, "customKeyStoreId"):
-            yield "key_management is external but the key lives in the AWS KMS key store (no customKeyStoreId)"
+            yield "key_management is external but the key lives in AWS KMS's own store (no customKeyStoreId)"
     else:
         level = P.get(resource.inputs, "versionTemplate", "protectionLevel") or "SOFTWARE"
         if level not in HSM_LEVELS:

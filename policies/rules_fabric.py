@@ -51,9 +51,12 @@ def efa_in_cluster_placement_group(ix, params):
         if pg is None:
             yield lt, f"placement group '{group}' is not part of the plan; its strategy cannot be verified"
         elif P.get(pg.inputs, "strategy") != "cluster":
-            yield lt, (
-                f"placement group '{group}' has strategy '{P.get(pg.inputs, 'strategy')}', "
-                "EFA needs 'cluster'"
+            yield (
+                lt,
+                (
+                    f"placement group '{group}' has strategy '{P.get(pg.inputs, 'strategy')}', "
+                    "EFA needs 'cluster'"
+                ),
             )
 
 
@@ -99,9 +102,12 @@ def efa_layout_matches_machine(ix, params):
         nics = [n for n in P.known_list(lt.inputs, "networkInterfaces") if isinstance(n, dict)]
         efa = efa_interfaces(lt)
         if len(efa) != layout.max_efa_interfaces:
-            yield lt, (
-                f"{len(efa)} EFA interfaces on {instance_type}; the machine takes "
-                f"{layout.max_efa_interfaces} (catalog max_efa_interfaces)"
+            yield (
+                lt,
+                (
+                    f"{len(efa)} EFA interfaces on {instance_type}; the machine takes "
+                    f"{layout.max_efa_interfaces} (catalog max_efa_interfaces)"
+                ),
             )
         slots = [(int(P.get(n, "networkCardIndex") or 0), int(P.get(n, "deviceIndex") or 0)) for n in nics]
         if len(set(slots)) != len(slots):
@@ -114,9 +120,12 @@ def efa_layout_matches_machine(ix, params):
         kind = P.get(primary, "interfaceType") if primary else None
         want_efa = layout.primary_interface == "efa"
         if primary is None or (kind == "efa") != want_efa or kind == "efa-only":
-            yield lt, (
-                f"the primary interface (card 0, device 0) is '{kind or 'interface'}'; the catalog "
-                f"prescribes {layout.primary_interface.upper()}"
+            yield (
+                lt,
+                (
+                    f"the primary interface (card 0, device 0) is '{kind or 'interface'}'; the catalog "
+                    f"prescribes {layout.primary_interface.upper()}"
+                ),
             )
 
 
@@ -127,7 +136,9 @@ def _sg_rules(ix, sg):
             if not isinstance(rule, dict):
                 continue
             elsewhere = bool(
-                P.get(rule, "cidrBlocks") or P.get(rule, "ipv6CidrBlocks") or P.get(rule, "prefixListIds")
+                P.get(rule, "cidrBlocks")
+                or P.get(rule, "ipv6CidrBlocks")
+                or P.get(rule, "prefixListIds")
                 or P.get(rule, "securityGroups")
             )
             yield direction, "inline rule", P.truthy(P.get(rule, "self")), elsewhere
@@ -135,7 +146,8 @@ def _sg_rules(ix, sg):
         for rule in ix.referrers_via(sg, "securityGroupId", type_token):
             is_self = sg.urn in rule.property_dependencies.get("referencedSecurityGroupId", [])
             elsewhere = bool(
-                P.get(rule.inputs, "cidrIpv4") or P.get(rule.inputs, "cidrIpv6")
+                P.get(rule.inputs, "cidrIpv4")
+                or P.get(rule.inputs, "cidrIpv6")
                 or P.get(rule.inputs, "prefixListId")
                 or (P.get(rule.inputs, "referencedSecurityGroupId") and not is_self)
             )
@@ -203,8 +215,10 @@ def gpu_jobs_request_rdma(resource, ix, params):
         if GKE_INTERFACES_ANNOTATION in (P.get(meta, "annotations") or {}):
             continue
         for container in gpu:
-            wanted = {**(P.get(container, "resources", "limits") or {}),
-                      **(P.get(container, "resources", "requests") or {})}
+            wanted = {
+                **(P.get(container, "resources", "limits") or {}),
+                **(P.get(container, "resources", "requests") or {}),
+            }
             if not any(key.startswith(RDMA_RESOURCE_PREFIXES) for key in wanted):
                 yield (
                     f"{where}: container '{P.get(container, 'name')}' requests GPUs but no RDMA "

@@ -8,8 +8,14 @@ from ailz.policies.registry import resource_rule, stack_rule
 S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
-PUBLIC_CLOUD_PREFIXES = ("aws:", "gcp:", "azure:", "azure-native:", "pulumi:providers:aws",
-                         "pulumi:providers:gcp")
+PUBLIC_CLOUD_PREFIXES = (
+    "aws:",
+    "gcp:",
+    "azure:",
+    "azure-native:",
+    "pulumi:providers:aws",
+    "pulumi:providers:gcp",
+)
 
 
 def allowed_regions(ix) -> set[str]:
@@ -54,7 +60,10 @@ def onprem_has_no_public_cloud(ix, params):
         if ix.target_info(resource).get("kind") != "onprem":
             continue
         if resource.type.startswith(PUBLIC_CLOUD_PREFIXES):
-            yield resource, f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'"
+            yield (
+                resource,
+                f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'",
+            )
 
 
 def _allowed_registries(resource, ix, params) -> set[str]:

@@ -87,7 +87,11 @@ def load_waivers(path: str | Path, today: dt.date | None = None) -> LoadedWaiver
             continue
         if waiver.expires < today:
             out.problems.append(
-                _problem(file, line, f"waivers[{i}] for {waiver.rule} expired on {waiver.expires} (owner {waiver.owner})")
+                _problem(
+                    file,
+                    line,
+                    f"waivers[{i}] for {waiver.rule} expired on {waiver.expires} (owner {waiver.owner})",
+                )
             )
             continue
         out.waivers.append((waiver, line))
