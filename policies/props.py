@@ -199,13 +199,16 @@ def gpu_count(container: dict, kind: str = "limits") -> int | None:
 def images_in_values(values: Any, path: str = "values") -> Iterator[tuple[str, str]]:
     """(path, image reference) for every image a Helm values tree names.
 
-    Recognises `image: "repo:tag"` and the common `image: {registry, repository, tag|digest}` shape.
+    Recognises `image: "repo:tag"`, `{repository, image}` (NVIDIA operators) and the common
+    `image: {registry, repository, tag|digest}` shape.
     """
     if isinstance(values, dict):
         for key, value in values.items():
             here = f"{path}.{key}"
             if key == "image" and isinstance(value, str) and value:
-                yield here, value
+                # gpu-operator style: {repository: nvcr.io/nvidia, image: driver, version: ...}
+                repository = values.get("repository")
+                yield here, f"{repository}/{value}" if isinstance(repository, str) and repository else value
             elif key == "image" and isinstance(value, dict) and isinstance(value.get("repository"), str):
                 repo = value["repository"]
                 registry = value.get("registry")
