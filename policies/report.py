@@ -29,7 +29,7 @@ def _location(finding: Finding, input_file: str | None) -> tuple[str, int]:
 def _where(finding: Finding) -> str:
     if finding.name:
         return f"{finding.name} ({finding.type})"
-    return finding.urn or "stack"
+    return finding.urn or ("waiver" if finding.family == "waivers" else "stack")
 
 
 def _title(rule_id: str) -> str:
