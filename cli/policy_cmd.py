@@ -128,8 +128,10 @@ def list_rules(
     from rich.table import Table
 
     table = Table(title="ailz policy rules", show_lines=False)
-    for column in ("id", "severity", "enforcement", "family", "title", "controls"):
-        table.add_column(column, overflow="fold")
+    for column in ("id", "severity", "enforcement", "family"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("controls", overflow="fold")
     for r in RULES:
         table.add_row(r.id, r.severity, r.enforcement, r.family, r.title, ", ".join(r.controls.flat()))
     out.print(table)
