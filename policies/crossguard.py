@@ -77,7 +77,7 @@ def _resource_validation(meta: RuleMeta, env: Environment):
         index = env.plan_index()
         resource = index.by_urn.get(args.urn) or _resource_from_args(args)
         try:
-            for message in logic.fn(resource, index, _params(meta, args.config)):
+            for message in logic.fn(resource, index, _params(meta, args.get_config())):
                 report_violation(message, None)
         except UnknownValue as unknown:
             report_violation(UNKNOWN_PREFIX + unknown.path, None)
@@ -91,7 +91,7 @@ def _stack_validation(meta: RuleMeta, env: Environment):
     def validate(args: pp.StackValidationArgs, report_violation) -> None:
         index = env.index or PlanIndex(plan_from_policy_resources(args.resources, env.context))
         try:
-            for resource, message in fn(index, _params(meta, args.config)):
+            for resource, message in fn(index, _params(meta, args.get_config())):
                 report_violation(message, resource.urn if resource is not None else None)
         except UnknownValue as unknown:
             report_violation(UNKNOWN_PREFIX + unknown.path, None)

@@ -91,11 +91,17 @@ def evaluate(
             by_type[resource.type] = rules
         if not rules:
             continue
-        args = pp.ResourceValidationArgs(
-            resource.type, resource.inputs, resource.urn, resource.name, _options(resource), None
-        )
+        options = _options(resource)
         for meta, level in rules:
-            args.config = params.get(meta.id, meta.params)
+            args = pp.ResourceValidationArgs(
+                resource.type,
+                resource.inputs,
+                resource.urn,
+                resource.name,
+                options,
+                None,
+                params.get(meta.id, meta.params),
+            )
 
             def report(
                 message: str, urn: str | None = None, meta=meta, level=level, resource=resource
@@ -108,9 +114,9 @@ def evaluate(
 
     stack_rules = [(m, level) for m, level in active if m.scope == "stack"]
     if stack_rules:
-        stack_args = pp.StackValidationArgs(policy_resources(plan))
+        engine_view = policy_resources(plan)
         for meta, level in stack_rules:
-            stack_args.config = params.get(meta.id, meta.params)
+            stack_args = pp.StackValidationArgs(engine_view, params.get(meta.id, meta.params))
 
             def report_stack(message: str, urn: str | None = None, meta=meta, level=level) -> None:
                 finding = _finding(meta, level, message, index.by_urn.get(urn or ""))
