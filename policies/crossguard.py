@@ -28,13 +28,17 @@ class Environment:
 
     index: PlanIndex | None = None
     context: dict[str, Any] = field(default_factory=dict)
+    _alone: PlanIndex | None = field(default=None, repr=False)
 
     def plan_index(self) -> PlanIndex:
-        if self.index is None:
-            self.index = PlanIndex(
+        """The plan graph offline; inside the engine, an empty graph that still carries the context."""
+        if self.index is not None:
+            return self.index
+        if self._alone is None:
+            self._alone = PlanIndex(
                 Plan(zone="", spec_file=None, targets=[], resources=[], context=self.context)
             )
-        return self.index
+        return self._alone
 
 
 def _resource_from_args(args: pp.ResourceValidationArgs) -> PlanResource:

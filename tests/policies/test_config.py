@@ -66,6 +66,20 @@ profiles:
     assert gate(_broken_plan(), config=path).passed
 
 
+def test_rule_params_reach_the_rule(tmp_path):
+    resources = compliant()
+    resources["pool"].inputs["nodeConfig"].pop("reservationAffinity")  # a 4-node pool, no reservation
+    plan = plan_of(resources)
+    strict = _write(tmp_path, "strict.yaml", "rules:\n  AILZ-CAP-002: {enforcement: mandatory}\n")
+    assert [f.rule_id for f in gate(plan, config=strict).blocking] == ["AILZ-CAP-002"]
+    lenient = _write(
+        tmp_path,
+        "lenient.yaml",
+        "rules:\n  AILZ-CAP-002: {enforcement: mandatory, params: {large_pool_nodes: 5}}\n",
+    )
+    assert gate(plan, config=lenient).passed
+
+
 def test_disabled_rule_never_runs(tmp_path):
     path = _write(tmp_path, "p.yaml", "rules:\n  AILZ-FAB-001: {enforcement: disabled}\n")
     result = gate(_broken_plan(), config=path)
