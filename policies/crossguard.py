@@ -71,7 +71,10 @@ def plan_from_policy_resources(resources: list[pp.PolicyResource], context: dict
 
 
 def _params(meta: RuleMeta, config: Any) -> dict[str, Any]:
-    return {**meta.params, **{k: v for k, v in dict(config or {}).items() if k in meta.params}}
+    """Rule parameters: the table's defaults overlaid with the policy's configuration."""
+    if not config or config is meta.params:
+        return meta.params
+    return {**meta.params, **{k: v for k, v in dict(config).items() if k in meta.params}}
 
 
 def _resource_validation(meta: RuleMeta, env: Environment):

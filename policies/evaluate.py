@@ -80,6 +80,7 @@ def evaluate(
     active = [(m, level) for m, level in active if level != DISABLED]
     findings: list[Finding] = []
 
+    engine_view = {r.urn: r for r in policy_resources(plan)}
     by_type: dict[str, list] = {}
     resource_rules = [(m, level) for m, level in active if m.scope == "resource"]
     for resource in plan.resources:
@@ -91,7 +92,7 @@ def evaluate(
             by_type[resource.type] = rules
         if not rules:
             continue
-        options = _options(resource)
+        options = engine_view[resource.urn].opts
         for meta, level in rules:
             args = pp.ResourceValidationArgs(
                 resource.type,
@@ -114,9 +115,9 @@ def evaluate(
 
     stack_rules = [(m, level) for m, level in active if m.scope == "stack"]
     if stack_rules:
-        engine_view = policy_resources(plan)
+        stack_view = list(engine_view.values())
         for meta, level in stack_rules:
-            stack_args = pp.StackValidationArgs(engine_view, params.get(meta.id, meta.params))
+            stack_args = pp.StackValidationArgs(stack_view, params.get(meta.id, meta.params))
 
             def report_stack(message: str, urn: str | None = None, meta=meta, level=level) -> None:
                 finding = _finding(meta, level, message, index.by_urn.get(urn or ""))

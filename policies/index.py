@@ -66,11 +66,23 @@ class PlanIndex:
             out.extend(self.by_type.get(token, []))
         return out
 
+    @cached_property
+    def namespaces(self) -> dict[tuple[str | None, str], PlanResource]:
+        """Kubernetes namespaces by (target, name)."""
+        return {
+            (ns.target, P.get(ns.inputs, "metadata", "name") or ns.name): ns
+            for ns in self.of_type("kubernetes:core/v1:Namespace")
+        }
+
     # --- context -----------------------------------------------------------------------------
 
     @property
     def residency(self) -> dict[str, Any]:
         return self.context.get("residency") or {}
+
+    @cached_property
+    def allowed_regions(self) -> frozenset[str]:
+        return frozenset(P.region_of_location(r) for r in self.residency.get("allowed_regions") or [])
 
     @property
     def environment(self) -> str | None:

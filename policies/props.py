@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
+from functools import lru_cache
 from typing import Any
 
 # The value the Pulumi engine puts where an output is not known yet (preview).
@@ -21,20 +22,23 @@ class UnknownValue(Exception):
         self.path = path
 
 
+_MISSING = object()
+
+
 def get(obj: Any, *path: str | int, default: Any = None) -> Any:
     """obj[path...] or default; raises UnknownValue when the engine does not know the value yet."""
     current = obj
     for part in path:
-        if current == UNKNOWN:
+        if isinstance(current, dict):
+            current = current.get(part, _MISSING)
+        elif isinstance(current, list) and isinstance(part, int):
+            current = current[part] if part < len(current) else _MISSING
+        elif current == UNKNOWN:
             raise UnknownValue(_dotted(path))
-        if isinstance(part, int):
-            if not isinstance(current, list) or part >= len(current):
-                return default
-            current = current[part]
         else:
-            if not isinstance(current, dict) or part not in current:
-                return default
-            current = current[part]
+            return default
+        if current is _MISSING:
+            return default
     if current == UNKNOWN:
         raise UnknownValue(_dotted(path))
     return current
@@ -238,6 +242,7 @@ _AWS_ZONE = re.compile(r"^([a-z]{2}(?:-gov|-iso[a-z]*)?-[a-z]+-\d+)[a-z]$")
 _GCP_ZONE = re.compile(r"^([a-z]+-[a-z]+\d+)-[a-z]$")
 
 
+@lru_cache(maxsize=4096)
 def region_of_location(location: str) -> str:
     """eu-west-1a -> eu-west-1, europe-west4-b -> europe-west4, EU -> eu, europe-west4 -> europe-west4."""
     text = str(location).strip().lower()

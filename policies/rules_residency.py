@@ -18,8 +18,8 @@ PUBLIC_CLOUD_PREFIXES = (
 )
 
 
-def allowed_regions(ix) -> set[str]:
-    return {P.region_of_location(r) for r in ix.residency.get("allowed_regions") or []}
+def allowed_regions(ix) -> frozenset[str]:
+    return ix.allowed_regions
 
 
 @resource_rule("AILZ-RES-001")

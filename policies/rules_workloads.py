@@ -28,10 +28,7 @@ def no_privileged(resource, ix, params):
 
 
 def _namespace(ix, resource, name: str):
-    for ns in ix.of_type(NAMESPACE):
-        if ns.target == resource.target and P.get(ns.inputs, "metadata", "name") == name:
-            return ns
-    return None
+    return ix.namespaces.get((resource.target, name))
 
 
 @resource_rule("AILZ-K8S-002", *WORKLOADS)

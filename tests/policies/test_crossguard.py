@@ -61,3 +61,15 @@ def test_policy_pack_entry_point(monkeypatch, tmp_path):
     assert built["name"] == "ailz"
     assert len(built["policies"]) == len(RULES)
     assert (ROOT / "policies" / "PulumiPolicy.yaml").read_text().count("runtime: python") == 1
+
+
+def test_benchmark_runs_small(capsys, monkeypatch):
+    import sys
+
+    sys.path.insert(0, str(ROOT))
+    from benchmarks.policy_check import main
+
+    monkeypatch.setattr(sys, "argv", ["policy_check", "--resources", "300", "--repeat", "1"])
+    main()
+    printed = capsys.readouterr().out
+    assert "plan: 300 resources" in printed and "rule evaluation: best" in printed
