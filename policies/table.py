@@ -478,3 +478,18 @@ RULES: tuple[RuleMeta, ...] = (
 )
 
 BY_ID: dict[str, RuleMeta] = {rule.id: rule for rule in RULES}
+
+
+def rules_markdown() -> str:
+    """The rule reference as a Markdown table (docs/policy.md embeds it verbatim; a test keeps it in sync)."""
+    rows = [
+        "| Rule | Title | Severity | Prod enforcement | Scope | Controls |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        controls = ", ".join(rule.controls.flat())
+        rows.append(
+            f"| `{rule.id}` | {rule.title} | {rule.severity} | {rule.enforcement} "
+            f"| {rule.scope} | {controls} |"
+        )
+    return "\n".join(rows) + "\n"
