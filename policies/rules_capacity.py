@@ -4,12 +4,26 @@ from __future__ import annotations
 
 from ailz.components.labels import COST_KEYS, POOL_COST_KEYS
 from ailz.policies import props as P
+from ailz.policies.index import provider_urn
 from ailz.policies.registry import resource_rule
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 POOL_TYPES = (NODE_GROUP, NODE_POOL)
+
+
+def is_gpu_pool(resource, ix) -> bool:
+    """A node group or node pool of GPU machines (catalog machines, AWS p/g families, GKE accelerators)."""
+    if resource.type == NODE_GROUP:
+        types = list(P.known_list(resource.inputs, "instanceTypes"))
+        types += [P.get(lt.inputs, "instanceType") for lt in _launch_templates(ix, resource)]
+        return any(
+            isinstance(t, str) and (ix.machine(t) is not None or t.startswith(("p", "g"))) for t in types
+        )
+    machine = P.get(resource.inputs, "nodeConfig", "machineType")
+    accelerators = P.known_list(resource.inputs, "nodeConfig", "guestAccelerators")
+    return ix.machine(machine) is not None or bool(accelerators)
 
 
 def _purpose(resource) -> str:
@@ -23,7 +37,7 @@ def _launch_templates(ix, node_group):
 
 @resource_rule("AILZ-CAP-001", NODE_GROUP, NODE_POOL)
 def no_spot_for_training(resource, ix, params):
-    if _purpose(resource) != "training":
+    if _purpose(resource) != "training" or not is_gpu_pool(resource, ix):
         return
     if resource.type == NODE_GROUP:
         if str(P.get(resource.inputs, "capacityType") or "").upper() == "SPOT":
@@ -68,6 +82,8 @@ def _reserved(resource, ix) -> bool:
 
 @resource_rule("AILZ-CAP-002", NODE_GROUP, NODE_POOL)
 def large_pools_reserved(resource, ix, params):
+    if not is_gpu_pool(resource, ix):
+        return
     size = _pool_size(resource)
     if size >= int(params["large_pool_nodes"]) and not _reserved(resource, ix):
         yield (
@@ -76,11 +92,21 @@ def large_pools_reserved(resource, ix, params):
         )
 
 
+def _default_tags(resource, ix) -> dict:
+    """Tags the provider adds to every resource (aws defaultTags.tags, gcp defaultLabels)."""
+    provider = ix.by_urn.get(provider_urn(resource.provider) or "")
+    if provider is None:
+        return {}
+    found = P.get(provider.inputs, "defaultTags", "tags") or P.get(provider.inputs, "defaultLabels")
+    return found if isinstance(found, dict) else {}
+
+
 @resource_rule("AILZ-CAP-003", prefixes=("aws:", "gcp:"))
 def cost_tags(resource, ix, params):
     tags = P.tags_of(resource.type, resource.inputs)
     if tags is None:
         return
+    tags = {**_default_tags(resource, ix), **tags}
     missing = [key for key in COST_KEYS if not tags.get(key)]
     if missing:
         where = ".".join(P.tag_path(resource.type) or ())
@@ -89,7 +115,9 @@ def cost_tags(resource, ix, params):
 
 @resource_rule("AILZ-CAP-004", *POOL_TYPES)
 def pool_cost_tags(resource, ix, params):
-    tags = P.tags_of(resource.type, resource.inputs) or {}
+    if not is_gpu_pool(resource, ix):
+        return
+    tags = {**_default_tags(resource, ix), **(P.tags_of(resource.type, resource.inputs) or {})}
     missing = [key for key in POOL_COST_KEYS if not tags.get(key)]
     if missing:
         yield f"pool resource lacks pool cost keys: {', '.join(missing)}"

@@ -39,10 +39,22 @@ def _named(ix, type_token: str, name: str):
     return None
 
 
+def on_capacity_block(ix, lt) -> bool:
+    """EC2 places Capacity Block instances together in an UltraCluster itself (EC2 API, CapacityBlock)."""
+    if P.get(lt.inputs, "instanceMarketOptions", "marketType") == "capacity-block":
+        return True
+    return any(
+        str(P.get(ng.inputs, "capacityType") or "").upper() == "CAPACITY_BLOCK"
+        for ng in ix.referrers(lt, NODE_GROUP)
+    )
+
+
 @stack_rule("AILZ-FAB-001")
 def efa_in_cluster_placement_group(ix, params):
     for lt in efa_launch_templates(ix):
         group = P.get(lt.inputs, "placement", "groupName")
+        if not group and on_capacity_block(ix, lt):
+            continue
         if not group:
             yield lt, "EFA launch template has no placement.groupName (needs a 'cluster' placement group)"
             continue

@@ -44,7 +44,8 @@ RULES: tuple[RuleMeta, ...] = (
         "EFA instances launch into a cluster placement group",
         "high",
         "A launch template with EFA interfaces must place instances in a placement group with "
-        "strategy 'cluster', or NCCL traffic crosses spine layers and loses bandwidth.",
+        "strategy 'cluster', or NCCL traffic crosses spine layers and loses bandwidth. Capacity "
+        "Blocks are exempt: EC2 places their instances together in an UltraCluster itself.",
         "Create an aws.ec2.PlacementGroup(strategy='cluster') and set placement.groupName on the "
         "launch template.",
         ("CP-2(2)", "SC-6"),

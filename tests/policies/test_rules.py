@@ -255,3 +255,36 @@ def test_node_role_with_s3_access_breaks_workload_identity():
     resources = compliant()
     resources["attach"].inputs["policyArn"] = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
     assert [f.name for f in findings(resources, rule_id="AILZ-EXP-006")] == ["node-worker"]
+
+
+def test_capacity_blocks_need_no_placement_group():
+    resources = compliant()
+    resources["lt"].inputs.pop("placement")
+    assert findings(resources, rule_id="AILZ-FAB-001") == []  # the node group runs on a Capacity Block
+    resources["ng"].inputs["capacityType"] = "ON_DEMAND"
+    assert [f.name for f in findings(resources, rule_id="AILZ-FAB-001")] == ["h100-lt"]
+
+
+def test_system_pools_are_not_gpu_pools():
+    resources = compliant()
+    system = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        "system",
+        {
+            "instanceTypes": ["m7i.2xlarge"],
+            "subnetIds": ["a", "b"],
+            "scalingConfig": {"desiredSize": 6},
+            "capacityType": "SPOT",
+            "tags": dict(COST),
+        },
+    )
+    resources["system"] = system
+    assert findings(resources) == []
+
+
+def test_provider_default_tags_count_as_cost_tags():
+    resources = compliant()
+    resources["provider"].inputs["defaultTags"] = {"tags": dict(COST)}
+    resources["fsx"].inputs["tags"] = {}
+    resources["fsx"].provider = resources["provider"].urn + "::id"
+    assert findings(resources, rule_id="AILZ-CAP-003") == []
