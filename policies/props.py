@@ -201,24 +201,27 @@ def gpu_count(container: dict, kind: str = "limits") -> int | None:
 
 
 def images_in_values(values: Any, path: str = "values") -> Iterator[tuple[str, str]]:
-    """(path, image reference) for every image a Helm values tree names.
+    """(path, image location) for every image a Helm values tree names.
 
-    Recognises `image: "repo:tag"`, `{repository, image}` (NVIDIA operators) and the common
-    `image: {registry, repository, tag|digest}` shape.
+    Recognises `image: "repo:tag"`, `image: {registry, repository, tag|digest}`, and the NVIDIA
+    operators' `{repository: registry/path, image: name}` where `repository` alone moves every image.
     """
     if isinstance(values, dict):
+        image = values.get("image")
+        repository = values.get("repository")
+        if isinstance(image, str) and image:
+            located = isinstance(repository, str) and repository
+            yield f"{path}.image", f"{repository}/{image}" if located else image
+        elif isinstance(image, dict):
+            registry, repo = image.get("registry"), image.get("repository")
+            parts = [p for p in (registry, repo) if isinstance(p, str) and p]
+            if parts:
+                yield f"{path}.image", "/".join(parts) if isinstance(repo, str) and repo else f"{registry}/"
+        elif isinstance(repository, str) and repository and "://" not in repository:
+            yield f"{path}.repository", repository
         for key, value in values.items():
-            here = f"{path}.{key}"
-            if key == "image" and isinstance(value, str) and value:
-                # gpu-operator style: {repository: nvcr.io/nvidia, image: driver, version: ...}
-                repository = values.get("repository")
-                yield here, f"{repository}/{value}" if isinstance(repository, str) and repository else value
-            elif key == "image" and isinstance(value, dict) and isinstance(value.get("repository"), str):
-                repo = value["repository"]
-                registry = value.get("registry")
-                yield here, f"{registry}/{repo}" if isinstance(registry, str) and registry else repo
-            else:
-                yield from images_in_values(value, here)
+            if key != "image":
+                yield from images_in_values(value, f"{path}.{key}")
     elif isinstance(values, list):
         for i, value in enumerate(values):
             yield from images_in_values(value, f"{path}[{i}]")

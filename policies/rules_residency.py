@@ -66,8 +66,19 @@ def onprem_has_no_public_cloud(ix, params):
             )
 
 
+CHART_SCHEMES = ("http://", "https://", "oci://")
+
+
+def _host(location: str) -> str:
+    return location.split("://", 1)[-1].split("/", 1)[0].lower()
+
+
+def registries_of_target(resource, ix) -> dict:
+    return (ix.target_info(resource).get("registries") or {}) if resource.target else {}
+
+
 def _allowed_registries(resource, ix, params) -> set[str]:
-    registries = (ix.target_info(resource).get("registries") or {}) if resource.target else {}
+    registries = registries_of_target(resource, ix)
     allowed = set(params.get("allowed_registries") or []) | set(registries.get("allowed") or [])
     if registries.get("mirror"):
         allowed.add(registries["mirror"])
@@ -97,11 +108,13 @@ def allowed_registries(resource, ix, params):
     if not allowed:
         return
     if resource.type == HELM_RELEASE:
-        repo = P.get(resource.inputs, "repositoryOpts", "repo") or ""
-        if repo.startswith(("http://", "https://", "oci://")):
-            host = repo.split("://", 1)[1].split("/", 1)[0].lower()
-            if host not in allowed:
-                yield f"chart repository {repo} is not an allowed registry"
+        charts = registries_of_target(resource, ix).get("charts")
+        chart_hosts = allowed | {_host(charts)} if charts else allowed
+        for key in (("repositoryOpts", "repo"), ("chart",)):
+            location = P.get(resource.inputs, *key) or ""
+            remote = isinstance(location, str) and location.startswith(CHART_SCHEMES)
+            if remote and _host(location) not in chart_hosts:
+                yield f"chart {location} does not come from an allowed registry"
     for where, image in images_of(resource):
         if not _registry_allowed(image, allowed):
             yield f"{where}: image {image} is not from an allowed registry ({', '.join(sorted(allowed))})"

@@ -288,3 +288,16 @@ def test_provider_default_tags_count_as_cost_tags():
     resources["fsx"].inputs["tags"] = {}
     resources["fsx"].provider = resources["provider"].urn + "::id"
     assert findings(resources, rule_id="AILZ-CAP-003") == []
+
+
+def test_operator_repository_values_and_oci_charts_are_checked():
+    resources = compliant()
+    helm = resources["helm"]
+    helm.inputs["values"]["devicePlugin"] = {"repository": "nvcr.io/nvidia", "enabled": True}
+    helm.inputs["chart"] = "oci://ghcr.io/nvidia/charts/gpu-operator"
+    messages = [f.message for f in findings(resources, rule_id="AILZ-RES-004")]
+    assert any("values.devicePlugin.repository: image nvcr.io/nvidia" in m for m in messages)
+    assert any("chart oci://ghcr.io/nvidia/charts/gpu-operator" in m for m in messages)
+    helm.inputs["values"]["devicePlugin"]["repository"] = "registry.fra1.acme.internal/nvidia"
+    helm.inputs["chart"] = "oci://registry.fra1.acme.internal/charts/gpu-operator"
+    assert findings(resources, rule_id="AILZ-RES-004") == []
