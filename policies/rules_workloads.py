@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ailz.policies import props as P
 from ailz.policies.registry import resource_rule
+from ailz.policies.rules_capacity import is_gpu_pool
 from ailz.policies.rules_residency import images_of
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
@@ -67,17 +68,9 @@ def gpu_requests_equal_limits(resource, ix, params):
                 )
 
 
-def _gpu_node_group(resource, ix) -> bool:
-    for instance_type in P.known_list(resource.inputs, "instanceTypes"):
-        machine = ix.machine(instance_type)
-        if machine is not None or str(instance_type).startswith(("p", "g")):
-            return True
-    return False
-
-
 @resource_rule("AILZ-K8S-004", NODE_GROUP)
 def gpu_nodes_tainted(resource, ix, params):
-    if not _gpu_node_group(resource, ix):
+    if not is_gpu_pool(resource, ix):
         return
     taints = [t for t in P.known_list(resource.inputs, "taints") if isinstance(t, dict)]
     if not any(P.get(t, "key") == GPU_TAINT and P.get(t, "effect") == "NO_SCHEDULE" for t in taints):

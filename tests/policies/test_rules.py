@@ -301,3 +301,10 @@ def test_operator_repository_values_and_oci_charts_are_checked():
     helm.inputs["values"]["devicePlugin"]["repository"] = "registry.fra1.acme.internal/nvidia"
     helm.inputs["chart"] = "oci://registry.fra1.acme.internal/charts/gpu-operator"
     assert findings(resources, rule_id="AILZ-RES-004") == []
+
+
+def test_gpu_taint_rule_reads_the_instance_type_from_the_launch_template():
+    resources = compliant()
+    resources["ng"].inputs.pop("instanceTypes")  # the type lives on the launch template only
+    resources["ng"].inputs["taints"] = []
+    assert [f.name for f in findings(resources, rule_id="AILZ-K8S-004")] == ["h100"]
