@@ -10,10 +10,34 @@ from pathlib import Path
 from typing import Any
 
 from ailz.policies.config import PolicyInputError
+from ailz.policies.props import UNKNOWN
 from ailz.stacks.plan import Plan, PlanResource
 
 SKIPPED_OPS = ("delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace")
 STACK_TYPE = "pulumi:pulumi:Stack"
+
+
+# Pulumi's marker for a secret value in state and preview documents.
+SECRET_SIG = "4dabf18193072939515e22adb298388d"
+SECRET_VALUE = "1b47061264138c4ac30d75fd1eb44270"
+
+
+def plain_value(value: Any) -> Any:
+    """Unwrap secrets: plaintext ones become their value, encrypted ones unknown (rules fail closed)."""
+    if isinstance(value, dict):
+        if value.get(SECRET_SIG) == SECRET_VALUE:
+            if "plaintext" in value:
+                try:
+                    return plain_value(json.loads(value["plaintext"]))
+                except (TypeError, ValueError):
+                    return value["plaintext"]
+            return value.get("value", UNKNOWN) if "value" in value else UNKNOWN
+        return {k: plain_value(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_value(v) for v in value]
+    if value == "[secret]":
+        return UNKNOWN
+    return value
 
 
 def name_of(urn: str) -> str:
@@ -32,7 +56,7 @@ def _resource(state: dict[str, Any], where: str) -> PlanResource:
         urn=urn,
         parent=state.get("parent") or None,
         target=None,
-        inputs=state.get("inputs") or {},
+        inputs=plain_value(state.get("inputs") or {}),
         dependencies=list(state.get("dependencies") or []),
         property_dependencies={
             k: list(v or []) for k, v in (state.get("propertyDependencies") or {}).items()

@@ -63,3 +63,16 @@ def test_ailz_plan_round_trip():
 def test_bad_documents(document, message):
     with pytest.raises(PolicyInputError, match=message):
         plan_from_json(document, "x.json")
+
+
+def test_secrets_are_unwrapped_or_unknown():
+    from ailz.policies.inputs import SECRET_SIG, SECRET_VALUE, plain_value
+    from ailz.policies.props import UNKNOWN
+
+    plaintext = {SECRET_SIG: SECRET_VALUE, "plaintext": '"arn:aws:kms:eu-west-1:1:key/k"'}
+    encrypted = {SECRET_SIG: SECRET_VALUE, "ciphertext": "v1:abc"}
+    assert plain_value({"kmsKeyId": plaintext, "policy": encrypted, "x": ["[secret]"]}) == {
+        "kmsKeyId": "arn:aws:kms:eu-west-1:1:key/k",
+        "policy": UNKNOWN,
+        "x": [UNKNOWN],
+    }
