@@ -93,15 +93,21 @@ def _resource_validation(meta: RuleMeta, env: Environment):
 
 
 def _stack_validation(meta: RuleMeta, env: Environment):
-    fn = STACK_LOGIC[meta.id]
+    logic = STACK_LOGIC[meta.id]
 
     def validate(args: pp.StackValidationArgs, report_violation) -> None:
         index = env.index or PlanIndex(plan_from_policy_resources(args.resources, env.context))
-        try:
-            for resource, message in fn(index, _params(meta, args.get_config())):
-                report_violation(message, resource.urn if resource is not None else None)
-        except UnknownValue as unknown:
-            report_violation(UNKNOWN_PREFIX + unknown.path, None)
+        params = _params(meta, args.get_config())
+        subjects = (
+            index.of_type(*logic.types) if logic.types else [r for r in index.plan.resources if r.custom]
+        )
+        for resource in subjects:
+            try:
+                for item in logic.fn(resource, index, params):
+                    blamed, message = item if isinstance(item, tuple) else (resource, item)
+                    report_violation(message, blamed.urn)
+            except UnknownValue as unknown:
+                report_violation(UNKNOWN_PREFIX + unknown.path, resource.urn)
 
     return validate
 

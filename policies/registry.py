@@ -1,7 +1,10 @@
 """Rule logic registered by id. Resource rules see one resource; stack rules see the whole graph.
 
 A resource rule: fn(resource, index, params) -> iterable of messages.
-A stack rule:    fn(index, params) -> iterable of (resource or None, message).
+A stack (graph) rule has the same shape but runs as a CrossGuard stack policy, so it can follow
+references through the whole graph; it may yield (other resource, message) to blame a neighbour.
+The stack policy calls it once per resource of its types, so an unknown value only blinds the rule
+for that one resource.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from ailz.policies.index import PlanIndex
 from ailz.stacks.plan import PlanResource
 
 ResourceFn = Callable[[PlanResource, PlanIndex, dict[str, Any]], Iterable[str]]
-StackFn = Callable[[PlanIndex, dict[str, Any]], Iterable[tuple[PlanResource | None, str]]]
+StackFn = Callable[[PlanResource, PlanIndex, dict[str, Any]], Iterable[str | tuple[PlanResource, str]]]
 
 
 @dataclass(frozen=True)
@@ -31,8 +34,14 @@ class ResourceLogic:
         )
 
 
+@dataclass(frozen=True)
+class StackLogic:
+    fn: StackFn
+    types: tuple[str, ...]  # () means every custom resource
+
+
 RESOURCE_LOGIC: dict[str, ResourceLogic] = {}
-STACK_LOGIC: dict[str, StackFn] = {}
+STACK_LOGIC: dict[str, StackLogic] = {}
 
 
 def resource_rule(rule_id: str, *types: str, prefixes: tuple[str, ...] = ()):
@@ -43,9 +52,9 @@ def resource_rule(rule_id: str, *types: str, prefixes: tuple[str, ...] = ()):
     return register
 
 
-def stack_rule(rule_id: str):
+def stack_rule(rule_id: str, *types: str):
     def register(fn: StackFn) -> StackFn:
-        STACK_LOGIC[rule_id] = fn
+        STACK_LOGIC[rule_id] = StackLogic(fn, types)
         return fn
 
     return register

@@ -30,25 +30,23 @@ def _sse_rules_ok(rules: list) -> str | None:
     return None
 
 
-@stack_rule("AILZ-ENC-001")
-def buckets_use_cmk(ix, params):
-    for bucket in ix.of_type(*S3_BUCKETS):
-        configs = [c for t in S3_SSE for c in ix.referrers_via(bucket, "bucket", t)]
-        inline = P.known_list(bucket.inputs, "serverSideEncryptionConfiguration", "rules")
-        if not configs and not inline:
-            yield bucket, "bucket has no SSE-KMS configuration with a customer-managed key"
-            continue
-        for config in configs:
-            problem = _sse_rules_ok(P.known_list(config.inputs, "rules"))
-            if problem:
-                yield bucket, f"encryption configuration {config.name} {problem}"
-        if inline:
-            problem = _sse_rules_ok(inline)
-            if problem:
-                yield bucket, f"inline encryption {problem}"
-    for bucket in ix.of_type(GCS_BUCKET):
+@stack_rule("AILZ-ENC-001", *S3_BUCKETS, GCS_BUCKET)
+def buckets_use_cmk(bucket, ix, params):
+    if bucket.type == GCS_BUCKET:
         if not P.get(bucket.inputs, "encryption", "defaultKmsKeyName"):
-            yield bucket, "GCS bucket has no encryption.defaultKmsKeyName"
+            yield "GCS bucket has no encryption.defaultKmsKeyName"
+        return
+    configs = [c for t in S3_SSE for c in ix.referrers_via(bucket, "bucket", t)]
+    inline = P.known_list(bucket.inputs, "serverSideEncryptionConfiguration", "rules")
+    if not configs and not inline:
+        yield "bucket has no SSE-KMS configuration with a customer-managed key"
+    for config in configs:
+        problem = _sse_rules_ok(P.known_list(config.inputs, "rules"))
+        if problem:
+            yield f"encryption configuration {config.name} {problem}"
+    problem = _sse_rules_ok(inline) if inline else None
+    if problem:
+        yield f"inline encryption {problem}"
 
 
 FS_KEY_INPUT = {

@@ -85,27 +85,28 @@ def no_public_ips(resource, ix, params):
             yield "node pool nodes get public IPs (no enablePrivateNodes on the pool or its cluster)"
 
 
-@stack_rule("AILZ-EXP-002")
-def buckets_private(ix, params):
-    for bucket in ix.of_type(*S3_BUCKETS):
-        blocks = ix.referrers_via(bucket, "bucket", S3_PAB)
+@stack_rule("AILZ-EXP-002", *S3_BUCKETS, GCS_BUCKET, *GCS_IAM)
+def buckets_private(resource, ix, params):
+    inputs = resource.inputs
+    if resource.type in GCS_IAM:
+        members = _as_list(P.get(inputs, "member") or P.get(inputs, "members") or [])
+        if any(m in PUBLIC_MEMBERS for m in members):
+            yield "bucket IAM grants access to allUsers/allAuthenticatedUsers"
+    elif resource.type == GCS_BUCKET:
+        if P.get(inputs, "publicAccessPrevention") != "enforced":
+            yield "GCS bucket does not enforce publicAccessPrevention"
+        if not P.truthy(P.get(inputs, "uniformBucketLevelAccess")):
+            yield "GCS bucket lacks uniformBucketLevelAccess"
+    else:
+        blocks = ix.referrers_via(resource, "bucket", S3_PAB)
         if not blocks:
-            yield bucket, "bucket has no BucketPublicAccessBlock"
+            yield "bucket has no BucketPublicAccessBlock"
         for block in blocks:
             off = [key for key in PAB_SETTINGS if not P.truthy(P.get(block.inputs, key))]
             if off:
-                yield bucket, f"public access block {block.name} leaves {', '.join(off)} off"
-        if P.get(bucket.inputs, "acl") in ("public-read", "public-read-write", "authenticated-read"):
-            yield bucket, f"bucket ACL is {P.get(bucket.inputs, 'acl')}"
-    for bucket in ix.of_type(GCS_BUCKET):
-        if P.get(bucket.inputs, "publicAccessPrevention") != "enforced":
-            yield bucket, "GCS bucket does not enforce publicAccessPrevention"
-        if not P.truthy(P.get(bucket.inputs, "uniformBucketLevelAccess")):
-            yield bucket, "GCS bucket lacks uniformBucketLevelAccess"
-    for grant in ix.of_type(*GCS_IAM):
-        members = _as_list(P.get(grant.inputs, "member") or P.get(grant.inputs, "members") or [])
-        if any(m in PUBLIC_MEMBERS for m in members):
-            yield grant, "bucket IAM grants access to allUsers/allAuthenticatedUsers"
+                yield f"public access block {block.name} leaves {', '.join(off)} off"
+        if P.get(inputs, "acl") in ("public-read", "public-read-write", "authenticated-read"):
+            yield f"bucket ACL is {P.get(inputs, 'acl')}"
 
 
 def _denies_plain_http(document: dict | None) -> bool:
@@ -119,12 +120,11 @@ def _denies_plain_http(document: dict | None) -> bool:
     return False
 
 
-@stack_rule("AILZ-EXP-003")
-def buckets_tls_only(ix, params):
-    for bucket in ix.of_type(*S3_BUCKETS):
-        policies = ix.referrers_via(bucket, "bucket", S3_POLICY)
-        if not any(_denies_plain_http(policy_document(P.get(p.inputs, "policy"))) for p in policies):
-            yield bucket, "no bucket policy denies requests with aws:SecureTransport false"
+@stack_rule("AILZ-EXP-003", *S3_BUCKETS)
+def buckets_tls_only(bucket, ix, params):
+    policies = ix.referrers_via(bucket, "bucket", S3_POLICY)
+    if not any(_denies_plain_http(policy_document(P.get(p.inputs, "policy"))) for p in policies):
+        yield "no bucket policy denies requests with aws:SecureTransport false"
 
 
 @resource_rule("AILZ-EXP-004", LAUNCH_TEMPLATE, EC2_INSTANCE)
@@ -144,23 +144,21 @@ def _ec2_role(role) -> bool:
     return "ec2.amazonaws.com" in json.dumps(P.get(role.inputs, "assumeRolePolicy") or "")
 
 
-@stack_rule("AILZ-EXP-006")
-def workload_identity(ix, params):
-    for pool in ix.of_type(NODE_POOL):
-        mode = P.get(pool.inputs, "nodeConfig", "workloadMetadataConfig", "mode")
+@stack_rule("AILZ-EXP-006", NODE_POOL, GKE_CLUSTER, IAM_ROLE)
+def workload_identity(resource, ix, params):
+    if resource.type == NODE_POOL:
+        mode = P.get(resource.inputs, "nodeConfig", "workloadMetadataConfig", "mode")
         if mode != "GKE_METADATA":
-            yield pool, f"node pool workloadMetadataConfig.mode is {mode or 'unset'}, not GKE_METADATA"
-    for cluster in ix.of_type(GKE_CLUSTER):
-        if not P.get(cluster.inputs, "workloadIdentityConfig", "workloadPool"):
-            yield cluster, "cluster has no workloadIdentityConfig.workloadPool"
-    for role in ix.of_type(IAM_ROLE):
-        if not _ec2_role(role):
-            continue
-        for attachment in ix.referrers_via(role, "role", IAM_ATTACHMENT):
+            yield f"node pool workloadMetadataConfig.mode is {mode or 'unset'}, not GKE_METADATA"
+    elif resource.type == GKE_CLUSTER:
+        if not P.get(resource.inputs, "workloadIdentityConfig", "workloadPool"):
+            yield "cluster has no workloadIdentityConfig.workloadPool"
+    elif _ec2_role(resource):
+        for attachment in ix.referrers_via(resource, "role", IAM_ATTACHMENT):
             arn = str(P.get(attachment.inputs, "policyArn") or "")
             if any(marker in arn for marker in DATA_POLICY_MARKERS):
                 yield attachment, f"node role gets data access through {arn.rsplit('/', 1)[-1]}"
-        for inline in ix.referrers_via(role, "role", IAM_INLINE):
+        for inline in ix.referrers_via(resource, "role", IAM_INLINE):
             for statement in statements(policy_document(P.get(inline.inputs, "policy"))):
                 actions = [str(a) for a in _as_list(statement.get("Action") or [])]
                 if statement.get("Effect") == "Allow" and any(a.startswith(("s3:", "fsx:")) for a in actions):

@@ -28,10 +28,6 @@ def efa_interfaces(lt) -> list[dict]:
     ]
 
 
-def efa_launch_templates(ix):
-    return [lt for lt in ix.of_type(LAUNCH_TEMPLATE) if efa_interfaces(lt)]
-
-
 def _named(ix, type_token: str, name: str):
     for r in ix.of_type(type_token):
         if name in (r.name, P.get(r.inputs, "name")):
@@ -49,27 +45,20 @@ def on_capacity_block(ix, lt) -> bool:
     )
 
 
-@stack_rule("AILZ-FAB-001")
-def efa_in_cluster_placement_group(ix, params):
-    for lt in efa_launch_templates(ix):
-        group = P.get(lt.inputs, "placement", "groupName")
-        if not group and on_capacity_block(ix, lt):
-            continue
-        if not group:
-            yield lt, "EFA launch template has no placement.groupName (needs a 'cluster' placement group)"
-            continue
-        found = ix.refs(lt, "placement", PLACEMENT_GROUP) or [_named(ix, PLACEMENT_GROUP, group)]
-        pg = found[0]
-        if pg is None:
-            yield lt, f"placement group '{group}' is not part of the plan; its strategy cannot be verified"
-        elif P.get(pg.inputs, "strategy") != "cluster":
-            yield (
-                lt,
-                (
-                    f"placement group '{group}' has strategy '{P.get(pg.inputs, 'strategy')}', "
-                    "EFA needs 'cluster'"
-                ),
-            )
+@stack_rule("AILZ-FAB-001", LAUNCH_TEMPLATE)
+def efa_in_cluster_placement_group(lt, ix, params):
+    if not efa_interfaces(lt):
+        return
+    group = P.get(lt.inputs, "placement", "groupName")
+    if not group:
+        if not on_capacity_block(ix, lt):
+            yield "EFA launch template has no placement.groupName (needs a 'cluster' placement group)"
+        return
+    pg = (ix.refs(lt, "placement", PLACEMENT_GROUP) or [_named(ix, PLACEMENT_GROUP, group)])[0]
+    if pg is None:
+        yield f"placement group '{group}' is not part of the plan; its strategy cannot be verified"
+    elif P.get(pg.inputs, "strategy") != "cluster":
+        yield f"placement group '{group}' has strategy '{P.get(pg.inputs, 'strategy')}', EFA needs 'cluster'"
 
 
 def _node_group_lts(ix, ng):
@@ -81,14 +70,12 @@ def _node_group_lts(ix, ng):
     return found
 
 
-@stack_rule("AILZ-FAB-002")
-def efa_single_zone(ix, params):
-    for ng in ix.of_type(NODE_GROUP):
-        if not any(efa_interfaces(lt) for lt in _node_group_lts(ix, ng)):
-            continue
+@stack_rule("AILZ-FAB-002", NODE_GROUP)
+def efa_single_zone(ng, ix, params):
+    if any(efa_interfaces(lt) for lt in _node_group_lts(ix, ng)):
         subnets = P.known_list(ng.inputs, "subnetIds")
         if len(subnets) != 1:
-            yield ng, f"EFA node group spans {len(subnets)} subnets; it must use exactly one (one AZ)"
+            yield f"EFA node group spans {len(subnets)} subnets; it must use exactly one (one AZ)"
 
 
 def _instance_type(ix, lt) -> str | None:
@@ -102,43 +89,36 @@ def _instance_type(ix, lt) -> str | None:
     return None
 
 
-@stack_rule("AILZ-FAB-003")
-def efa_layout_matches_machine(ix, params):
-    for lt in efa_launch_templates(ix):
-        instance_type = _instance_type(ix, lt)
-        machine = ix.machine(instance_type)
-        if machine is None or machine.efa is None:
-            yield lt, f"instance type '{instance_type}' has no EFA facts in the catalog; layout unverifiable"
-            continue
-        layout = machine.efa
-        nics = [n for n in P.known_list(lt.inputs, "networkInterfaces") if isinstance(n, dict)]
-        efa = efa_interfaces(lt)
-        if len(efa) != layout.max_efa_interfaces:
-            yield (
-                lt,
-                (
-                    f"{len(efa)} EFA interfaces on {instance_type}; the machine takes "
-                    f"{layout.max_efa_interfaces} (catalog max_efa_interfaces)"
-                ),
-            )
-        slots = [(int(P.get(n, "networkCardIndex") or 0), int(P.get(n, "deviceIndex") or 0)) for n in nics]
-        if len(set(slots)) != len(slots):
-            yield lt, "two network interfaces share a (networkCardIndex, deviceIndex) slot"
-        cards = {card for card, _ in slots}
-        missing = sorted(set(range(layout.network_cards)) - cards)
-        if missing:
-            yield lt, f"network cards {missing} of {instance_type} carry no interface"
-        primary = next((n for n, s in zip(nics, slots, strict=True) if s == (0, 0)), None)
-        kind = P.get(primary, "interfaceType") if primary else None
-        want_efa = layout.primary_interface == "efa"
-        if primary is None or (kind == "efa") != want_efa or kind == "efa-only":
-            yield (
-                lt,
-                (
-                    f"the primary interface (card 0, device 0) is '{kind or 'interface'}'; the catalog "
-                    f"prescribes {layout.primary_interface.upper()}"
-                ),
-            )
+@stack_rule("AILZ-FAB-003", LAUNCH_TEMPLATE)
+def efa_layout_matches_machine(lt, ix, params):
+    efa = efa_interfaces(lt)
+    if not efa:
+        return
+    instance_type = _instance_type(ix, lt)
+    machine = ix.machine(instance_type)
+    if machine is None or machine.efa is None:
+        yield f"instance type '{instance_type}' has no EFA facts in the catalog; layout unverifiable"
+        return
+    layout = machine.efa
+    nics = [n for n in P.known_list(lt.inputs, "networkInterfaces") if isinstance(n, dict)]
+    if len(efa) != layout.max_efa_interfaces:
+        yield (
+            f"{len(efa)} EFA interfaces on {instance_type}; the machine takes "
+            f"{layout.max_efa_interfaces} (catalog max_efa_interfaces)"
+        )
+    slots = [(int(P.get(n, "networkCardIndex") or 0), int(P.get(n, "deviceIndex") or 0)) for n in nics]
+    if len(set(slots)) != len(slots):
+        yield "two network interfaces share a (networkCardIndex, deviceIndex) slot"
+    missing = sorted(set(range(layout.network_cards)) - {card for card, _ in slots})
+    if missing:
+        yield f"network cards {missing} of {instance_type} carry no interface"
+    primary = next((n for n, slot in zip(nics, slots, strict=True) if slot == (0, 0)), None)
+    kind = P.get(primary, "interfaceType") if primary else None
+    if primary is None or (kind == "efa") != (layout.primary_interface == "efa") or kind == "efa-only":
+        yield (
+            f"the primary interface (card 0, device 0) is '{kind or 'interface'}'; the catalog "
+            f"prescribes {layout.primary_interface.upper()}"
+        )
 
 
 def _sg_rules(ix, sg):
@@ -166,22 +146,23 @@ def _sg_rules(ix, sg):
             yield direction, f"rule {rule.name}", is_self, elsewhere
 
 
-@stack_rule("AILZ-FAB-004")
-def efa_security_group_self_only(ix, params):
-    for lt in efa_launch_templates(ix):
-        groups = ix.refs(lt, "networkInterfaces", SECURITY_GROUP) + ix.refs(
-            lt, "vpcSecurityGroupIds", SECURITY_GROUP
-        )
-        if not groups:
-            yield lt, "EFA interfaces use no security group from the plan; self-only rules unverifiable"
-        for sg in {g.urn: g for g in groups}.values():
-            rules = list(_sg_rules(ix, sg))
-            for direction in ("ingress", "egress"):
-                if not any(d == direction and is_self for d, _, is_self, _ in rules):
-                    yield sg, f"EFA security group has no self-referencing {direction} rule"
-            for direction, what, _, elsewhere in rules:
-                if elsewhere:
-                    yield sg, f"EFA security group {direction} {what} reaches beyond the group itself"
+@stack_rule("AILZ-FAB-004", LAUNCH_TEMPLATE)
+def efa_security_group_self_only(lt, ix, params):
+    if not efa_interfaces(lt):
+        return
+    groups = ix.refs(lt, "networkInterfaces", SECURITY_GROUP) + ix.refs(
+        lt, "vpcSecurityGroupIds", SECURITY_GROUP
+    )
+    if not groups:
+        yield "EFA interfaces use no security group from the plan; self-only rules unverifiable"
+    for sg in {g.urn: g for g in groups}.values():
+        rules = list(_sg_rules(ix, sg))
+        for direction in ("ingress", "egress"):
+            if not any(d == direction and is_self for d, _, is_self, _ in rules):
+                yield sg, f"EFA security group has no self-referencing {direction} rule"
+        for direction, what, _, elsewhere in rules:
+            if elsewhere:
+                yield sg, f"EFA security group {direction} {what} reaches beyond the group itself"
 
 
 @resource_rule("AILZ-FAB-005", NODE_POOL)

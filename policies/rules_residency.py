@@ -8,6 +8,7 @@ from ailz.policies.registry import resource_rule, stack_rule
 S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 HELM_RELEASE = "kubernetes:helm.sh/v3:Release"
+GCS_BUCKET = "gcp:storage/bucket:Bucket"
 PUBLIC_CLOUD_PREFIXES = (
     "aws:",
     "gcp:",
@@ -32,38 +33,31 @@ def allowed_region(resource, ix, params):
         yield f"placed in '{region}', outside the allowed regions {sorted(allowed)}"
 
 
-@stack_rule("AILZ-RES-002")
-def no_replication_out(ix, params):
+@stack_rule("AILZ-RES-002", S3_REPLICATION, GCS_BUCKET)
+def no_replication_out(resource, ix, params):
     allowed = allowed_regions(ix)
     if not allowed:
         return
-    for config in ix.of_type(S3_REPLICATION):
-        sources = set(config.property_dependencies.get("bucket", []))
-        targets = [b for b in ix.refs(config, "rules") if b.type in S3_BUCKETS and b.urn not in sources]
-        rules = P.known_list(config.inputs, "rules")
-        if rules and not targets:
-            yield config, "replication destination bucket is not part of the plan; its region is unverifiable"
-        for bucket in targets:
-            region = ix.region_of(bucket)
-            if region not in allowed:
-                yield config, f"replicates to {bucket.name} in '{region}', outside {sorted(allowed)}"
-    for bucket in ix.of_type("gcp:storage/bucket:Bucket"):
-        for location in P.known_list(bucket.inputs, "customPlacementConfig", "dataLocations"):
+    if resource.type == GCS_BUCKET:
+        for location in P.known_list(resource.inputs, "customPlacementConfig", "dataLocations"):
             region = P.region_of_location(location)
             if region not in allowed:
-                yield bucket, f"dual-region placement puts data in '{region}', outside {sorted(allowed)}"
+                yield f"dual-region placement puts data in '{region}', outside {sorted(allowed)}"
+        return
+    sources = set(resource.property_dependencies.get("bucket", []))
+    targets = [b for b in ix.refs(resource, "rules") if b.type in S3_BUCKETS and b.urn not in sources]
+    if P.known_list(resource.inputs, "rules") and not targets:
+        yield "replication destination bucket is not part of the plan; its region is unverifiable"
+    for bucket in targets:
+        region = ix.region_of(bucket)
+        if region not in allowed:
+            yield f"replicates to {bucket.name} in '{region}', outside {sorted(allowed)}"
 
 
 @stack_rule("AILZ-RES-003")
-def onprem_has_no_public_cloud(ix, params):
-    for resource in ix.plan.resources:
-        if ix.target_info(resource).get("kind") != "onprem":
-            continue
-        if resource.type.startswith(PUBLIC_CLOUD_PREFIXES):
-            yield (
-                resource,
-                f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'",
-            )
+def onprem_has_no_public_cloud(resource, ix, params):
+    if ix.target_info(resource).get("kind") == "onprem" and resource.type.startswith(PUBLIC_CLOUD_PREFIXES):
+        yield f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'"
 
 
 CHART_SCHEMES = ("http://", "https://", "oci://")

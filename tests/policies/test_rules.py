@@ -308,3 +308,13 @@ def test_gpu_taint_rule_reads_the_instance_type_from_the_launch_template():
     resources["ng"].inputs.pop("instanceTypes")  # the type lives on the launch template only
     resources["ng"].inputs["taints"] = []
     assert [f.name for f in findings(resources, rule_id="AILZ-K8S-004")] == ["h100"]
+
+
+def test_unknown_value_in_a_graph_rule_blinds_it_for_one_resource_only():
+    resources = compliant()
+    resources["sse"].inputs["rules"] = UNKNOWN  # the datasets bucket's encryption is not known yet
+    resources["replica-sse"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] = (
+        "AES256"
+    )
+    found = {(f.name, f.unknown) for f in findings(resources, rule_id="AILZ-ENC-001")}
+    assert found == {("datasets", True), ("datasets-replica", False)}
