@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from collections.abc import Callable
 from xml.etree import ElementTree as ET
 
@@ -22,8 +23,20 @@ SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "
 FAMILY_TITLES = {**FAMILIES, "waivers": "Waivers"}
 
 
+MARKDOWN_ROWS = 50  # a PR comment holds at most 65,536 characters
+
+
+def _relative(path: str) -> str:
+    """Repository-relative where possible: code scanning resolves URIs against the checkout."""
+    if os.path.isabs(path):
+        relative = os.path.relpath(path)
+        if not relative.startswith(".."):
+            return relative
+    return path
+
+
 def _location(finding: Finding, input_file: str | None) -> tuple[str, int]:
-    return finding.file or input_file or "ailz-plan.json", finding.line or 1
+    return _relative(finding.file or input_file or "ailz-plan.json"), finding.line or 1
 
 
 def _where(finding: Finding) -> str:
@@ -281,13 +294,15 @@ def _cell(text: str) -> str:
 
 def _table(findings: list[Finding], input_file: str | None) -> list[str]:
     rows = ["| Rule | Severity | Resource | Location | Finding |", "|---|---|---|---|---|"]
-    for f in findings:
+    for f in findings[:MARKDOWN_ROWS]:
         file, line = _location(f, input_file)
         resource = _cell(f.name or f.urn or "stack")
         rows.append(
             f"| `{f.rule_id}` {_cell(_title(f.rule_id))} | {f.severity} | `{resource}` "
             f"| `{_cell(file)}:{line}` | {_cell(f.message)} |"
         )
+    if len(findings) > MARKDOWN_ROWS:
+        rows.append(f"\n...and {len(findings) - MARKDOWN_ROWS} more: see the SARIF or JSON report.")
     return rows
 
 

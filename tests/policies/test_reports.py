@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import datetime as dt
 import json
 import os
@@ -104,3 +105,22 @@ def test_github_annotations(result):
 def test_text_is_plain_without_colour_and_coloured_on_request(result):
     assert "\033[" not in result.text()
     assert "\033[31m" in render(result, "text", color=True)
+
+
+def test_markdown_stays_within_a_pr_comment():
+    resources = compliant()
+    for i in range(120):
+        role = copy.deepcopy(resources["role"])
+        role.name, role.urn = f"r{i}", role.urn + str(i)
+        role.inputs.pop("permissionsBoundary")
+        resources[f"r{i}"] = role
+    text = render(run_gate(plan_of(resources)), "markdown")
+    assert "...and 70 more" in text and len(text) < 65536
+
+
+def test_absolute_spec_paths_become_repository_relative(result):
+    finding = copy.deepcopy(result.blocking[0])
+    finding.file = str(ROOT / "examples" / "zone.yaml")
+    from ailz.policies.report import _location
+
+    assert _location(finding, None) == ("examples/zone.yaml", 10)
