@@ -9,13 +9,16 @@ for that one resource.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
 from ailz.policies.index import PlanIndex
 from ailz.stacks.plan import PlanResource
 
+Params = dict[str, Any]
+# What a rule yields: a message about the resource it was given, or (another resource, message).
+Messages = Iterator[str | tuple[PlanResource, str]]
 ResourceFn = Callable[[PlanResource, PlanIndex, dict[str, Any]], Iterable[str]]
 StackFn = Callable[[PlanResource, PlanIndex, dict[str, Any]], Iterable[str | tuple[PlanResource, str]]]
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from ailz.components.labels import COST_KEYS, POOL_COST_KEYS
 from ailz.policies import props as P
-from ailz.policies.index import provider_urn
-from ailz.policies.registry import resource_rule
+from ailz.policies.index import PlanIndex, provider_urn
+from ailz.policies.registry import Messages, Params, resource_rule
+from ailz.stacks.plan import PlanResource
 
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 NODE_POOL = "gcp:container/nodePool:NodePool"
@@ -36,7 +37,7 @@ def _launch_templates(ix, node_group):
 
 
 @resource_rule("AILZ-CAP-001", NODE_GROUP, NODE_POOL)
-def no_spot_for_training(resource, ix, params):
+def no_spot_for_training(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if _purpose(resource) != "training" or not is_gpu_pool(resource, ix):
         return
     if resource.type == NODE_GROUP:
@@ -81,7 +82,7 @@ def _reserved(resource, ix) -> bool:
 
 
 @resource_rule("AILZ-CAP-002", NODE_GROUP, NODE_POOL)
-def large_pools_reserved(resource, ix, params):
+def large_pools_reserved(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not is_gpu_pool(resource, ix):
         return
     size = _pool_size(resource)
@@ -102,7 +103,7 @@ def _default_tags(resource, ix) -> dict:
 
 
 @resource_rule("AILZ-CAP-003", prefixes=("aws:", "gcp:"))
-def cost_tags(resource, ix, params):
+def cost_tags(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     tags = P.tags_of(resource.type, resource.inputs)
     if tags is None:
         return
@@ -114,7 +115,7 @@ def cost_tags(resource, ix, params):
 
 
 @resource_rule("AILZ-CAP-004", *POOL_TYPES)
-def pool_cost_tags(resource, ix, params):
+def pool_cost_tags(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not is_gpu_pool(resource, ix):
         return
     tags = {**_default_tags(resource, ix), **(P.tags_of(resource.type, resource.inputs) or {})}

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ailz.policies import props as P
-from ailz.policies.registry import resource_rule, stack_rule
+from ailz.policies.index import PlanIndex
+from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
+from ailz.stacks.plan import PlanResource
 
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_SSE = (
@@ -31,7 +33,7 @@ def _sse_rules_ok(rules: list) -> str | None:
 
 
 @stack_rule("AILZ-ENC-001", *S3_BUCKETS, GCS_BUCKET)
-def buckets_use_cmk(bucket, ix, params):
+def buckets_use_cmk(bucket: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if bucket.type == GCS_BUCKET:
         if not P.get(bucket.inputs, "encryption", "defaultKmsKeyName"):
             yield "GCS bucket has no encryption.defaultKmsKeyName"
@@ -58,7 +60,7 @@ FS_KEY_INPUT = {
 
 
 @resource_rule("AILZ-ENC-002", *FS_KEY_INPUT)
-def filesystems_use_cmk(resource, ix, params):
+def filesystems_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     key = FS_KEY_INPUT[resource.type]
     if not P.get(resource.inputs, key):
         yield f"parallel filesystem has no {key} (provider-managed key)"
@@ -72,7 +74,7 @@ def filesystems_use_cmk(resource, ix, params):
     "gcp:container/nodePool:NodePool",
     "gcp:compute/disk:Disk",
 )
-def volumes_use_cmk(resource, ix, params):
+def volumes_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type == "aws:ec2/launchTemplate:LaunchTemplate":
         mappings = [m for m in P.known_list(inputs, "blockDeviceMappings") if isinstance(m, dict)]
@@ -103,7 +105,7 @@ def volumes_use_cmk(resource, ix, params):
     "gcp:container/cluster:Cluster",
     "aws:secretsmanager/secret:Secret",
 )
-def cluster_secrets_encrypted(resource, ix, params):
+def cluster_secrets_encrypted(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type == "aws:eks/cluster:Cluster":
         config = P.get(inputs, "encryptionConfig") or {}
@@ -120,7 +122,7 @@ def cluster_secrets_encrypted(resource, ix, params):
 
 
 @resource_rule("AILZ-ENC-005", "aws:kms/key:Key", "gcp:kms/cryptoKey:CryptoKey")
-def keys_rotate(resource, ix, params):
+def keys_rotate(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type == "aws:kms/key:Key":
         if P.get(inputs, "customKeyStoreId"):
@@ -135,7 +137,7 @@ def keys_rotate(resource, ix, params):
 
 
 @resource_rule("AILZ-ENC-006", "aws:kms/key:Key", "gcp:kms/cryptoKey:CryptoKey")
-def external_keys(resource, ix, params):
+def external_keys(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if ix.residency.get("key_management") != "external":
         return
     if resource.type == "aws:kms/key:Key":

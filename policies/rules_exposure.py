@@ -6,7 +6,9 @@ import json
 from typing import Any
 
 from ailz.policies import props as P
-from ailz.policies.registry import resource_rule, stack_rule
+from ailz.policies.index import PlanIndex
+from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
+from ailz.stacks.plan import PlanResource
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 EC2_INSTANCE = "aws:ec2/instance:Instance"
@@ -64,7 +66,7 @@ def _as_list(value: Any) -> list:
 
 
 @resource_rule("AILZ-EXP-001", LAUNCH_TEMPLATE, EC2_INSTANCE, NODE_POOL)
-def no_public_ips(resource, ix, params):
+def no_public_ips(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type == LAUNCH_TEMPLATE:
         for i, nic in enumerate(P.known_list(inputs, "networkInterfaces")):
@@ -86,7 +88,7 @@ def no_public_ips(resource, ix, params):
 
 
 @stack_rule("AILZ-EXP-002", *S3_BUCKETS, GCS_BUCKET, *GCS_IAM)
-def buckets_private(resource, ix, params):
+def buckets_private(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type in GCS_IAM:
         members = _as_list(P.get(inputs, "member") or P.get(inputs, "members") or [])
@@ -121,21 +123,21 @@ def _denies_plain_http(document: dict | None) -> bool:
 
 
 @stack_rule("AILZ-EXP-003", *S3_BUCKETS)
-def buckets_tls_only(bucket, ix, params):
+def buckets_tls_only(bucket: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     policies = ix.referrers_via(bucket, "bucket", S3_POLICY)
     if not any(_denies_plain_http(policy_document(P.get(p.inputs, "policy"))) for p in policies):
         yield "no bucket policy denies requests with aws:SecureTransport false"
 
 
 @resource_rule("AILZ-EXP-004", LAUNCH_TEMPLATE, EC2_INSTANCE)
-def imdsv2(resource, ix, params):
+def imdsv2(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     tokens = P.get(resource.inputs, "metadataOptions", "httpTokens")
     if tokens != "required":
         yield f"metadataOptions.httpTokens is {tokens or 'unset (IMDSv1 allowed)'}, not 'required'"
 
 
 @resource_rule("AILZ-EXP-005", IAM_ROLE)
-def permissions_boundary(resource, ix, params):
+def permissions_boundary(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not P.get(resource.inputs, "permissionsBoundary"):
         yield "role has no permissionsBoundary"
 
@@ -145,7 +147,7 @@ def _ec2_role(role) -> bool:
 
 
 @stack_rule("AILZ-EXP-006", NODE_POOL, GKE_CLUSTER, IAM_ROLE)
-def workload_identity(resource, ix, params):
+def workload_identity(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if resource.type == NODE_POOL:
         mode = P.get(resource.inputs, "nodeConfig", "workloadMetadataConfig", "mode")
         if mode != "GKE_METADATA":
@@ -166,7 +168,7 @@ def workload_identity(resource, ix, params):
 
 
 @resource_rule("AILZ-EXP-007", *POLICY_DOCUMENTS, *POLICY_ATTACHMENTS)
-def no_wildcard_admin(resource, ix, params):
+def no_wildcard_admin(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if resource.type in POLICY_ATTACHMENTS:
         arn = str(P.get(resource.inputs, "policyArn") or "")
         if arn.endswith(":policy/AdministratorAccess"):
@@ -184,7 +186,7 @@ def no_wildcard_admin(resource, ix, params):
 
 
 @resource_rule("AILZ-EXP-008", *GCP_PROJECT_IAM)
-def no_admin_roles_for_service_accounts(resource, ix, params):
+def no_admin_roles_for_service_accounts(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     role = P.get(resource.inputs, "role")
     if role not in GCP_ADMIN_ROLES:
         return

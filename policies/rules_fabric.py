@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ailz.policies import props as P
-from ailz.policies.registry import resource_rule, stack_rule
+from ailz.policies.index import PlanIndex
+from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
+from ailz.stacks.plan import PlanResource
 
 LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -46,7 +48,7 @@ def on_capacity_block(ix, lt) -> bool:
 
 
 @stack_rule("AILZ-FAB-001", LAUNCH_TEMPLATE)
-def efa_in_cluster_placement_group(lt, ix, params):
+def efa_in_cluster_placement_group(lt: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not efa_interfaces(lt):
         return
     group = P.get(lt.inputs, "placement", "groupName")
@@ -71,7 +73,7 @@ def _node_group_lts(ix, ng):
 
 
 @stack_rule("AILZ-FAB-002", NODE_GROUP)
-def efa_single_zone(ng, ix, params):
+def efa_single_zone(ng: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if any(efa_interfaces(lt) for lt in _node_group_lts(ix, ng)):
         subnets = P.known_list(ng.inputs, "subnetIds")
         if len(subnets) != 1:
@@ -90,7 +92,7 @@ def _instance_type(ix, lt) -> str | None:
 
 
 @stack_rule("AILZ-FAB-003", LAUNCH_TEMPLATE)
-def efa_layout_matches_machine(lt, ix, params):
+def efa_layout_matches_machine(lt: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     efa = efa_interfaces(lt)
     if not efa:
         return
@@ -147,7 +149,7 @@ def _sg_rules(ix, sg):
 
 
 @stack_rule("AILZ-FAB-004", LAUNCH_TEMPLATE)
-def efa_security_group_self_only(lt, ix, params):
+def efa_security_group_self_only(lt: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not efa_interfaces(lt):
         return
     groups = ix.refs(lt, "networkInterfaces", SECURITY_GROUP) + ix.refs(
@@ -166,7 +168,7 @@ def efa_security_group_self_only(lt, ix, params):
 
 
 @resource_rule("AILZ-FAB-005", NODE_POOL)
-def gke_rdma_networks(resource, ix, params):
+def gke_rdma_networks(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     from ailz.stacks.naming import gke_extra_networks
 
     machine = ix.machine(P.get(resource.inputs, "nodeConfig", "machineType"))
@@ -187,7 +189,7 @@ def gke_rdma_networks(resource, ix, params):
 
 
 @resource_rule("AILZ-FAB-006", GCP_NETWORK)
-def roce_network_profile(resource, ix, params):
+def roce_network_profile(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     profile = P.get(resource.inputs, "networkProfile") or ""
     name = str(P.get(resource.inputs, "name") or resource.name)
     if "roce" not in profile:
@@ -200,7 +202,7 @@ def roce_network_profile(resource, ix, params):
 
 
 @resource_rule("AILZ-FAB-007", *P.MULTI_NODE_KINDS)
-def gpu_jobs_request_rdma(resource, ix, params):
+def gpu_jobs_request_rdma(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     for where, spec, meta in P.pod_specs(resource.type, resource.inputs):
         gpu = [c for c in P.containers(spec) if (P.gpu_count(c) or 0) > 0]
         if not gpu:

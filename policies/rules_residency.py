@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 from ailz.policies import props as P
-from ailz.policies.registry import resource_rule, stack_rule
+from ailz.policies.index import PlanIndex
+from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
+from ailz.stacks.plan import PlanResource
 
 S3_REPLICATION = "aws:s3/bucketReplicationConfig:BucketReplicationConfig"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
@@ -24,7 +26,7 @@ def allowed_regions(ix) -> frozenset[str]:
 
 
 @resource_rule("AILZ-RES-001")
-def allowed_region(resource, ix, params):
+def allowed_region(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     allowed = allowed_regions(ix)
     if not allowed:
         return
@@ -34,7 +36,7 @@ def allowed_region(resource, ix, params):
 
 
 @stack_rule("AILZ-RES-002", S3_REPLICATION, GCS_BUCKET)
-def no_replication_out(resource, ix, params):
+def no_replication_out(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     allowed = allowed_regions(ix)
     if not allowed:
         return
@@ -55,7 +57,7 @@ def no_replication_out(resource, ix, params):
 
 
 @stack_rule("AILZ-RES-003")
-def onprem_has_no_public_cloud(resource, ix, params):
+def onprem_has_no_public_cloud(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if ix.target_info(resource).get("kind") == "onprem" and resource.type.startswith(PUBLIC_CLOUD_PREFIXES):
         yield f"public-cloud resource {resource.type} in sovereign on-prem target '{resource.target}'"
 
@@ -97,7 +99,7 @@ def _registry_allowed(image: str, allowed: set[str]) -> bool:
 
 
 @resource_rule("AILZ-RES-004", HELM_RELEASE, *P.WORKLOAD_TYPES)
-def allowed_registries(resource, ix, params):
+def allowed_registries(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     allowed = _allowed_registries(resource, ix, params)
     if not allowed:
         return

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from ailz.policies import props as P
-from ailz.policies.registry import resource_rule
+from ailz.policies.index import PlanIndex
+from ailz.policies.registry import Messages, Params, resource_rule
 from ailz.policies.rules_capacity import is_gpu_pool
 from ailz.policies.rules_residency import images_of
+from ailz.stacks.plan import PlanResource
 
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
@@ -19,7 +21,7 @@ def _capabilities(container: dict) -> list[str]:
 
 
 @resource_rule("AILZ-K8S-001", *WORKLOADS)
-def no_privileged(resource, ix, params):
+def no_privileged(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if P.namespace_of(resource.inputs) in params["system_namespaces"]:
         return
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
@@ -33,7 +35,7 @@ def _namespace(ix, resource, name: str):
 
 
 @resource_rule("AILZ-K8S-002", *WORKLOADS)
-def ipc_lock_in_training_namespaces(resource, ix, params):
+def ipc_lock_in_training_namespaces(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     namespace = P.namespace_of(resource.inputs)
     if namespace in params["system_namespaces"]:
         return
@@ -55,7 +57,7 @@ def ipc_lock_in_training_namespaces(resource, ix, params):
 
 
 @resource_rule("AILZ-K8S-003", *WORKLOADS)
-def gpu_requests_equal_limits(resource, ix, params):
+def gpu_requests_equal_limits(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
         for container in P.containers(spec):
             request, limit = P.gpu_count(container, "requests"), P.gpu_count(container, "limits")
@@ -69,7 +71,7 @@ def gpu_requests_equal_limits(resource, ix, params):
 
 
 @resource_rule("AILZ-K8S-004", NODE_GROUP)
-def gpu_nodes_tainted(resource, ix, params):
+def gpu_nodes_tainted(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not is_gpu_pool(resource, ix):
         return
     taints = [t for t in P.known_list(resource.inputs, "taints") if isinstance(t, dict)]
@@ -78,7 +80,7 @@ def gpu_nodes_tainted(resource, ix, params):
 
 
 @resource_rule("AILZ-K8S-005", *WORKLOADS)
-def dev_shm(resource, ix, params):
+def dev_shm(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
         volumes = {P.get(v, "name"): v for v in P.known_list(spec, "volumes") if isinstance(v, dict)}
         uses_gpu = False
@@ -97,7 +99,7 @@ def dev_shm(resource, ix, params):
 
 
 @resource_rule("AILZ-K8S-006", *WORKLOADS)
-def images_pinned(resource, ix, params):
+def images_pinned(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     environment = ix.environment
     if environment is not None and environment.lower() not in PRODUCTION:
         return
