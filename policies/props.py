@@ -44,6 +44,20 @@ def get(obj: Any, *path: str | int, default: Any = None) -> Any:
     return current
 
 
+def present(obj: Any, *path: str | int) -> bool:
+    """Is a value set at path? An unknown leaf counts as set: a computed key ARN or boundary
+    reference is unknown at preview but certainly there. An unknown parent still raises."""
+    *parents, last = path
+    parent = get(obj, *parents) if parents else obj
+    if isinstance(parent, dict):
+        value = parent.get(last)
+    elif isinstance(parent, list) and isinstance(last, int) and last < len(parent):
+        value = parent[last]
+    else:
+        return False
+    return value == UNKNOWN or bool(value)
+
+
 def known_list(obj: Any, *path: str | int) -> list:
     value = get(obj, *path, default=None)
     return value if isinstance(value, list) else []

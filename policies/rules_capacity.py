@@ -68,7 +68,9 @@ def _reserved(resource, ix) -> bool:
             return True
         for lt in _launch_templates(ix, resource):
             target = P.get(lt.inputs, "capacityReservationSpecification", "capacityReservationTarget") or {}
-            if P.get(target, "capacityReservationId") or P.get(target, "capacityReservationResourceGroupArn"):
+            if P.present(target, "capacityReservationId") or P.present(
+                target, "capacityReservationResourceGroupArn"
+            ):
                 return True
             if P.get(lt.inputs, "instanceMarketOptions", "marketType") == "capacity-block":
                 return True

@@ -27,7 +27,7 @@ def _sse_rules_ok(rules: list) -> str | None:
         algorithm = P.get(default, "sseAlgorithm")
         if algorithm not in KMS_ALGORITHMS:
             return f"uses sseAlgorithm '{algorithm}', not a KMS key"
-        if not P.get(default, "kmsMasterKeyId"):
+        if not P.present(default, "kmsMasterKeyId"):
             return "uses aws:kms without kmsMasterKeyId (the AWS-managed key)"
     return None
 
@@ -35,7 +35,7 @@ def _sse_rules_ok(rules: list) -> str | None:
 @stack_rule("AILZ-ENC-001", *S3_BUCKETS, GCS_BUCKET)
 def buckets_use_cmk(bucket: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if bucket.type == GCS_BUCKET:
-        if not P.get(bucket.inputs, "encryption", "defaultKmsKeyName"):
+        if not P.present(bucket.inputs, "encryption", "defaultKmsKeyName"):
             yield "GCS bucket has no encryption.defaultKmsKeyName"
         return
     configs = [c for t in S3_SSE for c in ix.referrers_via(bucket, "bucket", t)]
@@ -62,7 +62,7 @@ FS_KEY_INPUT = {
 @resource_rule("AILZ-ENC-002", *FS_KEY_INPUT)
 def filesystems_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     key = FS_KEY_INPUT[resource.type]
-    if not P.get(resource.inputs, key):
+    if not P.present(resource.inputs, key):
         yield f"parallel filesystem has no {key} (provider-managed key)"
 
 
@@ -83,19 +83,19 @@ def volumes_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Me
         for mapping in mappings:
             ebs = P.get(mapping, "ebs") or {}
             device = P.get(mapping, "deviceName")
-            if not P.truthy(P.get(ebs, "encrypted")) or not P.get(ebs, "kmsKeyId"):
+            if not P.truthy(P.get(ebs, "encrypted")) or not P.present(ebs, "kmsKeyId"):
                 yield f"volume {device} is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "aws:ec2/instance:Instance":
         root = P.get(inputs, "rootBlockDevice") or {}
-        if not P.truthy(P.get(root, "encrypted")) or not P.get(root, "kmsKeyId"):
+        if not P.truthy(P.get(root, "encrypted")) or not P.present(root, "kmsKeyId"):
             yield "root volume is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "aws:ebs/volume:Volume":
-        if not P.truthy(P.get(inputs, "encrypted")) or not P.get(inputs, "kmsKeyId"):
+        if not P.truthy(P.get(inputs, "encrypted")) or not P.present(inputs, "kmsKeyId"):
             yield "volume is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "gcp:container/nodePool:NodePool":
-        if not P.get(inputs, "nodeConfig", "bootDiskKmsKey"):
+        if not P.present(inputs, "nodeConfig", "bootDiskKmsKey"):
             yield "node pool has no nodeConfig.bootDiskKmsKey"
-    elif not P.get(inputs, "diskEncryptionKey", "kmsKeySelfLink"):
+    elif not P.present(inputs, "diskEncryptionKey", "kmsKeySelfLink"):
         yield "disk has no diskEncryptionKey.kmsKeySelfLink"
 
 
@@ -111,13 +111,13 @@ def cluster_secrets_encrypted(resource: PlanResource, ix: PlanIndex, params: Par
         config = P.get(inputs, "encryptionConfig") or {}
         if isinstance(config, list):
             config = config[0] if config else {}
-        if "secrets" not in (P.get(config, "resources") or []) or not P.get(config, "provider", "keyArn"):
+        if "secrets" not in (P.get(config, "resources") or []) or not P.present(config, "provider", "keyArn"):
             yield "cluster has no encryptionConfig for 'secrets' with a KMS keyArn"
     elif resource.type == "gcp:container/cluster:Cluster":
         db = P.get(inputs, "databaseEncryption") or {}
-        if P.get(db, "state") != "ENCRYPTED" or not P.get(db, "keyName"):
+        if P.get(db, "state") != "ENCRYPTED" or not P.present(db, "keyName"):
             yield "cluster has no databaseEncryption {state: ENCRYPTED, keyName}"
-    elif not P.get(inputs, "kmsKeyId"):
+    elif not P.present(inputs, "kmsKeyId"):
         yield "secret is encrypted with the AWS-managed key, not a kmsKeyId"
 
 
@@ -125,14 +125,14 @@ def cluster_secrets_encrypted(resource: PlanResource, ix: PlanIndex, params: Par
 def keys_rotate(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type == "aws:kms/key:Key":
-        if P.get(inputs, "customKeyStoreId"):
+        if P.present(inputs, "customKeyStoreId"):
             return
         if not P.truthy(P.get(inputs, "enableKeyRotation")):
             yield "KMS key has enableKeyRotation off"
     else:
         if P.get(inputs, "versionTemplate", "protectionLevel") in EXTERNAL_LEVELS:
             return
-        if not P.get(inputs, "rotationPeriod"):
+        if not P.present(inputs, "rotationPeriod"):
             yield "crypto key has no rotationPeriod"
 
 
@@ -141,7 +141,7 @@ def external_keys(resource: PlanResource, ix: PlanIndex, params: Params) -> Mess
     if ix.residency.get("key_management") != "external":
         return
     if resource.type == "aws:kms/key:Key":
-        if not P.get(resource.inputs, "customKeyStoreId"):
+        if not P.present(resource.inputs, "customKeyStoreId"):
             yield "key_management is external but the key lives in AWS KMS's own store (no customKeyStoreId)"
     else:
         level = P.get(resource.inputs, "versionTemplate", "protectionLevel") or "SOFTWARE"

@@ -138,7 +138,7 @@ def imdsv2(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
 
 @resource_rule("AILZ-EXP-005", IAM_ROLE)
 def permissions_boundary(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    if not P.get(resource.inputs, "permissionsBoundary"):
+    if not P.present(resource.inputs, "permissionsBoundary"):
         yield "role has no permissionsBoundary"
 
 
@@ -153,7 +153,7 @@ def workload_identity(resource: PlanResource, ix: PlanIndex, params: Params) -> 
         if mode != "GKE_METADATA":
             yield f"node pool workloadMetadataConfig.mode is {mode or 'unset'}, not GKE_METADATA"
     elif resource.type == GKE_CLUSTER:
-        if not P.get(resource.inputs, "workloadIdentityConfig", "workloadPool"):
+        if not P.present(resource.inputs, "workloadIdentityConfig", "workloadPool"):
             yield "cluster has no workloadIdentityConfig.workloadPool"
     elif _ec2_role(resource):
         for attachment in ix.referrers_via(resource, "role", IAM_ATTACHMENT):

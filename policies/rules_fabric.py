@@ -51,12 +51,13 @@ def on_capacity_block(ix, lt) -> bool:
 def efa_in_cluster_placement_group(lt: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not efa_interfaces(lt):
         return
-    group = P.get(lt.inputs, "placement", "groupName")
-    if not group:
+    if not P.present(lt.inputs, "placement", "groupName"):
         if not on_capacity_block(ix, lt):
             yield "EFA launch template has no placement.groupName (needs a 'cluster' placement group)"
         return
-    pg = (ix.refs(lt, "placement", PLACEMENT_GROUP) or [_named(ix, PLACEMENT_GROUP, group)])[0]
+    linked = ix.refs(lt, "placement", PLACEMENT_GROUP)
+    group = linked[0].name if linked else P.get(lt.inputs, "placement", "groupName")
+    pg = linked[0] if linked else _named(ix, PLACEMENT_GROUP, group)
     if pg is None:
         yield f"placement group '{group}' is not part of the plan; its strategy cannot be verified"
     elif P.get(pg.inputs, "strategy") != "cluster":

@@ -318,3 +318,19 @@ def test_unknown_value_in_a_graph_rule_blinds_it_for_one_resource_only():
     )
     found = {(f.name, f.unknown) for f in findings(resources, rule_id="AILZ-ENC-001")}
     assert found == {("datasets", True), ("datasets-replica", False)}
+
+
+def test_computed_references_are_present_at_preview():
+    """At first preview, key ARNs and group names are unknown but certainly set: no finding."""
+    resources = compliant()
+    resources["fsx"].inputs["kmsKeyId"] = UNKNOWN
+    resources["sse"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] = UNKNOWN
+    resources["lt"].inputs["blockDeviceMappings"][0]["ebs"]["kmsKeyId"] = UNKNOWN
+    resources["lt"].inputs["placement"]["groupName"] = UNKNOWN
+    resources["cluster"].inputs["encryptionConfig"]["provider"]["keyArn"] = UNKNOWN
+    resources["role"].inputs["permissionsBoundary"] = UNKNOWN
+    resources["pool"].inputs["nodeConfig"]["bootDiskKmsKey"] = UNKNOWN
+    assert findings(resources) == []
+    # but an unknown parent object still proves nothing
+    resources["gcs"].inputs["encryption"] = UNKNOWN
+    assert [(f.name, f.unknown) for f in findings(resources)] == [("checkpoints", True)]
