@@ -198,8 +198,14 @@ def roce_network_profile(resource: PlanResource, ix: PlanIndex, params: Params) 
             yield f"network '{name}' looks like an RDMA network but sets no '*-vpc-roce' networkProfile"
         return
     mtu = P.get(resource.inputs, "mtu")
-    if mtu is None or int(mtu) != int(params["rdma_mtu"]):
-        yield f"RoCE network '{name}' has mtu {mtu}; RDMA needs {params['rdma_mtu']}"
+    wanted = {params["rdma_mtu"]} if params["rdma_mtu"] else catalog_rdma_mtus(ix)
+    if mtu is None or int(mtu) not in wanted:
+        yield f"RoCE network '{name}' has mtu {mtu}; RDMA needs {' or '.join(map(str, sorted(wanted)))}"
+
+
+def catalog_rdma_mtus(ix) -> set[int]:
+    """The RDMA MTUs the catalog records for GCP machines (one value today: 8896)."""
+    return {m.gcp.rdma_mtu for m in ix.catalog.machines.values() if m.gcp and m.gcp.rdma_mtu}
 
 
 @resource_rule("AILZ-FAB-007", *P.MULTI_NODE_KINDS)

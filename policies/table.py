@@ -113,7 +113,7 @@ RULES: tuple[RuleMeta, ...] = (
         "Set networkProfile to the zone's vpc-roce profile and mtu to the catalog rdma_mtu.",
         ("CM-6",),
         ("A.8.9",),
-        rdma_mtu=8896,
+        rdma_mtu=0,  # 0: the catalog's rdma_mtu
     ),
     _rule(
         "AILZ-FAB-007",
