@@ -6,6 +6,7 @@ import typer
 from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan
+from ailz.cli.policy_cmd import policy_app
 
 app = typer.Typer(
     name="ailz",
@@ -16,6 +17,7 @@ app = typer.Typer(
 )
 app.command("plan")(plan)
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(policy_app, name="policy")
 app.command("preview")(deploy_cmd.preview)
 app.command("up")(deploy_cmd.up)
 app.command("destroy")(deploy_cmd.destroy)

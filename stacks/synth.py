@@ -188,7 +188,12 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
         "tags": zone.tags.as_dict(),
         "environment": zone.tags.environment,
         "targets": {
-            t.name: {"kind": t.kind, "location": t.location, "zone": getattr(t, "zone", None)}
+            t.name: {
+                "kind": t.kind,
+                "location": t.location,
+                "zone": getattr(t, "zone", None),
+                "registries": t.registries.model_dump() if getattr(t, "registries", None) else None,
+            }
             for t in zone.targets
         },
         "teams": [team.model_dump() for team in zone.teams],

@@ -1,0 +1,137 @@
+"""`ailz policy`: gate a spec, an ailz plan, a Pulumi preview or a stack export with policy-as-code."""
+
+from __future__ import annotations
+
+import os
+import sys
+from enum import StrEnum
+
+import typer
+from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, out, write_text
+
+policy_app = typer.Typer(
+    help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True
+)
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+class Format(StrEnum):
+    text = "text"
+    json = "json"
+    sarif = "sarif"
+    junit = "junit"
+    markdown = "markdown"
+    github = "github"
+
+
+def _load_plan(path: str):
+    """A spec is synthesized offline; JSON inputs are adapted without any provider SDK."""
+    from ailz.policies.config import PolicyInputError
+
+    if path.endswith(SPEC_SUFFIXES):
+        from ailz.cli.common import load_spec_or_exit
+        from ailz.stacks.synth import SynthesisError, synthesize
+
+        loaded = load_spec_or_exit(path)
+        try:
+            return synthesize(loaded)
+        except SynthesisError as error:
+            fail(str(error), code=EXIT_FAILED)
+    from ailz.policies.inputs import load_json_plan
+
+    try:
+        plan, _ = load_json_plan(path)
+    except PolicyInputError as error:
+        fail(
+            str(error),
+            hint="pass a landing-zone spec (.yaml), `ailz plan --output json`, "
+            "`pulumi preview --json` or `pulumi stack export` output",
+        )
+    return plan
+
+
+@policy_app.command("check")
+def check(
+    input_file: str = typer.Argument(
+        ..., metavar="INPUT", help="Spec YAML, ailz plan JSON, preview JSON or stack export."
+    ),
+    format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
+    out_file: str | None = typer.Option(
+        None, "--out", "-o", help="Write the report to FILE instead of stdout."
+    ),
+    profile: str | None = typer.Option(
+        None, "--profile", help="dev (advisory) or prod (mandatory); default from the zone's environment."
+    ),
+    config: str | None = typer.Option(
+        None, "--config", help="Policy config YAML (per-rule enforcement and parameters)."
+    ),
+    waivers: str | None = typer.Option(
+        None, "--waivers", help="Waivers YAML (rule, resource, owner, reason, expires)."
+    ),
+    baseline: str | None = typer.Option(
+        None, "--baseline", help="A previous --format json report: gate only on new findings."
+    ),
+) -> None:
+    """Check INPUT against every rule; exit 1 when a mandatory rule is violated."""
+    from ailz.policies.config import PolicyInputError
+    from ailz.policies.gate import run_gate
+    from ailz.policies.report import render
+
+    plan = _load_plan(input_file)
+    try:
+        result = run_gate(plan, profile=profile, config=config, waivers=waivers, baseline=baseline)
+    except PolicyInputError as error:
+        fail(str(error))
+    color = (
+        format is Format.text
+        and out_file in (None, "-")
+        and sys.stdout.isatty()
+        and "NO_COLOR" not in os.environ
+    )
+    text = render(result, format.value, input_file=input_file, color=color)
+    write_text(text, out_file)
+    if out_file not in (None, "-"):
+        verdict = "passed" if result.passed else f"failed ({len(result.blocking)} blocking)"
+        err.print(f"ailz policy gate {verdict}; {format.value} report written to {out_file}", markup=False)
+    raise typer.Exit(EXIT_OK if result.passed else EXIT_FAILED)
+
+
+@policy_app.command("list")
+def list_rules(
+    format: str = typer.Option("text", "--format", "-f", help="text or json"),
+) -> None:
+    """Every rule: id, severity, enforcement (prod), family and compliance controls."""
+    from ailz.policies.table import RULES
+
+    if format == "json":
+        import json
+
+        rows = [
+            {
+                "id": r.id,
+                "family": r.family,
+                "title": r.title,
+                "severity": r.severity,
+                "enforcement": r.enforcement,
+                "scope": r.scope,
+                "controls": r.controls.flat(),
+                "params": r.params,
+                "remediation": r.remediation,
+            }
+            for r in RULES
+        ]
+        write_text(json.dumps(rows, indent=2), None)
+        return
+    if format != "text":
+        fail(f"unknown format '{format}'", hint="use --format text or --format json")
+    from rich.table import Table
+
+    table = Table(title="ailz policy rules", show_lines=False)
+    for column in ("id", "severity", "enforcement", "family"):
+        table.add_column(column, no_wrap=True)
+    table.add_column("title", overflow="fold")
+    table.add_column("controls", overflow="fold")
+    for r in RULES:
+        table.add_row(r.id, r.severity, r.enforcement, r.family, r.title, ", ".join(r.controls.flat()))
+    out.print(table)

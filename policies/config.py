@@ -1,0 +1,135 @@
+"""Per-rule configuration and environment profiles, validated with pydantic.
+
+Precedence, most specific last: the rule table, `rules:` in the config file, the built-in
+profile (dev makes everything advisory), the config file's `profiles.<name>`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import yaml
+from ailz.policies.model import ADVISORY
+from ailz.policies.table import BY_ID, RULES
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+Level = Literal["advisory", "mandatory", "disabled"]
+BUILTIN_PROFILES: dict[str, Level | None] = {"dev": ADVISORY, "prod": None}
+DEV_ENVIRONMENTS = ("dev", "development", "test", "sandbox")
+
+
+class PolicyInputError(Exception):
+    """A config, waiver or baseline file the user must fix (exit 2)."""
+
+
+class RuleSetting(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    enforcement: Level | None = None
+    params: dict[str, Any] = Field(default_factory=dict)
+
+
+class Profile(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    default_enforcement: Level | None = Field(default=None, description="Level for every rule.")
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+
+
+class PolicyConfig(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rules: dict[str, RuleSetting] = Field(default_factory=dict)
+    profiles: dict[str, Profile] = Field(default_factory=dict)
+
+
+@dataclass
+class Settings:
+    profile: str
+    levels: dict[str, str]
+    params: dict[str, dict[str, Any]]
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+    except OSError as error:
+        raise PolicyInputError(f"{path}: cannot read {what}: {error.strerror}") from None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise PolicyInputError(
+            f"{path}{where}: {what} is not valid YAML ({getattr(error, 'problem', error)})"
+        ) from None
+
+
+def load_config(path: str | Path | None) -> PolicyConfig:
+    if path is None:
+        return PolicyConfig()
+    data = read_yaml(path, "policy config") or {}
+    try:
+        config = PolicyConfig.model_validate(data)
+    except ValidationError as error:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in error.errors(include_url=False)
+        )
+        raise PolicyInputError(f"{path}: invalid policy config: {problems}") from None
+    _check_ids(config, path)
+    return config
+
+
+def _check_settings(settings: dict[str, RuleSetting], where: str, path: Any) -> None:
+    for rule_id, setting in settings.items():
+        meta = BY_ID.get(rule_id)
+        if meta is None:
+            raise PolicyInputError(f"{path}: {where}.{rule_id}: unknown rule id (see `ailz policy list`)")
+        for key, value in setting.params.items():
+            if key not in meta.params:
+                known = ", ".join(meta.params) or "none"
+                raise PolicyInputError(
+                    f"{path}: {where}.{rule_id}.params.{key}: unknown parameter (known: {known})"
+                )
+            default = meta.params[key]
+            if not isinstance(value, type(default)) or isinstance(value, bool) != isinstance(default, bool):
+                raise PolicyInputError(
+                    f"{path}: {where}.{rule_id}.params.{key}: expected {type(default).__name__}, "
+                    f"got {type(value).__name__}"
+                )
+
+
+def _check_ids(config: PolicyConfig, path: Any) -> None:
+    _check_settings(config.rules, "rules", path)
+    for name, profile in config.profiles.items():
+        _check_settings(profile.rules, f"profiles.{name}.rules", path)
+
+
+def default_profile(environment: str | None) -> str:
+    """Dev-like environments get the advisory profile; anything else is gated as production."""
+    return "dev" if (environment or "").lower() in DEV_ENVIRONMENTS else "prod"
+
+
+def resolve(config: PolicyConfig, profile: str | None, environment: str | None) -> Settings:
+    name = profile or default_profile(environment)
+    if name not in BUILTIN_PROFILES and name not in config.profiles:
+        known = sorted({*BUILTIN_PROFILES, *config.profiles})
+        raise PolicyInputError(f"unknown profile '{name}' (known: {', '.join(known)})")
+    levels = {rule.id: rule.enforcement for rule in RULES}
+    params = {rule.id: dict(rule.params) for rule in RULES}
+
+    def apply(settings: dict[str, RuleSetting]) -> None:
+        for rule_id, setting in settings.items():
+            if setting.enforcement:
+                levels[rule_id] = setting.enforcement
+            params[rule_id].update(setting.params)
+
+    apply(config.rules)
+    default = BUILTIN_PROFILES.get(name)
+    custom = config.profiles.get(name)
+    if custom and custom.default_enforcement:
+        default = custom.default_enforcement
+    if default:
+        levels = {rule_id: (level if level == "disabled" else default) for rule_id, level in levels.items()}
+    if custom:
+        apply(custom.rules)
+    return Settings(profile=name, levels=levels, params=params)

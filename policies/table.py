@@ -1,0 +1,496 @@
+"""Every rule's metadata, as data: id, severity, enforcement, remediation and compliance controls.
+
+The logic lives in the rules_<family>.py modules, registered under the same id.
+"""
+
+from __future__ import annotations
+
+from ailz.policies.model import ADVISORY, MANDATORY, Controls, RuleMeta
+
+
+def _rule(
+    id: str,
+    family: str,
+    title: str,
+    severity: str,
+    description: str,
+    remediation: str,
+    nist: tuple[str, ...],
+    iso: tuple[str, ...],
+    sovereignty: tuple[str, ...] = (),
+    enforcement: str = MANDATORY,
+    scope: str = "resource",
+    **params,
+) -> RuleMeta:
+    return RuleMeta(
+        id=id,
+        family=family,
+        title=title,
+        severity=severity,
+        enforcement=enforcement,
+        description=description,
+        remediation=remediation,
+        controls=Controls(nist=nist, iso27001=iso, sovereignty=sovereignty),
+        scope=scope,
+        params=params,
+    )
+
+
+RULES: tuple[RuleMeta, ...] = (
+    # --- fabric -------------------------------------------------------------------------------
+    _rule(
+        "AILZ-FAB-001",
+        "fabric",
+        "EFA instances launch into a cluster placement group",
+        "high",
+        "A launch template with EFA interfaces must place instances in a placement group with "
+        "strategy 'cluster', or NCCL traffic crosses spine layers and loses bandwidth. Capacity "
+        "Blocks are exempt: EC2 places their instances together in an UltraCluster itself.",
+        "Create an aws.ec2.PlacementGroup(strategy='cluster') and set placement.groupName on the "
+        "launch template.",
+        ("CP-2(2)", "SC-6"),
+        ("A.8.6",),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-FAB-002",
+        "fabric",
+        "EFA node groups stay in one availability zone",
+        "high",
+        "EFA traffic does not cross availability zones; a node group using an EFA launch template "
+        "must list exactly one subnet.",
+        "Give the node group the single subnet of the zone that holds the capacity.",
+        ("CP-2(2)", "SC-6"),
+        ("A.8.6",),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-FAB-003",
+        "fabric",
+        "EFA interfaces match the machine",
+        "high",
+        "The launch template must attach as many EFA interfaces as the instance type supports "
+        "(catalog max_efa_interfaces), one per network card, with the primary interface at "
+        "card 0 / device 0 of the kind the catalog prescribes.",
+        "Generate networkInterfaces from the catalog's EFA layout for the instance type.",
+        ("CM-6", "SC-6"),
+        ("A.8.9",),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-FAB-004",
+        "fabric",
+        "EFA security group only references itself",
+        "high",
+        "EFA needs all traffic allowed to and from the same security group, and nothing else: "
+        "an EFA security group must carry a self-referencing all-traffic rule and no rule open "
+        "to CIDRs or other groups.",
+        "Use ingress/egress rules with self=true (or referencedSecurityGroupId = the group itself).",
+        ("SC-7", "AC-4"),
+        ("A.8.20", "A.8.22"),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-FAB-005",
+        "fabric",
+        "GKE RDMA pools have their extra networks and compact placement",
+        "high",
+        "A node pool of a machine with GPU NICs must attach one additional node network per "
+        "extra NIC the machine needs (gke_extra_networks) and use placementPolicy COMPACT where "
+        "the catalog requires it.",
+        "Set networkConfig.additionalNodeNetworkConfigs for every gVNIC/RDMA network and "
+        "placementPolicy.type = COMPACT.",
+        ("CM-6", "SC-6"),
+        ("A.8.9",),
+    ),
+    _rule(
+        "AILZ-FAB-006",
+        "fabric",
+        "RoCE networks use the RDMA network profile and MTU",
+        "medium",
+        "A GCP network carrying GPUDirect RDMA must use a '*-vpc-roce' network profile and the "
+        "RDMA MTU from the catalog.",
+        "Set networkProfile to the zone's vpc-roce profile and mtu to the catalog rdma_mtu.",
+        ("CM-6",),
+        ("A.8.9",),
+        rdma_mtu=0,  # 0: the catalog's rdma_mtu
+    ),
+    _rule(
+        "AILZ-FAB-007",
+        "fabric",
+        "Multi-node GPU jobs request the RDMA fabric",
+        "medium",
+        "A multi-node GPU job (MPIJob, JobSet) must request the RDMA devices of its platform "
+        "(vpc.amazonaws.com/efa, rdma/*, nvidia.com/sriov_rdma) or GKE multi-network interfaces, "
+        "or NCCL silently falls back to TCP.",
+        "Request the fabric resources from the catalog's kubernetes_resources in the worker pods.",
+        ("CM-6", "SC-6"),
+        ("A.8.6",),
+    ),
+    # --- capacity and cost --------------------------------------------------------------------
+    _rule(
+        "AILZ-CAP-001",
+        "capacity",
+        "No spot capacity for synchronous training pools",
+        "high",
+        "A pool with purpose=training runs synchronous jobs that fail when one node is "
+        "reclaimed: no SPOT capacity type, spot or preemptible VMs.",
+        "Use on-demand, a reservation or a capacity block for training pools; spot suits batch.",
+        ("CP-2(2)", "SC-6"),
+        ("A.8.6", "A.8.14"),
+    ),
+    _rule(
+        "AILZ-CAP-002",
+        "capacity",
+        "Large GPU pools run on reserved capacity",
+        "medium",
+        "A pool of at least large_pool_nodes nodes must consume a reservation or capacity block, "
+        "so scale-up cannot fail on stockouts.",
+        "AWS: capacityType CAPACITY_BLOCK or a capacityReservationSpecification; GCP: "
+        "reservationAffinity SPECIFIC_RESERVATION.",
+        ("CP-2(2)", "SC-6"),
+        ("A.8.6",),
+        enforcement=ADVISORY,
+        large_pool_nodes=4,
+    ),
+    _rule(
+        "AILZ-CAP-003",
+        "capacity",
+        "Cost tags on every taggable resource",
+        "medium",
+        "Every resource that takes tags or labels carries cost-center, team, environment and "
+        "landing-zone, so GPU spend is attributable.",
+        "Apply tags through components/labels.py (aws_tags / gcp_labels) on every resource.",
+        ("CM-8", "PM-5"),
+        ("A.5.9",),
+    ),
+    _rule(
+        "AILZ-CAP-004",
+        "capacity",
+        "GPU pools carry pool and gpu-type tags",
+        "medium",
+        "Node groups and node pools additionally carry pool and gpu-type, so cost reports can "
+        "split spend per pool and accelerator.",
+        "Pass the pool and machine to zone_tags() for pool resources.",
+        ("CM-8",),
+        ("A.5.9",),
+    ),
+    # --- encryption ---------------------------------------------------------------------------
+    _rule(
+        "AILZ-ENC-001",
+        "encryption",
+        "Object stores use customer-managed keys",
+        "high",
+        "Every dataset, checkpoint and model bucket is encrypted with a customer-managed KMS key "
+        "(S3 SSE-KMS/DSSE-KMS with a key id, GCS default_kms_key_name).",
+        "Add a BucketServerSideEncryptionConfiguration with sseAlgorithm aws:kms and "
+        "kmsMasterKeyId, or encryption.defaultKmsKeyName on the GCS bucket.",
+        ("SC-28", "SC-28(1)", "SC-12"),
+        ("A.8.24",),
+        ("key-control",),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-ENC-002",
+        "encryption",
+        "Parallel filesystems use customer-managed keys",
+        "high",
+        "FSx for Lustre and Managed Lustre hold training data: encrypt them with a customer-managed key.",
+        "Set kmsKeyId (FSx) or kmsKey (gcp.lustre.Instance).",
+        ("SC-28", "SC-12"),
+        ("A.8.24",),
+        ("key-control",),
+    ),
+    _rule(
+        "AILZ-ENC-003",
+        "encryption",
+        "Boot and root volumes use customer-managed keys",
+        "high",
+        "GPU node boot volumes hold cached data and credentials: EBS mappings encrypted with a "
+        "KMS key, GKE bootDiskKmsKey set.",
+        "Add blockDeviceMappings[].ebs {encrypted: 'true', kmsKeyId} or nodeConfig.bootDiskKmsKey.",
+        ("SC-28", "SC-12"),
+        ("A.8.24",),
+        ("key-control",),
+    ),
+    _rule(
+        "AILZ-ENC-004",
+        "encryption",
+        "Cluster secrets are envelope-encrypted",
+        "high",
+        "Kubernetes secrets in etcd are encrypted with a customer-managed key (EKS "
+        "encryptionConfig for 'secrets', GKE databaseEncryption ENCRYPTED).",
+        "Set encryptionConfig {resources: ['secrets'], provider.keyArn} or databaseEncryption.",
+        ("SC-28", "SC-12"),
+        ("A.8.24",),
+        ("key-control",),
+    ),
+    _rule(
+        "AILZ-ENC-005",
+        "encryption",
+        "Customer-managed keys rotate",
+        "medium",
+        "KMS keys ailz creates rotate automatically (AWS enableKeyRotation, GCP rotationPeriod); "
+        "keys in external or custom key stores rotate in their own system and are exempt.",
+        "Set enableKeyRotation=true or rotationPeriod (e.g. 7776000s).",
+        ("SC-12",),
+        ("A.8.24",),
+        ("key-control",),
+    ),
+    _rule(
+        "AILZ-ENC-006",
+        "encryption",
+        "External key management uses external or HSM keys",
+        "critical",
+        "When residency.key_management is 'external', keys must live outside the provider's "
+        "software key store: AWS custom key store (XKS/CloudHSM) or imported key material, GCP "
+        "EXTERNAL/EXTERNAL_VPC/HSM protection level.",
+        "Reference the zone's external keys (encryption.external_keys) or create keys with "
+        "customKeyStoreId / versionTemplate.protectionLevel EXTERNAL_VPC.",
+        ("SC-12", "SC-12(1)"),
+        ("A.8.24", "A.5.23"),
+        ("key-control", "operator-access"),
+    ),
+    # --- residency ----------------------------------------------------------------------------
+    _rule(
+        "AILZ-RES-001",
+        "residency",
+        "Resources stay in allowed regions",
+        "critical",
+        "Every resource, key and replica is placed in a region listed in residency.allowed_regions "
+        "(from its own region/location input, its provider, or its target).",
+        "Move the resource or add the region to residency.allowed_regions if the jurisdiction allows.",
+        ("SA-9(5)", "SC-7"),
+        ("A.5.31", "A.5.34"),
+        ("residency",),
+    ),
+    _rule(
+        "AILZ-RES-002",
+        "residency",
+        "No replication out of the jurisdiction",
+        "critical",
+        "Replication (S3 replication rules, GCS dual-region placement) only targets allowed regions.",
+        "Point replication at a bucket in an allowed region, or remove it.",
+        ("SA-9(5)", "CP-9"),
+        ("A.5.31",),
+        ("residency",),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-RES-003",
+        "residency",
+        "Sovereign on-prem targets contain no public-cloud resources",
+        "critical",
+        "An on-prem target exists to keep data and control in the organisation's hands; "
+        "no aws: or gcp: resource may be part of it.",
+        "Move public-cloud resources to a cloud target.",
+        ("SA-9(5)", "AC-20"),
+        ("A.5.23", "A.5.31"),
+        ("residency", "operator-access"),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-RES-004",
+        "residency",
+        "Images come from allowed registries",
+        "high",
+        "Where a target restricts registries (registries.allowed, or the allowed_registries "
+        "parameter), every image in pod specs and Helm values comes from one of them.",
+        "Mirror the image into the in-jurisdiction registry and reference the mirror.",
+        ("CM-7(5)", "SA-9(5)"),
+        ("A.8.19", "A.5.31"),
+        ("residency", "operator-access"),
+        allowed_registries=[],
+    ),
+    # --- exposure and identity ----------------------------------------------------------------
+    _rule(
+        "AILZ-EXP-001",
+        "exposure",
+        "GPU nodes have no public IP addresses",
+        "high",
+        "GPU nodes sit in private subnets: no associatePublicIpAddress on launch templates, "
+        "private nodes on GKE.",
+        "Set associatePublicIpAddress false / networkConfig.enablePrivateNodes true.",
+        ("SC-7", "AC-17"),
+        ("A.8.20", "A.8.22"),
+    ),
+    _rule(
+        "AILZ-EXP-002",
+        "exposure",
+        "Buckets are private",
+        "critical",
+        "S3 buckets have a public access block with all four settings on; GCS buckets enforce "
+        "public access prevention and uniform bucket-level access.",
+        "Add aws.s3.BucketPublicAccessBlock(all true) / publicAccessPrevention 'enforced'.",
+        ("AC-3", "SC-7"),
+        ("A.5.15", "A.8.3"),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-EXP-003",
+        "exposure",
+        "Buckets accept TLS only",
+        "high",
+        "S3 bucket policies deny any request with aws:SecureTransport = false.",
+        "Attach a BucketPolicy with a Deny statement on Bool aws:SecureTransport 'false'.",
+        ("SC-8", "SC-8(1)"),
+        ("A.8.24", "A.8.21"),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-EXP-004",
+        "exposure",
+        "Instance metadata requires IMDSv2",
+        "high",
+        "Launch templates and instances set metadataOptions.httpTokens = 'required' so pods "
+        "cannot steal node credentials with a simple GET.",
+        "Set metadataOptions {httpTokens: required, httpPutResponseHopLimit: 1 or 2}.",
+        ("AC-3", "SC-7"),
+        ("A.8.5",),
+    ),
+    _rule(
+        "AILZ-EXP-005",
+        "exposure",
+        "Roles ailz creates have a permissions boundary",
+        "medium",
+        "Every IAM role carries a permissions boundary so a compromised workload cannot grant "
+        "itself more than the boundary allows.",
+        "Set permissionsBoundary to the landing zone's boundary policy ARN.",
+        ("AC-6", "AC-2"),
+        ("A.8.2", "A.5.18"),
+        ("operator-access",),
+    ),
+    _rule(
+        "AILZ-EXP-006",
+        "exposure",
+        "Data access through workload identity, not node roles",
+        "high",
+        "Pods reach data through their own identity (EKS Pod Identity/IRSA, GKE Workload Identity): "
+        "GKE pools use GKE_METADATA and clusters a workload pool; EC2 node roles get no S3 access.",
+        "Bind team roles to Kubernetes service accounts; keep node roles to the EKS worker policies.",
+        ("AC-6", "IA-2"),
+        ("A.5.15", "A.8.2"),
+        scope="stack",
+    ),
+    _rule(
+        "AILZ-EXP-007",
+        "exposure",
+        "No wildcard administrator policies",
+        "critical",
+        "No IAM policy allows Action '*' on Resource '*', and AdministratorAccess is not attached.",
+        "Grant the actions and resources the role needs.",
+        ("AC-6", "AC-6(10)"),
+        ("A.8.2",),
+        ("operator-access",),
+    ),
+    _rule(
+        "AILZ-EXP-008",
+        "exposure",
+        "No container.admin or editor for service accounts",
+        "critical",
+        "GCP service accounts (node or workload) get neither roles/container.admin, roles/editor "
+        "nor roles/owner on the project.",
+        "Grant narrow roles (roles/container.defaultNodeServiceAccount, storage object roles).",
+        ("AC-6",),
+        ("A.8.2",),
+        ("operator-access",),
+    ),
+    # --- Kubernetes workloads -----------------------------------------------------------------
+    _rule(
+        "AILZ-K8S-001",
+        "workloads",
+        "No privileged pods outside system namespaces",
+        "high",
+        "Workload containers are not privileged; drivers and device plugins in system_namespaces are exempt.",
+        "Drop privileged: true; add only the capabilities the workload needs (IPC_LOCK for RDMA).",
+        ("AC-6", "CM-7"),
+        ("A.8.2", "A.8.9"),
+        system_namespaces=[
+            "kube-system",
+            "gpu-operator",
+            "nvidia-network-operator",
+            "ailz-fabric",
+            "ailz-system",
+        ],
+    ),
+    _rule(
+        "AILZ-K8S-002",
+        "workloads",
+        "IPC_LOCK only in training namespaces",
+        "medium",
+        "IPC_LOCK lets a pod pin memory for RDMA; only namespaces labelled "
+        "ailz.io/training=true (and system namespaces) may add it.",
+        "Run RDMA jobs in a team namespace labelled ailz.io/training: 'true'.",
+        ("AC-6", "CM-7"),
+        ("A.8.2",),
+        training_label="ailz.io/training",
+        system_namespaces=[
+            "kube-system",
+            "gpu-operator",
+            "nvidia-network-operator",
+            "ailz-fabric",
+            "ailz-system",
+            "ailz-validation",
+        ],
+    ),
+    _rule(
+        "AILZ-K8S-003",
+        "workloads",
+        "GPU requests equal limits",
+        "medium",
+        "GPUs cannot be overcommitted: a container's nvidia.com/gpu request equals its limit.",
+        "Set resources.limits and resources.requests of nvidia.com/gpu to the same number.",
+        ("CM-6",),
+        ("A.8.6",),
+    ),
+    _rule(
+        "AILZ-K8S-004",
+        "workloads",
+        "GPU nodes are tainted",
+        "medium",
+        "GPU node groups carry the nvidia.com/gpu NoSchedule taint so only GPU pods land on them "
+        "(GKE adds it to accelerator pools itself).",
+        "Add taints [{key: nvidia.com/gpu, value: 'true', effect: NO_SCHEDULE}] to the node group.",
+        ("CM-6", "SC-6"),
+        ("A.8.6",),
+    ),
+    _rule(
+        "AILZ-K8S-005",
+        "workloads",
+        "/dev/shm is memory-backed with a size limit",
+        "medium",
+        "NCCL uses /dev/shm: GPU jobs mount an emptyDir {medium: Memory, sizeLimit} there, and "
+        "no /dev/shm mount is unbounded.",
+        "Add a volume emptyDir {medium: Memory, sizeLimit: 64Gi} mounted at /dev/shm.",
+        ("SC-6", "CM-6"),
+        ("A.8.6",),
+    ),
+    _rule(
+        "AILZ-K8S-006",
+        "workloads",
+        "Images are pinned by digest in production",
+        "medium",
+        "In a production zone every image in a pod spec is referenced by digest (@sha256:), so "
+        "what was reviewed is what runs.",
+        "Reference images as registry/name@sha256:<digest>.",
+        ("CM-14", "SI-7"),
+        ("A.8.19", "A.8.32"),
+    ),
+)
+
+BY_ID: dict[str, RuleMeta] = {rule.id: rule for rule in RULES}
+
+
+def rules_markdown() -> str:
+    """The rule reference as a Markdown table (docs/policy.md embeds it verbatim; a test keeps it in sync)."""
+    rows = [
+        "| Rule | Title | Severity | Prod enforcement | Scope | Controls |",
+        "|---|---|---|---|---|---|",
+    ]
+    for rule in RULES:
+        controls = ", ".join(rule.controls.flat())
+        rows.append(
+            f"| `{rule.id}` | {rule.title} | {rule.severity} | {rule.enforcement} "
+            f"| {rule.scope} | {controls} |"
+        )
+    return "\n".join(rows) + "\n"

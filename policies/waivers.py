@@ -1,0 +1,137 @@
+"""Waivers (time-boxed, owned exceptions) and baselines (gate only on new findings)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from dataclasses import dataclass
+from fnmatch import fnmatchcase
+from pathlib import Path
+
+import yaml
+from ailz.policies.config import PolicyInputError
+from ailz.policies.model import MANDATORY, Finding
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
+WAIVER_RULE = "AILZ-WVR-001"
+
+
+class Waiver(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    rule: str = Field(pattern=r"^AILZ-[A-Z0-9]{3}-\d{3}$", description="Rule id the waiver covers.")
+    resource: str = Field(min_length=1, description="URN or glob pattern over URNs (fnmatch).")
+    owner: str = Field(min_length=1)
+    reason: str = Field(min_length=10)
+    expires: dt.date
+
+    def matches(self, finding: Finding) -> bool:
+        return finding.rule_id == self.rule and fnmatchcase(finding.urn or "", self.resource)
+
+
+@dataclass
+class LoadedWaivers:
+    file: str
+    waivers: list[tuple[Waiver, int]]  # waiver, line
+    problems: list[Finding]
+
+
+def _problem(file: str, line: int, message: str) -> Finding:
+    return Finding(
+        rule_id=WAIVER_RULE,
+        family="waivers",
+        severity="high",
+        enforcement=MANDATORY,
+        message=message,
+        file=file,
+        line=line,
+    )
+
+
+def load_waivers(path: str | Path, today: dt.date | None = None) -> LoadedWaivers:
+    """Parse the file; a malformed or expired waiver becomes a mandatory finding, bad YAML exits 2."""
+    from ailz.policies.table import BY_ID
+
+    today = today or dt.date.today()
+    file = str(path)
+    try:
+        text = Path(path).read_text(encoding="utf-8")
+        root = yaml.compose(text)
+    except OSError as error:
+        raise PolicyInputError(f"{file}: cannot read waivers: {error.strerror}") from None
+    except yaml.YAMLError as error:
+        mark = getattr(error, "problem_mark", None)
+        where = f":{mark.line + 1}" if mark else ""
+        raise PolicyInputError(f"{file}{where}: waivers file is not valid YAML") from None
+    data = yaml.safe_load(text) or {}
+    if not isinstance(data, dict) or not isinstance(data.get("waivers", []), list):
+        raise PolicyInputError(f"{file}: expected a mapping with a 'waivers:' list")
+    nodes = []
+    if root is not None:
+        for key, value in root.value:
+            if key.value == "waivers" and isinstance(value, yaml.SequenceNode):
+                nodes = value.value
+    out = LoadedWaivers(file=file, waivers=[], problems=[])
+    for i, item in enumerate(data.get("waivers") or []):
+        line = nodes[i].start_mark.line + 1 if i < len(nodes) else 1
+        try:
+            waiver = Waiver.model_validate(item)
+        except ValidationError as error:
+            problems = "; ".join(
+                f"{'.'.join(str(p) for p in e['loc']) or 'waiver'}: {e['msg']}"
+                for e in error.errors(include_url=False)
+            )
+            out.problems.append(_problem(file, line, f"waivers[{i}] is malformed: {problems}"))
+            continue
+        if waiver.rule not in BY_ID:
+            out.problems.append(_problem(file, line, f"waivers[{i}] names unknown rule {waiver.rule}"))
+            continue
+        if waiver.expires < today:
+            out.problems.append(
+                _problem(
+                    file,
+                    line,
+                    f"waivers[{i}] for {waiver.rule} expired on {waiver.expires} (owner {waiver.owner})",
+                )
+            )
+            continue
+        out.waivers.append((waiver, line))
+    return out
+
+
+def apply_waivers(findings: list[Finding], loaded: LoadedWaivers) -> None:
+    for finding in findings:
+        if finding.status != "open":
+            continue
+        for waiver, line in loaded.waivers:
+            if waiver.matches(finding):
+                finding.status = "waived"
+                finding.waiver = {
+                    "owner": waiver.owner,
+                    "reason": waiver.reason,
+                    "expires": waiver.expires.isoformat(),
+                    "file": loaded.file,
+                    "line": line,
+                }
+                break
+
+
+def load_baseline(path: str | Path) -> set[tuple[str, str, str]]:
+    try:
+        data = json.loads(Path(path).read_text(encoding="utf-8"))
+    except OSError as error:
+        raise PolicyInputError(f"{path}: cannot read baseline: {error.strerror}") from None
+    except ValueError as error:
+        raise PolicyInputError(f"{path}: baseline is not JSON ({error})") from None
+    if not isinstance(data, dict) or data.get("format") != "ailz-policy-report":
+        raise PolicyInputError(f"{path}: not an ailz policy report (write one with --format json)")
+    return {
+        (f.get("rule_id", ""), f.get("urn") or "", f.get("message", ""))
+        for f in data.get("findings", [])
+        if isinstance(f, dict)
+    }
+
+
+def apply_baseline(findings: list[Finding], known: set[tuple[str, str, str]]) -> None:
+    for finding in findings:
+        if finding.status == "open" and finding.key() in known:
+            finding.status = "baselined"

@@ -1,0 +1,52 @@
+"""The reference zones pass the gate; a mutated zone trips the expected rule at the right spec line."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from ailz.policies.gate import run_gate
+from ailz.stacks.plan import PlanResource
+
+from tests.conftest import ROOT
+
+EXAMPLES = ["aws-p5-training", "gcp-a3-ultra", "hybrid-sovereign", "onprem-sovereign"]
+CONFIG = str(ROOT / "examples" / "policy-config.yaml")
+WAIVERS = str(ROOT / "examples" / "waivers.yaml")
+
+
+@pytest.mark.parametrize("name", EXAMPLES)
+def test_example_passes_the_gate(example_plan, name):
+    result = run_gate(example_plan(name), config=CONFIG, waivers=WAIVERS)
+    assert result.passed, result.text()
+    assert not [f for f in result.findings if f.rule_id == "AILZ-WVR-001"]
+
+
+def test_public_cloud_resource_in_sovereign_target_points_at_the_spec(example_plan):
+    plan = copy.deepcopy(example_plan("hybrid-sovereign"))
+    onprem = next(r for r in plan.resources if r.target == "fra-dgx" and r.source)
+    plan.resources.append(
+        PlanResource(
+            type="aws:s3/bucket:Bucket",
+            name="exfil",
+            urn=onprem.urn.rsplit("::", 1)[0] + "$aws:s3/bucket:Bucket::exfil",
+            parent=onprem.urn,
+            target="fra-dgx",
+            inputs={"bucket": "exfil", "region": "us-east-1"},
+            source=onprem.source,
+        )
+    )
+    result = run_gate(plan)
+    tripped = {f.rule_id: f for f in result.blocking}
+    assert {"AILZ-RES-003", "AILZ-RES-001"} <= set(tripped)
+    assert tripped["AILZ-RES-003"].file.endswith("examples/hybrid-sovereign.yaml")
+    assert tripped["AILZ-RES-003"].line == onprem.source["line"]
+
+
+def test_region_outside_residency_trips(example_plan):
+    plan = copy.deepcopy(example_plan("aws-p5-training"))
+    provider = next(r for r in plan.resources if r.type == "pulumi:providers:aws")
+    provider.inputs["region"] = "us-east-1"
+    result = run_gate(plan)
+    assert [f.rule_id for f in result.blocking] == ["AILZ-RES-001"]
+    assert result.blocking[0].line == provider.source["line"]

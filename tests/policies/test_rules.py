@@ -1,0 +1,336 @@
+"""Policy harness: every rule passes on the compliant zone and trips on a one-change mutation."""
+
+from __future__ import annotations
+
+import copy
+
+import pytest
+from ailz.policies.evaluate import evaluate
+from ailz.policies.props import UNKNOWN
+from ailz.policies.table import RULES
+
+from tests.policies.fixtures import CONTEXT, COST, compliant, plan_of, res
+
+MANDATORY = {rule.id: "mandatory" for rule in RULES}
+
+
+def findings(resources, context=None, rule_id=None):
+    found = evaluate(plan_of(resources, context), MANDATORY)
+    return [f for f in found if rule_id is None or f.rule_id == rule_id]
+
+
+def setin(resource, path, value):
+    node = resource.inputs
+    for part in path[:-1]:
+        node = node[part]
+    if value is DELETE:
+        del node[path[-1]]
+    else:
+        node[path[-1]] = value
+
+
+DELETE = object()
+
+
+def context_with(**residency):
+    ctx = copy.deepcopy(CONTEXT)
+    ctx["residency"].update(residency)
+    return ctx
+
+
+def _external_keys(r):
+    r["key"].inputs["customKeyStoreId"] = "cks-1"
+    r["gkey"].inputs["versionTemplate"] = {"protectionLevel": "EXTERNAL_VPC"}
+
+
+def _public_cloud_in_onprem(r):
+    r["stray"] = res(
+        "aws:ec2/placementGroup:PlacementGroup", "stray", {"strategy": "cluster", "tags": COST}, "fra"
+    )
+
+
+def _worker_without_rdma(r):
+    resources = r["mpijob"].inputs["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0][
+        "resources"
+    ]
+    for kind in ("limits", "requests"):
+        resources[kind].pop("rdma/rdma_shared")
+
+
+def _foreign_replica(r):
+    r["replica"].inputs["region"] = "us-east-1"
+
+
+# rule id -> mutation of the compliant zone that must trip it (and optionally a context).
+FAILS = {
+    "AILZ-FAB-001": lambda r: setin(r["pg"], ["strategy"], "spread"),
+    "AILZ-FAB-002": lambda r: setin(r["ng"], ["subnetIds"], ["subnet-a", "subnet-b"]),
+    "AILZ-FAB-003": lambda r: r["lt"].inputs["networkInterfaces"].pop(),
+    "AILZ-FAB-004": lambda r: (
+        r["sg"].inputs["ingress"].append({"protocol": "tcp", "cidrBlocks": ["0.0.0.0/0"]})
+    ),
+    "AILZ-FAB-005": lambda r: r["pool"].inputs["networkConfig"]["additionalNodeNetworkConfigs"].pop(),
+    "AILZ-FAB-006": lambda r: setin(r["rdma"], ["mtu"], 1460),
+    "AILZ-FAB-007": _worker_without_rdma,
+    "AILZ-CAP-001": lambda r: setin(r["ng"], ["capacityType"], "SPOT"),
+    "AILZ-CAP-002": lambda r: setin(r["pool"], ["nodeConfig", "reservationAffinity"], DELETE),
+    "AILZ-CAP-003": lambda r: setin(r["fsx"], ["tags"], {"team": "ml"}),
+    "AILZ-CAP-004": lambda r: setin(r["ng"], ["tags"], dict(r["key"].inputs["tags"])),
+    "AILZ-ENC-001": lambda r: setin(r["gcs"], ["encryption"], DELETE),
+    "AILZ-ENC-002": lambda r: setin(r["fsx"], ["kmsKeyId"], DELETE),
+    "AILZ-ENC-003": lambda r: setin(r["pool"], ["nodeConfig", "bootDiskKmsKey"], DELETE),
+    "AILZ-ENC-004": lambda r: setin(r["cluster"], ["encryptionConfig"], DELETE),
+    "AILZ-ENC-005": lambda r: setin(r["key"], ["enableKeyRotation"], False),
+    "AILZ-ENC-006": None,  # context-driven, below
+    "AILZ-RES-001": lambda r: setin(r["lustre"], ["location"], "us-central1-a"),
+    "AILZ-RES-002": _foreign_replica,
+    "AILZ-RES-003": _public_cloud_in_onprem,
+    "AILZ-RES-004": lambda r: setin(
+        r["deploy"],
+        ["spec", "template", "spec", "containers", 0, "image"],
+        "docker.io/library/python@sha256:" + "b" * 64,
+    ),
+    "AILZ-EXP-001": lambda r: setin(r["lt"], ["networkInterfaces", 0, "associatePublicIpAddress"], "true"),
+    "AILZ-EXP-002": lambda r: setin(r["pab"], ["restrictPublicBuckets"], False),
+    "AILZ-EXP-003": lambda r: setin(r["bpol"], ["policy"], '{"Statement":[]}'),
+    "AILZ-EXP-004": lambda r: setin(r["lt"], ["metadataOptions", "httpTokens"], "optional"),
+    "AILZ-EXP-005": lambda r: setin(r["role"], ["permissionsBoundary"], DELETE),
+    "AILZ-EXP-006": lambda r: setin(
+        r["pool"], ["nodeConfig", "workloadMetadataConfig", "mode"], "GCE_METADATA"
+    ),
+    "AILZ-EXP-007": lambda r: setin(
+        r["policy"], ["policy"], '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
+    ),
+    "AILZ-EXP-008": lambda r: setin(r["iam"], ["role"], "roles/container.admin"),
+    "AILZ-K8S-001": lambda r: setin(
+        r["deploy"], ["spec", "template", "spec", "containers", 0, "securityContext", "privileged"], True
+    ),
+    "AILZ-K8S-002": lambda r: setin(r["ns"], ["metadata", "labels"], {}),
+    "AILZ-K8S-003": lambda r: setin(
+        r["deploy"],
+        ["spec", "template", "spec", "containers", 0, "resources", "requests", "nvidia.com/gpu"],
+        0,
+    ),
+    "AILZ-K8S-004": lambda r: setin(r["ng"], ["taints"], []),
+    "AILZ-K8S-005": lambda r: setin(r["deploy"], ["spec", "template", "spec", "volumes", 0, "emptyDir"], {}),
+    "AILZ-K8S-006": lambda r: setin(
+        r["deploy"],
+        ["spec", "template", "spec", "containers", 0, "image"],
+        "registry.fra1.acme.internal/serve:1.0",
+    ),
+}
+
+
+def test_every_rule_has_a_failing_fixture():
+    assert set(FAILS) == {rule.id for rule in RULES}
+
+
+def test_compliant_zone_passes_every_rule():
+    assert findings(compliant()) == []
+
+
+@pytest.mark.parametrize("rule_id", [r for r, fn in FAILS.items() if fn is not None])
+def test_mutation_trips_exactly_its_rule(rule_id):
+    resources = compliant()
+    FAILS[rule_id](resources)
+    tripped = {f.rule_id for f in findings(resources)}
+    assert rule_id in tripped
+    # the mutation is targeted: at most the rule plus closely related ones fire
+    assert len(tripped) <= 2, tripped
+
+
+def test_external_key_management():
+    external = context_with(key_management="external")
+    assert {f.name for f in findings(compliant(), external, "AILZ-ENC-006")} == {"key", "storage"}
+    resources = compliant()
+    _external_keys(resources)
+    assert findings(resources, external, "AILZ-ENC-006") == []
+    # keys in an external store rotate there: rotation rule exempts them
+    resources["key"].inputs["enableKeyRotation"] = False
+    assert findings(resources, external, "AILZ-ENC-005") == []
+
+
+def test_spot_is_fine_for_batch_pools():
+    resources = compliant()
+    resources["ng"].inputs["capacityType"] = "SPOT"
+    resources["ng"].inputs["tags"]["purpose"] = "batch"
+    assert findings(resources, rule_id="AILZ-CAP-001") == []
+    resources["pool"].inputs["nodeConfig"]["spot"] = True
+    assert [f.name for f in findings(resources, rule_id="AILZ-CAP-001")] == ["h200"]
+
+
+def test_small_pools_need_no_reservation():
+    resources = compliant()
+    resources["pool"].inputs["nodeConfig"].pop("reservationAffinity")
+    resources["pool"].inputs["nodeCount"] = 2
+    assert findings(resources, rule_id="AILZ-CAP-002") == []
+
+
+def test_efa_layout_message_names_the_catalog_fact():
+    resources = compliant()
+    resources["lt"].inputs["networkInterfaces"] = resources["lt"].inputs["networkInterfaces"][:5]
+    messages = [f.message for f in findings(resources, rule_id="AILZ-FAB-003")]
+    assert any("4 EFA interfaces on p5.48xlarge; the machine takes 32" in m for m in messages)
+
+
+def test_efa_primary_must_be_ena_for_p5():
+    resources = compliant()
+    resources["lt"].inputs["networkInterfaces"][0]["interfaceType"] = "efa"
+    assert any("primary interface" in f.message for f in findings(resources, rule_id="AILZ-FAB-003"))
+
+
+def test_efa_standalone_rules_must_reference_the_group_itself():
+    resources = compliant()
+    sg = resources["sg"]
+    sg.inputs.pop("ingress")
+    resources["in-self"] = res(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "in-self",
+        {"securityGroupId": "sg-1", "ipProtocol": "-1", "referencedSecurityGroupId": "sg-1"},
+        refs={"securityGroupId": [sg], "referencedSecurityGroupId": [sg]},
+    )
+    assert findings(resources, rule_id="AILZ-FAB-004") == []
+    resources["in-world"] = res(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "in-world",
+        {"securityGroupId": "sg-1", "ipProtocol": "-1", "cidrIpv4": "0.0.0.0/0"},
+        refs={"securityGroupId": [sg]},
+    )
+    assert [f.name for f in findings(resources, rule_id="AILZ-FAB-004")] == ["efa-sg"]
+
+
+def test_residency_uses_provider_region_when_resource_has_none():
+    resources = compliant()
+    resources["provider"].inputs["region"] = "us-east-1"
+    resources["key"].provider = resources["provider"].urn + "::id-1"
+    tripped = findings(resources, rule_id="AILZ-RES-001")
+    assert {f.name for f in tripped} == {"aws", "key"}
+
+
+def test_gcs_multi_region_outside_allowed_list():
+    resources = compliant()
+    resources["gcs"].inputs["location"] = "US"
+    assert [f.name for f in findings(resources, rule_id="AILZ-RES-001")] == ["checkpoints"]
+
+
+def test_unknown_values_fail_closed_for_mandatory_and_open_for_advisory():
+    resources = compliant()
+    resources["lt"].inputs["metadataOptions"]["httpTokens"] = UNKNOWN
+    mandatory = findings(resources, rule_id="AILZ-EXP-004")
+    assert len(mandatory) == 1 and mandatory[0].unknown
+    advisory = {rule.id: "advisory" for rule in RULES}
+    found = evaluate(plan_of(resources), advisory)
+    assert [f for f in found if f.rule_id == "AILZ-EXP-004"] == []
+
+
+def test_dev_environment_skips_digest_pinning():
+    resources = compliant()
+    FAILS["AILZ-K8S-006"](resources)
+    ctx = copy.deepcopy(CONTEXT)
+    ctx["environment"] = "dev"
+    assert findings(resources, ctx, "AILZ-K8S-006") == []
+
+
+def test_ipc_lock_in_an_undefined_namespace_is_flagged():
+    resources = compliant()
+    del resources["ns"]
+    assert findings(resources, rule_id="AILZ-K8S-002")
+
+
+def test_gke_interfaces_annotation_counts_as_rdma():
+    resources = compliant()
+    FAILS["AILZ-FAB-007"](resources)
+    worker = resources["mpijob"].inputs["spec"]["mpiReplicaSpecs"]["Worker"]["template"]
+    worker["metadata"] = {"annotations": {"networking.gke.io/interfaces": "[]"}}
+    assert findings(resources, rule_id="AILZ-FAB-007") == []
+
+
+def test_administrator_access_attachment():
+    resources = compliant()
+    resources["attach"].inputs["policyArn"] = "arn:aws:iam::aws:policy/AdministratorAccess"
+    assert [f.name for f in findings(resources, rule_id="AILZ-EXP-007")] == ["node-worker"]
+
+
+def test_node_role_with_s3_access_breaks_workload_identity():
+    resources = compliant()
+    resources["attach"].inputs["policyArn"] = "arn:aws:iam::aws:policy/AmazonS3ReadOnlyAccess"
+    assert [f.name for f in findings(resources, rule_id="AILZ-EXP-006")] == ["node-worker"]
+
+
+def test_capacity_blocks_need_no_placement_group():
+    resources = compliant()
+    resources["lt"].inputs.pop("placement")
+    assert findings(resources, rule_id="AILZ-FAB-001") == []  # the node group runs on a Capacity Block
+    resources["ng"].inputs["capacityType"] = "ON_DEMAND"
+    assert [f.name for f in findings(resources, rule_id="AILZ-FAB-001")] == ["h100-lt"]
+
+
+def test_system_pools_are_not_gpu_pools():
+    resources = compliant()
+    system = res(
+        "aws:eks/nodeGroup:NodeGroup",
+        "system",
+        {
+            "instanceTypes": ["m7i.2xlarge"],
+            "subnetIds": ["a", "b"],
+            "scalingConfig": {"desiredSize": 6},
+            "capacityType": "SPOT",
+            "tags": dict(COST),
+        },
+    )
+    resources["system"] = system
+    assert findings(resources) == []
+
+
+def test_provider_default_tags_count_as_cost_tags():
+    resources = compliant()
+    resources["provider"].inputs["defaultTags"] = {"tags": dict(COST)}
+    resources["fsx"].inputs["tags"] = {}
+    resources["fsx"].provider = resources["provider"].urn + "::id"
+    assert findings(resources, rule_id="AILZ-CAP-003") == []
+
+
+def test_operator_repository_values_and_oci_charts_are_checked():
+    resources = compliant()
+    helm = resources["helm"]
+    helm.inputs["values"]["devicePlugin"] = {"repository": "nvcr.io/nvidia", "enabled": True}
+    helm.inputs["chart"] = "oci://ghcr.io/nvidia/charts/gpu-operator"
+    messages = [f.message for f in findings(resources, rule_id="AILZ-RES-004")]
+    assert any("values.devicePlugin.repository: image nvcr.io/nvidia" in m for m in messages)
+    assert any("chart oci://ghcr.io/nvidia/charts/gpu-operator" in m for m in messages)
+    helm.inputs["values"]["devicePlugin"]["repository"] = "registry.fra1.acme.internal/nvidia"
+    helm.inputs["chart"] = "oci://registry.fra1.acme.internal/charts/gpu-operator"
+    assert findings(resources, rule_id="AILZ-RES-004") == []
+
+
+def test_gpu_taint_rule_reads_the_instance_type_from_the_launch_template():
+    resources = compliant()
+    resources["ng"].inputs.pop("instanceTypes")  # the type lives on the launch template only
+    resources["ng"].inputs["taints"] = []
+    assert [f.name for f in findings(resources, rule_id="AILZ-K8S-004")] == ["h100"]
+
+
+def test_unknown_value_in_a_graph_rule_blinds_it_for_one_resource_only():
+    resources = compliant()
+    resources["sse"].inputs["rules"] = UNKNOWN  # the datasets bucket's encryption is not known yet
+    resources["replica-sse"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]["sseAlgorithm"] = (
+        "AES256"
+    )
+    found = {(f.name, f.unknown) for f in findings(resources, rule_id="AILZ-ENC-001")}
+    assert found == {("datasets", True), ("datasets-replica", False)}
+
+
+def test_computed_references_are_present_at_preview():
+    """At first preview, key ARNs and group names are unknown but certainly set: no finding."""
+    resources = compliant()
+    resources["fsx"].inputs["kmsKeyId"] = UNKNOWN
+    resources["sse"].inputs["rules"][0]["applyServerSideEncryptionByDefault"]["kmsMasterKeyId"] = UNKNOWN
+    resources["lt"].inputs["blockDeviceMappings"][0]["ebs"]["kmsKeyId"] = UNKNOWN
+    resources["lt"].inputs["placement"]["groupName"] = UNKNOWN
+    resources["cluster"].inputs["encryptionConfig"]["provider"]["keyArn"] = UNKNOWN
+    resources["role"].inputs["permissionsBoundary"] = UNKNOWN
+    resources["pool"].inputs["nodeConfig"]["bootDiskKmsKey"] = UNKNOWN
+    assert findings(resources) == []
+    # but an unknown parent object still proves nothing
+    resources["gcs"].inputs["encryption"] = UNKNOWN
+    assert [(f.name, f.unknown) for f in findings(resources)] == [("checkpoints", True)]
