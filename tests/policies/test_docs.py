@@ -46,7 +46,7 @@ def test_yaml_blocks(tmp_path):
 
 
 def test_config_block_matches_the_example_file():
-    example = load_config(ROOT / "examples" / "policy-config.yaml")
+    example = load_config(ROOT / "examples" / "policy" / "config.yaml")
     assert example.rules["AILZ-CAP-002"].params == {"large_pool_nodes": 4}
 
 
