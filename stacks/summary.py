@@ -39,14 +39,27 @@ _PLACEMENT = {
 }
 
 
-def _nics(machine) -> str:
+def _nics(machine, fabric: str) -> str:
     net = machine.network
-    text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic} Gbps {net.fabric}"
+    text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic} Gbps {fabric}"
     if machine.efa is not None:
         text += f" ({machine.efa.max_efa_interfaces} EFA interfaces on {machine.efa.network_cards} cards)"
-    if machine.gcp is not None and machine.gcp.extra_gvnic_networks:
-        text += f" (+{machine.gcp.extra_gvnic_networks} extra gVNIC networks)"
+    facts = machine.gcp
+    if facts is not None and facts.rdma_nics:
+        text += f" ({facts.rdma_nics} RDMA NICs on a RoCE VPC, +{facts.extra_gvnic_networks} gVNIC network)"
+    elif facts is not None:
+        text += f" ({facts.extra_gvnic_networks} extra gVNIC networks, MTU {facts.gvnic_mtu})"
     return text
+
+
+def _placement(kind: str, pool, machine, zone: str) -> str:
+    if kind == "gcp":
+        from ailz.components.gcp.node_pool_plan import compact_placement
+
+        if not compact_placement(pool, machine):
+            return f"placed by reservation block {pool.capacity.reservation_block}, zone {zone}"
+    template = _PLACEMENT.get(f"{kind}/{pool.capacity.kind}", _PLACEMENT[kind])
+    return template.format(zone=zone)
 
 
 def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[PoolSummary]:
@@ -60,6 +73,8 @@ def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[Po
                 fabric = target.fabric.kind
             cap = pool.capacity
             capacity = cap.kind + (f" {cap.reservation_id}" if cap.reservation_id else "")
+            if target.kind == "onprem":
+                capacity = "owned servers"
             low, nodes, high = pool.scaling
             price = machine.price.on_demand_usd_per_hour * nodes if machine.price else None
             rows.append(
@@ -73,7 +88,7 @@ def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[Po
                     min_nodes=low,
                     max_nodes=high,
                     fabric=fabric,
-                    nics=_nics(machine),
+                    nics=_nics(machine, fabric),
                     capacity=capacity,
                     placement=_PLACEMENT.get(f"{target.kind}/{cap.kind}", _PLACEMENT[target.kind]).format(
                         zone=getattr(target, "zone", "")
