@@ -5,6 +5,7 @@ from __future__ import annotations
 import typer
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan
+from ailz.cli.validate_cmd import validate_app
 
 app = typer.Typer(
     name="ailz",
@@ -15,6 +16,7 @@ app = typer.Typer(
 )
 app.command("plan")(plan)
 app.add_typer(catalog_app, name="catalog")
+app.add_typer(validate_app, name="validate")
 
 
 @app.command("schema")

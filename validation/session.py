@@ -107,6 +107,7 @@ def validate(
     label_bad_nodes: bool = False,
     on_progress: Callable[[str], None] = lambda text: None,
     run_id: str | None = None,
+    image: str | None = None,
     **run_options: Any,
 ) -> ValidationReport:
     base = plan_job(spec, target, pool, nodes=1, collective=collective, name="probe")
@@ -130,7 +131,13 @@ def validate(
 
     if not pairwise:
         plan = plan_job(
-            spec, target, pool, nodes=len(chosen), collective=collective, name=f"nccl-{pool}-{run_id}"
+            spec,
+            target,
+            pool,
+            nodes=len(chosen),
+            collective=collective,
+            name=f"nccl-{pool}-{run_id}",
+            image=image,
         )
         outcome = run_jobs(api, [render(plan)], timeout, on_progress=on_progress, **run_options)[0]
         run = judge_outcome(plan, outcome)
