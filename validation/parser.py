@@ -246,12 +246,15 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
     rank_ids: set[int] = set()
     rank_zero_pids: set[str] = set()
     channels: list[tuple[int, str]] = []
+    starts: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = strip_prefixes(raw)
         if not line.strip():
             continue
         for kind, pattern in _ERRORS:
-            if not line.lstrip().startswith("#") and pattern.search(line):
+            if line.lstrip().startswith("#") or "NCCL INFO" in line:
+                break
+            if pattern.search(line):
                 result.errors.append(Finding(kind, line.strip()[:300], number))
                 break
         if "NCCL INFO" in line:
@@ -264,6 +267,7 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
             result.version = result.version or match.group(1)
         if match := _START.search(line):
             result.collective = result.collective or match.group(1)
+            starts.add(match.group(1))
         if _NTHREAD.search(line):
             tables += 1
         if match := _RANK.search(line):
@@ -291,7 +295,9 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
             result.rows.append(row)
     if rank_ids:
         result.ranks = len(rank_ids)
-    _check(result, expected_ranks, expect_gdr, channels, tables, rank_zero_pids)
+    # several tables of one collective, each with its own rank 0: processes that never met
+    alone_tables = tables if len(starts) <= 1 and len(rank_zero_pids) > 1 else 1
+    _check(result, expected_ranks, expect_gdr, channels, alone_tables, rank_zero_pids)
     return result
 
 
@@ -346,7 +352,7 @@ def _check(
     """Classic mistakes: ranks running alone, too few ranks, GPUDirect RDMA not in use."""
     if not result.rows and not result.errors:
         result.errors.append(Finding("no-results", "the log holds no nccl-tests result rows"))
-    alone = tables > 1 or len(rank_zero_pids) > 1
+    alone = tables > 1
     zero_busbw = bool(result.rows) and all(r.best_bus_bw() == 0 for r in result.rows)
     moved = any((r.out_of_place.alg_bw or 0) > 0 for r in result.rows)
     if alone or (zero_busbw and moved and (expected_ranks or 0) > 1):

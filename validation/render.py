@@ -188,6 +188,7 @@ def launch_script(plan: JobPlan) -> str:
         "--map-by", f"ppr:{plan.machine.gpus}:node", "--bind-to", "none",
         "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
         "--mca", "btl_tcp_if_include", "eth0",
+        "--mca", "plm_rsh_args", "-o StrictHostKeyChecking=no -o ConnectionAttempts=10",
     ]  # fmt: skip
     lines = ["#!/bin/bash", "set -euo pipefail"]
     if plan.job_kind == "jobset":
@@ -268,10 +269,13 @@ def worker_pod(plan: JobPlan) -> dict[str, Any]:
     if plan.job_kind == "jobset":
         command = (
             f"mkdir -p /root/.ssh /run/sshd && cp {SSH_DIR}/authorized_keys /root/.ssh/ && "
-            "chmod 600 /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -De"
+            "chmod 600 /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null && "
+            "exec /usr/sbin/sshd -De -o StrictModes=no"
         )
     else:  # the MPI operator mounts its own keys at /root/.ssh
-        command = "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -De"
+        command = (
+            "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -De -o StrictModes=no"
+        )
     context = {
         "plan": plan,
         "labels": {**plan.labels, "ailz.io/role": "worker"},

@@ -60,7 +60,7 @@ def junit_report(report: ValidationReport) -> str:
     failures = 0
     for run in report.runs:
         case = ET.SubElement(suite, "testcase", classname=f"nccl.{report.collective}", name=run.name)
-        case.set("time", "0")
+        case.set("time", f"{run.seconds:.1f}")
         cases += 1
         ET.SubElement(case, "system-out").text = (
             f"nodes={','.join(run.nodes)} busbw={_gb(run.verdict.measured_gbps)} "

@@ -25,6 +25,7 @@ class RunReport:
     message: str
     result: NcclResult
     verdict: Verdict
+    seconds: float = 0.0
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -32,6 +33,7 @@ class RunReport:
             "nodes": self.nodes,
             "state": self.state,
             "message": self.message,
+            "seconds": round(self.seconds, 1),
             "verdict": self.verdict.to_json(),
             "result": self.result.to_json(),
         }
@@ -90,9 +92,8 @@ def judge_outcome(plan: JobPlan, outcome: RunOutcome) -> RunReport:
         verdict.reasons.insert(
             0, f"job {outcome.state}" + (f": {outcome.message}" if outcome.message else "")
         )
-    return RunReport(
-        plan.name, outcome.nodes or plan.pin_nodes, outcome.state, outcome.message, result, verdict
-    )
+    nodes = outcome.nodes or plan.pin_nodes
+    return RunReport(plan.name, nodes, outcome.state, outcome.message, result, verdict, outcome.seconds)
 
 
 def validate(
