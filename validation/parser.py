@@ -30,6 +30,7 @@ _OOB = re.compile(r"Out of bounds values\s*:\s*(\d+)\s+(OK|FAILED)")
 _AVG = re.compile(r"Avg bus bandwidth\s*:\s*([-+0-9.eE]+|nan|inf)")
 _CHANNEL = re.compile(r"NCCL INFO Channel .* via (NET/[^\s]+|P2P/\S+|SHM/\S+)")
 _NETWORK = re.compile(r"NCCL INFO Using network (.+?)\s*$")
+_LAST_ERROR = re.compile(r"^#\s*error:\s*(.+)$")  # nccl-tests prints ncclGetLastError() after a run
 _ERRORS = (
     ("nccl", re.compile(r"NCCL failure|Test NCCL failure|ncclSystemError|ncclInternalError|ncclRemoteError")),
     ("cuda", re.compile(r"CUDA failure|Cuda failure|CUDA error")),
@@ -202,12 +203,15 @@ def _infer_columns(tokens: list[str]) -> list[str] | None:
 
 
 def _row(tokens: list[str], columns: list[str]) -> Row | None:
+    if columns[-1] == "timestamp" and len(tokens) > len(columns):  # -S: "2025-01-31 12:00:00"
+        tokens = tokens[: len(columns) - 1] + [" ".join(tokens[len(columns) - 1 :])]
     if len(tokens) != len(columns) or not _is_int(tokens[0]):
         return None
     first: dict[str, str] = {}
     second: dict[str, str] = {}
     common: dict[str, str] = {}
     for name, value in zip(columns, tokens, strict=True):
+        name = "time" if name == "cputime" else name  # -C reports CPU time in the time column
         if name in ("time", "algbw", "busbw", "#wrong", "error"):
             (second if name in first else first)[name] = value
         else:
@@ -251,6 +255,8 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
         line = strip_prefixes(raw)
         if not line.strip():
             continue
+        if match := _LAST_ERROR.search(line.strip()):
+            result.errors.append(Finding("nccl", match.group(1)[:300], number))
         for kind, pattern in _ERRORS:
             if line.lstrip().startswith("#") or "NCCL INFO" in line:
                 break
@@ -302,42 +308,59 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
 
 
 def parse_json(document: dict[str, Any]) -> NcclResult:
-    """The nccl-tests -J document (same keys as NcclResult.to_json)."""
+    """The nccl-tests -J document (file version 3: results, out_of_bounds, average_bus_bandwidth,
+    devices, args, errors); ailz's own JSON (same row keys) reads back too."""
 
     def measurement(raw: dict[str, Any] | None) -> Measurement | None:
         if not raw:
             return None
+        nwrong = raw.get("nwrong")
         return Measurement(
-            time=raw.get("time"), alg_bw=raw.get("alg_bw"), bus_bw=raw.get("bus_bw"), nwrong=raw.get("nwrong")
+            time=raw.get("time", raw.get("cpu_time")),
+            alg_bw=raw.get("alg_bw"),
+            bus_bw=raw.get("bus_bw"),
+            nwrong=None if nwrong is None else int(nwrong),
         )
 
     rows = []
-    for raw in document.get("rows") or document.get("results") or []:
-        out_of_place = measurement(raw.get("out_of_place")) or Measurement(None, None, None, None)
+    for raw in document.get("results") or document.get("rows") or []:
+        root = raw.get("root")
         rows.append(
             Row(
                 size=int(raw["size"]),
                 count=raw.get("count"),
                 type=raw.get("type"),
                 redop=raw.get("redop"),
-                root=raw.get("root"),
-                out_of_place=out_of_place,
+                root=int(root) if isinstance(root, str) and _is_int(root.strip()) else root,
+                out_of_place=measurement(raw.get("out_of_place")) or Measurement(None, None, None, None),
                 in_place=measurement(raw.get("in_place")),
             )
         )
     collective = document.get("collective")
-    if isinstance(collective, str):
-        collective = collective.removesuffix("_perf")
+    args = document.get("args") or []
+    if collective is None and args and (match := _BINARY.search(str(args[0]))):
+        collective = match.group(1)
+    devices = document.get("devices") or (document.get("config") or {}).get("devices") or []
+    bounds = document.get("out_of_bounds")
+    average = document.get("average_bus_bandwidth")
+    errors = []
+    for error in document.get("errors") or []:
+        if isinstance(error, dict):
+            errors.append(Finding(error.get("kind", "nccl"), error.get("message", "")))
+        elif error:
+            errors.append(Finding("nccl", str(error)))
     return NcclResult(
-        collective=collective,
-        version=document.get("version"),
-        ranks=document.get("ranks"),
-        hosts=list(document.get("hosts") or []),
+        collective=collective.removesuffix("_perf") if isinstance(collective, str) else None,
+        version=document.get("version") if isinstance(document.get("version"), str) else None,
+        ranks=document.get("ranks", len(devices) or None),
+        hosts=list(
+            document.get("hosts") or dict.fromkeys(d.get("hostname") for d in devices if d.get("hostname"))
+        ),
         network=document.get("network"),
         rows=rows,
-        average_bus_bandwidth=document.get("average_bus_bandwidth"),
-        out_of_bounds_ok=document.get("out_of_bounds_ok"),
-        errors=[Finding(e.get("kind", "error"), e.get("message", "")) for e in document.get("errors") or []],
+        average_bus_bandwidth=average.get("bandwidth") if isinstance(average, dict) else average,
+        out_of_bounds_ok=bounds.get("okay") if isinstance(bounds, dict) else document.get("out_of_bounds_ok"),
+        errors=errors,
     )
 
 

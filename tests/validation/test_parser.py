@@ -70,10 +70,24 @@ def test_root_collectives():
     assert result.collective == "broadcast" and [r.root for r in result.rows] == [0, 0]
 
 
-def test_extra_columns_follow_the_header():
-    result = load("extra_columns_cputime.log")
+def test_cputime_and_timestamp_columns():
+    result = load("cputime_timestamps.log")  # -C renames the time column, -S adds a timestamp
     assert [r.out_of_place.bus_bw for r in result.rows] == [355.69, 362.59]
     assert [r.in_place.bus_bw for r in result.rows] == [356.40, 362.82]
+    assert result.rows[0].out_of_place.time == 5660.2
+
+
+def test_per_iteration_columns_and_scientific_notation():
+    result = load("per_iter_timing.log")  # -I adds i_min/i_max/i_p99/i_cv% to each block
+    assert result.collective == "reduce" and result.version == "2.19.6"
+    assert [r.out_of_place.bus_bw for r in result.rows] == [352.03, 353.70]
+    assert [r.in_place.bus_bw for r in result.rows] == [352.08, 353.73]
+    assert [r.root for r in result.rows] == [0, 0]
+
+
+def test_last_nccl_error_line():
+    text = (FIXTURES / "wrong_results.log").read_text() + "# error: NCCL WARN Cuda failure 'out of memory'\n"
+    assert [e.kind for e in parse(text).errors] == ["nccl"]
 
 
 def test_failure_lines():
@@ -105,10 +119,18 @@ def test_socket_fallback_and_missing_gdr():
     assert load("ib_no_gdr.log", expect_gdr=False).anomalies == []
 
 
+def test_nccl_tests_json_file():
+    result = load("allreduce_json_v3.json", expected_ranks=2)
+    assert result.collective == "all_reduce" and result.ranks == 2
+    assert result.hosts == ["h100-node-a", "h100-node-b"]
+    assert [r.root for r in result.rows] == [-1, -1]
+    assert result.rows[-1].in_place.bus_bw == 369.02 and result.rows[-1].in_place.nwrong is None
+    assert result.out_of_bounds_ok is True and result.average_bus_bandwidth == 368.5
+    assert result.ok and not [a for a in result.anomalies if a.kind != "no-debug"]
+
+
 def test_json_output_mirrors_nccl_tests_keys():
-    result = load("allreduce_nccl_tests_json.json")
-    assert result.collective == "all_reduce" and result.ranks == 16
-    document = result.to_json()
+    document = load("allreduce_2node_v2_16.log").to_json()
     assert set(document) >= {
         "collective", "version", "ranks", "rows", "average_bus_bandwidth", "out_of_bounds_ok", "errors",
         "anomalies", "ok",
@@ -116,7 +138,7 @@ def test_json_output_mirrors_nccl_tests_keys():
     assert set(document["rows"][0]) == {"size", "count", "type", "redop", "root", "out_of_place", "in_place"}
     assert set(document["rows"][0]["out_of_place"]) == {"time", "alg_bw", "bus_bw", "nwrong"}
     again = parse(json.dumps(document))
-    assert again.to_json()["rows"] == document["rows"]
+    assert again.to_json()["rows"] == document["rows"] and again.ranks == 16
 
 
 def test_empty_log_is_a_failure():
@@ -175,3 +197,17 @@ def test_generated_tables_round_trip(case):
     if header:
         assert result.collective == collective
     assert result.out_of_bounds_ok is True
+
+
+def test_several_collectives_in_one_log_are_not_ranks_alone():
+    first = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
+    second = first.replace("all_reduce_perf", "all_gather_perf")
+    result = parse(first + second, expected_ranks=16, expect_gdr=True)
+    assert result.collective == "all_reduce" and len(result.rows) == 5
+    assert not result.anomalies
+
+
+def test_nccl_info_lines_are_not_errors():
+    text = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
+    text += "node:1:1 [0] NCCL INFO Bootstrap timeout set to 300s\n"
+    assert parse(text).ok
