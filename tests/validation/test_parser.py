@@ -158,12 +158,15 @@ def tables(draw):
     header = draw(st.booleans())
     legacy = draw(st.booleans())
     with_root = draw(st.booleans())
+    timestamps = header and not legacy and draw(st.booleans())  # -S adds "YYYY-MM-DD HH:MM:SS"
     prefix = draw(prefixes)
     sizes = sorted(draw(st.sets(st.integers(min_value=8, max_value=2**40), min_size=1, max_size=12)))
     redop = "none" if collective in ("alltoall", "sendrecv", "broadcast") else "sum"
     rows = []
     for size in sizes:
         values = [draw(floats) for _ in range(6)]
+        if draw(st.booleans()):  # values too wide for the column print as 1.2e+04
+            values[0] = float(f"{values[0]:.1e}")
         wrong = "0e+00" if legacy else draw(st.sampled_from(["0", "N/A"]))
         rows.append((size, values, wrong))
     lines = []
@@ -172,12 +175,19 @@ def tables(draw):
         lines.append(f"# Collective test starting: {collective}_perf")
         cols = ["size", "count", "type", "redop"] + (["root"] if with_root else [])
         block = ["time", "algbw", "busbw", "error" if legacy else "#wrong"]
-        lines.append("#  " + "  ".join(cols + block + block))
+        lines.append("#  " + "  ".join(cols + block + block + (["timestamp"] if timestamps else [])))
     for size, v, wrong in rows:
         root = ["-1"] if with_root else []
         cells = [str(size), str(size // 4), "float", redop, *root]
-        cells += [f"{v[0]:7.1f}", f"{v[1]:6.2f}", f"{v[2]:6.2f}", wrong, f"{v[3]:7.1f}", f"{v[4]:6.2f}"]
-        cells += [f"{v[5]:6.2f}", wrong]
+        cells += [
+            f"{v[0]:.1e}" if v[0] >= 1e4 else f"{v[0]:7.1f}",
+            f"{v[1]:6.2f}",
+            f"{v[2]:6.2f}",
+            wrong,
+            f"{v[3]:7.1f}",
+            f"{v[4]:6.2f}",
+        ]
+        cells += [f"{v[5]:6.2f}", wrong] + (["2026-11-02 10:15:01"] if timestamps else [])
         # %6.2f overflows its width for large values; nccl-tests still separates with spaces
         lines.append(prefix + "  " + "  ".join(cells))
     lines.append(prefix + "# Out of bounds values : 0 OK")
@@ -194,6 +204,7 @@ def test_generated_tables_round_trip(case):
         assert parsed.size == size
         assert parsed.out_of_place.bus_bw == pytest.approx(values[2], abs=0.006)
         assert parsed.in_place.bus_bw == pytest.approx(values[5], abs=0.006)
+        assert parsed.out_of_place.time == pytest.approx(values[0], rel=0.06, abs=0.06)
     if header:
         assert result.collective == collective
     assert result.out_of_bounds_ok is True
