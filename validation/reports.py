@@ -166,7 +166,7 @@ def write_plot(report: ValidationReport, path: str) -> None:
         matplotlib.use("Agg")
         import matplotlib.pyplot as plt
     except ImportError:
-        raise ValueError("PNG plots need matplotlib (pip install \"ailz[plot]\"); or write .svg") from None
+        raise ValueError('PNG plots need matplotlib (pip install "ailz[plot]"); or write .svg') from None
     figure, axes = plt.subplots(figsize=(9, 4.8))
     for name, points in _series(report):
         sizes, values = zip(*sorted(points), strict=True)

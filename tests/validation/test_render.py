@@ -14,13 +14,17 @@ from ailz.validation.render import RenderError, nccl_env, plan_job, render
 from tests.conftest import EXAMPLES
 from tests.k8s_schema import validate_manifest
 
-CASES = [
-    ("aws-p5-training", "aws-train", "h100"),
-    ("aws-p5-training", "aws-train", "a100-dev"),
-    ("gcp-a3-ultra", "gcp-train", "h200"),
-    ("gcp-a3-ultra", "gcp-train", "h100-mega"),
-    ("onprem-sovereign", "fra-dgx", "dgx"),
-]
+
+def every_pool():
+    """Every GPU pool of every example: each must render a job the API server accepts."""
+    cases = []
+    for path in sorted(EXAMPLES.glob("*.yaml")):
+        zone = load_spec(path).zone
+        cases += [(path.stem, t.name, p.name) for t in zone.targets for p in t.gpu_pools]
+    return cases
+
+
+CASES = every_pool()
 
 
 @pytest.fixture(scope="module")
@@ -230,3 +234,27 @@ def test_obsolete_env_is_refused(specs):
 def test_unknown_pool_names_the_choices(specs):
     with pytest.raises(RenderError, match="pools: h100, a100-dev"):
         plan_job(specs("aws-p5-training"), "aws-train", "nope")
+
+
+EXAMPLE_OF = {"aws": ("aws-p5-training", "aws-train"), "gcp": ("gcp-a3-ultra", "gcp-train"),
+              "onprem": ("onprem-sovereign", "fra-dgx")}  # fmt: skip
+
+
+@pytest.mark.parametrize("machine", sorted(load_catalog().machines))
+def test_every_catalog_machine_renders(specs, machine):
+    """Machines no example uses yet (A3 High/TCPX, p5en, p6-b200, A4, ...) still render valid jobs."""
+    facts = load_catalog().machine(machine)
+    example, target = EXAMPLE_OF[facts.provider]
+    spec = specs(example).model_copy(deep=True)
+    pool = spec.target(target).gpu_pools[0]
+    pool.machine = machine
+    for job in ("mpijob", "jobset"):
+        plan, objects = rendered(spec, target, pool.name, job)
+        validate_all(objects, spec.target(target).kubernetes.version)
+        worker = pod_templates(objects[-1])["worker"]
+        limits = worker["spec"]["containers"][0]["resources"]["limits"]
+        for resource, count in facts.kubernetes_resources.items():
+            assert limits[resource] == str(count)
+        if facts.gcp:
+            networks = json.loads(worker["metadata"]["annotations"]["networking.gke.io/interfaces"])
+            assert len(networks) == 1 + (facts.gcp.rdma_nics or facts.gcp.extra_gvnic_networks)
