@@ -26,6 +26,14 @@ def parse_bytes(text: str) -> int:
     return int(match.group(1)) * {"": 1, "K": 2**10, "M": 2**20, "G": 2**30}[match.group(2)]
 
 
+def format_bytes(size: int) -> str:
+    """17179869184 -> '16G', the way -b/-e are written."""
+    for unit, scale in (("G", 2**30), ("M", 2**20), ("K", 2**10)):
+        if size >= scale and size % scale == 0:
+            return f"{size // scale}{unit}"
+    return f"{size}B"
+
+
 def expected_busbw(machine: Machine, nodes: int) -> float:
     """One node measures NVLink; two or more measure the network (Ring keeps it per-node bound)."""
     return machine.expected.intra_node_busbw_gbps if nodes <= 1 else machine.expected.two_node_busbw_gbps
@@ -80,7 +88,7 @@ def judge(result: NcclResult, expected_gbps: float, min_fraction: float, min_byt
         measured, at = best.best_bus_bw(), best.size
         if measured < expected_gbps * min_fraction:
             reasons.append(
-                f"bus bandwidth {measured:.1f} GB/s at {at} B is below {min_fraction:.0%} of the "
+                f"bus bandwidth {measured:.1f} GB/s at {format_bytes(at)} is below {min_fraction:.0%} of the "
                 f"expected {expected_gbps:.0f} GB/s ({expected_gbps * min_fraction:.1f} GB/s)"
             )
     elif not result.errors:
