@@ -254,15 +254,31 @@ def _launcher_log(api: ClusterApi, job: dict[str, Any]) -> str:
     return ""
 
 
+@contextlib.contextmanager
+def _signals_deferred() -> Iterator[None]:
+    """A second Ctrl-C must not cut the cleanup short: ignore SIGINT/SIGTERM while deleting."""
+    try:
+        previous = {sig: signal.signal(sig, signal.SIG_IGN) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def _cleanup(api: ClusterApi, created: list[dict[str, Any]], on_progress: Callable[[str], None]) -> None:
     """Delete everything this run created, job first; keep going when one delete fails."""
-    for obj in reversed(created):
-        try:
-            api.delete(obj)
-        except ApiError as error:
-            if error.status != 404:
-                on_progress(f"could not delete {obj['kind']} {obj['metadata']['name']}: {error.reason}")
-    created.clear()
+    with _signals_deferred():
+        for obj in reversed(created):
+            try:
+                api.delete(obj)
+            except ApiError as error:
+                if error.status != 404:
+                    on_progress(f"could not delete {obj['kind']} {obj['metadata']['name']}: {error.reason}")
+        created.clear()
 
 
 class KubernetesApi:

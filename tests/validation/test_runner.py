@@ -147,3 +147,22 @@ def test_pairwise_isolates_and_labels_the_bad_node(spec):
     assert cluster.taints == {"ip-10-0-0-3": ("ailz.io/nccl-bad", "true", "NoSchedule")}
     assert cluster.objects == {}
     assert not report.passed
+
+
+def test_a_second_interrupt_does_not_stop_the_cleanup(spec):
+    cluster = FakeCluster(polls_to_finish=100)
+    delete = cluster.delete
+
+    def delete_then_sigint(obj):
+        os.kill(os.getpid(), signal.SIGINT)  # ignored while cleaning up
+        delete(obj)
+
+    cluster.delete = delete_then_sigint
+
+    def interrupt(now):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cluster, objects(spec), clock=FakeClock(on_sleep=interrupt))
+    assert cluster.objects == {}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
