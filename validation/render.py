@@ -184,7 +184,7 @@ def worker_hosts(plan: JobPlan) -> list[str]:
 
 def launch_script(plan: JobPlan) -> str:
     mpirun = [
-        plan.pod["mpirun"], "--allow-run-as-root", "-np", str(plan.ranks),
+        "--allow-run-as-root", "-np", str(plan.ranks),
         "--map-by", f"ppr:{plan.machine.gpus}:node", "--bind-to", "none",
         "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
         "--mca", "btl_tcp_if_include", "eth0",
@@ -202,7 +202,12 @@ def launch_script(plan: JobPlan) -> str:
             "done",
         ]
         mpirun += ["--hostfile", "/tmp/hostfile"]
-    lines.append("exec " + shlex.join([*mpirun, "bash", f"{SCRIPT_DIR}/run-rank.sh"]))
+    # --prefix: non-interactive ssh shells on the workers have no MPI on PATH for orted/prted
+    lines.append(f'MPIRUN="$(command -v {shlex.quote(plan.pod["mpirun"])})"')
+    lines.append(
+        'exec "$MPIRUN" --prefix "$(dirname "$(dirname "$MPIRUN")")" '
+        + shlex.join([*mpirun, "bash", f"{SCRIPT_DIR}/run-rank.sh"])
+    )
     return "\n".join(lines) + "\n"
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import shlex
+import subprocess
 
 import pytest
 from ailz.catalog import load_catalog
@@ -251,6 +252,8 @@ def test_every_catalog_machine_renders(specs, machine):
     for job in ("mpijob", "jobset"):
         plan, objects = rendered(spec, target, pool.name, job)
         validate_all(objects, spec.target(target).kubernetes.version)
+        for script in scripts(objects):
+            subprocess.run(["bash", "-n"], input=script, text=True, check=True)  # parses as bash
         worker = pod_templates(objects[-1])["worker"]
         limits = worker["spec"]["containers"][0]["resources"]["limits"]
         for resource, count in facts.kubernetes_resources.items():
