@@ -7,6 +7,7 @@ from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan
 from ailz.cli.policy_cmd import policy_app
+from ailz.cli.validate_cmd import validate_app
 
 app = typer.Typer(
     name="ailz",
@@ -18,6 +19,7 @@ app = typer.Typer(
 app.command("plan")(plan)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(policy_app, name="policy")
+app.add_typer(validate_app, name="validate")
 app.command("preview")(deploy_cmd.preview)
 app.command("up")(deploy_cmd.up)
 app.command("destroy")(deploy_cmd.destroy)

@@ -1,0 +1,114 @@
+"""`ailz validate nccl`: render-only, parse, runs against the fake cluster, exit codes, lazy imports."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import xml.etree.ElementTree as ET
+
+import pytest
+import yaml
+from ailz.cli import validate_cmd
+from ailz.cli.app import app
+from typer.testing import CliRunner
+
+from tests.conftest import EXAMPLES
+from tests.k8s_schema import validate_manifest
+from tests.validation.fake_cluster import FakeClock, FakeCluster
+
+FIXTURES = EXAMPLES.parent / "tests" / "validation" / "fixtures"
+runner = CliRunner()
+AWS = ["--spec", str(EXAMPLES / "aws-p5-training.yaml"), "--target", "aws-train", "--pool", "h100"]
+
+
+def test_render_only_writes_valid_manifests(tmp_path):
+    result = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "-o", str(tmp_path)])
+    assert result.exit_code == 0, result.output
+    files = sorted(tmp_path.glob("*.yaml"))
+    assert [f.name.split("-")[1] for f in files] == ["configmap", "mpijob"]
+    for file in files:
+        validate_manifest(yaml.safe_load(file.read_text()), "1.33")
+
+
+def test_parse_exit_codes_and_json():
+    ok = runner.invoke(
+        app, ["validate", "nccl", "parse", str(FIXTURES / "allreduce_2node_v2_16.log"), "--output", "json"]
+    )
+    assert ok.exit_code == 0
+    document = json.loads(ok.stdout)
+    assert document["ok"] is True and document["rows"][-1]["in_place"]["bus_bw"] == 369.02
+    failed = runner.invoke(app, ["validate", "nccl", "parse", str(FIXTURES / "failure_nccl_mpirun.log")])
+    assert failed.exit_code == 1 and "NCCL failure" in failed.stdout
+    missing = runner.invoke(app, ["validate", "nccl", "parse", "no-such.log"])
+    assert missing.exit_code == 2
+
+
+def test_usage_errors_exit_2(tmp_path):
+    assert runner.invoke(app, ["validate", "nccl", "--target", "x"]).exit_code == 2
+    bad_pool = runner.invoke(
+        app, ["validate", "nccl", *AWS[:-1], "nope", "--render-only", "-o", str(tmp_path)]
+    )
+    assert bad_pool.exit_code == 2 and "pools: h100, a100-dev" in bad_pool.output
+    bad = runner.invoke(
+        app, ["validate", "nccl", *AWS, "--collective", "all_sum", "--render-only", "-o", "x"]
+    )
+    assert bad.exit_code == 2
+
+
+@pytest.fixture
+def fake_cluster(monkeypatch):
+    cluster = FakeCluster(nodes=["n0", "n1", "n2", "n3"], bad={"n2"})
+    clock = FakeClock()
+
+    import ailz.validation.runner as runner_module
+    import ailz.validation.session as session_module
+
+    monkeypatch.setattr(runner_module, "KubernetesApi", lambda kubeconfig, context: cluster)
+    original = session_module.run_jobs
+    monkeypatch.setattr(
+        session_module,
+        "run_jobs",
+        lambda *a, **k: original(*a, **{**k, "clock": clock, "sleep": clock.sleep}),
+    )
+    return cluster
+
+
+def test_pairwise_run_reports_in_every_format(fake_cluster, tmp_path):
+    plot = tmp_path / "busbw.svg"
+    text = runner.invoke(app, ["validate", "nccl", *AWS, "--pairwise", "--plot", str(plot)])
+    assert text.exit_code == 1, text.output
+    assert "bad        1  n2" in text.stdout and "FAILED" in text.stdout
+    svg = ET.fromstring(plot.read_text())
+    assert svg.tag.endswith("svg") and "expected 360" in plot.read_text()
+    junit = runner.invoke(app, ["validate", "nccl", *AWS, "--pairwise", "--output", "junit"])
+    suite = ET.fromstring(junit.stdout)
+    node_cases = {
+        c.get("name"): c.find("failure") is not None for c in suite if c.get("classname") == "nccl.node"
+    }
+    assert node_cases == {"n0": False, "n1": False, "n2": True, "n3": False}
+    document = json.loads(
+        runner.invoke(app, ["validate", "nccl", *AWS, "--pairwise", "--output", "json"]).stdout
+    )
+    assert document["nodes"]["n2"] == "bad" and document["passed"] is False
+    assert fake_cluster.objects == {}
+
+
+def test_two_node_run_passes(monkeypatch, fake_cluster):
+    fake_cluster.bad = set()
+    result = runner.invoke(app, ["validate", "nccl", *AWS, "--output", "json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["runs"][0]["verdict"]["measured_busbw_gbps"] == 369.02
+
+
+def test_help_imports_no_cluster_client_or_sdk():
+    code = (
+        "import sys; from typer.testing import CliRunner; from ailz.cli.app import app;"
+        "CliRunner().invoke(app, ['--help']); CliRunner().invoke(app, ['validate', 'nccl', '--help']);"
+        "bad = [m for m in sys.modules if m.split('.')[0] in "
+        "('kubernetes', 'pulumi_aws', 'pulumi_gcp', 'pulumi_kubernetes', 'jinja2')];"
+        "print(','.join(bad))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == ""
+    assert validate_cmd.validate_app is not None

@@ -1,0 +1,53 @@
+"""docs/validation.md stays true: its offline commands run, its thresholds table is the catalog's."""
+
+from __future__ import annotations
+
+import os
+import re
+import shlex
+
+from ailz.catalog import load_catalog
+from ailz.cli.app import app
+from typer.testing import CliRunner
+
+from tests.conftest import ROOT
+
+DOC = (ROOT / "docs" / "validation.md").read_text()
+
+
+def doc_commands() -> list[list[str]]:
+    blocks = re.findall(r"```console\n(.*?)```", DOC, flags=re.S)
+    text = "\n".join(blocks).replace("\\\n", " ")
+    commands = []
+    for line in text.splitlines():
+        line = line.split(" > ")[0].strip()
+        if line.startswith("ailz "):
+            commands.append(shlex.split(line)[1:])
+    return commands
+
+
+def test_offline_commands_in_the_doc_run(tmp_path):
+    runnable = [c for c in doc_commands() if "--render-only" in c or c[:3] == ["validate", "nccl", "parse"]]
+    assert len(runnable) == 2
+    cwd = os.getcwd()
+    os.chdir(ROOT)
+    try:
+        for command in runnable:
+            command = [str(tmp_path) if part == "manifests/" else part for part in command]
+            result = CliRunner().invoke(app, command)
+            assert result.exit_code == 0, (command, result.output)
+    finally:
+        os.chdir(cwd)
+    assert len(list(tmp_path.glob("*.yaml"))) == 2
+
+
+def test_thresholds_table_is_the_catalog():
+    rows = re.findall(r"^\| (\S+) \| (\S+) \| ([\d.]+) \| ([\d.]+) \| ([\d.]+) \|$", DOC, flags=re.M)
+    catalog = load_catalog()
+    assert {name for name, *_ in rows} == set(catalog.machines)
+    for name, profile, intra, two, threshold in rows:
+        machine = catalog.machine(name)
+        assert profile == machine.nccl_profile
+        assert float(intra) == machine.expected.intra_node_busbw_gbps
+        assert float(two) == machine.expected.two_node_busbw_gbps
+        assert float(threshold) == round(machine.expected.two_node_busbw_gbps * 0.9, 1)

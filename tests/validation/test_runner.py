@@ -1,0 +1,168 @@
+"""The runner against a fake API: success, failure, timeout, Ctrl-C, SIGTERM, missing CRD, 403, empty pool."""
+
+from __future__ import annotations
+
+import os
+import signal
+
+import pytest
+from ailz.stacks.loader import load_spec
+from ailz.validation.render import plan_job, render
+from ailz.validation.runner import ApiError, RunError, check_pool, run_jobs
+from ailz.validation.session import validate
+
+from tests.conftest import EXAMPLES
+from tests.validation.fake_cluster import FakeClock, FakeCluster
+
+
+@pytest.fixture(scope="module")
+def spec():
+    return load_spec(EXAMPLES / "aws-p5-training.yaml").zone
+
+
+def objects(spec, name="nccl-run"):
+    return render(plan_job(spec, "aws-train", "h100", name=name))
+
+
+def run(cluster, objs, clock=None, timeout=600):
+    clock = clock or FakeClock()
+    return run_jobs(cluster, [objs], timeout, poll_seconds=5, clock=clock, sleep=clock.sleep)[0]
+
+
+def test_success_collects_log_and_cleans_up(spec):
+    cluster = FakeCluster()
+    progress = []
+    clock = FakeClock()
+    outcome = run_jobs(
+        cluster, [objects(spec)], 600, clock=clock, sleep=clock.sleep, on_progress=progress.append
+    )[0]
+    assert outcome.state == "succeeded" and "Avg bus bandwidth" in outcome.log
+    assert outcome.nodes == ["node-a", "node-b"]
+    assert cluster.created == [("ConfigMap", "nccl-run-scripts"), ("MPIJob", "nccl-run")]
+    assert cluster.deleted == [("MPIJob", "nccl-run"), ("ConfigMap", "nccl-run-scripts")]
+    assert cluster.objects == {}
+    assert progress == ["nccl-run: 3/3 pods running, 0s of 600s"]
+
+
+def test_failed_job_is_reported_and_deleted(spec):
+    cluster = FakeCluster(outcome="Failed")
+    outcome = run(cluster, objects(spec))
+    assert outcome.state == "failed" and "NCCL failure" in outcome.log
+    assert cluster.objects == {}
+
+
+def test_timeout_says_why_pods_are_pending(spec):
+    cluster = FakeCluster()
+    cluster.unschedulable = True
+    cluster.pending_event = (
+        "FailedScheduling",
+        "0/4 nodes are available: 4 Insufficient vpc.amazonaws.com/efa.",
+    )
+    outcome = run(cluster, objects(spec), timeout=60)
+    assert outcome.state == "timeout"
+    assert "Insufficient vpc.amazonaws.com/efa" in outcome.message
+    assert cluster.objects == {}
+
+
+def test_ctrl_c_deletes_the_job(spec):
+    cluster = FakeCluster(polls_to_finish=100)
+
+    def interrupt(now):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cluster, objects(spec), clock=FakeClock(on_sleep=interrupt))
+    assert cluster.objects == {} and ("MPIJob", "nccl-run") in cluster.deleted
+
+
+def test_sigterm_takes_the_same_path(spec):
+    cluster = FakeCluster(polls_to_finish=100)
+    previous = signal.getsignal(signal.SIGTERM)
+
+    def terminate(now):
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cluster, objects(spec), clock=FakeClock(on_sleep=terminate))
+    assert cluster.objects == {}
+    assert signal.getsignal(signal.SIGTERM) == previous
+
+
+def test_missing_crd_says_install_the_operator(spec):
+    cluster = FakeCluster()
+    cluster.fail_create["MPIJob"] = ApiError(
+        404, "Not Found", "the server could not find the requested resource"
+    )
+    with pytest.raises(RunError, match="install the Kubeflow MPI operator"):
+        run(cluster, objects(spec))
+    assert cluster.objects == {}  # the ConfigMap made before the refusal is gone too
+
+
+def test_forbidden_explains_rbac(spec):
+    cluster = FakeCluster()
+    cluster.fail_create["ConfigMap"] = ApiError(403, "Forbidden", 'configmaps is forbidden: User "dev"')
+    with pytest.raises(
+        RunError, match=r"not allowed to create ConfigMap in namespace ailz-validation.*grant"
+    ):
+        run(cluster, objects(spec))
+
+
+def test_empty_pool():
+    cluster = FakeCluster(nodes=())
+    with pytest.raises(RunError, match="no node carries the label ailz.io/pool=h100"):
+        check_pool(cluster, "h100", 2)
+    with pytest.raises(RunError, match="1 ready nodes of 1, the test needs 2"):
+        check_pool(FakeCluster(nodes=("a",)), "h100", 2)
+
+
+def test_validate_two_nodes_passes_against_the_catalog(spec):
+    clock = FakeClock()
+    report = validate(spec, "aws-train", "h100", FakeCluster(), run_id="t1", clock=clock, sleep=clock.sleep)
+    assert report.passed
+    assert report.runs[0].verdict.measured_gbps == 369.02 and report.expected_gbps == 360
+    assert report.node_status == {"node-a": "good", "node-b": "good"}
+
+
+def test_validate_slow_fabric_fails(spec):
+    clock = FakeClock()
+    cluster = FakeCluster(bad={"node-b"})
+    report = validate(spec, "aws-train", "h100", cluster, run_id="t2", clock=clock, sleep=clock.sleep)
+    assert not report.passed
+    assert "below 90% of the expected 360 GB/s" in report.runs[0].verdict.reasons[0]
+    assert set(report.node_status.values()) == {"suspect"}
+
+
+def test_pairwise_isolates_and_labels_the_bad_node(spec):
+    nodes = [f"ip-10-0-0-{i}" for i in range(6)]
+    cluster = FakeCluster(nodes=nodes, bad={"ip-10-0-0-3"})
+    clock = FakeClock()
+    report = validate(
+        spec, "aws-train", "h100", cluster, pairwise=True, label_bad_nodes=True, run_id="t3",
+        clock=clock, sleep=clock.sleep,
+    )  # fmt: skip
+    assert report.node_status["ip-10-0-0-3"] == "bad"
+    assert sum(s == "good" for s in report.node_status.values()) == 5
+    assert report.rounds == 2 and len(report.runs) == 3 + 2  # both suspects retested with a good node
+    assert cluster.labels == {"ip-10-0-0-3": {"ailz.io/nccl": "bad"}}
+    assert cluster.taints == {"ip-10-0-0-3": ("ailz.io/nccl-bad", "true", "NoSchedule")}
+    assert cluster.objects == {}
+    assert not report.passed
+
+
+def test_a_second_interrupt_does_not_stop_the_cleanup(spec):
+    cluster = FakeCluster(polls_to_finish=100)
+    delete = cluster.delete
+
+    def delete_then_sigint(obj):
+        os.kill(os.getpid(), signal.SIGINT)  # ignored while cleaning up
+        delete(obj)
+
+    cluster.delete = delete_then_sigint
+
+    def interrupt(now):
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        run(cluster, objects(spec), clock=FakeClock(on_sleep=interrupt))
+    assert cluster.objects == {}
+    assert signal.getsignal(signal.SIGINT) is signal.default_int_handler

@@ -1,0 +1,375 @@
+"""Renders the NCCL test job for a pool's fabric: MPIJob (default) or JobSet, plus its script ConfigMap.
+
+Facts come from the catalog (image, NCCL env, resources, expected bandwidth), validation/fabric_pods.yaml
+(what a pod needs per fabric) and stacks.naming (names the infrastructure components create).
+"""
+
+from __future__ import annotations
+
+import json
+import secrets
+import shlex
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import jinja2
+import yaml
+from ailz.catalog import FabricProfile, Machine, load_catalog
+from ailz.stacks import naming
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
+RUN_LABEL = "ailz.io/validation-run"
+SCRIPT_DIR = "/ailz"
+SSH_DIR = "/etc/ailz-ssh"
+SSH_CONFIG = "Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
+
+
+class RenderError(ValueError):
+    """The spec asks for something ailz cannot render a job for (user input, exit 2)."""
+
+
+@cache
+def fabric_pods() -> dict[str, dict[str, Any]]:
+    text = resources.files("ailz.validation").joinpath("fabric_pods.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+@cache
+def _templates() -> jinja2.Environment:
+    return jinja2.Environment(
+        loader=jinja2.PackageLoader("ailz.validation", "templates"),
+        undefined=jinja2.StrictUndefined,
+        keep_trailing_newline=True,
+        trim_blocks=True,
+        lstrip_blocks=True,
+    )
+
+
+@dataclass
+class JobPlan:
+    """Everything about one NCCL run that does not depend on the job kind."""
+
+    name: str
+    zone: str
+    target: Any
+    pool: Any
+    machine: Machine
+    profile: FabricProfile
+    pod: dict[str, Any]
+    nodes: int
+    collective: str
+    settings: Any  # stacks.spec.NcclValidation
+    job_kind: str
+    pin_nodes: list[str] = field(default_factory=list)
+    image: str = ""
+
+    @property
+    def ranks(self) -> int:
+        return self.nodes * self.machine.gpus
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**MANAGED_BY, RUN_LABEL: self.name, naming.POOL_LABEL: self.pool.name}
+
+    @property
+    def expect_gdr(self) -> bool:
+        return bool(self.pod["expect_gdr"]) and self.nodes > 1
+
+
+def plan_job(
+    spec: Any,
+    target_name: str,
+    pool_name: str,
+    nodes: int | None = None,
+    collective: str | None = None,
+    name: str | None = None,
+    pin_nodes: list[str] | None = None,
+    image: str | None = None,
+) -> JobPlan:
+    """Resolve target, pool, machine and fabric; raise RenderError naming what to fix."""
+    try:
+        target = spec.target(target_name)
+    except KeyError:
+        names = ", ".join(t.name for t in spec.targets)
+        raise RenderError(f"no target {target_name!r} in the spec (targets: {names})") from None
+    pool = next((p for p in target.gpu_pools if p.name == pool_name), None)
+    if pool is None:
+        names = ", ".join(p.name for p in target.gpu_pools) or "none"
+        raise RenderError(f"target {target_name!r} has no GPU pool {pool_name!r} (pools: {names})")
+    catalog = load_catalog()
+    machine = catalog.machine(pool.machine)
+    profile_name = machine.nccl_profile
+    if target.kind == "onprem" and target.fabric is not None:
+        profile_name = target.fabric.kind  # the site's fabric decides between IB and RoCE
+    profile = catalog.fabric_profiles[profile_name]
+    pod = fabric_pods().get(profile_name)
+    if pod is None:
+        raise RenderError(f"no NCCL test pod layout for fabric profile {profile_name!r}")
+    settings = spec.validation.nccl
+    count = nodes if nodes is not None else min(pool.nodes, 2)
+    if count < 1:
+        raise RenderError("--nodes must be at least 1")
+    if pin_nodes and len(pin_nodes) != count:
+        raise RenderError(f"{len(pin_nodes)} pinned nodes for a {count}-node job")
+    run_name = name or f"nccl-{pool.name}-{secrets.token_hex(3)}"
+    if len(run_name) > 40:
+        raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
+    chosen_image = image or pod.get("image") or profile.image
+    mirror = getattr(getattr(target, "registries", None), "mirror", None)
+    if mirror and not image:
+        chosen_image = f"{mirror}/{chosen_image.split('/', 1)[1]}"
+    return JobPlan(
+        name=run_name,
+        zone=spec.name,
+        target=target,
+        pool=pool,
+        machine=machine,
+        profile=profile,
+        pod=pod,
+        nodes=count,
+        collective=collective or settings.collective,
+        settings=settings,
+        job_kind=settings.job,
+        pin_nodes=list(pin_nodes or []),
+        image=chosen_image,
+    )
+
+
+def nccl_env(plan: JobPlan) -> dict[str, str]:
+    """The catalog profile's env plus what validation needs; obsolete variables never appear."""
+    env = dict(plan.profile.nccl_env)
+    env["NCCL_DEBUG"] = "INFO"  # channel lines prove GPUDirect RDMA ("via NET/.../GDRDMA")
+    env["NCCL_DEBUG_SUBSYS"] = "INIT,NET,ENV"
+    if plan.nodes > 1:
+        env["NCCL_ALGO"] = "Ring"  # the catalog's two-node figures are Ring: bounded by the network
+    target = plan.target
+    if target.kind == "onprem" and target.fabric is not None:
+        fabric = target.fabric
+        if fabric.hcas:
+            env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
+        env["NCCL_SOCKET_IFNAME"] = "eth0"
+        if fabric.kind == "roce":
+            env["NCCL_IB_GID_INDEX"] = str(fabric.gid_index if fabric.gid_index is not None else 3)
+        else:
+            env.pop("NCCL_IB_GID_INDEX", None)
+    obsolete = sorted(set(env) & set(plan.profile.obsolete_env))
+    if obsolete:
+        raise RenderError(f"catalog profile {plan.profile.name} sets obsolete variables {obsolete}")
+    return dict(sorted(env.items()))
+
+
+def test_command(plan: JobPlan) -> list[str]:
+    s = plan.settings
+    binary = f"{plan.pod['nccl_tests_dir']}/{plan.collective}_perf"
+    return [
+        binary, "-b", s.min_bytes, "-e", s.max_bytes, "-f", str(s.step_factor), "-g", "1",
+        "-n", str(s.iterations), "-w", str(s.warmup_iterations), "-c", "1",
+    ]  # fmt: skip
+
+
+def rank_script(plan: JobPlan) -> str:
+    """Runs in every rank (started over ssh, so the container env is not inherited)."""
+    lines = ["#!/bin/bash", "set -e", *plan.pod.get("setup", [])]
+    lines += [f"export {key}={shlex.quote(value)}" for key, value in nccl_env(plan).items()]
+    lines.append("exec " + shlex.join(test_command(plan)))
+    return "\n".join(lines) + "\n"
+
+
+def worker_hosts(plan: JobPlan) -> list[str]:
+    """JobSet pod DNS names: <jobset>-<replicatedJob>-<job index>-<pod index>.<subdomain>."""
+    return [f"{plan.name}-workers-0-{i}.{plan.name}" for i in range(plan.nodes)]
+
+
+def launch_script(plan: JobPlan) -> str:
+    mpirun = [
+        "--allow-run-as-root", "-np", str(plan.ranks),
+        "--map-by", f"ppr:{plan.machine.gpus}:node", "--bind-to", "none",
+        "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
+        "--mca", "btl_tcp_if_include", "eth0",
+        "--mca", "plm_rsh_args", "-o StrictHostKeyChecking=no -o ConnectionAttempts=10",
+    ]  # fmt: skip
+    lines = ["#!/bin/bash", "set -euo pipefail"]
+    if plan.job_kind == "jobset":
+        lines += [
+            f"mkdir -p /root/.ssh && cp {SSH_DIR}/id_ed25519 {SSH_DIR}/config /root/.ssh/",
+            "chmod 600 /root/.ssh/id_ed25519",
+            ": > /tmp/hostfile",
+            f"for host in {' '.join(worker_hosts(plan))}; do",
+            '  until ssh -o ConnectTimeout=5 "$host" true; do echo "waiting for $host"; sleep 5; done',
+            f'  echo "$host slots={plan.machine.gpus}" >> /tmp/hostfile',
+            "done",
+        ]
+        mpirun += ["--hostfile", "/tmp/hostfile"]
+    # --prefix: non-interactive ssh shells on the workers have no MPI on PATH for orted/prted
+    lines.append(f'MPIRUN="$(command -v {shlex.quote(plan.pod["mpirun"])})"')
+    lines.append(
+        'exec "$MPIRUN" --prefix "$(dirname "$(dirname "$MPIRUN")")" '
+        + shlex.join([*mpirun, "bash", f"{SCRIPT_DIR}/run-rank.sh"])
+    )
+    return "\n".join(lines) + "\n"
+
+
+def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
+    amounts: dict[str, str] = {k: str(v) for k, v in plan.machine.kubernetes_resources.items()}
+    if plan.target.kind == "onprem":
+        amounts[naming.onprem_rdma_resource()] = "1"
+    if plan.pod.get("hugepages_2mi"):
+        amounts["hugepages-2Mi"] = plan.pod["hugepages_2mi"]
+    amounts["memory"] = plan.pod["memory"]
+    return {"requests": {**amounts, "cpu": plan.pod["cpu"]}, "limits": amounts}
+
+
+def _annotations(plan: JobPlan) -> dict[str, str]:
+    if plan.target.kind == "gcp":
+        networks = naming.gke_extra_networks(plan.machine)
+        if plan.profile.fabric == "gpudirect-rdma-roce":
+            networks = [n for n in networks if n["device_mode"] == "RDMA"]  # as the vendor examples
+        interfaces = [{"interfaceName": "eth0", "network": "default"}]
+        interfaces += [{"interfaceName": n["interface"], "network": n["name"]} for n in networks]
+        annotations = {
+            "networking.gke.io/default-interface": "eth0",
+            "networking.gke.io/interfaces": json.dumps(interfaces),
+        }
+        sidecar = plan.pod.get("sidecar") or {}
+        if sidecar.get("aperture_devices"):  # the NRI device injector gives the daemon the GPUs
+            devices = [f"/dev/nvidia{i}" for i in range(plan.machine.gpus)]
+            devices += ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/dmabuf_import_helper"]
+            annotations[f"devices.gke.io/container.{sidecar['name']}"] = "".join(
+                f"- path: {d}\n" for d in devices
+            )
+        return annotations
+    if plan.target.kind == "onprem" and plan.target.fabric is not None:
+        names = naming.onprem_network_names(plan.target.fabric.kind, len(plan.target.fabric.hcas))
+        return {"k8s.v1.cni.cncf.io/networks": ",".join(f"{naming.FABRIC_NAMESPACE}/{n}" for n in names)}
+    return {}
+
+
+def _affinity(plan: JobPlan) -> dict[str, Any]:
+    affinity: dict[str, Any] = {
+        "podAntiAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {RUN_LABEL: plan.name, "ailz.io/role": "worker"}},
+                    "topologyKey": "kubernetes.io/hostname",
+                }
+            ]
+        }
+    }
+    if plan.pin_nodes:
+        term = {
+            "matchExpressions": [
+                {"key": "kubernetes.io/hostname", "operator": "In", "values": plan.pin_nodes}
+            ]
+        }
+        affinity["nodeAffinity"] = {
+            "requiredDuringSchedulingIgnoredDuringExecution": {"nodeSelectorTerms": [term]}
+        }
+    return affinity
+
+
+def worker_pod(plan: JobPlan) -> dict[str, Any]:
+    """The worker PodTemplateSpec from the fabric's template."""
+    if plan.job_kind == "jobset":
+        command = (
+            f"mkdir -p /root/.ssh /run/sshd && cp {SSH_DIR}/authorized_keys /root/.ssh/ && "
+            "chmod 600 /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null && "
+            "exec /usr/sbin/sshd -De -o StrictModes=no"
+        )
+    else:  # the MPI operator mounts its own keys at /root/.ssh
+        command = (
+            "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -De -o StrictModes=no"
+        )
+    context = {
+        "plan": plan,
+        "labels": {**plan.labels, "ailz.io/role": "worker"},
+        "annotations": _annotations(plan),
+        "resources": _resources(plan),
+        "node_selector": {naming.POOL_LABEL: plan.pool.name},
+        "affinity": _affinity(plan),
+        "command": command,
+        "fabric": plan.pod,
+        "script_config_map": f"{plan.name}-scripts",
+        "ssh_secret": f"{plan.name}-ssh" if plan.job_kind == "jobset" else None,
+        "script_dir": SCRIPT_DIR,
+        "ssh_dir": SSH_DIR,
+        "gpus": plan.machine.gpus,
+    }
+    text = _templates().get_template(plan.pod["template"]).render(**context)
+    return yaml.safe_load(text)
+
+
+def launcher_pod(plan: JobPlan) -> dict[str, Any]:
+    text = (
+        _templates()
+        .get_template("launcher.yaml.j2")
+        .render(
+            plan=plan,
+            labels={**plan.labels, "ailz.io/role": "launcher"},
+            script_config_map=f"{plan.name}-scripts",
+            ssh_secret=f"{plan.name}-ssh" if plan.job_kind == "jobset" else None,
+            script_dir=SCRIPT_DIR,
+            ssh_dir=SSH_DIR,
+        )
+    )
+    return yaml.safe_load(text)
+
+
+def _ssh_secret(plan: JobPlan) -> dict[str, Any]:
+    """A fresh key pair per run (JobSet has no operator to make one)."""
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    key = Ed25519PrivateKey.generate()
+    private = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.OpenSSH, serialization.NoEncryption()
+    ).decode()
+    public = key.public_key().public_bytes(serialization.Encoding.OpenSSH, serialization.PublicFormat.OpenSSH)
+    return {
+        "apiVersion": "v1",
+        "kind": "Secret",
+        "metadata": {
+            "name": f"{plan.name}-ssh",
+            "namespace": naming.VALIDATION_NAMESPACE,
+            "labels": plan.labels,
+        },
+        "type": "Opaque",
+        "stringData": {
+            "id_ed25519": private,
+            "authorized_keys": public.decode() + "\n",
+            "config": SSH_CONFIG,
+        },
+    }
+
+
+def render(plan: JobPlan) -> list[dict[str, Any]]:
+    """All objects of one run, in creation order (the job last)."""
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {
+            "name": f"{plan.name}-scripts",
+            "namespace": naming.VALIDATION_NAMESPACE,
+            "labels": plan.labels,
+        },
+        "data": {"run-rank.sh": rank_script(plan), "launch.sh": launch_script(plan)},
+    }
+    objects = [config_map]
+    if plan.job_kind == "jobset":
+        objects.append(_ssh_secret(plan))
+    template = "jobset.yaml.j2" if plan.job_kind == "jobset" else "mpijob.yaml.j2"
+    text = (
+        _templates()
+        .get_template(template)
+        .render(
+            plan=plan,
+            namespace=naming.VALIDATION_NAMESPACE,
+            labels=plan.labels,
+            worker=json.dumps(worker_pod(plan)),
+            launcher=json.dumps(launcher_pod(plan)),
+            deadline_seconds=plan.settings.timeout_minutes * 60,
+        )
+    )
+    objects.append(yaml.safe_load(text))
+    return objects
