@@ -343,6 +343,9 @@ def _ssh_secret(plan: JobPlan) -> dict[str, Any]:
     }
 
 
+KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
+
+
 def render(plan: JobPlan) -> list[dict[str, Any]]:
     """All objects of one run, in creation order (the job last)."""
     config_map = {
@@ -365,7 +368,8 @@ def render(plan: JobPlan) -> list[dict[str, Any]]:
         .render(
             plan=plan,
             namespace=naming.VALIDATION_NAMESPACE,
-            labels=plan.labels,
+            # Kueue admits the whole gang at once from the validation namespace's queue
+            labels={**plan.labels, KUEUE_QUEUE_LABEL: naming.LOCAL_QUEUE},
             worker=json.dumps(worker_pod(plan)),
             launcher=json.dumps(launcher_pod(plan)),
             deadline_seconds=plan.settings.timeout_minutes * 60,

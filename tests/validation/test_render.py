@@ -100,6 +100,16 @@ def test_mpijob_waits_for_workers(specs):
     assert job["spec"]["slotsPerWorker"] == 8 and job["spec"]["mpiReplicaSpecs"]["Worker"]["replicas"] == 2
 
 
+def test_jobs_are_admitted_through_the_validation_queue(specs):
+    from ailz.stacks import naming
+
+    for job_kind in ("mpijob", "jobset"):
+        _, objects = rendered(specs("aws-p5-training"), "aws-train", "h100", job=job_kind)
+        job = objects[-1]
+        assert job["metadata"]["namespace"] == naming.VALIDATION_NAMESPACE
+        assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == naming.LOCAL_QUEUE
+
+
 def scripts(objects):
     return objects[0]["data"]["run-rank.sh"], objects[0]["data"]["launch.sh"]
 
