@@ -61,3 +61,7 @@ def chart_facts(name: str) -> dict[str, Any]:
 
 def scheduling_facts() -> dict[str, Any]:
     return platform_data()["scheduling"]
+
+
+def kueue_config() -> dict[str, Any]:
+    return platform_data()["kueue_config"]

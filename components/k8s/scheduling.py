@@ -5,19 +5,47 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+import yaml
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle
-from ailz.components.k8s.charts import chart_source, image_repository, manifest_url, scheduling_facts
+from ailz.components.k8s.charts import (
+    chart_source,
+    image_repository,
+    kueue_config,
+    manifest_url,
+    scheduling_facts,
+)
 from ailz.components.k8s.objects import declare, helm_release, namespace
 from ailz.components.k8s.scheduling_manifests import cluster_queue, local_queue, resource_flavor
 from ailz.components.k8s.team_manifests import namespace_network_policies, workload_namespace_labels
 from ailz.stacks import naming
 
 
+def kueue_manager_config() -> dict[str, Any]:
+    """Kueue's Configuration: the chart defaults plus gang admission and fabric devices left out
+    of quota (a ClusterQueue refuses workloads that request resources it does not cover)."""
+    facts = kueue_config()
+    return {
+        "apiVersion": facts["apiVersion"],
+        "kind": "Configuration",
+        "health": {"healthProbeBindAddress": facts["health_probe_bind_address"]},
+        "metrics": {"bindAddress": facts["metrics_bind_address"]},
+        "webhook": {"port": facts["webhook_port"]},
+        "leaderElection": {"leaderElect": True, "resourceName": facts["leader_election_resource_name"]},
+        "waitForPodsReady": {"enable": True, "blockAdmission": True, "timeout": "10m"},
+        "integrations": {"frameworks": list(facts["frameworks"])},
+        "resources": {"excludeResourcePrefixes": list(facts["exclude_resource_prefixes"])},
+    }
+
+
 def kueue_values(mirror: str | None) -> dict[str, Any]:
-    if not mirror:
-        return {}
-    return {"controllerManager": {"manager": {"image": {"repository": image_repository("kueue", mirror)}}}}
+    config = yaml.safe_dump(kueue_manager_config(), sort_keys=False)
+    values: dict[str, Any] = {"managerConfig": {"controllerManagerConfigYaml": config}}
+    if mirror:
+        values["controllerManager"] = {
+            "manager": {"image": {"repository": image_repository("kueue", mirror)}}
+        }
+    return values
 
 
 def jobset_values(mirror: str | None) -> dict[str, Any]:

@@ -1,0 +1,61 @@
+"""Contracts between rooms: what the platform installs is what the validation jobs need."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ailz.components.k8s.scheduling import kueue_values
+from ailz.stacks.loader import load_spec
+from ailz.validation.render import plan_job, render
+from tests.conftest import EXAMPLES
+
+POOLS = [
+    (name, target.name, pool.name)
+    for name in sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
+    for target in load_spec(EXAMPLES / f"{name}.yaml").zone.targets
+    for pool in target.gpu_pools
+]
+
+
+def _pod_specs(job: dict) -> list[dict]:
+    if job["kind"] == "MPIJob":
+        return [r["template"]["spec"] for r in job["spec"]["mpiReplicaSpecs"].values()]
+    return [r["template"]["spec"]["template"]["spec"] for r in job["spec"]["replicatedJobs"]]
+
+
+def _cluster_queues(plan, target: str) -> list[dict]:
+    return [
+        r.inputs["spec"]
+        for r in plan.for_target(target)
+        if r.type == "kubernetes:kueue.x-k8s.io/v1beta1:ClusterQueue"
+    ]
+
+
+@pytest.mark.parametrize(("example", "target", "pool"), POOLS)
+def test_kueue_admits_every_resource_a_validation_job_requests(example_plan, example, target, pool):
+    config = yaml.safe_load(kueue_values(None)["managerConfig"]["controllerManagerConfigYaml"])
+    excluded = config["resources"]["excludeResourcePrefixes"]
+    queues = _cluster_queues(example_plan(example), target)
+    assert queues, f"no Kueue ClusterQueue in {target}"
+    covered = set.intersection(*(set(q["resourceGroups"][0]["coveredResources"]) for q in queues))
+
+    spec = load_spec(EXAMPLES / f"{example}.yaml").zone
+    job = render(plan_job(spec, target, pool))[-1]
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
+    for pod in _pod_specs(job):
+        for container in pod["containers"]:
+            for resource in container.get("resources", {}).get("requests", {}):
+                assert resource in covered or resource.startswith(tuple(excluded)), (
+                    f"{resource} requested by {container['name']} is neither covered nor excluded"
+                )
+
+
+@pytest.mark.parametrize(("example", "target", "pool"), POOLS)
+def test_validation_flavor_exists_for_every_pool(example_plan, example, target, pool):
+    flavors = {
+        r.inputs["metadata"]["name"]
+        for r in example_plan(example).for_target(target)
+        if r.type == "kubernetes:kueue.x-k8s.io/v1beta1:ResourceFlavor"
+    }
+    assert pool in flavors
