@@ -22,7 +22,6 @@ from ailz.policies.evaluate import evaluate  # noqa: E402
 from ailz.policies.inputs import load_json_plan  # noqa: E402
 from ailz.policies.table import RULES  # noqa: E402
 from ailz.stacks.plan import PlanResource  # noqa: E402
-
 from tests.policies.fixtures import compliant, plan_of  # noqa: E402
 
 

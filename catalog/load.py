@@ -6,6 +6,7 @@ from functools import cache
 from importlib import resources
 
 import yaml
+
 from ailz.catalog.models import Catalog
 
 MACHINE_FILES = ("aws.yaml", "gcp.yaml", "onprem.yaml")

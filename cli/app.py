@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+
 from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
 from ailz.cli.plan_cmd import plan

@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import typer
-from ailz.cli.common import fail, out
 from rich.table import Table
+
+from ailz.cli.common import fail, out
 
 catalog_app = typer.Typer(
     help="Machines and fabrics ailz knows, with the source of every fact.", no_args_is_help=True
@@ -57,6 +58,7 @@ def show_machine(
     import difflib
 
     import yaml
+
     from ailz.catalog import load_catalog
 
     catalog = load_catalog()

@@ -13,8 +13,9 @@ from pathlib import Path
 from typing import Any
 
 import typer
-from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out
 from rich.markup import escape
+
+from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out
 
 EXIT_INTERRUPTED = 130
 

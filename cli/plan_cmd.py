@@ -5,6 +5,7 @@ from __future__ import annotations
 from enum import StrEnum
 
 import typer
+
 from ailz.cli.common import EXIT_FAILED, err, fail, load_spec_or_exit, out, write_text
 
 

@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
-from ailz.stacks.plan import Plan, PlanResource
-from ailz.stacks.spec import LandingZone
-from ailz.stacks.summary import pool_summaries
 from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
+
+from ailz.stacks.plan import Plan, PlanResource
+from ailz.stacks.spec import LandingZone
+from ailz.stacks.summary import pool_summaries
 
 
 def _label(resource: PlanResource) -> str:

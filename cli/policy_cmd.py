@@ -7,6 +7,7 @@ import sys
 from enum import StrEnum
 
 import typer
+
 from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, out, write_text
 
 policy_app = typer.Typer(

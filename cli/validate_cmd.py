@@ -10,6 +10,7 @@ from enum import StrEnum
 from pathlib import Path
 
 import typer
+
 from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, load_spec_or_exit, out
 
 validate_app = typer.Typer(help="Prove a deployed GPU fabric reaches its bandwidth.", no_args_is_help=True)

@@ -7,8 +7,9 @@ JSON named by AILZ_POLICY_CONTEXT, so the pack judges any Pulumi program against
 import json
 import os
 
-from ailz.policies.crossguard import Environment, build_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
+
+from ailz.policies.crossguard import Environment, build_policies
 
 
 def _context() -> dict:

@@ -11,9 +11,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from ailz.policies.model import ADVISORY
 from ailz.policies.table import BY_ID, RULES
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 Level = Literal["advisory", "mandatory", "disabled"]
 BUILTIN_PROFILES: dict[str, Level | None] = {"dev": ADVISORY, "prod": None}

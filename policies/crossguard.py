@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi_policy as pp
+
 from ailz.policies.index import PlanIndex
 from ailz.policies.model import RuleMeta
 from ailz.policies.props import UnknownValue

@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi_policy as pp
+
 from ailz.policies.crossguard import UNKNOWN_PREFIX, Environment, build_policies
 from ailz.policies.index import PlanIndex
 from ailz.policies.model import DISABLED, MANDATORY, Finding

@@ -9,9 +9,10 @@ from fnmatch import fnmatchcase
 from pathlib import Path
 
 import yaml
+from pydantic import BaseModel, ConfigDict, Field, ValidationError
+
 from ailz.policies.config import PolicyInputError
 from ailz.policies.model import MANDATORY, Finding
-from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 WAIVER_RULE = "AILZ-WVR-001"
 

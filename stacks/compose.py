@@ -33,6 +33,7 @@ def target_program(zone: LandingZone, index: int, catalog: Catalog) -> Callable[
 
     def program() -> None:
         import pulumi
+
         from ailz.components.context import TargetContext
 
         ctx = TargetContext(zone=zone, index=index, catalog=catalog)

@@ -7,9 +7,10 @@ from pathlib import Path as FsPath
 from typing import Annotated, Any, Union, get_args, get_origin
 
 import yaml
+from pydantic import BaseModel, ValidationError
+
 from ailz.stacks.errors import Path, SpecError, SpecIssue
 from ailz.stacks.spec import LandingZone
-from pydantic import BaseModel, ValidationError
 
 Positions = dict[Path, tuple[int, int]]
 

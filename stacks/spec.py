@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
+from pydantic import BaseModel, ConfigDict, Field
+
 from ailz.stacks.spec_aws import AwsTarget
 from ailz.stacks.spec_common import Name, SpecModel
 from ailz.stacks.spec_gcp import GcpTarget
 from ailz.stacks.spec_onprem import OnpremTarget
-from pydantic import BaseModel, ConfigDict, Field
 
 Target = Annotated[AwsTarget | GcpTarget | OnpremTarget, Field(discriminator="kind")]
 

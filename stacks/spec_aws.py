@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ailz.stacks.spec_common import SpecModel, TargetBase
 from pydantic import Field, model_validator
+
+from ailz.stacks.spec_common import SpecModel, TargetBase
 
 
 class SystemNodes(SpecModel):

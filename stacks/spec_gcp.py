@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from typing import Literal
 
-from ailz.stacks.spec_common import TargetBase
 from pydantic import Field
+
+from ailz.stacks.spec_common import TargetBase
 
 
 class GcpTarget(TargetBase):

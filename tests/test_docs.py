@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 import yaml
+
 from ailz.stacks.loader import load_text
 from ailz.stacks.synth import synthesize
 

@@ -16,6 +16,7 @@ from typing import Any
 
 import jinja2
 import yaml
+
 from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.stacks import naming
 

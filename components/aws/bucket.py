@@ -8,6 +8,7 @@ from typing import Any
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.iam_policies import tls_only_bucket_policy
 from ailz.components.base import AilzComponent
 

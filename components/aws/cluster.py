@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.addons import NETWORK_ADDONS, require_minimum
 from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
 from ailz.components.aws.kubeconfig import eks_kubeconfig

@@ -6,6 +6,7 @@ import base64
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.nic_layout import efa_interface_count, efa_layout
 from ailz.components.aws.user_data import node_user_data
 from ailz.components.base import AilzComponent

@@ -6,6 +6,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.iam_policies import managed_policy, permissions_boundary, service_trust
 from ailz.components.aws.naming import role_name
 from ailz.components.base import AilzComponent

@@ -6,6 +6,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.iam_policies import key_policy
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
+
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.cidr_plan import control_plane_zones

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.cidr_plan import SubnetPlan, plan_subnets
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.naming import bucket_name
 from ailz.components.base import AilzComponent

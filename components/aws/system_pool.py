@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext
 from ailz.components.labels import aws_tags

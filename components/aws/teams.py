@@ -6,6 +6,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import pod_identity_trust, team_access
 from ailz.components.base import AilzComponent

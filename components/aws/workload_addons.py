@@ -6,6 +6,7 @@ import json
 
 import pulumi
 import pulumi_aws as aws
+
 from ailz.components.aws.addons import WORKLOAD_ADDONS
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.iam import IamBaseline

@@ -7,6 +7,7 @@ import json
 import pulumi
 import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
+
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.vpc import PODS_RANGE, SERVICES_RANGE
 

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import ExtraSubnet, ExtraVpc
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.components.gcp.component import GcpComponent
 
 DATA_CLASSES = ("secrets", "storage", "logs")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext
 from ailz.components.gcp import network_plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.components.gcp.component import GcpComponent
 
 # What a node needs to ship logs/metrics and pull images, and nothing more (GKE hardening guide:

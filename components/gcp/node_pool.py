@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.catalog import Machine
 from ailz.components.gcp import node_pool_plan
 from ailz.components.gcp.component import GcpComponent

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+
 from ailz.components.gcp.component import GcpComponent
 
 NAME = "ailz-nccl-gib-installer"

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_gcp as gcp
+
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import SYSTEM_NODES
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+
 from ailz.components.gcp.component import GcpComponent
 
 LUSTRE_CSI_DRIVER = "lustre.csi.storage.gke.io"

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pulumi
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle
 from ailz.components.k8s.charts import chart_source

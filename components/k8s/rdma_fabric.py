@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pulumi
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle
 from ailz.components.k8s.charts import chart_source

@@ -6,6 +6,7 @@ from typing import Any
 
 import pulumi
 import yaml
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle
 from ailz.components.k8s.charts import (

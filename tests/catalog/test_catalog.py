@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.catalog import load_catalog
 from ailz.catalog.models import Fact
 

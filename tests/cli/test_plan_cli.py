@@ -8,9 +8,9 @@ import sys
 
 import jsonschema
 import yaml
-from ailz.cli.app import app
 from typer.testing import CliRunner
 
+from ailz.cli.app import app
 from tests.conftest import EXAMPLES
 
 runner = CliRunner()

@@ -4,6 +4,9 @@ from __future__ import annotations
 
 import re
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ailz.components.labels import (
     AWS_MAX_KEY,
     AWS_MAX_VALUE,
@@ -14,9 +17,6 @@ from ailz.components.labels import (
     zone_tags,
 )
 from ailz.stacks.loader import load_spec
-from hypothesis import given
-from hypothesis import strategies as st
-
 from tests.conftest import EXAMPLES
 
 tags_strategy = st.dictionaries(st.text(min_size=1, max_size=200), st.text(max_size=300), max_size=40)

@@ -7,10 +7,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from ailz.stacks.engine import StackOutput, StackRequest
 from pulumi.automation import errors as auto_errors
 from pulumi.automation._cmd import CommandResult
 from pulumi.automation.events import EngineEvent
+
+from ailz.stacks.engine import StackOutput, StackRequest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -6,12 +6,13 @@ import io
 import shutil
 
 import pytest
+from rich.console import Console
+
 from ailz.stacks.backend import DeploySettings
 from ailz.stacks.compose import PROJECT
 from ailz.stacks.deploy import run_operation
 from ailz.stacks.engine import AutomationStack, DeployError, StackRequest, open_automation_stack
 from ailz.stacks.progress import PlainProgress
-from rich.console import Console
 
 
 def _program() -> None:

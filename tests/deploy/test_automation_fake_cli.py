@@ -16,15 +16,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from rich.console import Console
+from typer.testing import CliRunner
+
 from ailz.cli import deploy_cmd
 from ailz.cli.app import app
 from ailz.stacks.backend import resolve_settings
 from ailz.stacks.deploy import OVERRIDE_TAG, run_operation
 from ailz.stacks.engine import StackRequest, open_automation_stack
 from ailz.stacks.progress import PlainProgress
-from rich.console import Console
-from typer.testing import CliRunner
-
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeGate, Finding
 

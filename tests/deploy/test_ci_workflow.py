@@ -8,8 +8,8 @@ from typing import Any
 import pytest
 import typer
 import yaml
-from ailz.cli.app import app
 
+from ailz.cli.app import app
 from tests.conftest import ROOT
 
 WORKFLOW = ROOT / "examples" / "ci" / "ailz.yml"

@@ -7,12 +7,12 @@ import subprocess
 import sys
 
 import pytest
+from typer.testing import CliRunner
+
 from ailz.cli import deploy_cmd
 from ailz.cli.app import app
 from ailz.stacks.deploy import OVERRIDE_TAG
 from ailz.stacks.engine import StackOutput
-from typer.testing import CliRunner
-
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 

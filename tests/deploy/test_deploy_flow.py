@@ -7,6 +7,8 @@ import signal
 from pathlib import Path
 
 import pytest
+from rich.console import Console
+
 from ailz.stacks.backend import DeploySettings
 from ailz.stacks.compose import PROJECT
 from ailz.stacks.deploy import (
@@ -23,8 +25,6 @@ from ailz.stacks.deploy import (
 from ailz.stacks.engine import DeployError, StackOutput, explain_failure
 from ailz.stacks.loader import load_spec
 from ailz.stacks.progress import PlainProgress
-from rich.console import Console
-
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 

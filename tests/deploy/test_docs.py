@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import yaml
-from ailz.stacks.spec import Deploy
 
+from ailz.stacks.spec import Deploy
 from tests.conftest import ROOT
 from tests.deploy.test_ci_workflow import _args, _resolve
 

@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import io
 
-from ailz.stacks.progress import EventTally, LiveProgress, PlainProgress, render_summary, resource_name
 from rich.console import Console
 
+from ailz.stacks.progress import EventTally, LiveProgress, PlainProgress, render_summary, resource_name
 from tests.deploy.fakes import recorded_events
 
 

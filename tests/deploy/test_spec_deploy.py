@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.stacks.errors import SpecError
 from ailz.stacks.loader import load_text
-
 from tests.conftest import EXAMPLES
 
 BASE = (EXAMPLES / "aws-p5-training.yaml").read_text()

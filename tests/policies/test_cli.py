@@ -8,9 +8,9 @@ import sys
 from pathlib import Path
 
 import pytest
-from ailz.cli.app import app
 from typer.testing import CliRunner
 
+from ailz.cli.app import app
 from tests.policies.fixtures import compliant, plan_of
 
 DATA = Path(__file__).parent / "data"

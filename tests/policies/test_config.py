@@ -6,10 +6,10 @@ import datetime as dt
 import json
 
 import pytest
+
 from ailz.policies.config import PolicyInputError, load_config, resolve
 from ailz.policies.gate import GateResult, gate, run_gate
 from ailz.policies.report import render_json
-
 from tests.policies.fixtures import compliant, plan_of
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import runpy
 
 import pulumi_policy as pp
+
 from ailz.policies.crossguard import Environment, build_policies
 from ailz.policies.evaluate import _options, policy_resources
 from ailz.policies.table import RULES
-
 from tests.conftest import ROOT
 from tests.policies.fixtures import CONTEXT, compliant, plan_of
 

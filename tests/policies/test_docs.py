@@ -9,12 +9,12 @@ import shutil
 from pathlib import Path
 
 import yaml
+from typer.testing import CliRunner
+
 from ailz.cli.app import app
 from ailz.policies.config import load_config
 from ailz.policies.table import RULES, rules_markdown
 from ailz.policies.waivers import load_waivers
-from typer.testing import CliRunner
-
 from tests.conftest import ROOT
 from tests.policies.fixtures import compliant, plan_of
 

@@ -6,9 +6,9 @@ import copy
 import datetime as dt
 
 import pytest
+
 from ailz.policies.gate import run_gate
 from ailz.stacks.plan import PlanResource
-
 from tests.conftest import ROOT
 
 EXAMPLES = ["aws-p5-training", "gcp-a3-ultra", "hybrid-sovereign", "onprem-sovereign"]

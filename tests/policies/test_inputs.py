@@ -5,11 +5,11 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ailz.policies.config import PolicyInputError
 from ailz.policies.evaluate import evaluate
 from ailz.policies.inputs import load_json_plan, plan_from_json
 from ailz.policies.table import RULES
-
 from tests.policies.fixtures import compliant, plan_of
 
 DATA = Path(__file__).parent / "data"

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ailz.policies import props as P
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ailz.policies import props as P
 
 AWS_REGIONS = st.builds(
     lambda geo, area, n: f"{geo}-{area}-{n}",

@@ -12,9 +12,9 @@ from xml.etree import ElementTree as ET
 
 import jsonschema
 import pytest
+
 from ailz.policies.gate import run_gate
 from ailz.policies.report import render
-
 from tests.policies.fixtures import compliant, plan_of
 
 HERE = Path(__file__).parent

@@ -5,10 +5,10 @@ from __future__ import annotations
 import copy
 
 import pytest
+
 from ailz.policies.evaluate import evaluate
 from ailz.policies.props import UNKNOWN
 from ailz.policies.table import RULES
-
 from tests.policies.fixtures import CONTEXT, COST, compliant, plan_of, res
 
 MANDATORY = {rule.id: "mandatory" for rule in RULES}

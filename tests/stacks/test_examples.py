@@ -5,8 +5,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from ailz.stacks.plan import Plan
 
+from ailz.stacks.plan import Plan
 from tests.conftest import EXAMPLES
 
 # examples/ also holds policy config and waivers; landing-zone specs are the files with targets.

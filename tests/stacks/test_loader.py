@@ -6,11 +6,11 @@ import textwrap
 
 import pytest
 import yaml
-from ailz.stacks.errors import SpecError, format_path
-from ailz.stacks.loader import load_spec, load_text
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from ailz.stacks.errors import SpecError, format_path
+from ailz.stacks.loader import load_spec, load_text
 from tests.conftest import EXAMPLES
 
 GOOD = (EXAMPLES / "aws-p5-training.yaml").read_text()

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 import pulumi
 import pytest
+
 from ailz.components.base import AilzComponent
 from ailz.stacks import compose
 from ailz.stacks.loader import load_spec
 from ailz.stacks.synth import SynthesisError, synthesize
-
 from tests.conftest import EXAMPLES
 from tests.inventory import assert_subset, one
 

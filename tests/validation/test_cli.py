@@ -9,10 +9,10 @@ import xml.etree.ElementTree as ET
 
 import pytest
 import yaml
-from ailz.cli import validate_cmd
-from ailz.cli.app import app
 from typer.testing import CliRunner
 
+from ailz.cli import validate_cmd
+from ailz.cli.app import app
 from tests.conftest import EXAMPLES
 from tests.k8s_schema import validate_manifest
 from tests.validation.fake_cluster import FakeClock, FakeCluster

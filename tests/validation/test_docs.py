@@ -6,10 +6,10 @@ import os
 import re
 import shlex
 
-from ailz.catalog import load_catalog
-from ailz.cli.app import app
 from typer.testing import CliRunner
 
+from ailz.catalog import load_catalog
+from ailz.cli.app import app
 from tests.conftest import ROOT
 
 DOC = (ROOT / "docs" / "validation.md").read_text()

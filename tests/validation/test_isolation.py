@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ailz.validation.isolation import Isolation, all_pairs_cost, isolate
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from ailz.validation.isolation import Isolation, all_pairs_cost, isolate
 
 
 def simulate(count: int, bad: set[int]):

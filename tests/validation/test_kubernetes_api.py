@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import pytest
-from ailz.validation.runner import ApiError, KubernetesApi, RunError
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
+
+from ailz.validation.runner import ApiError, KubernetesApi, RunError
 
 MPIJOB = {
     "apiVersion": "kubeflow.org/v2beta1",

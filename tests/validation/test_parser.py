@@ -6,9 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
-from ailz.validation.parser import COLLECTIVES, parse
 from hypothesis import given, settings
 from hypothesis import strategies as st
+
+from ailz.validation.parser import COLLECTIVES, parse
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

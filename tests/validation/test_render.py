@@ -7,11 +7,11 @@ import shlex
 import subprocess
 
 import pytest
+
 from ailz.catalog import load_catalog
 from ailz.stacks import naming
 from ailz.stacks.loader import load_spec
 from ailz.validation.render import RenderError, nccl_env, plan_job, render
-
 from tests.conftest import EXAMPLES
 from tests.k8s_schema import validate_manifest
 

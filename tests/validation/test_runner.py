@@ -6,11 +6,11 @@ import os
 import signal
 
 import pytest
+
 from ailz.stacks.loader import load_spec
 from ailz.validation.render import plan_job, render
 from ailz.validation.runner import ApiError, RunError, check_pool, run_jobs
 from ailz.validation.session import validate
-
 from tests.conftest import EXAMPLES
 from tests.validation.fake_cluster import FakeClock, FakeCluster
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from ailz.catalog import load_catalog
 from ailz.validation.parser import parse
 from ailz.validation.thresholds import expected_busbw, format_bytes, judge, parse_bytes

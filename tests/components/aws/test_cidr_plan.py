@@ -5,6 +5,9 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ailz.components.aws.cidr_plan import (
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
@@ -13,8 +16,6 @@ from ailz.components.aws.cidr_plan import (
     plan_subnets,
     private_subnet_addresses,
 )
-from hypothesis import given
-from hypothesis import strategies as st
 
 ZONES = ["eu-west-1a", "eu-west-1b", "eu-west-1c"]
 

@@ -6,7 +6,6 @@ import json
 
 from ailz.components.aws.iam_policies import permissions_boundary, team_access
 from ailz.stacks.naming import team_namespace, team_service_account
-
 from tests.inventory import one
 
 

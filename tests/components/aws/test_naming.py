@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import re
 
-from ailz.components.aws.naming import IAM_ROLE_MAX, S3_MAX, bucket_name, role_name
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ailz.components.aws.naming import IAM_ROLE_MAX, S3_MAX, bucket_name, role_name
 
 NAMES = st.from_regex(r"[a-z]([a-z0-9-]{0,38}[a-z0-9])?", fullmatch=True)
 PURPOSES = st.sampled_from(["datasets", "checkpoints", "models", "logs"])

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 import pytest
-from ailz.catalog import load_catalog
-from ailz.components.aws.nic_layout import EFA_ONLY, ENA, efa_interface_count, efa_layout
 from hypothesis import given
 from hypothesis import strategies as st
+
+from ailz.catalog import load_catalog
+from ailz.components.aws.nic_layout import EFA_ONLY, ENA, efa_interface_count, efa_layout
 
 AWS_MACHINES = [m for m in load_catalog().for_provider("aws") if m.efa]
 

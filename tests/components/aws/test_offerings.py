@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.components.aws.gpu_pool import check_offered
 from ailz.stacks.fakes import INVOKES, FakeContext
 

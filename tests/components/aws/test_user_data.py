@@ -6,6 +6,7 @@ import email
 from pathlib import Path
 
 import yaml
+
 from ailz.components.aws.user_data import node_user_data
 
 GOLDEN = Path(__file__).parent / "golden" / "gpu-node-user-data.txt"

@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.stacks.errors import SpecError
 from ailz.stacks.loader import load_text
-
 from tests.conftest import EXAMPLES
 from tests.inventory import assert_subset, one
 from tests.k8s_schema import validate_manifest

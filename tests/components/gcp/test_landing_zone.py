@@ -3,9 +3,9 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.components.labels import gcp_labels
 from ailz.stacks import naming
-
 from tests.inventory import assert_subset, one
 from tests.k8s_schema import validate_manifest
 

@@ -5,11 +5,12 @@ from __future__ import annotations
 import ipaddress
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
 from ailz.catalog import load_catalog
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.network_plan import AddressPlanError, plan_addresses
-from hypothesis import given, settings
-from hypothesis import strategies as st
 
 CATALOG = load_catalog()
 GCP_MACHINES = [m.name for m in CATALOG.for_provider("gcp")]

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pulumi
 import pulumi_kubernetes as k8s
+
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext
 

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+
 from ailz.stacks.plan import Plan
 
 GOLDEN = Path(__file__).resolve().parent / "golden"

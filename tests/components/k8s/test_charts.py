@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import pytest
+
 from ailz.components.k8s.charts import chart_source, image_repository, manifest_url, platform_data
 
 CHARTS = sorted(platform_data()["charts"])

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from ailz.stacks.errors import SpecError
 from ailz.stacks.loader import load_text
 
@@ -111,8 +112,9 @@ def test_device_plugin_choice_is_validated():
 
 
 def test_cli_exits_2_with_the_message(tmp_path):
-    from ailz.cli.app import app
     from typer.testing import CliRunner
+
+    from ailz.cli.app import app
 
     spec = tmp_path / "zone.yaml"
     spec.write_text(BASE.format(extra="    fabric: {kind: infiniband}", quota=8))

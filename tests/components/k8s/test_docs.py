@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 
 import pytest
-from ailz.stacks import naming
 
+from ailz.stacks import naming
 from tests.components.k8s.helpers import by_kind, manifests, named
 from tests.conftest import ROOT
 from tests.k8s_schema import validate_manifest

@@ -6,7 +6,6 @@ from ailz.components.k8s.fabric_manifests import network_operator_values
 from ailz.components.k8s.gpu_operator_values import GpuStackOptions, gpu_operator_values
 from ailz.components.k8s.scheduling import jobset_values, kueue_values
 from ailz.components.k8s.storage_manifests import local_provisioner_values
-
 from tests.components.k8s.helpers import assert_golden, manifests, named, release
 
 LABELS = {"app.kubernetes.io/managed-by": "ailz", "landing-zone": "z"}

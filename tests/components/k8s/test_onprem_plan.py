@@ -7,8 +7,8 @@ from collections import Counter
 
 import pytest
 import yaml
-from ailz.stacks import naming
 
+from ailz.stacks import naming
 from tests.components.k8s.helpers import by_kind, manifests, named, release
 from tests.inventory import assert_subset
 

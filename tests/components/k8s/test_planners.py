@@ -7,6 +7,9 @@ import json
 from types import SimpleNamespace
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ailz.components.k8s.fabric_manifests import (
     carve_rail_subnets,
     nic_cluster_policy,
@@ -18,8 +21,6 @@ from ailz.components.k8s.scheduling_manifests import cluster_queue
 from ailz.components.k8s.sovereignty_manifests import registry_policy
 from ailz.components.k8s.team_manifests import rdma_per_gpu, rdma_quota, workload_namespace_labels
 from ailz.stacks import naming
-from hypothesis import given
-from hypothesis import strategies as st
 
 
 @given(prefix=st.integers(min_value=8, max_value=24), rails=st.integers(min_value=1, max_value=16))
@@ -148,7 +149,6 @@ def test_onprem_host_driver_turns_the_operator_driver_off():
     from ailz.components.context import ClusterHandle, TargetContext
     from ailz.components.k8s.platform import gpu_stack_options
     from ailz.stacks.loader import load_spec
-
     from tests.conftest import EXAMPLES
 
     zone = load_spec(EXAMPLES / "onprem-sovereign.yaml").zone
