@@ -63,6 +63,13 @@ def onprem_network_names(fabric_kind: str, hca_count: int) -> list[str]:
     return [f"{prefix}-rail{i}" for i in range(hca_count)]
 
 
+def onprem_rdma_request(device_plugin: str, hca_count: int) -> dict[str, int]:
+    """What a pod that uses every rail of its node requests: the shared device plugin hands all
+    HCAs to a pod for one unit; SR-IOV needs one virtual function per rail network it attaches."""
+    count = 1 if device_plugin == "shared" else hca_count
+    return {onprem_rdma_resource(device_plugin): count}
+
+
 def onprem_rdma_resource(device_plugin: str = "shared") -> str:
     """Extended resource a pod requests for RDMA: shared device plugin or SR-IOV VFs."""
     return "rdma/rdma_shared" if device_plugin == "shared" else "nvidia.com/sriov_rdma"

@@ -214,8 +214,10 @@ def launch_script(plan: JobPlan) -> str:
 
 def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
     amounts: dict[str, str] = {k: str(v) for k, v in plan.machine.kubernetes_resources.items()}
-    if plan.target.kind == "onprem":
-        amounts[naming.onprem_rdma_resource()] = "1"
+    fabric = getattr(plan.target, "fabric", None)
+    if plan.target.kind == "onprem" and fabric is not None:
+        for resource, count in naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas)).items():
+            amounts[resource] = str(count)
     if plan.pod.get("hugepages_2mi"):
         amounts["hugepages-2Mi"] = plan.pod["hugepages_2mi"]
     amounts["memory"] = plan.pod["memory"]

@@ -202,6 +202,15 @@ def test_onprem_infiniband(specs):
     assert nccl["image"].startswith("registry.fra1.acme.internal/")  # the in-country mirror
 
 
+def test_onprem_sriov_requests_one_virtual_function_per_rail(specs):
+    spec = specs("onprem-sovereign").model_copy(deep=True)
+    spec.targets[0].fabric.device_plugin = "sriov"
+    _, objects = rendered(spec, "fra-dgx", "dgx")
+    limits = pod_templates(objects[-1])["worker"]["spec"]["containers"][0]["resources"]["limits"]
+    assert limits[naming.onprem_rdma_resource("sriov")] == "8"
+    assert naming.onprem_rdma_resource("shared") not in limits
+
+
 def test_onprem_roce_gid_index(specs):
     spec = specs("onprem-sovereign").model_copy(deep=True)
     spec.targets[0].fabric.kind = "roce"
