@@ -169,6 +169,9 @@ def _issue_from_pydantic(err: dict, data: Any, positions: Positions) -> SpecIssu
         message = f"{err.get('input')!r} does not have the expected form"
         field_hint = _field_description(data, loc)
         hint = field_hint or f"it must match {err.get('ctx', {}).get('pattern')}"
+    elif kind == "string_type" and isinstance(err.get("input"), int | float):
+        message = f"{err.get('input')!r} is a number here, but a string is expected"
+        hint = 'quote it, e.g. "1.30": YAML reads unquoted 1.30 as the number 1.3'
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
     return SpecIssue(path, message, hint, line, column)
@@ -227,8 +230,8 @@ def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
 
 def load_spec(file: str | FsPath, check: bool = True) -> LoadedSpec:
     """Read, validate and cross-check a spec file; raises SpecError for anything the user wrote."""
-    name = str(file)
     path = FsPath(file)
+    name = _display_name(path)
     if not path.exists():
         raise SpecError(name, [SpecIssue((), "file not found", "check the path")])
     if path.is_dir():
@@ -238,6 +241,15 @@ def load_spec(file: str | FsPath, check: bool = True) -> LoadedSpec:
     except (OSError, UnicodeDecodeError) as err:
         raise SpecError(name, [SpecIssue((), f"cannot read the file: {err}")]) from None
     return load_text(text, name, check=check)
+
+
+def _display_name(path: FsPath) -> str:
+    """Relative to the working directory when the file is below it, so reports (SARIF, GitHub
+    annotations) carry repository-relative paths."""
+    try:
+        return str(path.resolve().relative_to(FsPath.cwd().resolve())) if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
 
 
 class LoadedSpec:

@@ -1,4 +1,4 @@
-"""Names that several rooms must agree on (components create them, validation jobs request them).
+"""Names that components and validation must agree on (components create them, jobs request them).
 
 Pure functions of the spec and the catalog, so validation never needs to import components.
 """

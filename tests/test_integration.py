@@ -1,4 +1,4 @@
-"""Contracts between rooms: what the platform installs is what the validation jobs need."""
+"""Contracts between packages: what the in-cluster layer installs is what validation jobs need."""
 
 from __future__ import annotations
 

@@ -29,7 +29,7 @@ from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 
 STACK = "acme-ai-aws-train"
-SETTINGS = DeploySettings("file:///tmp/ailz-test-state", "passphrase", Path("/tmp/ailz-test-ws"))
+SETTINGS = DeploySettings("file://./state", "passphrase", Path("workspace"))  # never touched: fake engine
 
 
 @pytest.fixture(scope="module")

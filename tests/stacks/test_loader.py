@@ -60,6 +60,18 @@ def test_missing_required_tag():
     assert any("cost-center" in i.message and i.hint for i in error.issues)
 
 
+def test_unquoted_version_gets_a_quoting_hint():
+    error = errors_of(mutate('version: "1.33"', "version: 1.30"))
+    issue = error.issues[0]
+    assert format_path(issue.path) == "targets[0].kubernetes.version"
+    assert "quote it" in issue.hint
+
+
+def test_absolute_paths_below_the_working_directory_are_reported_relative(monkeypatch):
+    monkeypatch.chdir(EXAMPLES.parent)
+    assert load_spec(EXAMPLES / "aws-p5-training.yaml").file == "examples/aws-p5-training.yaml"
+
+
 def test_unknown_machine_suggests_close_match():
     error = errors_of(mutate("machine: p5.48xlarge", "machine: p5.48xlrge"))
     issue = error.issues[0]
