@@ -77,3 +77,10 @@ def test_fabric_profiles_cover_machines(catalog):
         profile = catalog.fabric_profiles[machine.nccl_profile]
         assert profile.source
         assert not set(profile.obsolete_env) & set(profile.nccl_env), profile.name
+
+
+def test_fabric_images_are_pinned(catalog):
+    # a floating tag lets the same spec pass today and fail tomorrow
+    for profile in catalog.fabric_profiles.values():
+        name, _, tag = profile.image.rpartition(":")
+        assert name and tag and tag != "latest" and "/" not in tag, profile.image
