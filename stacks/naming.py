@@ -12,6 +12,10 @@ VALIDATION_NAMESPACE = "ailz-validation"
 FABRIC_NAMESPACE = "ailz-fabric"
 WORKLOAD_SERVICE_ACCOUNT = "workload"
 
+# The taint every GPU node carries (value and effect spelling differ per platform API), so only
+# pods that tolerate it (GPU workloads, device plugins) land there.
+GPU_TAINT_KEY = "nvidia.com/gpu"
+
 # Node labels every GPU node carries, whatever the platform.
 POOL_LABEL = "ailz.io/pool"
 TARGET_LABEL = "ailz.io/target"

@@ -7,32 +7,17 @@ import pulumi_kubernetes as k8s
 
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext
+from ailz.components.k8s.charts import chart_source, platform_data
+from ailz.components.k8s.objects import helm_release
+from ailz.stacks.naming import GPU_TAINT_KEY
 
-# aws/eks-charts stable/aws-efa-k8s-device-plugin (Chart.yaml: version v0.5.20, app v0.5.13).
 CHART = "aws-efa-k8s-device-plugin"
-CHART_VERSION = "v0.5.20"
-CHART_REPO = "https://aws.github.io/eks-charts"
-NAMESPACE = "kube-system"
-# Regional EKS image registries (EKS user guide, "View Amazon container image registries for
-# Amazon EKS add-ons"): nodes pull from their own region, through the ECR endpoints when the VPC
-# has no internet egress. Regions not listed use the common account.
-EKS_REGISTRY_ACCOUNT = "602401143452"
-EKS_REGISTRY_ACCOUNTS = {
-    "af-south-1": "877085696533",
-    "ap-east-1": "800184023465",
-    "ap-southeast-3": "296578399912",
-    "ap-south-2": "900889452093",
-    "ap-southeast-4": "491585149902",
-    "ap-southeast-5": "151610086707",
-    "ap-southeast-6": "333609536671",
-    "ap-southeast-7": "121268973566",
-    "cn-north-1": "918309763551",
-    "cn-northwest-1": "961992271922",
-}
 
 
 def eks_registry(region: str) -> str:
-    account = EKS_REGISTRY_ACCOUNTS.get(region, EKS_REGISTRY_ACCOUNT)
+    """The regional EKS image registry (catalog/platform.yaml eks_image_registries)."""
+    facts = platform_data()["eks_image_registries"]
+    account = facts["accounts"].get(region, facts["default_account"])
     suffix = "amazonaws.com.cn" if region.startswith("cn-") else "amazonaws.com"
     return f"{account}.dkr.ecr.{region}.{suffix}"
 
@@ -46,7 +31,7 @@ def plugin_values(instance_types: list[str], region: str) -> dict:
             "values": sorted(set(instance_types)),
         },
         "tolerations": [
-            {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"},
+            {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
             {"key": "aws.amazon.com/efa", "operator": "Exists", "effect": "NoSchedule"},
         ],
     }
@@ -63,17 +48,12 @@ class EfaDevicePlugin(AilzComponent):
     ) -> None:
         target = ctx.target
         super().__init__("aws", "EfaDevicePlugin", f"{target.name}-efa-plugin", ctx.path("gpu_pools"), opts)
-        self.release = k8s.helm.v3.Release(
-            f"{target.name}-efa-device-plugin",
-            name=CHART,
-            chart=CHART,
-            version=CHART_VERSION,
-            repository_opts={"repo": CHART_REPO},
-            namespace=NAMESPACE,
-            values=plugin_values(instance_types, target.region),
-            atomic=True,
-            opts=pulumi.ResourceOptions(
-                parent=self, provider=kubernetes_provider, depends_on=depends_on or []
-            ),
+        self.release = helm_release(
+            CHART,
+            chart_source(CHART),
+            plugin_values(instance_types, target.region),
+            self,
+            kubernetes_provider,
+            depends_on,
         )
         self.register_outputs({})

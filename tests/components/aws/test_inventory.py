@@ -186,7 +186,7 @@ def test_addons(aws_plan):
 
 
 def test_efa_device_plugin(aws_plan):
-    release = one(aws_plan, "kubernetes:helm.sh/v3:Release", "aws-train-efa-device-plugin")
+    release = one(aws_plan, "kubernetes:helm.sh/v3:Release", "aws-efa-k8s-device-plugin")
     assert_subset(
         {
             "chart": "aws-efa-k8s-device-plugin",
