@@ -146,6 +146,18 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
     raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
 
 
+def _not_nccl_output(result) -> bool:
+    """Wrong file (exit 2) rather than a failed run (exit 1): nothing nccl-tests prints is there."""
+    only_missing_rows = all(e.kind == "no-results" for e in result.errors)
+    return (
+        not result.rows
+        and result.version is None
+        and result.collective is None
+        and result.ranks is None
+        and only_missing_rows
+    )
+
+
 @nccl_app.command("parse")
 def parse_log(
     log: str = typer.Argument(..., help="nccl-tests output (text or -J JSON); '-' reads stdin."),
@@ -166,6 +178,11 @@ def parse_log(
         except OSError as error:
             fail(f"cannot read {log}: {error.strerror}")
     result = parse(text, expected_ranks=expected_ranks, expect_gdr=expect_gdr)
+    if _not_nccl_output(result):
+        fail(
+            f"{log} does not look like nccl-tests output (no header, no result table, no NCCL error)",
+            hint="pass the launcher log of e.g. all_reduce_perf, or the file written with -J",
+        )
     if output is ParseOutput.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:

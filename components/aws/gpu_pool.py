@@ -12,14 +12,14 @@ from ailz.components.aws.user_data import node_user_data
 from ailz.components.base import AilzComponent
 from ailz.components.context import TargetContext
 from ailz.components.labels import aws_tags
-from ailz.stacks.naming import POOL_LABEL, TARGET_LABEL
+from ailz.stacks.naming import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
 from ailz.stacks.spec_common import GpuPool
 
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
 ROOT_VOLUME_GIB = 200
 TAGGED_AT_LAUNCH = ("instance", "volume", "network-interface")
-GPU_TAINT = {"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}
+GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NO_SCHEDULE"}
 NODE_GROUP_CAPACITY = {
     "on-demand": "ON_DEMAND",
     "reservation": "ON_DEMAND",

@@ -44,6 +44,13 @@ def test_parse_exit_codes_and_json():
     assert missing.exit_code == 2
 
 
+def test_parse_of_a_file_that_is_not_nccl_output_is_an_input_error(tmp_path):
+    wrong = tmp_path / "notes.txt"
+    wrong.write_text("release notes\nnothing to see\n")
+    result = runner.invoke(app, ["validate", "nccl", "parse", str(wrong)])
+    assert result.exit_code == 2 and "does not look like nccl-tests output" in result.output
+
+
 def test_usage_errors_exit_2(tmp_path):
     assert runner.invoke(app, ["validate", "nccl", "--target", "x"]).exit_code == 2
     bad_pool = runner.invoke(
