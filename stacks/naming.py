@@ -5,6 +5,8 @@ Pure functions of the spec and the catalog, so validation never needs to import 
 
 from __future__ import annotations
 
+import hashlib
+
 from ailz.catalog import Machine
 
 # Namespaces ailz owns in every cluster.
@@ -19,6 +21,16 @@ GPU_TAINT_KEY = "nvidia.com/gpu"
 # Node labels every GPU node carries, whatever the platform.
 POOL_LABEL = "ailz.io/pool"
 TARGET_LABEL = "ailz.io/target"
+
+
+def shorten(name: str, limit: int, tail: str = "") -> str:
+    """`name` when it fits `limit`, else its head, a stable hash of the whole, and `tail`, so
+    shortened names stay unique and identical across runs."""
+    if len(name) <= limit:
+        return name
+    digest = hashlib.sha256(name.encode()).hexdigest()[:8]
+    keep = limit - len(digest) - 1 - (len(tail) + 1 if tail else 0)
+    return "-".join(part for part in (name[:keep].rstrip("-"), digest, tail) if part)
 
 
 def stack_name(zone_name: str, target_name: str) -> str:

@@ -2,19 +2,16 @@
 
 from __future__ import annotations
 
-import hashlib
 import re
+
+from ailz.stacks.naming import shorten
 
 _BAD = re.compile(r"[^a-z0-9-]")
 
 
 def fit(name: str, limit: int) -> str:
     """`name` lowercased; when too long, cut and end with a short hash so names stay unique."""
-    clean = _BAD.sub("-", name.lower()).strip("-")
-    if len(clean) <= limit:
-        return clean
-    digest = hashlib.sha256(clean.encode()).hexdigest()[:6]
-    return f"{clean[: limit - 7].rstrip('-')}-{digest}"
+    return shorten(_BAD.sub("-", name.lower()).strip("-"), limit)
 
 
 def account_id(*parts: str) -> str:
