@@ -16,11 +16,13 @@ from ailz.components.gcp.kms import EncryptionKeys, service_agents
 from ailz.components.gcp.lustre import ManagedLustre
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
+from ailz.components.gcp.nccl_plugin import NcclPluginInstaller
+from ailz.components.gcp.nccl_plugin_plan import injector_accelerators, installer_families
 from ailz.components.gcp.node_identity import NodeServiceAccount
 from ailz.components.gcp.node_pool import GpuNodePool
+from ailz.components.gcp.nri_injector import NriDeviceInjector
 from ailz.components.gcp.private_services import PrivateServiceAccess
 from ailz.components.gcp.project_services import ProjectServices
-from ailz.components.gcp.rdma_plugin import RdmaPluginInstaller
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.vpc import PrimaryNetwork
@@ -174,15 +176,27 @@ class GcpLandingZone(AilzComponent):
                     opts=in_cluster_opts,
                 )
             )
-        rdma = sorted({m.gcp.accelerator_type for m in machines.values() if m.gcp and m.gcp.rdma_nics})
-        if rdma:
-            profiles = {m.nccl_profile for m in machines.values() if m.gcp and m.gcp.rdma_nics}
+        # host side of each GPUDirect fabric: one NCCL plugin installer per fabric profile
+        families = installer_families(list(machines.values()))
+        for profile, accelerators in families.items():
+            first = next(p for p in target.gpu_pools if machines[p.name].nccl_profile == profile)
             in_cluster.append(
-                RdmaPluginInstaller(
-                    f"{prefix}-gib",
+                NcclPluginInstaller(
+                    f"{prefix}-{profile}",
+                    ctx.pool_path(first),
+                    profile=profile,
+                    image=ctx.catalog.fabric_profiles[profile].image,
+                    accelerators=accelerators,
+                    labels=k8s_labels(ctx.tags()),
+                    opts=in_cluster_opts,
+                )
+            )
+        if injected := injector_accelerators(families):
+            in_cluster.append(
+                NriDeviceInjector(
+                    f"{prefix}-nri",
                     ctx.path("gpu_pools"),
-                    image=ctx.catalog.fabric_profiles[sorted(profiles)[0]].image,
-                    accelerators=rdma,
+                    accelerators=injected,
                     labels=k8s_labels(ctx.tags()),
                     opts=in_cluster_opts,
                 )

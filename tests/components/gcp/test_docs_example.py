@@ -107,7 +107,8 @@ def test_cluster_handle_for_the_in_cluster_layer(docs_synthesis):
     assert handle.gpu_driver_preinstalled is True and handle.install_gpu_operator is False
     assert list(handle.service_account_annotations) == ["vision"]
     assert list(handle.service_account_annotations["vision"]) == ["iam.gke.io/gcp-service-account"]
-    # waits for the pools, the GKE network objects, the gIB installer and the Lustre volume
+    # waits for the pools, the GKE network objects, the gIB and TCPX installers, the NRI device
+    # injector (A3 High) and the Lustre volume
     names = sorted(getattr(r, "_name", "") for r in handle.depends_on)
     assert names == [
         "acme-sovereign-gke-a4-b200",
@@ -115,5 +116,7 @@ def test_cluster_handle_for_the_in_cluster_layer(docs_synthesis):
         "acme-sovereign-gke-a4-h100-batch",
         "acme-sovereign-gke-a4-lustre-volume",
         "acme-sovereign-gke-a4-networks",
+        "acme-sovereign-gke-a4-nri",
         "acme-sovereign-gke-a4-system",
+        "acme-sovereign-gke-a4-tcpx",
     ]

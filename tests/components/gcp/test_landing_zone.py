@@ -383,21 +383,3 @@ def test_lustre_persistent_volume(plan):
         "volumeAttributes": {"ip": "172.16.0.2", "filesystem": "acmegcpg"},
     }
     assert volume["spec"]["accessModes"] == ["ReadWriteMany"]
-
-
-def test_gib_plugin_installer_on_rdma_nodes(plan):
-    from ailz.catalog import load_catalog
-
-    installer = one(plan, "kubernetes:apps/v1:DaemonSet").inputs
-    validate_manifest({"apiVersion": "apps/v1", "kind": "DaemonSet", **installer})
-    pod = installer["spec"]["template"]["spec"]
-    terms = pod["affinity"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"][
-        "nodeSelectorTerms"
-    ]
-    # only the RDMA family (A3 Ultra) gets it, not the A3 Mega pool
-    assert terms[0]["matchExpressions"][0]["values"] == ["nvidia-h200-141gb"]
-    assert pod["initContainers"][0]["image"] == load_catalog().fabric_profiles["gib"].image
-    assert {v["hostPath"]["path"] for v in pod["volumes"]} == {
-        "/home/kubernetes/bin/nvidia/lib64",
-        "/home/kubernetes/bin/gib",
-    }
