@@ -236,9 +236,11 @@ def _annotations(plan: JobPlan) -> dict[str, str]:
             "networking.gke.io/interfaces": json.dumps(interfaces),
         }
         sidecar = plan.pod.get("sidecar") or {}
-        if sidecar.get("aperture_devices"):  # the NRI device injector gives the daemon the GPUs
+        if sidecar.get("device_injection"):  # the NRI device injector gives the daemon the GPUs
             devices = [f"/dev/nvidia{i}" for i in range(plan.machine.gpus)]
-            devices += ["/dev/nvidiactl", "/dev/nvidia-uvm", "/dev/dmabuf_import_helper"]
+            devices += ["/dev/nvidiactl", "/dev/nvidia-uvm"]
+            if sidecar.get("aperture_devices"):
+                devices.append("/dev/dmabuf_import_helper")
             annotations[f"devices.gke.io/container.{sidecar['name']}"] = "".join(
                 f"- path: {d}\n" for d in devices
             )

@@ -185,6 +185,16 @@ def test_gcp_a3_mega_tcpxo(specs):
     assert exported(scripts(objects)[0])["NCCL_FASTRAK_IFNAME"] == ",".join(f"eth{i}" for i in range(1, 9))
 
 
+def test_gcp_a3_high_tcpx_daemon_gets_the_gpus_from_the_injector(specs):
+    spec = specs("gcp-a3-ultra").model_copy(deep=True)
+    spec.targets[0].gpu_pools[1].machine = "a3-highgpu-8g"
+    _, objects = rendered(spec, "gcp-train", "h100-mega")
+    annotations = pod_templates(objects[-1])["worker"]["metadata"]["annotations"]
+    devices = annotations["devices.gke.io/container.tcpx-daemon"]
+    assert "/dev/nvidia7" in devices and "/dev/nvidia-uvm" in devices
+    assert "dmabuf_import_helper" not in devices
+
+
 def test_onprem_infiniband(specs):
     spec = specs("onprem-sovereign")
     plan, objects = rendered(spec, "fra-dgx", "dgx", nodes=4)
