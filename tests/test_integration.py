@@ -59,3 +59,13 @@ def test_validation_flavor_exists_for_every_pool(example_plan, example, target, 
         if r.type == "kubernetes:kueue.x-k8s.io/v1beta1:ResourceFlavor"
     }
     assert pool in flavors
+
+
+def test_gib_plugin_on_the_host_matches_the_validation_image():
+    # the job sources the host's set_nccl_env.sh: plugin and diagnostic image must be one release
+    from ailz.catalog import load_catalog
+    from ailz.validation.render import fabric_pods
+
+    installer_tag = load_catalog().fabric_profiles["gib"].image.rpartition(":")[2]
+    diagnostic_tag = fabric_pods()["gib"]["image"].rpartition(":")[2]
+    assert installer_tag == diagnostic_tag

@@ -4,10 +4,10 @@ the NCCL job pods on host paths and images."""
 
 from __future__ import annotations
 
-import os
 import re
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from ailz.catalog import load_catalog
 from ailz.components.gcp import nccl_plugin_plan as plan_
 from tests.conftest import ROOT
+from tests.golden import assert_golden as shared_assert_golden
 from tests.k8s_schema import validate_manifest
 
 DAEMONSET = "kubernetes:apps/v1:DaemonSet"
@@ -46,15 +47,8 @@ def host_paths(daemonset: dict) -> set[str]:
     return {v["hostPath"]["path"] for v in daemonset["spec"]["template"]["spec"]["volumes"]}
 
 
-def assert_golden(name: str, data: dict) -> None:
-    """Compare with golden/<name>.yaml; AILZ_UPDATE_GOLDEN=1 rewrites the file."""
-    path = GOLDEN / f"{name}.yaml"
-    text = yaml.safe_dump(data, sort_keys=True)
-    if os.environ.get("AILZ_UPDATE_GOLDEN") == "1":
-        path.parent.mkdir(exist_ok=True)
-        path.write_text(text)
-    assert path.exists(), f"missing golden file {path.name}; run with AILZ_UPDATE_GOLDEN=1"
-    assert text == path.read_text(), f"{path.name} differs from the golden file"
+def assert_golden(name: str, data: Any) -> None:
+    shared_assert_golden(GOLDEN, name, data)
 
 
 @pytest.fixture(scope="module")

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-import os
 from pathlib import Path
 from typing import Any
 
-import yaml
-
 from ailz.stacks.plan import Plan
+from tests.golden import assert_golden as shared_assert_golden
 
 GOLDEN = Path(__file__).resolve().parent / "golden"
 NOT_MANIFESTS = ("kubernetes:helm.sh/v3:Release", "kubernetes:yaml/v2:ConfigFile")
@@ -60,10 +58,4 @@ def release(plan: Plan, target: str, name: str):
 
 
 def assert_golden(name: str, data: Any) -> None:
-    """Compare `data` with golden/<name>.yaml; AILZ_UPDATE_GOLDEN=1 rewrites the file."""
-    path = GOLDEN / f"{name}.yaml"
-    text = data if isinstance(data, str) else yaml.safe_dump(data, sort_keys=True)
-    if os.environ.get("AILZ_UPDATE_GOLDEN") == "1":
-        path.write_text(text)
-    assert path.exists(), f"missing golden file {path.name}; run with AILZ_UPDATE_GOLDEN=1"
-    assert text == path.read_text(), f"{path.name} differs from the golden file"
+    shared_assert_golden(GOLDEN, name, data)
