@@ -11,7 +11,9 @@ class AilzComponent(pulumi.ComponentResource):
     """A ComponentResource that records which part of the spec it implements.
 
     The spec path travels as a component input, so the real engine and offline synthesis both
-    see it and reports can point back at the spec line.
+    see it and reports can point back at the spec line. The engine does not make a component's
+    children wait for the component's own depends_on, so child() passes it on (a cluster must
+    wait for its key grant, an in-cluster release for the node group it runs on).
     """
 
     def __init__(
@@ -24,7 +26,11 @@ class AilzComponent(pulumi.ComponentResource):
     ) -> None:
         super().__init__(f"{TYPE_PREFIX}:{module}:{kind}", name, {"specPath": spec_path}, opts)
         self.spec_path = spec_path
+        inherited = opts.depends_on if opts is not None and opts.depends_on is not None else []
+        self._inherited = list(inherited) if isinstance(inherited, list | tuple) else [inherited]
 
     def child(self, **kwargs) -> pulumi.ResourceOptions:
-        """Options for a child resource of this component."""
-        return pulumi.ResourceOptions(parent=self, **kwargs)
+        """Options for a child resource: parented here, waiting for what this component waits for."""
+        extra = kwargs.pop("depends_on", None) or []
+        extra = list(extra) if isinstance(extra, list | tuple) else [extra]
+        return pulumi.ResourceOptions(parent=self, depends_on=[*self._inherited, *extra], **kwargs)

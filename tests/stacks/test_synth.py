@@ -35,6 +35,30 @@ class ProbeZone(AilzComponent):
         self.register_outputs(self.outputs)
 
 
+class Waiting(AilzComponent):
+    def __init__(self, provider, opts=None):
+        import pulumi_aws as aws
+
+        super().__init__("aws", "Waiting", "waiting", "targets[0]", opts)
+        aws.ec2.Vpc("inner", cidr_block="10.8.0.0/16", opts=self.child(provider=provider))
+        self.register_outputs({})
+
+
+class InheritingZone(AilzComponent):
+    """A component created with depends_on: its children wait for the same resources."""
+
+    def __init__(self, ctx, opts=None):
+        import pulumi_aws as aws
+
+        super().__init__("aws", "LandingZone", ctx.target.name, ctx.path(), opts)
+        provider = aws.Provider("probe", region=ctx.target.region, opts=self.child())
+        first = aws.ec2.Vpc("first", cidr_block="10.9.0.0/16", opts=self.child(provider=provider))
+        Waiting(provider, opts=pulumi.ResourceOptions(parent=self, depends_on=[first]))
+        self.cluster = None
+        self.outputs = {}
+        self.register_outputs({})
+
+
 class BrokenZone(AilzComponent):
     def __init__(self, ctx, opts=None):
         super().__init__("aws", "LandingZone", ctx.target.name, ctx.path(), opts)
@@ -72,3 +96,10 @@ def test_failures_name_the_target(probe):
         probe("BrokenZone")
     # the runtime is reset: the next synthesis in the same process works
     assert probe("ProbeZone").resources
+
+
+def test_children_wait_for_what_their_component_waits_for(probe):
+    plan = probe("InheritingZone")
+    first = one(plan, "aws:ec2/vpc:Vpc", "first")
+    inner = one(plan, "aws:ec2/vpc:Vpc", "inner")
+    assert first.urn in inner.dependencies
