@@ -151,9 +151,9 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
         if fabric.hcas:
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
         env["NCCL_SOCKET_IFNAME"] = "eth0"
-        if fabric.kind == "roce":
-            env["NCCL_IB_GID_INDEX"] = str(fabric.gid_index if fabric.gid_index is not None else 3)
-        else:
+        if fabric.kind == "roce" and fabric.gid_index is not None:
+            env["NCCL_IB_GID_INDEX"] = str(fabric.gid_index)  # else the roce profile's default
+        elif fabric.kind != "roce":
             env.pop("NCCL_IB_GID_INDEX", None)
     obsolete = sorted(set(env) & set(plan.profile.obsolete_env))
     if obsolete:

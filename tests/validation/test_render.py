@@ -221,6 +221,17 @@ def test_onprem_sriov_requests_one_virtual_function_per_rail(specs):
     assert naming.onprem_rdma_resource("shared") not in limits
 
 
+def test_onprem_roce_without_gid_index_uses_the_profile_default(specs):
+    from ailz.catalog import load_catalog
+
+    spec = specs("onprem-sovereign").model_copy(deep=True)
+    spec.targets[0].fabric.kind = "roce"
+    spec.targets[0].fabric.gid_index = None
+    _, objects = rendered(spec, "fra-dgx", "dgx")
+    default = load_catalog().fabric_profiles["roce"].nccl_env["NCCL_IB_GID_INDEX"]
+    assert exported(scripts(objects)[0])["NCCL_IB_GID_INDEX"] == default
+
+
 def test_onprem_roce_gid_index(specs):
     spec = specs("onprem-sovereign").model_copy(deep=True)
     spec.targets[0].fabric.kind = "roce"
