@@ -46,7 +46,7 @@ def measure(spec: Path) -> tuple[float, float, int]:
 
 
 def scaled_spec(kind: str, pools: int, directory: Path) -> Path:
-    """The kind's example with its first pool repeated `pools` times (reservations widened)."""
+    """The kind's example with its first pool repeated `pools` times, one node each."""
     document = yaml.safe_load((EXAMPLES / f"{BASE_FOR_KIND[kind]}.yaml").read_text())
     target = document["targets"][0]
     template = target["gpu_pools"][0]
@@ -54,6 +54,9 @@ def scaled_spec(kind: str, pools: int, directory: Path) -> Path:
     for index in range(pools):
         pool = copy.deepcopy(template)
         pool["name"] = f"pool{index}"
+        pool["nodes"] = 1  # many small pools: the network must hold every pool at full size
+        if "reserved_nodes" in pool.get("capacity", {}):
+            pool["capacity"]["reserved_nodes"] = 1
         target["gpu_pools"].append(pool)
     for team in document.get("teams", []):
         team["gpu_quota"] = 8
