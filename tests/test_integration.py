@@ -69,3 +69,23 @@ def test_gib_plugin_on_the_host_matches_the_validation_image():
     installer_tag = load_catalog().fabric_profiles["gib"].image.rpartition(":")[2]
     diagnostic_tag = fabric_pods()["gib"]["image"].rpartition(":")[2]
     assert installer_tag == diagnostic_tag
+
+
+TARGETS = sorted(
+    {(name, target) for name, target, _ in POOLS}
+    | {(p.stem, t.name) for p in EXAMPLES.glob("*.yaml") for t in load_spec(p).zone.targets}
+)
+
+
+@pytest.mark.parametrize(("example", "target"), TARGETS)
+def test_every_kubernetes_object_of_every_target_passes_its_schema(example_plan, example, target):
+    """Cloud targets included: the in-cluster layer and provider objects an API server would get."""
+    from tests.components.k8s.helpers import manifests
+    from tests.k8s_schema import validate_manifest
+
+    zone = load_spec(EXAMPLES / f"{example}.yaml").zone
+    version = zone.target(target).kubernetes.version
+    objects = manifests(example_plan(example), target)
+    assert objects, f"{target} declares no Kubernetes objects"
+    for obj in objects:
+        validate_manifest(obj, version)
