@@ -69,8 +69,8 @@ def test_pull_requests_plan_gate_upload_sarif_and_write_the_summary(workflow):
     steps = _steps(workflow, "plan")
     runs = "\n".join(step.get("run", "") for step in steps)
     assert 'ailz plan "$SPEC"' in runs
-    assert 'ailz policy check "$SPEC" --format sarif --out ailz.sarif' in runs
-    assert 'ailz policy check "$SPEC" --format markdown --out summary.md' in runs
+    assert 'ailz policy check "$SPEC" --waivers "$WAIVERS" --format sarif --out ailz.sarif' in runs
+    assert 'ailz policy check "$SPEC" --waivers "$WAIVERS" --format markdown --out summary.md' in runs
     assert 'cat summary.md >> "$GITHUB_STEP_SUMMARY"' in runs
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "ailz.sarif"
@@ -90,7 +90,7 @@ def test_merge_deploys_every_target_in_its_own_protected_environment(workflow):
     assert "matrix.target" in deploy["environment"]["name"]
     assert deploy["concurrency"]["cancel-in-progress"] is False
     runs = "\n".join(step.get("run", "") for step in deploy["steps"])
-    assert 'ailz up "$SPEC" --target "$TARGET" --yes' in runs
+    assert 'ailz up "$SPEC" --target "$TARGET" --waivers "$WAIVERS" --yes' in runs
     assert "get.pulumi.com" in runs  # the CLI the Automation API drives
     assert deploy["env"]["TARGET"] == "${{ matrix.target }}"  # never expanded inside a script
 
