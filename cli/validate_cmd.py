@@ -169,6 +169,7 @@ def parse_log(
     import json
 
     from ailz.validation.parser import parse
+    from ailz.validation.thresholds import FATAL_ANOMALIES
 
     if log == "-":
         text = sys.stdin.read()
@@ -183,6 +184,8 @@ def parse_log(
             f"{log} does not look like nccl-tests output (no header, no result table, no NCCL error)",
             hint="pass the launcher log of e.g. all_reduce_perf, or the file written with -J",
         )
+    # a measurement spoiled by a classic mistake (ranks alone, sockets instead of RDMA) fails too
+    passed = result.ok and not any(a.kind in FATAL_ANOMALIES for a in result.anomalies)
     if output is ParseOutput.json:
         sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
     else:
@@ -201,8 +204,8 @@ def parse_log(
             out.print(f"error   {finding.kind}: {finding.message}", markup=False)
         for finding in result.anomalies:
             out.print(f"anomaly {finding.kind}: {finding.message}", markup=False)
-        out.print("OK" if result.ok else "FAILED", markup=False)
-    raise typer.Exit(EXIT_OK if result.ok else EXIT_FAILED)
+        out.print("OK" if passed else "FAILED", markup=False)
+    raise typer.Exit(EXIT_OK if passed else EXIT_FAILED)
 
 
 def _fmt(value: float | None) -> str:

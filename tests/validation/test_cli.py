@@ -44,6 +44,11 @@ def test_parse_exit_codes_and_json():
     assert missing.exit_code == 2
 
 
+def test_parse_fails_a_run_spoiled_by_a_classic_mistake():
+    result = runner.invoke(app, ["validate", "nccl", "parse", str(FIXTURES / "ranks_alone.log")])
+    assert result.exit_code == 1 and "ranks-alone" in result.output and "FAILED" in result.output
+
+
 def test_parse_of_a_file_that_is_not_nccl_output_is_an_input_error(tmp_path):
     wrong = tmp_path / "notes.txt"
     wrong.write_text("release notes\nnothing to see\n")
