@@ -23,6 +23,7 @@ BOUNDARY_SERVICES = (
     "elasticloadbalancing",
     "autoscaling",
     "sts",
+    "eks-auth",  # eks-auth:AssumeRoleForPodIdentity: the Pod Identity agent runs with the node role
 )
 # Actions no ailz role may take, whatever policy is attached to it: no identity escalation.
 BOUNDARY_DENIED = (
@@ -198,6 +199,36 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
             },
         ]
     if data_class == "storage":
+        # Node groups launch through the Auto Scaling service-linked role, which must be able to use
+        # the key of the encrypted root volumes (EC2 Auto Scaling guide: "Required AWS KMS key policy
+        # for use with encrypted volumes").
+        autoscaling = (
+            f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
+            "AWSServiceRoleForAutoScaling"
+        )
+        statements += [
+            {
+                "Sid": "AutoScalingUsesKeyForEncryptedVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling},
+                "Action": [
+                    "kms:Encrypt",
+                    "kms:Decrypt",
+                    "kms:ReEncrypt*",
+                    "kms:GenerateDataKey*",
+                    "kms:DescribeKey",
+                ],
+                "Resource": "*",
+            },
+            {
+                "Sid": "AutoScalingGrantsForAttachedVolumes",
+                "Effect": "Allow",
+                "Principal": {"AWS": autoscaling},
+                "Action": "kms:CreateGrant",
+                "Resource": "*",
+                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+            },
+        ]
         # S3 (and FSx data repository tasks reading S3) use the key on behalf of account principals.
         statements.append(
             {
