@@ -312,6 +312,7 @@ def launcher_pod(plan: JobPlan) -> dict[str, Any]:
         .render(
             plan=plan,
             labels={**plan.labels, "ailz.io/role": "launcher"},
+            node_selector={naming.POOL_LABEL: plan.pool.name},
             script_config_map=f"{plan.name}-scripts",
             ssh_secret=f"{plan.name}-ssh" if plan.job_kind == "jobset" else None,
             script_dir=SCRIPT_DIR,

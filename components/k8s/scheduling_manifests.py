@@ -15,7 +15,12 @@ def resource_flavor(pool_name: str, labels: dict[str, str]) -> dict[str, Any]:
         "apiVersion": KUEUE_API,
         "kind": "ResourceFlavor",
         "metadata": {"name": pool_name, "labels": dict(labels)},
-        "spec": {"nodeLabels": {naming.POOL_LABEL: pool_name}},
+        # pods admitted to a GPU flavor land on tainted GPU nodes, GPU-less ones (MPI launchers,
+        # data preparation) included: the flavor hands them the toleration
+        "spec": {
+            "nodeLabels": {naming.POOL_LABEL: pool_name},
+            "tolerations": [{"key": naming.GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}],
+        },
     }
 
 

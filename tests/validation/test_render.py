@@ -100,6 +100,15 @@ def test_mpijob_waits_for_workers(specs):
     assert job["spec"]["slotsPerWorker"] == 8 and job["spec"]["mpiReplicaSpecs"]["Worker"]["replicas"] == 2
 
 
+def test_launcher_runs_on_the_pool_it_validates(specs):
+    from ailz.stacks import naming
+
+    _, objects = rendered(specs("aws-p5-training"), "aws-train", "a100-dev")
+    launcher = pod_templates(objects[-1])["launcher"]["spec"]
+    assert launcher["nodeSelector"] == {naming.POOL_LABEL: "a100-dev"}
+    assert {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"} in launcher["tolerations"]
+
+
 def test_jobs_are_admitted_through_the_validation_queue(specs):
     from ailz.stacks import naming
 
