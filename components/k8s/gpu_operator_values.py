@@ -9,19 +9,25 @@ from ailz.components.k8s.charts import image_repository
 
 MIG_STRATEGIES = ("none", "single", "mixed")
 
-# values key -> catalog/platform.yaml image key of its upstream repository
+# values path -> catalog/platform.yaml image key of its upstream repository (gpu-operator chart
+# v25.10.1 values.yaml): every image a pod of the operator pulls, so a mirror serves them all
 _IMAGE_KEYS = {
     "operator": "nvidia",
-    "validator": "nvidia-cloud-native",
+    "operator.initContainer": "nvidia",
+    "validator": "nvidia",
     "driver": "nvidia",
+    "driver.manager": "nvidia-cloud-native",
     "toolkit": "nvidia-k8s",
     "devicePlugin": "nvidia",
+    "dcgm": "nvidia-cloud-native",
     "dcgmExporter": "nvidia-k8s",
     "gfd": "nvidia",
     "migManager": "nvidia-cloud-native",
-    "nodeStatusExporter": "nvidia-cloud-native",
+    "nodeStatusExporter": "nvidia",
     "gds": "nvidia-cloud-native",
     "gdrcopy": "nvidia-cloud-native",
+    "vgpuManager.driverManager": "nvidia-cloud-native",
+    "vfioManager.driverManager": "nvidia-cloud-native",
 }
 
 
@@ -57,8 +63,11 @@ def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> di
         "gdrcopy": {"enabled": opts.gdrcopy and not opts.driver_preinstalled},
     }
     if opts.registry_mirror:
-        for key, image_key in _IMAGE_KEYS.items():
-            values.setdefault(key, {})["repository"] = image_repository(image_key, opts.registry_mirror)
+        for path, image_key in _IMAGE_KEYS.items():
+            node = values
+            for part in path.split("."):
+                node = node.setdefault(part, {})
+            node["repository"] = image_repository(image_key, opts.registry_mirror)
         values["node-feature-discovery"] = {
             "image": {"repository": image_repository("nfd", opts.registry_mirror)}
         }
