@@ -54,6 +54,8 @@ class ClusterHandle:
     container_toolkit_preinstalled: bool = False
     # False where the platform manages the GPU device plugin itself (GKE)
     install_gpu_operator: bool = True
+    # (CIDR, port) where pods fetch cloud credentials; team namespaces may reach exactly these
+    credential_endpoints: tuple[tuple[str, int], ...] = ()
     # team name -> annotations for its workload ServiceAccount (cloud workload identity)
     service_account_annotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # resources the in-cluster layer must wait for (e.g. node pools, add-ons)

@@ -89,3 +89,53 @@ def test_every_kubernetes_object_of_every_target_passes_its_schema(example_plan,
     assert objects, f"{target} declares no Kubernetes objects"
     for obj in objects:
         validate_manifest(obj, version)
+
+
+def _objects(plan, target: str, kind: str) -> list[dict]:
+    from tests.components.k8s.helpers import manifests
+
+    return [o for o in manifests(plan, target) if o["kind"] == kind]
+
+
+@pytest.mark.parametrize(
+    ("example", "target", "endpoint"),
+    [
+        ("aws-p5-training", "aws-train", "169.254.170.23/32"),
+        ("gcp-a3-ultra", "gcp-train", "169.254.169.254/32"),
+        ("onprem-sovereign", "fra-dgx", None),
+    ],
+)
+def test_team_pods_reach_their_credentials_and_dns_and_nothing_else_new(
+    example_plan, example, target, endpoint
+):
+    policies = [
+        p
+        for p in _objects(example_plan(example), target, "NetworkPolicy")
+        if p["metadata"]["namespace"] == "research"
+    ]
+    names = {p["metadata"]["name"] for p in policies}
+    credentials = [p for p in policies if p["metadata"]["name"] == "allow-workload-identity"]
+    if endpoint is None:  # nothing to fetch credentials from on a sovereign site
+        assert "allow-workload-identity" not in names
+    else:
+        cidrs = [peer["ipBlock"]["cidr"] for rule in credentials[0]["spec"]["egress"] for peer in rule["to"]]
+        assert cidrs == [endpoint]
+    dns = next(p for p in policies if p["metadata"]["name"] == "allow-dns")
+    assert {"ipBlock": {"cidr": "169.254.20.10/32"}} in dns["spec"]["egress"][0]["to"]
+
+
+def test_limit_ranges_set_requests_but_never_a_default_limit(example_plan):
+    for limit_range in _objects(example_plan("hybrid-sovereign"), "fra-dgx", "LimitRange"):
+        for item in limit_range["spec"]["limits"]:
+            assert "default" not in item and "defaultRequest" in item
+
+
+def test_eks_enforces_network_policies(example_plan):
+    import json
+
+    cni = next(
+        r
+        for r in example_plan("aws-p5-training").resources
+        if r.type == "aws:eks/addon:Addon" and r.inputs.get("addonName") == "vpc-cni"
+    )
+    assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}

@@ -7,6 +7,9 @@ import re
 
 # Add-ons that must run before any node joins (networking and credentials for pods).
 NETWORK_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
+# Add-on settings ailz needs: vpc-cni enforces NetworkPolicy only when asked (EKS user guide,
+# "Limit Pod traffic with Kubernetes network policies"), and every team namespace is default-deny.
+ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
 # Add-ons whose pods need schedulable nodes.
 WORKLOAD_ADDONS = ("coredns", "aws-ebs-csi-driver", "aws-fsx-csi-driver")
 

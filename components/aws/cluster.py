@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.addons import NETWORK_ADDONS, require_minimum
+from ailz.components.aws.addons import ADDON_CONFIGURATION, NETWORK_ADDONS, require_minimum
 from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
 from ailz.components.aws.kubeconfig import eks_kubeconfig
 from ailz.components.base import AilzComponent
@@ -120,6 +122,9 @@ class EksCluster(AilzComponent):
             addon_version=version,
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
+            configuration_values=(
+                json.dumps(ADDON_CONFIGURATION[addon]) if addon in ADDON_CONFIGURATION else None
+            ),
             pod_identity_associations=pod_identity,
             tags=self.tags,
             opts=pulumi.ResourceOptions(parent=parent or self, depends_on=depends_on or []),

@@ -29,6 +29,11 @@ from ailz.components.labels import aws_tags
 LOG_ARCHIVE_AFTER_DAYS = 90
 
 
+# EKS Pod Identity: pods get credentials from the agent on their node (EKS user guide, "Learn how
+# EKS Pod Identity grants pods access to AWS services": 169.254.170.23, port 80).
+POD_IDENTITY_AGENT = ("169.254.170.23/32", 80)
+
+
 class AwsLandingZone(AilzComponent):
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
         target = ctx.target
@@ -148,6 +153,7 @@ class AwsLandingZone(AilzComponent):
             kubernetes_provider=self.kubernetes_provider,
             gpu_driver_preinstalled=True,
             container_toolkit_preinstalled=True,
+            credential_endpoints=(POD_IDENTITY_AGENT,),
             depends_on=[*node_groups, *addons.addons],
         )
         self.outputs: dict[str, pulumi.Input] = {

@@ -34,6 +34,11 @@ from ailz.stacks import naming
 DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo frames
 
 
+# Workload Identity: pods get credentials from the GKE metadata server on their node
+# (GKE docs, "About Workload Identity Federation for GKE": 169.254.169.254, port 80).
+GKE_METADATA_SERVER = ("169.254.169.254/32", 80)
+
+
 class GcpLandingZone(AilzComponent):
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
         target = ctx.target
@@ -282,6 +287,7 @@ class GcpLandingZone(AilzComponent):
             gpu_driver_preinstalled=True,
             install_gpu_operator=False,
             service_account_annotations=annotations,
+            credential_endpoints=(GKE_METADATA_SERVER,),
             depends_on=[*node_pools, *in_cluster],
         )
         self.outputs: dict[str, pulumi.Input] = {

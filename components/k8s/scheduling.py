@@ -33,7 +33,8 @@ def kueue_manager_config() -> dict[str, Any]:
         "metrics": {"bindAddress": facts["metrics_bind_address"]},
         "webhook": {"port": facts["webhook_port"]},
         "leaderElection": {"leaderElect": True, "resourceName": facts["leader_election_resource_name"]},
-        "waitForPodsReady": {"enable": True, "blockAdmission": True, "timeout": "10m"},
+        # all-or-nothing per job, without holding every other admission while one job starts
+        "waitForPodsReady": {"enable": True, "blockAdmission": False, "timeout": "10m"},
         "integrations": {"frameworks": list(facts["frameworks"])},
         "resources": {"excludeResourcePrefixes": list(facts["exclude_resource_prefixes"])},
     }

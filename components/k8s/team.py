@@ -39,6 +39,7 @@ class TeamNamespace(AilzComponent):
             storage_cidrs,
             storage_ports,
             cluster.service_account_annotations.get(team.name, {}),
+            cluster.credential_endpoints,
         )
         ns = naming.team_namespace(team.name)
         self.namespace = declare(objects[0], self, provider, cluster.depends_on)

@@ -9,6 +9,7 @@ from ailz.stacks import naming
 
 GPU_RESOURCE = "nvidia.com/gpu"
 RDMA_POD_LABEL = "ailz.io/rdma-pods"
+NODE_LOCAL_DNS = "169.254.20.10/32"
 RDMA_POD_POLICY = "ailz-rdma-pods"
 # Pod Security Admission: restricted for everything; RDMA training namespaces are enforced by the
 # ValidatingAdmissionPolicy below instead (baseline refuses IPC_LOCK, which RDMA needs to pin memory).
@@ -59,9 +60,14 @@ def _meta(name: str, namespace: str | None, labels: dict[str, str], **extra: Any
 
 
 def namespace_network_policies(
-    namespace: str, storage_cidrs: list[str], storage_ports: list[int], labels: dict[str, str]
+    namespace: str,
+    storage_cidrs: list[str],
+    storage_ports: list[int],
+    labels: dict[str, str],
+    credential_endpoints: tuple[tuple[str, int], ...] = (),
 ) -> list[dict[str, Any]]:
-    """Default deny in and out; then DNS, the namespace's own pods, and the storage endpoints."""
+    """Default deny in and out; then DNS, the namespace's own pods, the storage endpoints and,
+    on clouds, the node-local endpoint that hands pods their workload identity."""
 
     def policy(name: str, spec: dict[str, Any]) -> dict[str, Any]:
         return {
@@ -72,8 +78,22 @@ def namespace_network_policies(
         }
 
     same_namespace = [{"podSelector": {}}]
+    credentials = [
+        policy(
+            "allow-workload-identity",
+            {
+                "podSelector": {},
+                "policyTypes": ["Egress"],
+                "egress": [
+                    {"to": [{"ipBlock": {"cidr": cidr}}], "ports": [{"protocol": "TCP", "port": port}]}
+                    for cidr, port in credential_endpoints
+                ],
+            },
+        )
+    ]
     return [
         policy("default-deny", {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]}),
+        *(credentials if credential_endpoints else []),
         policy(
             "allow-dns",
             {
@@ -87,7 +107,10 @@ def namespace_network_policies(
                                     "matchLabels": {"kubernetes.io/metadata.name": "kube-system"}
                                 },
                                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
-                            }
+                            },
+                            # NodeLocal DNSCache answers on the node at this link-local address
+                            # (GKE enables it; pods do not reach it through a pod selector)
+                            {"ipBlock": {"cidr": NODE_LOCAL_DNS}},
                         ],
                         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
                     }
@@ -147,6 +170,7 @@ def team_manifests(
     storage_cidrs: list[str],
     storage_ports: list[int],
     service_account_annotations: dict[str, Any] | None = None,
+    credential_endpoints: tuple[tuple[str, int], ...] = (),
 ) -> list[dict[str, Any]]:
     """Every object of one team in one cluster, namespace first."""
     ns = naming.team_namespace(team.name)
@@ -186,8 +210,9 @@ def team_manifests(
                 "limits": [
                     {
                         "type": "Container",
+                        # requests only: a default *limit* would become the limit of every
+                        # container that sets a request (e.g. 32 CPUs) and reject it
                         "defaultRequest": {"cpu": "250m", "memory": "512Mi"},
-                        "default": {"cpu": "1", "memory": "2Gi"},
                     }
                 ]
             },
@@ -203,7 +228,7 @@ def team_manifests(
                 "subjects": [{"apiGroup": "rbac.authorization.k8s.io", "kind": "Group", "name": team.group}],
             }
         )
-    objects += namespace_network_policies(ns, storage_cidrs, storage_ports, labels)
+    objects += namespace_network_policies(ns, storage_cidrs, storage_ports, labels, credential_endpoints)
     return objects
 
 
