@@ -56,6 +56,10 @@ class ClusterHandle:
     install_gpu_operator: bool = True
     # (CIDR, port) where pods fetch cloud credentials; team namespaces may reach exactly these
     credential_endpoints: tuple[tuple[str, int], ...] = ()
+    # what the platform's own GPUDirect stack needs inside RDMA pods (GKE: plugin host paths, the
+    # rxdm daemon's network capabilities); everything else stays refused by the admission policy
+    rdma_pod_host_paths: tuple[str, ...] = ()
+    rdma_pod_daemon_capabilities: dict[str, tuple[str, ...]] = field(default_factory=dict)
     # team name -> annotations for its workload ServiceAccount (cloud workload identity)
     service_account_annotations: dict[str, dict[str, Any]] = field(default_factory=dict)
     # resources the in-cluster layer must wait for (e.g. node pools, add-ons)

@@ -139,3 +139,54 @@ def test_eks_enforces_network_policies(example_plan):
         if r.type == "aws:eks/addon:Addon" and r.inputs.get("addonName") == "vpc-cni"
     )
     assert json.loads(cni.inputs["configurationValues"]) == {"enableNetworkPolicy": "true"}
+
+
+def _admit(policy: dict, pod: dict) -> list[str]:
+    """Evaluate a ValidatingAdmissionPolicy's CEL validations against a pod, as the API server does."""
+    import celpy
+
+    env = celpy.Environment()
+    activation = {"object": celpy.json_to_cel(pod)}
+    variables = {}
+    for variable in policy["spec"].get("variables", []):
+        value = env.program(env.compile(variable["expression"])).evaluate(activation)
+        variables[variable["name"]] = value
+    activation["variables"] = celpy.celtypes.MapType(
+        {celpy.celtypes.StringType(k): v for k, v in variables.items()}
+    )
+    refused = []
+    for rule in policy["spec"]["validations"]:
+        if not bool(env.program(env.compile(rule["expression"])).evaluate(activation)):
+            refused.append(rule["message"])
+    return refused
+
+
+@pytest.mark.parametrize(("example", "target", "pool"), POOLS)
+def test_validation_pods_pass_the_rdma_admission_policy(example_plan, example, target, pool):
+    policies = [
+        o
+        for o in _objects(example_plan(example), target, "ValidatingAdmissionPolicy")
+        if o["metadata"]["name"] == "ailz-rdma-pods"
+    ]
+    assert len(policies) == 1
+    spec = load_spec(EXAMPLES / f"{example}.yaml").zone
+    job = render(plan_job(spec, target, pool))[-1]
+    for template in _pod_templates(job):
+        pod = {
+            "apiVersion": "v1",
+            "kind": "Pod",
+            "metadata": template.get("metadata", {}),
+            "spec": template["spec"],
+        }
+        assert _admit(policies[0], pod) == [], template["metadata"]["labels"].get("ailz.io/role")
+    # and the policy still bites: a privileged container or a foreign host path is refused
+    worker = _pod_templates(job)[-1]
+    bad = {"apiVersion": "v1", "kind": "Pod", "spec": {**worker["spec"]}}
+    bad["spec"]["volumes"] = [*bad["spec"].get("volumes", []), {"name": "etc", "hostPath": {"path": "/etc"}}]
+    assert any("hostPath" in message for message in _admit(policies[0], bad))
+
+
+def _pod_templates(job: dict) -> list[dict]:
+    if job["kind"] == "MPIJob":
+        return [r["template"] for r in job["spec"]["mpiReplicaSpecs"].values()]
+    return [r["template"]["spec"]["template"] for r in job["spec"]["replicatedJobs"]]

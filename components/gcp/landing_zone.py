@@ -17,7 +17,11 @@ from ailz.components.gcp.lustre import ManagedLustre
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
 from ailz.components.gcp.nccl_plugin import NcclPluginInstaller
-from ailz.components.gcp.nccl_plugin_plan import injector_accelerators, installer_families
+from ailz.components.gcp.nccl_plugin_plan import (
+    injector_accelerators,
+    installer_families,
+    pod_allowances,
+)
 from ailz.components.gcp.node_identity import NodeServiceAccount
 from ailz.components.gcp.node_pool import GpuNodePool
 from ailz.components.gcp.nri_injector import NriDeviceInjector
@@ -282,12 +286,17 @@ class GcpLandingZone(AilzComponent):
             )
             annotations[team.name] = {"iam.gke.io/gcp-service-account": identity.email}
 
+        host_paths, daemon_capabilities = pod_allowances(
+            sorted({ctx.machine(pool).nccl_profile for pool in target.gpu_pools})
+        )
         self.cluster = ClusterHandle(
             kubernetes_provider=cluster.kubernetes_provider,
             gpu_driver_preinstalled=True,
             install_gpu_operator=False,
             service_account_annotations=annotations,
             credential_endpoints=(GKE_METADATA_SERVER,),
+            rdma_pod_host_paths=host_paths,
+            rdma_pod_daemon_capabilities=daemon_capabilities,
             depends_on=[*node_pools, *in_cluster],
         )
         self.outputs: dict[str, pulumi.Input] = {

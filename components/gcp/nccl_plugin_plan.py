@@ -180,3 +180,18 @@ def nri_injector_daemonset(accelerators: list[str], labels: dict[str, str]) -> d
         ],
     }
     return _daemonset(NRI_INJECTOR, labels, pod)
+
+
+def pod_allowances(profiles: list[str]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
+    """Host paths and daemon capabilities the NCCL pods of these fabric profiles need."""
+    facts = host_facts()["pod_allowances"]
+    paths: set[str] = set()
+    capabilities: dict[str, tuple[str, ...]] = {}
+    for profile in profiles:
+        entry = facts.get(profile)
+        if entry is None:
+            continue
+        paths |= set(entry["host_paths"])
+        for container, caps in entry["daemon_capabilities"].items():
+            capabilities[container] = tuple(sorted(caps))
+    return tuple(sorted(paths)), capabilities

@@ -20,7 +20,9 @@ class RdmaPodSecurity(AilzComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8s", "RdmaPodSecurity", name, spec_path, opts)
-        policy, binding = rdma_pod_policy(labels)
+        policy, binding = rdma_pod_policy(
+            labels, cluster.rdma_pod_host_paths, cluster.rdma_pod_daemon_capabilities
+        )
         self.policy = declare(policy, self, cluster.kubernetes_provider, cluster.depends_on)
         self.binding = declare(binding, self, cluster.kubernetes_provider, [self.policy])
         self.register_outputs({})

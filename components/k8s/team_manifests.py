@@ -240,9 +240,29 @@ def _all_containers() -> str:
     )
 
 
-def rdma_pod_policy(labels: dict[str, str]) -> list[dict[str, Any]]:
+def _cel_list(items) -> str:
+    return "[" + ", ".join(f"'{item}'" for item in items) + "]"
+
+
+def rdma_pod_policy(
+    labels: dict[str, str],
+    host_paths: tuple[str, ...] = (),
+    daemon_capabilities: dict[str, tuple[str, ...]] | None = None,
+) -> list[dict[str, Any]]:
     """Admission policy for RDMA namespaces: add no capability but IPC_LOCK, nothing privileged,
-    no host namespaces, host paths or host ports (the baseline rules PSA would otherwise enforce)."""
+    no host namespaces, host paths or host ports (the baseline rules PSA would otherwise enforce).
+    A platform's GPUDirect stack may need exact host paths and, for its named daemon containers,
+    exact capabilities; only those are let through."""
+    daemons = daemon_capabilities or {}
+    daemon_rule = " || ".join(
+        f"(c.name == '{name}' && cap in {_cel_list(caps)})" for name, caps in sorted(daemons.items())
+    )
+    capability_rule = "cap == 'IPC_LOCK'" + (f" || {daemon_rule}" if daemon_rule else "")
+    host_path_rule = (
+        f"!has(v.hostPath) || v.hostPath.path in {_cel_list(host_paths)}"
+        if host_paths
+        else "!has(v.hostPath)"
+    )
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
@@ -269,8 +289,9 @@ def rdma_pod_policy(labels: dict[str, str]) -> list[dict[str, Any]]:
                 {
                     "expression": "variables.containers.all(c, !has(c.securityContext) || "
                     "!has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || "
-                    "c.securityContext.capabilities.add.all(cap, cap == 'IPC_LOCK'))",
-                    "message": "the only capability a pod may add is IPC_LOCK",
+                    f"c.securityContext.capabilities.add.all(cap, {capability_rule}))",
+                    "message": "the only capability a pod may add is IPC_LOCK"
+                    + (" (and the GPUDirect daemon's own)" if daemons else ""),
                 },
                 {
                     "expression": "!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && "
@@ -279,8 +300,9 @@ def rdma_pod_policy(labels: dict[str, str]) -> list[dict[str, Any]]:
                     "message": "host network, PID and IPC namespaces are not allowed",
                 },
                 {
-                    "expression": "!has(object.spec.volumes) || object.spec.volumes.all(v, !has(v.hostPath))",
-                    "message": "hostPath volumes are not allowed",
+                    "expression": f"!has(object.spec.volumes) || object.spec.volumes.all(v, {host_path_rule})",
+                    "message": "hostPath volumes are not allowed"
+                    + (f" except {', '.join(host_paths)}" if host_paths else ""),
                 },
                 {
                     "expression": "variables.containers.all(c, !has(c.ports) || "
