@@ -300,7 +300,7 @@ def rdma_pod_policy(
                     "message": "host network, PID and IPC namespaces are not allowed",
                 },
                 {
-                    "expression": f"!has(object.spec.volumes) || object.spec.volumes.all(v, {host_path_rule})",
+                    "expression": volumes_rule,
                     "message": "hostPath volumes are not allowed"
                     + (f" except {', '.join(host_paths)}" if host_paths else ""),
                 },
