@@ -258,11 +258,10 @@ def rdma_pod_policy(
         f"(c.name == '{name}' && cap in {_cel_list(caps)})" for name, caps in sorted(daemons.items())
     )
     capability_rule = "cap == 'IPC_LOCK'" + (f" || {daemon_rule}" if daemon_rule else "")
-    host_path_rule = (
-        f"!has(v.hostPath) || v.hostPath.path in {_cel_list(host_paths)}"
-        if host_paths
-        else "!has(v.hostPath)"
-    )
+    host_path_rule = "!has(v.hostPath)"
+    if host_paths:
+        host_path_rule += f" || v.hostPath.path in {_cel_list(host_paths)}"
+    volumes_rule = f"!has(object.spec.volumes) || object.spec.volumes.all(v, {host_path_rule})"
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
