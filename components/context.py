@@ -68,3 +68,15 @@ class ClusterHandle:
     registry_mirror: str | None = None
     chart_mirror: str | None = None
     manifest_mirror: str | None = None
+
+
+def registry_mirrors(target) -> dict[str, str | None]:
+    """ClusterHandle mirror fields from the target's `registries` (none: upstream registries)."""
+    registries = target.registries
+    if registries is None:
+        return {"registry_mirror": None, "chart_mirror": None, "manifest_mirror": None}
+    return {
+        "registry_mirror": registries.mirror,
+        "chart_mirror": registries.charts or f"oci://{registries.mirror}/charts",
+        "manifest_mirror": registries.manifests,
+    }

@@ -28,6 +28,7 @@ def check_zone(zone: LandingZone, catalog: Catalog | None = None) -> list[SpecIs
     issues += _networks(zone)
     issues += _teams(zone, catalog)
     issues += _keys(zone)
+    issues += _egress(zone)
     for index, target in enumerate(zone.targets):
         issues += KIND_CHECKS[target.kind](zone, index, catalog)
     return issues
@@ -240,6 +241,25 @@ def _keys(zone: LandingZone) -> list[SpecIssue]:
                     f"key_management is external but no external key is given for {', '.join(missing)}",
                     "add encryption: {external_keys: {secrets: <key>, storage: <key>, logs: <key>}} "
                     "with the ARNs (AWS XKS/CloudHSM) or key ids (GCP Cloud EKM/HSM) of existing keys",
+                )
+            )
+    return issues
+
+
+def _egress(zone: LandingZone) -> list[SpecIssue]:
+    """A cloud cluster without egress can pull only from its provider's own registries; the
+    in-cluster software ailz installs (GPU Operator, Kueue, JobSet, MPI operator) lives elsewhere."""
+    issues = []
+    for i, target in enumerate(zone.targets):
+        if target.kind != "onprem" and target.network.egress == "none" and target.registries is None:
+            registry = "an ECR repository" if target.kind == "aws" else "an Artifact Registry repository"
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "network", "egress"),
+                    "egress: none leaves the cluster no way to pull the in-cluster software from "
+                    "nvcr.io, registry.k8s.io and docker.io",
+                    f"add registries: {{mirror: <{registry} in {target.region} that mirrors them>}} "
+                    "or use egress: nat",
                 )
             )
     return issues

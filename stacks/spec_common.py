@@ -155,6 +155,19 @@ class Kubernetes(SpecModel):
     )
 
 
+class Registries(SpecModel):
+    mirror: str = Field(
+        description="Registry that mirrors every image ailz uses (in-jurisdiction on-prem; an ECR or Artifact Registry in the region for clouds without egress)."
+    )
+    allowed: list[str] = Field(default_factory=list, description="Registries pods may pull from.")
+    charts: str | None = Field(
+        default=None, description="OCI path of mirrored Helm charts; default: oci://<mirror>/charts."
+    )
+    manifests: str | None = Field(
+        default=None, description="HTTPS base of mirrored release manifests (images rewritten to the mirror)."
+    )
+
+
 class TargetBase(SpecModel):
     name: Name
     network: Network
@@ -162,6 +175,7 @@ class TargetBase(SpecModel):
     gpu_pools: list[GpuPool] = Field(default_factory=list)
     storage: Storage = Field(default_factory=Storage)
     encryption: Encryption = Field(default_factory=Encryption)
+    registries: Registries | None = None
 
     @property
     def location(self) -> str:

@@ -39,17 +39,6 @@ class Fabric(SpecModel):
     )
 
 
-class Registries(SpecModel):
-    mirror: str = Field(description="In-jurisdiction registry that mirrors every image ailz uses.")
-    allowed: list[str] = Field(default_factory=list, description="Registries pods may pull from.")
-    charts: str | None = Field(
-        default=None, description="OCI path of mirrored Helm charts; default: oci://<mirror>/charts."
-    )
-    manifests: str | None = Field(
-        default=None, description="HTTPS base of mirrored release manifests (images rewritten to the mirror)."
-    )
-
-
 class KmsPlugin(SpecModel):
     endpoint: str = Field(
         default="unix:///var/run/kmsplugin/socket.sock",
@@ -72,7 +61,6 @@ class OnpremTarget(TargetBase):
     region: str = Field(description="Site or region name, checked against residency.")
     cluster: Cluster
     fabric: Fabric | None = None
-    registries: Registries | None = None
     sovereignty: Sovereignty = Field(default_factory=Sovereignty)
     gpu_driver: Literal["operator", "host"] = Field(
         default="operator",

@@ -190,3 +190,27 @@ def _pod_templates(job: dict) -> list[dict]:
     if job["kind"] == "MPIJob":
         return [r["template"] for r in job["spec"]["mpiReplicaSpecs"].values()]
     return [r["template"]["spec"]["template"] for r in job["spec"]["replicatedJobs"]]
+
+
+def test_a_cloud_mirror_serves_every_chart_and_image_the_platform_installs():
+    """egress: none on AWS: charts and images come from the mirror the spec names."""
+    text = (
+        (EXAMPLES / "aws-p5-training.yaml")
+        .read_text()
+        .replace(
+            "      egress: nat",
+            "      egress: none\n    registries: {mirror: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/m}",
+        )
+    )
+    from ailz.stacks.loader import load_text
+    from ailz.stacks.synth import synthesize
+
+    plan = synthesize(load_text(text, "zone.yaml"))
+    releases = {r.inputs["name"]: r.inputs for r in plan.of_type("kubernetes:helm.sh/v3:Release")}
+    mirror = "111122223333.dkr.ecr.eu-west-1.amazonaws.com/m"
+    for name in ("gpu-operator", "kueue", "jobset"):
+        assert releases[name]["chart"].startswith(f"oci://{mirror}/charts/"), name
+    assert releases["gpu-operator"]["values"]["devicePlugin"]["repository"].startswith(mirror)
+    assert releases["kueue"]["values"]["controllerManager"]["manager"]["image"]["repository"].startswith(
+        mirror
+    )

@@ -23,7 +23,7 @@ from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.teams import TeamIdentities
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.base import AilzComponent
-from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.labels import aws_tags
 
 LOG_ARCHIVE_AFTER_DAYS = 90
@@ -154,6 +154,7 @@ class AwsLandingZone(AilzComponent):
             gpu_driver_preinstalled=True,
             container_toolkit_preinstalled=True,
             credential_endpoints=(POD_IDENTITY_AGENT,),
+            **registry_mirrors(target),
             depends_on=[*node_groups, *addons.addons],
         )
         self.outputs: dict[str, pulumi.Input] = {

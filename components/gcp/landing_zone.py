@@ -6,7 +6,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailz.components.base import AilzComponent
-from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.buckets import ColdStorage
 from ailz.components.gcp.cluster import GkeCluster
@@ -295,6 +295,7 @@ class GcpLandingZone(AilzComponent):
             install_gpu_operator=False,
             service_account_annotations=annotations,
             credential_endpoints=(GKE_METADATA_SERVER,),
+            **registry_mirrors(target),
             rdma_pod_host_paths=host_paths,
             rdma_pod_daemon_capabilities=daemon_capabilities,
             depends_on=[*node_pools, *in_cluster],

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ailz.components.base import AilzComponent
-from ailz.components.context import ClusterHandle, TargetContext
+from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.k8s.rdma_fabric import RdmaFabric
 from ailz.components.k8s.sovereignty import SovereigntyControls
 from ailz.components.k8s.storage import StorageTiers
@@ -24,14 +24,10 @@ class OnpremLandingZone(AilzComponent):
             enable_server_side_apply=True,
             opts=self.child(),
         )
-        registries = target.registries
-        mirror = registries.mirror if registries else None
         self.cluster = ClusterHandle(
             kubernetes_provider=provider,
             gpu_driver_preinstalled=target.gpu_driver == "host",
-            registry_mirror=mirror,
-            chart_mirror=(registries.charts or f"oci://{mirror}/charts") if registries else None,
-            manifest_mirror=registries.manifests if registries else None,
+            **registry_mirrors(target),
         )
         labels = k8s_labels(ctx.tags())
         here = self.child()

@@ -150,6 +150,18 @@ def test_external_keys_required_when_key_management_external():
     assert any("external key" in i.message for i in error.issues)
 
 
+def test_egress_none_on_a_cloud_needs_a_registry_mirror():
+    error = errors_of(mutate("      egress: nat", "      egress: none"))
+    issue = next(i for i in error.issues if "egress: none" in i.message)
+    assert format_path(issue.path) == "targets[0].network.egress"
+    assert "ECR" in issue.hint
+    with_mirror = mutate(
+        "      egress: nat",
+        "      egress: none\n    registries: {mirror: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/m}",
+    )
+    assert load_text(with_mirror, "zone.yaml").zone.targets[0].registries.mirror.endswith("/m")
+
+
 def test_missing_file_and_directory():
     with pytest.raises(SpecError, match="file not found"):
         load_spec("does/not/exist.yaml")
