@@ -157,7 +157,8 @@ class Kubernetes(SpecModel):
 
 class Registries(SpecModel):
     mirror: str = Field(
-        description="Registry that mirrors every image ailz uses (in-jurisdiction on-prem; an ECR or Artifact Registry in the region for clouds without egress)."
+        description="Registry that mirrors every image ailz uses: in-jurisdiction on-prem, an ECR or "
+        "Artifact Registry repository in the region for clouds without egress."
     )
     allowed: list[str] = Field(default_factory=list, description="Registries pods may pull from.")
     charts: str | None = Field(
