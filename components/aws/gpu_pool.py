@@ -141,6 +141,10 @@ class GpuNodePool(AilzComponent):
             opts=self.child(),
         )
         low, desired, high = pool.scaling
+        if capacity.kind == "capacity-block":
+            # the group must be able to drop to 0: before upgrades (EKS user guide, Capacity Blocks
+            # with managed node groups) and when the block ends
+            low = 0
         self.node_group = aws.eks.NodeGroup(
             name,
             cluster_name=cluster_name,

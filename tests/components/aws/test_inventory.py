@@ -86,7 +86,7 @@ def test_capacity_block_pool(aws_plan):
     assert not [r for r in aws_plan.of_type(PG) if r.name == "aws-train-h100"]
     ng = one(aws_plan, NG, "aws-train-h100")
     assert_subset(
-        {"capacityType": "CAPACITY_BLOCK", "scalingConfig": {"minSize": 4, "desiredSize": 4, "maxSize": 4}},
+        {"capacityType": "CAPACITY_BLOCK", "scalingConfig": {"minSize": 0, "desiredSize": 4, "maxSize": 4}},
         ng.inputs,
     )
 
