@@ -100,7 +100,9 @@ class Network(SpecModel):
         default="nat", description="nat: outbound through NAT; none: no internet egress at all."
     )
     peer_with: list[str] = Field(
-        default_factory=list, description="Targets this network is peered or routed to."
+        default_factory=list,
+        description="Targets this network will be connected to (the link itself is yours); "
+        "their CIDRs must not overlap.",
     )
 
 
