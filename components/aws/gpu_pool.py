@@ -90,7 +90,8 @@ class GpuNodePool(AilzComponent):
                 "device_index": slot.device_index,
                 "interface_type": slot.interface_type,
                 "security_groups": security_groups,
-                "associate_public_ip_address": "false",
+                # no AssociatePublicIpAddress: EC2 refuses it on multi-interface launches; the
+                # private subnets never map public IPs (map_public_ip_on_launch false)
                 "delete_on_termination": "true",
                 "description": f"{name} {slot.interface_type} card {slot.network_card_index}",
             }
