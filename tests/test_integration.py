@@ -214,3 +214,22 @@ def test_a_cloud_mirror_serves_every_chart_and_image_the_platform_installs():
     assert releases["kueue"]["values"]["controllerManager"]["manager"]["image"]["repository"].startswith(
         mirror
     )
+
+
+@pytest.mark.parametrize(
+    ("example", "target", "driver"),
+    [
+        ("aws-p5-training", "aws-train", "fsx.csi.aws.com"),
+        ("gcp-a3-ultra", "gcp-train", "lustre.csi.storage.gke.io"),
+    ],
+)
+def test_warm_lustre_is_a_volume_teams_can_claim_on_every_cloud(example_plan, example, target, driver):
+    volumes = [
+        v
+        for v in _objects(example_plan(example), target, "PersistentVolume")
+        if v["metadata"]["name"] == "ailz-lustre"
+    ]
+    assert len(volumes) == 1
+    csi = volumes[0]["spec"]["csi"]
+    assert csi["driver"] == driver and csi["volumeHandle"]
+    assert volumes[0]["spec"]["accessModes"] == ["ReadWriteMany"]

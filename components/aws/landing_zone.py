@@ -15,7 +15,7 @@ from ailz.components.aws.gpu_pool import GpuNodePool
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import flow_log_delivery
 from ailz.components.aws.keys import ZoneKeys
-from ailz.components.aws.lustre import WarmLustre
+from ailz.components.aws.lustre import WarmLustre, fsx_lustre_pv_spec
 from ailz.components.aws.naming import bucket_name
 from ailz.components.aws.network import Network
 from ailz.components.aws.object_store import ObjectStore
@@ -24,7 +24,8 @@ from ailz.components.aws.teams import TeamIdentities
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.base import AilzComponent
 from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
-from ailz.components.labels import aws_tags
+from ailz.components.k8s.warm_volume import WarmVolume
+from ailz.components.labels import aws_tags, k8s_labels
 
 LOG_ARCHIVE_AFTER_DAYS = 90
 
@@ -32,6 +33,10 @@ LOG_ARCHIVE_AFTER_DAYS = 90
 # EKS Pod Identity: pods get credentials from the agent on their node (EKS user guide, "Learn how
 # EKS Pod Identity grants pods access to AWS services": 169.254.170.23, port 80).
 POD_IDENTITY_AGENT = ("169.254.170.23/32", 80)
+
+
+# The PersistentVolume that team PVCs bind with volumeName (as on GCP: ailz-lustre).
+LUSTRE_VOLUME = "ailz-lustre"
 
 
 class AwsLandingZone(AilzComponent):
@@ -183,4 +188,19 @@ class AwsLandingZone(AilzComponent):
         if lustre is not None:
             self.outputs["lustreDnsName"] = lustre.dns_name
             self.outputs["lustreMountName"] = lustre.mount_name
+            gib = lustre.capacity_gib
+            spec = pulumi.Output.all(lustre.file_system.id, lustre.dns_name, lustre.mount_name).apply(
+                lambda args: fsx_lustre_pv_spec(args[0], args[1], args[2], gib)
+            )
+            volume = WarmVolume(
+                f"{target.name}-lustre-volume",
+                ctx.path("storage", "warm"),
+                volume_name=LUSTRE_VOLUME,
+                spec=spec,
+                labels=k8s_labels(ctx.tags()),
+                opts=pulumi.ResourceOptions(
+                    parent=self, providers={"kubernetes": self.kubernetes_provider}, depends_on=addons.addons
+                ),
+            )
+            self.outputs["lustreVolume"] = volume.volume_name
         self.register_outputs(self.outputs)

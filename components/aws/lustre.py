@@ -15,6 +15,27 @@ S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
 DATASETS_PATH = "/datasets"
 
 
+FSX_CSI_DRIVER = "fsx.csi.aws.com"
+
+
+def fsx_lustre_pv_spec(file_system_id: str, dns_name: str, mount_name: str, gib: int) -> dict:
+    """Static PV of an existing FSx for Lustre file system (aws-fsx-csi-driver static
+    provisioning: volumeHandle is the file system id, dnsname and mountname its mount target)."""
+    return {
+        "capacity": {"storage": f"{gib}Gi"},
+        "accessModes": ["ReadWriteMany"],
+        "persistentVolumeReclaimPolicy": "Retain",
+        "storageClassName": "",
+        "volumeMode": "Filesystem",
+        "mountOptions": ["flock"],
+        "csi": {
+            "driver": FSX_CSI_DRIVER,
+            "volumeHandle": file_system_id,
+            "volumeAttributes": {"dnsname": dns_name, "mountname": mount_name},
+        },
+    }
+
+
 class WarmLustre(AilzComponent):
     def __init__(
         self,
@@ -64,6 +85,7 @@ class WarmLustre(AilzComponent):
                 tags=tags,
                 opts=self.child(),
             )
+        self.capacity_gib = warm.capacity_gib or LUSTRE_DEFAULT_CAPACITY_GIB
         self.dns_name = self.file_system.dns_name
         self.mount_name = self.file_system.mount_name
         self.register_outputs({"dnsName": self.dns_name, "mountName": self.mount_name})

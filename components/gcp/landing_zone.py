@@ -31,7 +31,8 @@ from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.vpc import PrimaryNetwork
 from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
-from ailz.components.gcp.warm_volume import WarmVolume, lustre_pv_spec
+from ailz.components.gcp.warm_volume import lustre_pv_spec
+from ailz.components.k8s.warm_volume import WarmVolume
 from ailz.components.labels import gcp_labels, k8s_labels
 from ailz.stacks import naming
 

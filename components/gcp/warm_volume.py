@@ -1,11 +1,6 @@
-"""The warm tier as a Kubernetes PersistentVolume (static provisioning of the existing instance)."""
+"""PersistentVolume specs for GCP warm tiers (static provisioning of an existing instance); pure."""
 
 from __future__ import annotations
-
-import pulumi
-import pulumi_kubernetes as k8s
-
-from ailz.components.gcp.component import GcpComponent
 
 LUSTRE_CSI_DRIVER = "lustre.csi.storage.gke.io"
 
@@ -26,24 +21,3 @@ def lustre_pv_spec(
             "volumeAttributes": {"ip": mount_point.split("@", 1)[0], "filesystem": filesystem},
         },
     }
-
-
-class WarmVolume(GcpComponent):
-    """A cluster-scoped PersistentVolume; a PVC with `volumeName: <volume_name>` binds it."""
-
-    def __init__(
-        self,
-        name: str,
-        spec_path: str,
-        *,
-        volume_name: str,
-        spec: pulumi.Input[dict],
-        labels: dict[str, str],
-        opts: pulumi.ResourceOptions | None = None,
-    ) -> None:
-        super().__init__("WarmVolume", name, spec_path, opts)
-        self.volume_name = volume_name
-        self.volume = k8s.core.v1.PersistentVolume(
-            name, metadata={"name": volume_name, "labels": labels}, spec=spec, opts=self.child()
-        )
-        self.register_outputs({"volume": volume_name})
