@@ -70,6 +70,10 @@ class NcclValidation(SpecModel):
     warmup_iterations: int = Field(default=5, ge=0)
     job: Literal["mpijob", "jobset"] = "mpijob"
     timeout_minutes: int = Field(default=30, ge=1)
+    runner_group: str | None = Field(
+        default=None,
+        description="Group allowed to run `ailz validate nccl` (bound to the ailz-validator roles).",
+    )
 
 
 class Validation(SpecModel):

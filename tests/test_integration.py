@@ -233,3 +233,23 @@ def test_warm_lustre_is_a_volume_teams_can_claim_on_every_cloud(example_plan, ex
     csi = volumes[0]["spec"]["csi"]
     assert csi["driver"] == driver and csi["volumeHandle"]
     assert volumes[0]["spec"]["accessModes"] == ["ReadWriteMany"]
+
+
+def test_whoever_runs_validation_gets_exactly_the_validator_roles(example_plan):
+    onprem = example_plan("onprem-sovereign")
+    bindings = _objects(onprem, "fra-dgx", "ClusterRoleBinding") + _objects(onprem, "fra-dgx", "RoleBinding")
+    validator = [b for b in bindings if b["metadata"]["name"] == "ailz-validator"]
+    assert {b["kind"] for b in validator} == {"ClusterRoleBinding", "RoleBinding"}
+    assert all(b["subjects"][0]["name"] == "platform-engineers" for b in validator)
+    role = next(r for r in _objects(onprem, "fra-dgx", "Role") if r["metadata"]["name"] == "ailz-validator")
+    assert role["metadata"]["namespace"] == "ailz-validation"
+    granted = {(g, res) for rule in role["rules"] for g in rule["apiGroups"] for res in rule["resources"]}
+    assert {("kubeflow.org", "mpijobs"), ("", "pods/log"), ("", "configmaps")} <= granted
+    # no group in the AWS example: roles exist for an admin to bind, nothing is bound
+    aws = example_plan("aws-p5-training")
+    assert not [
+        b
+        for b in _objects(aws, "aws-train", "ClusterRoleBinding")
+        if b["metadata"]["name"] == "ailz-validator"
+    ]
+    assert [r for r in _objects(aws, "aws-train", "ClusterRole") if r["metadata"]["name"] == "ailz-validator"]

@@ -20,6 +20,8 @@ TYPED = {
     ("v1", "LimitRange"): ("core.v1", "LimitRange"),
     ("rbac.authorization.k8s.io/v1", "Role"): ("rbac.v1", "Role"),
     ("rbac.authorization.k8s.io/v1", "RoleBinding"): ("rbac.v1", "RoleBinding"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRole"): ("rbac.v1", "ClusterRole"),
+    ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("rbac.v1", "ClusterRoleBinding"),
     ("networking.k8s.io/v1", "NetworkPolicy"): ("networking.v1", "NetworkPolicy"),
     ("storage.k8s.io/v1", "StorageClass"): ("storage.v1", "StorageClass"),
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): (

@@ -98,7 +98,15 @@ class ClusterPlatform(AilzComponent):
         gpus = pool_gpus(ctx)
         cidrs, ports = storage_endpoints(ctx)
         self.scheduling = Scheduling(
-            f"{ctx.target.name}-scheduling", path, cluster, gpus, cidrs, ports, labels, here
+            f"{ctx.target.name}-scheduling",
+            path,
+            cluster,
+            gpus,
+            cidrs,
+            ports,
+            labels,
+            here,
+            runner_group=ctx.zone.validation.nccl.runner_group,
         )
         per_gpu = fabric_per_gpu(ctx)
         store = object_store(ctx)

@@ -17,7 +17,12 @@ from ailz.components.k8s.charts import (
     scheduling_facts,
 )
 from ailz.components.k8s.objects import declare, helm_release, namespace
-from ailz.components.k8s.scheduling_manifests import cluster_queue, local_queue, resource_flavor
+from ailz.components.k8s.scheduling_manifests import (
+    cluster_queue,
+    local_queue,
+    resource_flavor,
+    validator_rbac,
+)
 from ailz.components.k8s.team_manifests import namespace_network_policies, workload_namespace_labels
 from ailz.stacks import naming
 
@@ -69,6 +74,7 @@ class Scheduling(AilzComponent):
         storage_ports: list[int],
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
+        runner_group: str | None = None,
     ) -> None:
         super().__init__("k8s", "Scheduling", name, spec_path, opts)
         import pulumi_kubernetes as k8s
@@ -111,4 +117,6 @@ class Scheduling(AilzComponent):
         )
         cq = declare(queue, self, provider, [self.kueue, *self.flavors])
         declare(local_queue(ns, ns, labels), self, provider, [cq, validation_ns])
+        for obj in validator_rbac(ns, runner_group, labels):
+            declare(obj, self, provider, [validation_ns])
         self.register_outputs({"kueueVersion": kueue_src.version, "jobsetVersion": jobset_src.version})

@@ -67,3 +67,58 @@ def local_queue(namespace: str, cluster_queue_name: str, labels: dict[str, str])
         "metadata": {"name": naming.LOCAL_QUEUE, "namespace": namespace, "labels": dict(labels)},
         "spec": {"clusterQueue": cluster_queue_name},
     }
+
+
+VALIDATOR_ROLE = "ailz-validator"
+
+
+def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """What `ailz validate nccl` does, and nothing more: run jobs in the validation namespace,
+    read their pods, logs and events, and read (label and taint) nodes. Bound when a group is set."""
+    meta = {"name": VALIDATOR_ROLE, "labels": dict(labels)}
+    run = ["create", "get", "list", "watch", "delete"]
+    objects: list[dict[str, Any]] = [
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": meta,
+            "rules": [
+                {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "list", "watch", "patch"]}
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "Role",
+            "metadata": {**meta, "namespace": namespace},
+            "rules": [
+                {"apiGroups": [""], "resources": ["configmaps", "secrets"], "verbs": run},
+                {
+                    "apiGroups": [""],
+                    "resources": ["pods", "pods/log", "events"],
+                    "verbs": ["get", "list", "watch"],
+                },
+                {"apiGroups": ["kubeflow.org"], "resources": ["mpijobs"], "verbs": run},
+                {"apiGroups": ["jobset.x-k8s.io"], "resources": ["jobsets"], "verbs": run},
+            ],
+        },
+    ]
+    if group:
+        subject = [{"kind": "Group", "name": group, "apiGroup": "rbac.authorization.k8s.io"}]
+        role_ref = {"apiGroup": "rbac.authorization.k8s.io", "name": VALIDATOR_ROLE}
+        objects += [
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "ClusterRoleBinding",
+                "metadata": meta,
+                "subjects": subject,
+                "roleRef": {**role_ref, "kind": "ClusterRole"},
+            },
+            {
+                "apiVersion": "rbac.authorization.k8s.io/v1",
+                "kind": "RoleBinding",
+                "metadata": {**meta, "namespace": namespace},
+                "subjects": subject,
+                "roleRef": {**role_ref, "kind": "Role"},
+            },
+        ]
+    return objects
