@@ -74,8 +74,8 @@ def explain(error: ApiError, obj: dict[str, Any]) -> str:
     if error.status == 403:
         return (
             f"not allowed to create {kind} in namespace {namespace} ({error.message.strip()[:200]}): "
-            f"grant your identity create/get/list/delete on {kind.lower()}s, pods, pods/log, events, "
-            f"configmaps and secrets in {namespace}"
+            "bind your identity's group to the ailz-validator roles (set validation.nccl.runner_group "
+            "in the spec and apply the zone)"
         )
     if error.status == 401:
         return (
