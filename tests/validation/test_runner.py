@@ -102,7 +102,8 @@ def test_forbidden_explains_rbac(spec):
     cluster = FakeCluster()
     cluster.fail_create["ConfigMap"] = ApiError(403, "Forbidden", 'configmaps is forbidden: User "dev"')
     with pytest.raises(
-        RunError, match=r"not allowed to create ConfigMap in namespace ailz-validation.*ailz-validator roles.*runner_group"
+        RunError,
+        match=r"not allowed to create ConfigMap in namespace ailz-validation.*ailz-validator.*runner_group",
     ):
         run(cluster, objects(spec))
 
