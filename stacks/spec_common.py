@@ -163,6 +163,11 @@ class Registries(SpecModel):
         "Artifact Registry repository in the region for clouds without egress."
     )
     allowed: list[str] = Field(default_factory=list, description="Registries pods may pull from.")
+    exempt_namespaces: list[str] = Field(
+        default_factory=list,
+        description="On-prem: namespaces of the cluster's own components (CNI, CSI, monitoring) whose "
+        "images the registry allow-list does not govern; kube-system always is.",
+    )
     charts: str | None = Field(
         default=None, description="OCI path of mirrored Helm charts; default: oci://<mirror>/charts."
     )

@@ -253,3 +253,14 @@ def test_whoever_runs_validation_gets_exactly_the_validator_roles(example_plan):
         if b["metadata"]["name"] == "ailz-validator"
     ]
     assert [r for r in _objects(aws, "aws-train", "ClusterRole") if r["metadata"]["name"] == "ailz-validator"]
+
+
+def test_registry_allow_list_leaves_the_cluster_builders_namespaces_alone(example_plan):
+    bindings = [
+        b
+        for b in _objects(example_plan("onprem-sovereign"), "fra-dgx", "ValidatingAdmissionPolicyBinding")
+        if b["metadata"]["name"] == "ailz-allowed-registries"
+    ]
+    expression = bindings[0]["spec"]["matchResources"]["namespaceSelector"]["matchExpressions"][0]
+    assert expression["operator"] == "NotIn"
+    assert set(expression["values"]) == {"kube-system", "calico-system"}

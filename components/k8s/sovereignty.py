@@ -36,7 +36,9 @@ class SovereigntyControls(AilzComponent):
         sovereignty = target.sovereignty
         policies: list[dict[str, Any]] = []
         if target.registries is not None and target.registries.allowed:
-            policies += registry_policy(target.registries.allowed, labels)
+            policies += registry_policy(
+                target.registries.allowed, labels, tuple(target.registries.exempt_namespaces)
+            )
         if not sovereignty.allow_load_balancers:
             policies += load_balancer_policy(labels)
         for i in range(0, len(policies), 2):

@@ -14,7 +14,7 @@ APISERVER_CONFIG = "apiserver-hardening"
 EXEMPT_NAMESPACES = ("kube-system",)
 
 
-def _binding(policy: str, labels: dict[str, str]) -> dict[str, Any]:
+def _binding(policy: str, labels: dict[str, str], exempt: tuple[str, ...] = ()) -> dict[str, Any]:
     return {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicyBinding",
@@ -28,7 +28,7 @@ def _binding(policy: str, labels: dict[str, str]) -> dict[str, Any]:
                         {
                             "key": "kubernetes.io/metadata.name",
                             "operator": "NotIn",
-                            "values": list(EXEMPT_NAMESPACES),
+                            "values": sorted({*EXEMPT_NAMESPACES, *exempt}),
                         }
                     ]
                 }
@@ -37,12 +37,16 @@ def _binding(policy: str, labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def _cel_list(items: list[str]) -> str:
+def cel_list(items) -> str:
+    """A CEL list literal of strings."""
     return "[" + ", ".join(f"'{item}'" for item in items) + "]"
 
 
-def registry_policy(allowed: list[str], labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Pods may only run images whose registry host is in `allowed` (no implicit docker.io)."""
+def registry_policy(
+    allowed: list[str], labels: dict[str, str], exempt: tuple[str, ...] = ()
+) -> list[dict[str, Any]]:
+    """Pods may only run images whose registry host is in `allowed` (no implicit docker.io);
+    `exempt` namespaces (the cluster builder's own: CNI, CSI, monitoring) are left alone."""
     hosts = sorted({a.rstrip("/") for a in allowed})
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
@@ -72,14 +76,14 @@ def registry_policy(allowed: list[str], labels: dict[str, str]) -> list[dict[str
             "validations": [
                 {
                     "expression": "variables.images.all(i, "
-                    f"{_cel_list(hosts)}.exists(r, i.startsWith(r + '/')))",
+                    f"{cel_list(hosts)}.exists(r, i.startsWith(r + '/')))",
                     "message": f"images must come from an allowed registry: {', '.join(hosts)}",
                     "reason": "Forbidden",
                 }
             ],
         },
     }
-    return [policy, _binding(REGISTRY_POLICY, labels)]
+    return [policy, _binding(REGISTRY_POLICY, labels, exempt)]
 
 
 def load_balancer_policy(labels: dict[str, str]) -> list[dict[str, Any]]:

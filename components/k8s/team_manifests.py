@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ailz.components.k8s.sovereignty_manifests import cel_list
 from ailz.stacks import naming
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -240,10 +241,6 @@ def _all_containers() -> str:
     )
 
 
-def _cel_list(items) -> str:
-    return "[" + ", ".join(f"'{item}'" for item in items) + "]"
-
-
 def rdma_pod_policy(
     labels: dict[str, str],
     host_paths: tuple[str, ...] = (),
@@ -255,12 +252,12 @@ def rdma_pod_policy(
     exact capabilities; only those are let through."""
     daemons = daemon_capabilities or {}
     daemon_rule = " || ".join(
-        f"(c.name == '{name}' && cap in {_cel_list(caps)})" for name, caps in sorted(daemons.items())
+        f"(c.name == '{name}' && cap in {cel_list(caps)})" for name, caps in sorted(daemons.items())
     )
     capability_rule = "cap == 'IPC_LOCK'" + (f" || {daemon_rule}" if daemon_rule else "")
     host_path_rule = "!has(v.hostPath)"
     if host_paths:
-        host_path_rule += f" || v.hostPath.path in {_cel_list(host_paths)}"
+        host_path_rule += f" || v.hostPath.path in {cel_list(host_paths)}"
     volumes_rule = f"!has(object.spec.volumes) || object.spec.volumes.all(v, {host_path_rule})"
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
