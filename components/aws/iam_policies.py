@@ -6,6 +6,8 @@ from typing import Any
 
 Document = dict[str, Any]
 VERSION = "2012-10-17"
+# What a principal needs to encrypt and decrypt with a KMS key (not administer it).
+KEY_USE_ACTIONS = ("kms:Encrypt", "kms:Decrypt", "kms:ReEncrypt*", "kms:GenerateDataKey*", "kms:DescribeKey")
 
 # Services the roles ailz creates may use at all; the boundary caps every role to these.
 BOUNDARY_SERVICES = (
@@ -139,13 +141,7 @@ def ebs_csi_key_access(key_arn: str) -> Document:
             },
             {
                 "Effect": "Allow",
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
+                "Action": list(KEY_USE_ACTIONS),
                 "Resource": key_arn,
             },
         ],
@@ -187,13 +183,7 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Sid": "VpcFlowLogDelivery",
                 "Effect": "Allow",
                 "Principal": {"Service": "delivery.logs.amazonaws.com"},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
+                "Action": list(KEY_USE_ACTIONS),
                 "Resource": "*",
                 "Condition": {"StringEquals": {"aws:SourceAccount": account}},
             },
@@ -211,13 +201,7 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Sid": "AutoScalingUsesKeyForEncryptedVolumes",
                 "Effect": "Allow",
                 "Principal": {"AWS": autoscaling},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
+                "Action": list(KEY_USE_ACTIONS),
                 "Resource": "*",
             },
             {
@@ -235,13 +219,7 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Sid": "AccountPrincipalsThroughS3AndFsx",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
-                "Action": [
-                    "kms:Encrypt",
-                    "kms:Decrypt",
-                    "kms:ReEncrypt*",
-                    "kms:GenerateDataKey*",
-                    "kms:DescribeKey",
-                ],
+                "Action": list(KEY_USE_ACTIONS),
                 "Resource": "*",
                 "Condition": {
                     "StringEquals": {

@@ -37,6 +37,17 @@ def _binding(policy: str, labels: dict[str, str], exempt: tuple[str, ...] = ()) 
     }
 
 
+def pod_writes() -> dict[str, Any]:
+    """Admission match constraints: every pod created or updated."""
+    rule = {
+        "apiGroups": [""],
+        "apiVersions": ["v1"],
+        "operations": ["CREATE", "UPDATE"],
+        "resources": ["pods"],
+    }
+    return {"resourceRules": [rule]}
+
+
 def cel_list(items) -> str:
     """A CEL list literal of strings."""
     return "[" + ", ".join(f"'{item}'" for item in items) + "]"
@@ -54,16 +65,7 @@ def registry_policy(
         "metadata": {"name": REGISTRY_POLICY, "labels": dict(labels)},
         "spec": {
             "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": [""],
-                        "apiVersions": ["v1"],
-                        "operations": ["CREATE", "UPDATE"],
-                        "resources": ["pods"],
-                    }
-                ]
-            },
+            "matchConstraints": pod_writes(),
             "variables": [
                 {
                     "name": "images",

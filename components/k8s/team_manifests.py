@@ -5,7 +5,7 @@ from __future__ import annotations
 import math
 from typing import Any
 
-from ailz.components.k8s.sovereignty_manifests import cel_list
+from ailz.components.k8s.sovereignty_manifests import cel_list, pod_writes
 from ailz.stacks import naming
 
 GPU_RESOURCE = "nvidia.com/gpu"
@@ -265,16 +265,7 @@ def rdma_pod_policy(
         "metadata": _meta(RDMA_POD_POLICY, None, labels),
         "spec": {
             "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": [""],
-                        "apiVersions": ["v1"],
-                        "operations": ["CREATE", "UPDATE"],
-                        "resources": ["pods"],
-                    }
-                ]
-            },
+            "matchConstraints": pod_writes(),
             "variables": [{"name": "containers", "expression": _all_containers()}],
             "validations": [
                 {
