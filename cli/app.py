@@ -32,9 +32,9 @@ def schema() -> None:
     """Print the JSON Schema of the landing-zone spec (for editor autocompletion)."""
     import json
 
-    from ailz.stacks.spec import LandingZone
+    from ailz.components.kinds import KINDS
 
-    document = LandingZone.model_json_schema(by_alias=True)
+    document = KINDS.zone_model.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "ailz landing zone"
     print(json.dumps(document, indent=2))

@@ -27,8 +27,8 @@ def fail(message: str, code: int = EXIT_USAGE, hint: str | None = None) -> NoRet
 
 def load_spec_or_exit(path: str, check: bool = True):
     """Load and validate a spec; a problem in it is the user's to fix, so exit 2 with the list."""
-    from ailz.stacks.errors import SpecError
-    from ailz.stacks.loader import load_spec
+    from ailz.components.kinds import load_spec
+    from ailz.spec.errors import SpecError
 
     try:
         return load_spec(path, check=check)

@@ -42,13 +42,13 @@ class OutputFormat(StrEnum):
 
 def open_stack_factory():
     """The engine behind the commands; tests replace this with a fake."""
-    from ailz.stacks.engine import open_automation_stack
+    from ailz.deploy.engine import open_automation_stack
 
     return open_automation_stack
 
 
 def gate_factory():
-    from ailz.stacks.deploy import load_gate
+    from ailz.deploy.flow import load_gate
 
     return load_gate()
 
@@ -74,10 +74,10 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
     elif target not in names:
         fail(f"no target named '{target}' in {spec}", hint=f"targets: {', '.join(names)}")
 
-    from ailz.stacks.backend import DeployConfigError, check_secrets_access, resolve_settings
-    from ailz.stacks.deploy import Session
-    from ailz.stacks.engine import DeployError, require_pulumi_cli
-    from ailz.stacks.progress import make_progress
+    from ailz.deploy.backend import DeployConfigError, check_secrets_access, resolve_settings
+    from ailz.deploy.engine import DeployError, require_pulumi_cli
+    from ailz.deploy.events import make_progress
+    from ailz.deploy.flow import Session
 
     try:
         settings = resolve_settings(
@@ -106,7 +106,7 @@ def _deploy_error(error: Any) -> None:
 
 def _finish(result: Any) -> None:
     """Print the summary of a run and exit with its status."""
-    from ailz.stacks.progress import render_summary
+    from ailz.deploy.events import render_summary
 
     render_summary(result.tally, out, result.operation, result.stack)
     if result.interrupted:
@@ -126,8 +126,8 @@ def preview(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Show what `ailz up` would change in the target's stack (needs the Pulumi CLI and credentials)."""
-    from ailz.stacks.deploy import preview_target
-    from ailz.stacks.engine import DeployError
+    from ailz.deploy.engine import DeployError
+    from ailz.deploy.flow import preview_target
 
     session = _session(spec, target, backend, secrets_provider)
     try:
@@ -153,8 +153,8 @@ def up(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Gate the target with the policies, then create or update its stack (needs the Pulumi CLI)."""
-    from ailz.stacks.deploy import up_target
-    from ailz.stacks.engine import DeployError
+    from ailz.deploy.engine import DeployError
+    from ailz.deploy.flow import up_target
 
     if not yes and not _interactive():
         fail("`ailz up` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
@@ -172,7 +172,7 @@ def up(
             err.print(f"[bold yellow]policy gate overridden:[/] {escape(decision.override)}")
 
     def confirm(preview_result: Any) -> bool:
-        from ailz.stacks.progress import render_summary
+        from ailz.deploy.events import render_summary
 
         render_summary(preview_result.tally, out, "preview", preview_result.stack)
         return typer.confirm(f"apply these changes to {preview_result.stack}?", default=False)
@@ -217,8 +217,8 @@ def destroy(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Delete every resource in the target's stack; the stack and its history stay (needs the Pulumi CLI)."""
-    from ailz.stacks.deploy import destroy_target
-    from ailz.stacks.engine import DeployError
+    from ailz.deploy.engine import DeployError
+    from ailz.deploy.flow import destroy_target
 
     if not yes and not _interactive():
         fail("`ailz destroy` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
@@ -246,15 +246,15 @@ def outputs(
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Show the target's stack outputs: cluster endpoint, pools, fabric names, buckets, keys."""
-    from ailz.stacks.deploy import target_outputs
-    from ailz.stacks.engine import DeployError
+    from ailz.deploy.engine import DeployError
+    from ailz.deploy.flow import target_outputs
 
     session = _session(spec, target, backend, secrets_provider)
     try:
         values = target_outputs(session, show_secrets=show_secrets)
     except DeployError as error:
         _deploy_error(error)
-    from ailz.stacks.compose import stack_name
+    from ailz.stacks.program import stack_name
 
     stack = stack_name(session.loaded.zone, session.target)
     if output is OutputFormat.json:

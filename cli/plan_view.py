@@ -6,8 +6,8 @@ from rich.console import Console
 from rich.table import Table
 from rich.tree import Tree
 
+from ailz.spec.zone import LandingZone
 from ailz.stacks.plan import Plan, PlanResource
-from ailz.stacks.spec import LandingZone
 from ailz.stacks.summary import pool_summaries
 
 

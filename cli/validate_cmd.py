@@ -62,7 +62,7 @@ def nccl(
         fail("--nodes and --all-nodes exclude each other")
     from typing import get_args
 
-    from ailz.stacks.spec import Collective
+    from ailz.spec.zone import Collective
 
     if collective and collective not in get_args(Collective):
         fail(f"unknown collective {collective!r}", hint=f"one of {', '.join(get_args(Collective))}")

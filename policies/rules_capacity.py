@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ailz.components.labels import COST_KEYS, POOL_COST_KEYS
+from ailz.components.common.labels import COST_KEYS, POOL_COST_KEYS
 from ailz.policies import props as P
 from ailz.policies.index import PlanIndex, provider_urn
 from ailz.policies.registry import Messages, Params, resource_rule

@@ -170,7 +170,7 @@ def efa_security_group_self_only(lt: PlanResource, ix: PlanIndex, params: Params
 
 @resource_rule("AILZ-FAB-005", NODE_POOL)
 def gke_rdma_networks(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    from ailz.stacks.naming import gke_extra_networks
+    from ailz.components.common.names import gke_extra_networks
 
     machine = ix.machine(P.get(resource.inputs, "nodeConfig", "machineType"))
     if machine is None or machine.gcp is None:

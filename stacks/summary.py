@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ailz.catalog import Catalog, load_catalog
-from ailz.stacks.spec import LandingZone
+from ailz.components.kinds import KINDS
+from ailz.spec.zone import LandingZone
 
 
 @dataclass(frozen=True)
@@ -30,15 +31,6 @@ class PoolSummary:
         return self.gpus_per_node * self.nodes
 
 
-_PLACEMENT = {
-    "aws": "cluster placement group, single AZ {zone}",
-    # EC2 co-locates the instances of a Capacity Block itself (EC2 Capacity Blocks documentation)
-    "aws/capacity-block": "co-located by the Capacity Block, single AZ {zone}",
-    "gcp": "compact placement, zone {zone}",
-    "onprem": "node labels on the existing cluster",
-}
-
-
 def _nics(machine, fabric: str) -> str:
     net = machine.network
     text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic} Gbps {fabric}"
@@ -52,29 +44,14 @@ def _nics(machine, fabric: str) -> str:
     return text
 
 
-def _placement(kind: str, pool, machine, zone: str) -> str:
-    if kind == "gcp":
-        from ailz.components.gcp.node_pool_plan import compact_placement
-
-        if not compact_placement(pool, machine):
-            return f"placed by reservation block {pool.capacity.reservation_block}, zone {zone}"
-    template = _PLACEMENT.get(f"{kind}/{pool.capacity.kind}", _PLACEMENT[kind])
-    return template.format(zone=zone)
-
-
 def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[PoolSummary]:
     catalog = catalog or load_catalog()
     rows = []
     for target in zone.targets:
+        kind = KINDS[target.kind]
         for pool in target.gpu_pools:
             machine = catalog.machine(pool.machine)
-            fabric = machine.fabric
-            if target.kind == "onprem" and getattr(target, "fabric", None) is not None:
-                fabric = target.fabric.kind
-            cap = pool.capacity
-            capacity = cap.kind + (f" {cap.reservation_id}" if cap.reservation_id else "")
-            if target.kind == "onprem":
-                capacity = "owned servers"
+            facts = kind.describe_pool(target, pool, machine)
             low, nodes, high = pool.scaling
             price = machine.price.on_demand_usd_per_hour * nodes if machine.price else None
             rows.append(
@@ -87,12 +64,10 @@ def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[Po
                     nodes=nodes,
                     min_nodes=low,
                     max_nodes=high,
-                    fabric=fabric,
-                    nics=_nics(machine, fabric),
-                    capacity=capacity,
-                    placement=_PLACEMENT.get(f"{target.kind}/{cap.kind}", _PLACEMENT[target.kind]).format(
-                        zone=getattr(target, "zone", "")
-                    ),
+                    fabric=facts.fabric,
+                    nics=_nics(machine, facts.fabric),
+                    capacity=facts.capacity,
+                    placement=facts.placement,
                     purpose=pool.purpose,
                     usd_per_hour=price,
                 )

@@ -7,11 +7,11 @@ import re
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
-from ailz.stacks.compose import PROJECT, stack_name, target_program
+from ailz.spec.loader import LoadedSpec
+from ailz.spec.zone import LandingZone
 from ailz.stacks.fakes import INVOKES, FakeContext, computed_outputs, fake_id
-from ailz.stacks.loader import LoadedSpec
 from ailz.stacks.plan import Plan, PlanResource, PlanTarget
-from ailz.stacks.spec import LandingZone
+from ailz.stacks.program import PROJECT, stack_name, target_program
 
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
 

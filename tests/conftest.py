@@ -13,7 +13,7 @@ EXAMPLES = ROOT / "examples"
 @pytest.fixture(scope="session")
 def example_plan():
     """example_plan('aws-p5-training') -> Plan, cached across tests."""
-    from ailz.stacks.loader import load_spec
+    from ailz.components.kinds import load_spec
     from ailz.stacks.synth import synthesize
 
     cache = {}

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from ailz.stacks.loader import load_text
+from ailz.components.kinds import load_text
 from ailz.stacks.synth import synthesize
 
 DOCS = Path(__file__).resolve().parent.parent / "docs"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import pytest
 import yaml
 
-from ailz.components.k8s.scheduling import kueue_values
-from ailz.stacks.loader import load_spec
+from ailz.components.kinds import load_spec
+from ailz.components.platform.scheduling import kueue_values
 from ailz.validation.render import plan_job, render
 from tests.conftest import EXAMPLES
 
@@ -80,7 +80,7 @@ TARGETS = sorted(
 @pytest.mark.parametrize(("example", "target"), TARGETS)
 def test_every_kubernetes_object_of_every_target_passes_its_schema(example_plan, example, target):
     """Cloud targets included: the in-cluster layer and provider objects an API server would get."""
-    from tests.components.k8s.helpers import manifests
+    from tests.components.platform.helpers import manifests
     from tests.k8s_schema import validate_manifest
 
     zone = load_spec(EXAMPLES / f"{example}.yaml").zone
@@ -92,7 +92,7 @@ def test_every_kubernetes_object_of_every_target_passes_its_schema(example_plan,
 
 
 def _objects(plan, target: str, kind: str) -> list[dict]:
-    from tests.components.k8s.helpers import manifests
+    from tests.components.platform.helpers import manifests
 
     return [o for o in manifests(plan, target) if o["kind"] == kind]
 
@@ -202,7 +202,7 @@ def test_a_cloud_mirror_serves_every_chart_and_image_the_platform_installs():
             "      egress: none\n    registries: {mirror: 111122223333.dkr.ecr.eu-west-1.amazonaws.com/m}",
         )
     )
-    from ailz.stacks.loader import load_text
+    from ailz.components.kinds import load_text
     from ailz.stacks.synth import synthesize
 
     plan = synthesize(load_text(text, "zone.yaml"))

@@ -18,7 +18,7 @@ import jinja2
 import yaml
 
 from ailz.catalog import FabricProfile, Machine, load_catalog
-from ailz.stacks import naming
+from ailz.components.common import names as naming
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"

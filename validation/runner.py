@@ -13,7 +13,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from ailz.stacks import naming
+from ailz.components.common import names as naming
 from ailz.validation.render import RUN_LABEL
 
 CUSTOM_PLURALS = {("kubeflow.org", "MPIJob"): "mpijobs", ("jobset.x-k8s.io", "JobSet"): "jobsets"}

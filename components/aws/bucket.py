@@ -10,7 +10,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ailz.components.aws.iam_policies import tls_only_bucket_policy
-from ailz.components.base import AilzComponent
+from ailz.components.common.base import AilzComponent
 
 ARCHIVE_CLASS = "GLACIER_IR"
 DEEP_ARCHIVE_CLASS = "DEEP_ARCHIVE"

@@ -10,9 +10,9 @@ import pulumi_aws as aws
 from ailz.components.aws.addons import ADDON_CONFIGURATION, NETWORK_ADDONS, require_minimum
 from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
 from ailz.components.aws.kubeconfig import eks_kubeconfig
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 LOG_RETENTION_DAYS = 365

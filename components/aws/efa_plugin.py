@@ -5,11 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_kubernetes as k8s
 
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.k8s.charts import chart_source, platform_data
-from ailz.components.k8s.objects import helm_release
-from ailz.stacks.naming import GPU_TAINT_KEY
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.names import GPU_TAINT_KEY
+from ailz.components.platform.charts import chart_source, platform_data
+from ailz.components.platform.objects import helm_release
 
 CHART = "aws-efa-k8s-device-plugin"
 

@@ -9,11 +9,11 @@ import pulumi_aws as aws
 
 from ailz.components.aws.nic_layout import efa_interface_count, efa_layout
 from ailz.components.aws.user_data import node_user_data
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
-from ailz.stacks.naming import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
-from ailz.stacks.spec_common import GpuPool
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
+from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
+from ailz.spec.common import GpuPool
 
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs

@@ -8,10 +8,10 @@ import pulumi
 import pulumi_aws as aws
 
 from ailz.components.aws.iam_policies import managed_policy, permissions_boundary, service_trust
-from ailz.components.aws.naming import role_name
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
+from ailz.components.aws.names import role_name
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
 # Only what a managed node needs: join the cluster, pull images, let the VPC CNI manage ENIs,

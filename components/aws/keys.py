@@ -8,9 +8,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ailz.components.aws.iam_policies import key_policy
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 DATA_CLASSES = ("secrets", "storage", "logs")
 

@@ -16,16 +16,16 @@ from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import flow_log_delivery
 from ailz.components.aws.keys import ZoneKeys
 from ailz.components.aws.lustre import WarmLustre, fsx_lustre_pv_spec
-from ailz.components.aws.naming import bucket_name
+from ailz.components.aws.names import bucket_name
 from ailz.components.aws.network import Network
 from ailz.components.aws.object_store import ObjectStore
 from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.teams import TeamIdentities
 from ailz.components.aws.workload_addons import WorkloadAddons
-from ailz.components.base import AilzComponent
-from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
-from ailz.components.k8s.warm_volume import WarmVolume
-from ailz.components.labels import aws_tags, k8s_labels
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
+from ailz.components.common.labels import aws_tags, k8s_labels
+from ailz.components.platform.warm_volume import WarmVolume
 
 LOG_ARCHIVE_AFTER_DAYS = 90
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
-from ailz.stacks.checks_aws import LUSTRE_DEFAULT_CAPACITY_GIB, LUSTRE_DEFAULT_THROUGHPUT
+from ailz.components.aws.checks import LUSTRE_DEFAULT_CAPACITY_GIB, LUSTRE_DEFAULT_THROUGHPUT
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 LUSTRE_VERSION = "2.15"
 S3_EVENTS = ["NEW", "CHANGED", "DELETED"]

@@ -6,9 +6,9 @@ import pulumi
 import pulumi_aws as aws
 
 from ailz.components.aws.cidr_plan import SubnetPlan, plan_subnets
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 # Interface endpoints every zone gets (image pulls, IRSA/pod identity tokens, KMS).
 INTERFACE_ENDPOINTS = ("ecr.api", "ecr.dkr", "sts", "kms")

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pulumi
 
 from ailz.components.aws.bucket import EncryptedBucket
-from ailz.components.aws.naming import bucket_name
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
+from ailz.components.aws.names import bucket_name
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 
 class ObjectStore(AilzComponent):

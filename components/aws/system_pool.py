@@ -6,10 +6,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
-from ailz.stacks.naming import TARGET_LABEL
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
+from ailz.components.common.names import TARGET_LABEL
 
 AMI_TYPE = "AL2023_x86_64_STANDARD"
 

@@ -9,10 +9,10 @@ import pulumi_aws as aws
 
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import pod_identity_trust, team_access
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
-from ailz.components.labels import aws_tags
-from ailz.stacks.naming import team_namespace, team_service_account
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
+from ailz.components.common.names import team_namespace, team_service_account
 
 
 class TeamIdentities(AilzComponent):

@@ -11,8 +11,8 @@ from ailz.components.aws.addons import WORKLOAD_ADDONS
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import ebs_csi_key_access, pod_identity_trust
-from ailz.components.base import AilzComponent
-from ailz.components.context import TargetContext
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import TargetContext
 
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 

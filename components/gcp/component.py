@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pulumi
 
-from ailz.components.base import AilzComponent
+from ailz.components.common.base import AilzComponent
 
 
 class GcpComponent(AilzComponent):

@@ -5,8 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
-from ailz.components.base import AilzComponent
-from ailz.components.context import ClusterHandle, TargetContext, registry_mirrors
+from ailz.components.common import names as naming
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
+from ailz.components.common.labels import gcp_labels, k8s_labels
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.buckets import ColdStorage
 from ailz.components.gcp.cluster import GkeCluster
@@ -32,9 +34,7 @@ from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.vpc import PrimaryNetwork
 from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
 from ailz.components.gcp.warm_volume import lustre_pv_spec
-from ailz.components.k8s.warm_volume import WarmVolume
-from ailz.components.labels import gcp_labels, k8s_labels
-from ailz.stacks import naming
+from ailz.components.platform.warm_volume import WarmVolume
 
 DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo frames
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from ailz.stacks.naming import shorten
+from ailz.components.common.names import shorten
 
 _BAD = re.compile(r"[^a-z0-9-]")
 

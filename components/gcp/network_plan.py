@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from ailz.catalog import Machine
-from ailz.stacks import naming
+from ailz.components.common import names as naming
 
 # GKE reserves a pod range of twice the max pods per node: 110 pods -> /24, 32 pods -> /26.
 SYSTEM_MAX_PODS, GPU_MAX_PODS = 110, 32

@@ -9,7 +9,7 @@ from ailz.catalog import Machine
 from ailz.components.gcp import node_pool_plan
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.gpu_networks import AttachedSubnet
-from ailz.stacks.spec_common import GpuPool
+from ailz.spec.common import GpuPool
 
 BOOT_DISK_GB = 200
 GPU_MAX_PODS = 32

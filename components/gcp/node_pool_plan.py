@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 from ailz.catalog import Machine
-from ailz.components.labels import k8s_labels
-from ailz.stacks import naming
-from ailz.stacks.spec_common import GpuPool
+from ailz.components.common import names as naming
+from ailz.components.common.labels import k8s_labels
+from ailz.spec.common import GpuPool
 
 # Node label prefixes GKE and the kubelet reserve for themselves.
 RESERVED_LABEL_DOMAINS = ("kubernetes.io", "k8s.io")
 RESERVATION_KEY = "compute.googleapis.com/reservation-name"
-GPU_TAINT = {"key": "nvidia.com/gpu", "value": "present", "effect": "NO_SCHEDULE"}
+GPU_TAINT = {"key": naming.GPU_TAINT_KEY, "value": "present", "effect": "NO_SCHEDULE"}
 
 
 def _reserved(key: str) -> bool:

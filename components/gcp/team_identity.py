@@ -5,8 +5,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from ailz.components.common import names as naming
 from ailz.components.gcp.component import GcpComponent
-from ailz.stacks import naming
 
 BUCKET_ROLE = "roles/storage.objectUser"  # read, write, delete objects; no bucket admin
 

@@ -11,7 +11,7 @@ from pulumi.automation import errors as auto_errors
 from pulumi.automation._cmd import CommandResult
 from pulumi.automation.events import EngineEvent
 
-from ailz.stacks.engine import StackOutput, StackRequest
+from ailz.deploy.engine import StackOutput, StackRequest
 
 FIXTURES = Path(__file__).parent / "fixtures"
 

@@ -8,11 +8,11 @@ import shutil
 import pytest
 from rich.console import Console
 
-from ailz.stacks.backend import DeploySettings
-from ailz.stacks.compose import PROJECT
-from ailz.stacks.deploy import run_operation
-from ailz.stacks.engine import AutomationStack, DeployError, StackRequest, open_automation_stack
-from ailz.stacks.progress import PlainProgress
+from ailz.deploy.backend import DeploySettings
+from ailz.deploy.engine import AutomationStack, DeployError, StackRequest, open_automation_stack
+from ailz.deploy.events import PlainProgress
+from ailz.deploy.flow import run_operation
+from ailz.stacks.program import PROJECT
 
 
 def _program() -> None:
@@ -74,7 +74,7 @@ def test_workspace_is_built_for_the_target_stack(monkeypatch, tmp_path):
         seen.update(stack_name=stack_name, project_name=project_name, program=program, opts=opts)
         return stack
 
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
     monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
     settings = _settings(tmp_path)
     request = StackRequest("acme-ai-aws-train", _program, settings, {"aws:region": "eu-west-1"})
@@ -104,7 +104,7 @@ def test_workspace_is_built_for_the_target_stack(monkeypatch, tmp_path):
 def test_selecting_never_creates(monkeypatch, tmp_path):
     from pulumi import automation as auto
 
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
     monkeypatch.setattr(auto, "create_or_select_stack", lambda *a, **k: pytest.fail("must not create"))
     monkeypatch.setattr(auto, "select_stack", lambda *a, **k: RecordingStack())
     engine = open_automation_stack(
@@ -119,7 +119,7 @@ def test_too_old_cli_is_a_clear_error(monkeypatch, tmp_path):
     def too_old(*args, **kwargs):
         raise auto.errors.InvalidVersionError("Minimum version requirement failed. (3.1.0 > 3.0.0)")
 
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
     monkeypatch.setattr(auto, "create_or_select_stack", too_old)
     with pytest.raises(DeployError) as error:
         open_automation_stack(StackRequest("s", _program, _settings(tmp_path)))
@@ -127,7 +127,7 @@ def test_too_old_cli_is_a_clear_error(monkeypatch, tmp_path):
 
 
 def test_no_cli_is_a_clear_error(monkeypatch, tmp_path):
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: None)
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: None)
     with pytest.raises(DeployError) as error:
         open_automation_stack(StackRequest("s", _program, _settings(tmp_path)))
     assert error.value.code == 2 and "get.pulumi.com" in error.value.hint

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from ailz.stacks.backend import (
+from ailz.deploy.backend import (
     DeployConfigError,
     check_secrets_access,
     resolve_backend_url,
@@ -14,7 +14,7 @@ from ailz.stacks.backend import (
     resolve_settings,
     workspace_dir,
 )
-from ailz.stacks.spec import Deploy
+from ailz.spec.zone import Deploy
 
 
 def test_default_backend_is_a_local_directory_under_the_ailz_home(tmp_path):

@@ -11,8 +11,8 @@ from typer.testing import CliRunner
 
 from ailz.cli import deploy_cmd
 from ailz.cli.app import app
-from ailz.stacks.deploy import OVERRIDE_TAG
-from ailz.stacks.engine import StackOutput
+from ailz.deploy.engine import StackOutput
+from ailz.deploy.flow import OVERRIDE_TAG
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 
@@ -38,7 +38,7 @@ def env(monkeypatch, tmp_path):
         "PULUMI_CONFIG_PASSPHRASE_FILE",
     ):
         monkeypatch.delenv(name, raising=False)
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
     return tmp_path
 
 
@@ -181,7 +181,7 @@ def test_engine_text_with_brackets_is_shown_verbatim(runner, engine, gate):
 
 
 def test_interrupted_up_exits_130(runner, engine, gate, monkeypatch):
-    from ailz.stacks import deploy
+    from ailz.deploy import flow as deploy
 
     def interrupted(engine_, operation, on_event, backend_url, message=None):
         result = deploy.RunResult(engine_.name, operation, on_event.tally, interrupted=True)
@@ -193,7 +193,7 @@ def test_interrupted_up_exits_130(runner, engine, gate, monkeypatch):
 
 
 def test_missing_gate_package_refuses_to_apply(runner, engine, monkeypatch):
-    from ailz.stacks.engine import DeployError
+    from ailz.deploy.engine import DeployError
 
     def missing():
         raise DeployError("the policy gate (ailz.policies.gate) cannot be imported: boom", "reinstall", 2)
@@ -205,7 +205,7 @@ def test_missing_gate_package_refuses_to_apply(runner, engine, monkeypatch):
 
 
 def test_missing_pulumi_cli(runner, env, monkeypatch):
-    monkeypatch.setattr("ailz.stacks.engine.pulumi_cli_path", lambda: None)
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: None)
     for command in (["preview", SPEC], ["up", SPEC, "--yes"], ["destroy", SPEC, "--yes"], ["outputs", SPEC]):
         result = runner.invoke(app, command)
         assert result.exit_code == 2, command
@@ -274,7 +274,7 @@ def test_multi_target_spec_needs_target(runner, engine):
 
 def test_plain_lines_in_ci_live_view_on_a_terminal(monkeypatch):
     from ailz.cli.common import out
-    from ailz.stacks.progress import LiveProgress, PlainProgress, make_progress
+    from ailz.deploy.events import LiveProgress, PlainProgress, make_progress
 
     monkeypatch.setattr(type(out), "is_terminal", property(lambda self: True))
     monkeypatch.setenv("CI", "true")

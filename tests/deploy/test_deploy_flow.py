@@ -9,9 +9,11 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
-from ailz.stacks.backend import DeploySettings
-from ailz.stacks.compose import PROJECT
-from ailz.stacks.deploy import (
+from ailz.components.kinds import load_spec
+from ailz.deploy.backend import DeploySettings
+from ailz.deploy.engine import DeployError, StackOutput, explain_failure
+from ailz.deploy.events import PlainProgress
+from ailz.deploy.flow import (
     OVERRIDE_TAG,
     SECRET_MASK,
     Session,
@@ -22,9 +24,7 @@ from ailz.stacks.deploy import (
     target_outputs,
     up_target,
 )
-from ailz.stacks.engine import DeployError, StackOutput, explain_failure
-from ailz.stacks.loader import load_spec
-from ailz.stacks.progress import PlainProgress
+from ailz.stacks.program import PROJECT
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 
@@ -67,7 +67,7 @@ def test_stack_request_runs_the_composition_program_in_the_target_stack(loaded):
     request = session.request()
     assert request.stack == STACK == f"{loaded.zone.name}-aws-train"
     assert PROJECT == "ailz"
-    assert request.program.__module__ == "ailz.stacks.compose"
+    assert request.program.__module__ == "ailz.stacks.program"
     assert request.program.__qualname__ == "target_program.<locals>.program"
     assert request.config == {"aws:region": "eu-west-1"}
     assert request.settings is SETTINGS
@@ -83,7 +83,7 @@ def test_stack_config_per_target_kind():
 
 def test_each_target_is_its_own_stack():
     zone = load_spec(EXAMPLES / "hybrid-sovereign.yaml").zone
-    from ailz.stacks.compose import stack_name
+    from ailz.stacks.program import stack_name
 
     names = {stack_name(zone, t.name) for t in zone.targets}
     assert len(names) == len(zone.targets) > 1

@@ -6,7 +6,7 @@ import re
 
 import yaml
 
-from ailz.stacks.spec import Deploy
+from ailz.spec.zone import Deploy
 from tests.conftest import ROOT
 from tests.deploy.test_ci_workflow import _args, _resolve
 

@@ -6,7 +6,7 @@ import io
 
 from rich.console import Console
 
-from ailz.stacks.progress import EventTally, LiveProgress, PlainProgress, render_summary, resource_name
+from ailz.deploy.events import EventTally, LiveProgress, PlainProgress, render_summary, resource_name
 from tests.deploy.fakes import recorded_events
 
 

@@ -213,7 +213,7 @@ def _aws() -> dict[str, PlanResource]:
 
 def _gcp() -> dict[str, PlanResource]:
     from ailz.catalog import load_catalog
-    from ailz.stacks.naming import gke_extra_networks
+    from ailz.components.common.names import gke_extra_networks
 
     networks = gke_extra_networks(load_catalog().machine("a3-ultragpu-8g"))
     r: dict[str, PlanResource] = {}

@@ -45,7 +45,7 @@ def test_plan_json_round_trips(example_plan, name):
 
 
 def test_plans_are_deterministic(example_plan):
-    from ailz.stacks.loader import load_spec
+    from ailz.components.kinds import load_spec
     from ailz.stacks.synth import synthesize
 
     first = example_plan("hybrid-sovereign").to_json()

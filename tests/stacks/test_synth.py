@@ -5,12 +5,12 @@ from __future__ import annotations
 import pulumi
 import pytest
 
-from ailz.components.base import AilzComponent
-from ailz.stacks import compose
-from ailz.stacks.loader import load_spec
+from ailz.components.common.base import AilzComponent
+from ailz.components.kinds import load_spec
 from ailz.stacks.synth import SynthesisError, synthesize
 from tests.conftest import EXAMPLES
 from tests.inventory import assert_subset, one
+from tests.kinds import swap_landing_zone
 
 
 class ProbeZone(AilzComponent):
@@ -68,7 +68,7 @@ class BrokenZone(AilzComponent):
 @pytest.fixture
 def probe(monkeypatch):
     def use(cls: str):
-        monkeypatch.setitem(compose.TARGET_COMPONENTS, "aws", f"tests.stacks.test_synth:{cls}")
+        swap_landing_zone(monkeypatch, "aws", f"tests.stacks.test_synth:{cls}")
         return synthesize(load_spec(EXAMPLES / "aws-p5-training.yaml"))
 
     return use

@@ -9,8 +9,8 @@ import subprocess
 import pytest
 
 from ailz.catalog import load_catalog
-from ailz.stacks import naming
-from ailz.stacks.loader import load_spec
+from ailz.components.common import names as naming
+from ailz.components.kinds import load_spec
 from ailz.validation.render import RenderError, nccl_env, plan_job, render
 from tests.conftest import EXAMPLES
 from tests.k8s_schema import validate_manifest
@@ -101,7 +101,7 @@ def test_mpijob_waits_for_workers(specs):
 
 
 def test_launcher_runs_on_the_pool_it_validates(specs):
-    from ailz.stacks import naming
+    from ailz.components.common import names as naming
 
     _, objects = rendered(specs("aws-p5-training"), "aws-train", "a100-dev")
     launcher = pod_templates(objects[-1])["launcher"]["spec"]
@@ -110,7 +110,7 @@ def test_launcher_runs_on_the_pool_it_validates(specs):
 
 
 def test_jobs_are_admitted_through_the_validation_queue(specs):
-    from ailz.stacks import naming
+    from ailz.components.common import names as naming
 
     for job_kind in ("mpijob", "jobset"):
         _, objects = rendered(specs("aws-p5-training"), "aws-train", "h100", job=job_kind)

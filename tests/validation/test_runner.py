@@ -7,7 +7,7 @@ import signal
 
 import pytest
 
-from ailz.stacks.loader import load_spec
+from ailz.components.kinds import load_spec
 from ailz.validation.render import plan_job, render
 from ailz.validation.runner import ApiError, RunError, check_pool, run_jobs
 from ailz.validation.session import validate

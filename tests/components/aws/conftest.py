@@ -26,7 +26,7 @@ def aws_plan(example_plan):
 
 @pytest.fixture(scope="session")
 def docs_plan():
-    from ailz.stacks.loader import load_text
+    from ailz.components.kinds import load_text
     from ailz.stacks.synth import synthesize
 
     return synthesize(load_text(docs_example(), str(Path("docs/aws.md"))))

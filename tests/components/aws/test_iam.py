@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from ailz.components.aws.iam_policies import permissions_boundary, team_access
-from ailz.stacks.naming import team_namespace, team_service_account
+from ailz.components.common.names import team_namespace, team_service_account
 from tests.inventory import one
 
 

@@ -7,7 +7,7 @@ from collections import Counter
 import pytest
 import yaml
 
-from ailz.stacks.naming import POOL_LABEL, TARGET_LABEL
+from ailz.components.common.names import POOL_LABEL, TARGET_LABEL
 from tests.inventory import assert_subset, one
 
 LT = "aws:ec2/launchTemplate:LaunchTemplate"

@@ -5,9 +5,9 @@ from __future__ import annotations
 import pytest
 
 from ailz.catalog import load_catalog
-from ailz.stacks.checks_aws import check_aws_target, next_lustre_capacity, valid_lustre_capacity
-from ailz.stacks.errors import SpecError
-from ailz.stacks.loader import load_text
+from ailz.components.aws.checks import check_aws_target, next_lustre_capacity, valid_lustre_capacity
+from ailz.components.kinds import load_text
+from ailz.spec.errors import SpecError
 from tests.conftest import EXAMPLES
 
 EXAMPLE = (EXAMPLES / "aws-p5-training.yaml").read_text(encoding="utf-8")

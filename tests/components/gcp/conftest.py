@@ -20,12 +20,12 @@ def docs_example_text() -> str:
 @pytest.fixture(scope="session")
 def docs_synthesis(tmp_path_factory):
     """(plan, landing-zone components built) for the docs example, synthesized once."""
-    from ailz.stacks import compose
-    from ailz.stacks.loader import load_spec
+    from ailz.components.kinds import load_spec
+    from ailz.stacks import program
     from ailz.stacks.synth import synthesize
 
     built = []
-    original = compose._component_class
+    original = program._component_class
 
     def recording(kind):
         cls = original(kind)
@@ -40,7 +40,7 @@ def docs_synthesis(tmp_path_factory):
     path = tmp_path_factory.mktemp("docs") / "gcp-docs-example.yaml"
     path.write_text(docs_example_text())
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(compose, "_component_class", recording)
+        patch.setattr(program, "_component_class", recording)
         plan = synthesize(load_spec(path))
     return plan, built
 

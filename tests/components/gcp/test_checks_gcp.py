@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ailz.stacks.errors import SpecError
-from ailz.stacks.loader import load_text
+from ailz.components.kinds import load_text
+from ailz.spec.errors import SpecError
 from tests.conftest import EXAMPLES
 
 EXAMPLE = (EXAMPLES / "gcp-a3-ultra.yaml").read_text()

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ailz.stacks.errors import SpecError
-from ailz.stacks.loader import load_text
+from ailz.components.kinds import load_text
+from ailz.spec.errors import SpecError
 from tests.conftest import EXAMPLES
 from tests.inventory import assert_subset, one
 from tests.k8s_schema import validate_manifest

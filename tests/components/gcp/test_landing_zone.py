@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ailz.components.labels import gcp_labels
-from ailz.stacks import naming
+from ailz.components.common import names as naming
+from ailz.components.common.labels import gcp_labels
 from tests.inventory import assert_subset, one
 from tests.k8s_schema import validate_manifest
 

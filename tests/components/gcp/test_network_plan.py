@@ -30,7 +30,7 @@ def test_layouts_follow_the_catalog():
 @pytest.mark.parametrize("name", GCP_MACHINES)
 def test_layout_matches_the_shared_names(name):
     """Every GKE network the NCCL renderer will request exists as exactly one subnet."""
-    from ailz.stacks import naming
+    from ailz.components.common import names as naming
 
     machine = CATALOG.machine(name)
     subnets = [s for v in network_plan.extra_vpcs(machine) for s in v.subnets]

@@ -7,11 +7,11 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
+from ailz.components.common import names as naming
 from ailz.components.gcp import names, node_pool_plan
 from ailz.components.gcp.buckets import lifecycle_rules
 from ailz.components.gcp.kms import service_agents
-from ailz.stacks import naming
-from ailz.stacks.spec_common import Capacity, GpuPool
+from ailz.spec.common import Capacity, GpuPool
 
 K8S_VALUE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
 ACCOUNT_ID = re.compile(r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$")

@@ -1,0 +1,222 @@
+"""Checks that only apply to AWS targets: everything AWS would refuse, found before synthesis."""
+
+from __future__ import annotations
+
+import ipaddress
+import re
+
+from ailz.catalog import Catalog
+from ailz.components.aws.cidr_plan import (
+    MAX_VPC_PREFIX,
+    MIN_VPC_PREFIX,
+    addresses_per_node,
+    private_subnet_addresses,
+)
+from ailz.components.aws.nic_layout import efa_layout
+from ailz.spec.errors import SpecIssue
+from ailz.spec.zone import LandingZone
+
+# FSx for Lustre PERSISTENT_2 SSD (FSx API reference, CreateFileSystem StorageCapacity and
+# LustreConfiguration PerUnitStorageThroughput): 1200 GiB, 2400 GiB or a multiple of 2400 GiB;
+# 125, 250, 500 or 1000 MB/s per TiB.
+LUSTRE_SMALL_SIZES_GIB = (1200, 2400)
+LUSTRE_INCREMENT_GIB = 2400
+LUSTRE_THROUGHPUTS = (125, 250, 500, 1000)
+LUSTRE_DEFAULT_CAPACITY_GIB = 2400
+LUSTRE_DEFAULT_THROUGHPUT = 250
+# ENIs FSx for Lustre and the interface endpoints take in the GPU subnet (a generous bound).
+SERVICE_ADDRESSES = 64
+
+_RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8,17}$")
+_KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$")
+_IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,.@/-]+$")
+
+
+def valid_lustre_capacity(gib: int) -> bool:
+    return gib in LUSTRE_SMALL_SIZES_GIB or (gib > 0 and gib % LUSTRE_INCREMENT_GIB == 0)
+
+
+def next_lustre_capacity(gib: int) -> int:
+    if gib <= 1200:
+        return 1200
+    return -(-gib // LUSTRE_INCREMENT_GIB) * LUSTRE_INCREMENT_GIB
+
+
+def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
+    """Problems in zone.targets[index], an AWS target."""
+    target = zone.targets[index]
+    base = ("targets", index)
+    issues: list[SpecIssue] = []
+    issues += _network(target, base, catalog)
+    issues += _pools(target, base, catalog)
+    issues += _storage(target, base)
+    issues += _identities(zone, target, base)
+    return issues
+
+
+def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
+    net = ipaddress.ip_network(target.network.cidr)
+    path = (*base, "network", "cidr")
+    if not MIN_VPC_PREFIX <= net.prefixlen <= MAX_VPC_PREFIX:
+        return [
+            SpecIssue(
+                path,
+                f"a /{net.prefixlen} VPC is outside what ailz carves "
+                f"(/{MIN_VPC_PREFIX} to /{MAX_VPC_PREFIX})",
+                "use a /16 to /22 private range, e.g. 10.20.0.0/16",
+            )
+        ]
+    if not net.is_private:
+        return [SpecIssue(path, f"{net} is not a private (RFC 1918) range", "use e.g. 10.20.0.0/16")]
+    needed = SERVICE_ADDRESSES
+    for pool in target.gpu_pools:
+        machine = catalog.machines.get(pool.machine)
+        if machine is None or machine.efa is None:
+            continue
+        interfaces = len(efa_layout(machine.efa.network_cards, machine.efa.max_efa_interfaces))
+        needed += pool.scaling[2] * addresses_per_node(interfaces)
+    have = private_subnet_addresses(target.network.cidr)
+    if needed > have:
+        return [
+            SpecIssue(
+                path,
+                f"the GPU subnet carved from {net} holds {have} addresses, but the pools at their "
+                f"maximum size need {needed}",
+                f"use a larger VPC (the GPU subnet is a quarter of it), e.g. a /{_prefix_for(needed)}"
+                if needed <= private_subnet_addresses(f"10.0.0.0/{MIN_VPC_PREFIX}")
+                else "even a /16 is too small: split the pools over more targets or lower max_nodes",
+            )
+        ]
+    return []
+
+
+def _prefix_for(addresses: int) -> int:
+    """The longest VPC prefix whose GPU subnet holds this many addresses (at least a /16)."""
+    for prefix in range(MAX_VPC_PREFIX, MIN_VPC_PREFIX, -1):
+        if private_subnet_addresses(f"10.0.0.0/{prefix}") >= addresses:
+            return prefix
+    return MIN_VPC_PREFIX
+
+
+def _pools(target, base, catalog: Catalog) -> list[SpecIssue]:
+    issues = []
+    for j, pool in enumerate(target.gpu_pools):
+        path = (*base, "gpu_pools", j)
+        machine = catalog.machines.get(pool.machine)
+        if machine is None or machine.provider != "aws":
+            continue  # reported by the common checks
+        if machine.zones is not None and target.zone not in machine.zones:
+            issues.append(
+                SpecIssue(
+                    (*base, "zone"),
+                    f"{machine.name} (pool '{pool.name}') is not offered in {target.zone}",
+                    f"zones offering it: {', '.join(machine.zones)}",
+                )
+            )
+        cap = pool.capacity
+        if cap.reservation_id and not _RESERVATION_ID.match(cap.reservation_id):
+            issues.append(
+                SpecIssue(
+                    (*path, "capacity", "reservation_id"),
+                    f"'{cap.reservation_id}' is not an EC2 capacity reservation id",
+                    "AWS ODCR and Capacity Block ids look like cr-0123456789abcdef0",
+                )
+            )
+        if cap.reservation_block:
+            issues.append(
+                SpecIssue(
+                    (*path, "capacity", "reservation_block"),
+                    "reservation_block is a GCP setting",
+                    "remove it; on AWS the reservation_id alone names the reservation",
+                )
+            )
+    return issues
+
+
+def _storage(target, base) -> list[SpecIssue]:
+    issues = []
+    storage = target.storage
+    if storage.hot and storage.hot.kind != "local-nvme":
+        issues.append(
+            SpecIssue(
+                (*base, "storage", "hot", "kind"), f"'{storage.hot.kind}' is a GCP hot tier", "use local-nvme"
+            )
+        )
+    warm = storage.warm
+    if warm is not None:
+        path = (*base, "storage", "warm")
+        if warm.kind != "lustre":
+            issues.append(
+                SpecIssue(
+                    (*path, "kind"), f"warm tier '{warm.kind}' is not available on AWS", "use kind: lustre"
+                )
+            )
+        if warm.capacity_gib is not None and not valid_lustre_capacity(warm.capacity_gib):
+            issues.append(
+                SpecIssue(
+                    (*path, "capacity_gib"),
+                    f"{warm.capacity_gib} GiB is not a valid FSx for Lustre PERSISTENT_2 size",
+                    "use 1200, 2400 or a multiple of 2400 GiB, "
+                    f"e.g. {next_lustre_capacity(warm.capacity_gib)}",
+                )
+            )
+        if warm.throughput_per_tib is not None and warm.throughput_per_tib not in LUSTRE_THROUGHPUTS:
+            issues.append(
+                SpecIssue(
+                    (*path, "throughput_per_tib"),
+                    f"{warm.throughput_per_tib} MB/s/TiB is not a PERSISTENT_2 throughput tier",
+                    f"use one of {', '.join(map(str, LUSTRE_THROUGHPUTS))}",
+                )
+            )
+        for key in ("csi_driver", "parameters"):
+            if getattr(warm, key):
+                issues.append(
+                    SpecIssue((*path, key), f"{key} is an on-prem setting", "remove it for AWS targets")
+                )
+    cold = storage.cold
+    if cold is not None:
+        for key in ("endpoint", "credentials_secret"):
+            if getattr(cold, key):
+                issues.append(
+                    SpecIssue(
+                        (*base, "storage", "cold", key),
+                        f"{key} is an on-prem setting",
+                        "remove it; AWS targets use S3 in the target's region",
+                    )
+                )
+    return issues
+
+
+def _identities(zone: LandingZone, target, base) -> list[SpecIssue]:
+    issues = []
+    for k, arn in enumerate(target.kubernetes.admin_roles):
+        if not _IAM_PRINCIPAL_ARN.match(arn):
+            issues.append(
+                SpecIssue(
+                    (*base, "kubernetes", "admin_roles", k),
+                    f"'{arn}' is not an IAM role or user ARN",
+                    "write e.g. arn:aws:iam::111122223333:role/platform-admin",
+                )
+            )
+    if zone.residency.key_management == "external":
+        for data_class, arn in target.encryption.external_keys.items():
+            path = (*base, "encryption", "external_keys", data_class)
+            match = _KMS_KEY_ARN.match(arn)
+            if not match:
+                issues.append(
+                    SpecIssue(
+                        path,
+                        f"'{arn}' is not a KMS key ARN",
+                        "give the ARN of the external-store (XKS) or CloudHSM-backed key, "
+                        "e.g. arn:aws:kms:eu-west-1:111122223333:key/1234abcd-12ab-34cd-56ef-1234567890ab",
+                    )
+                )
+            elif match[1] != target.region:
+                issues.append(
+                    SpecIssue(
+                        path,
+                        f"the key is in {match[1]}, but this target is in {target.region}",
+                        "KMS keys are regional: use a key in the target's region",
+                    )
+                )
+    return issues

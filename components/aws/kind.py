@@ -1,0 +1,31 @@
+"""Registers the aws target kind."""
+
+from __future__ import annotations
+
+from ailz.catalog import Machine
+from ailz.components.aws.checks import check_aws_target
+from ailz.components.aws.spec import AwsTarget
+from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
+from ailz.spec.common import GpuPool
+
+
+def stack_config(target: AwsTarget) -> dict[str, str]:
+    return {"aws:region": target.region}
+
+
+def describe_pool(target: AwsTarget, pool: GpuPool, machine: Machine) -> PoolFacts:
+    if pool.capacity.kind == "capacity-block":
+        # EC2 co-locates the instances of a Capacity Block itself (EC2 Capacity Blocks documentation)
+        placement = f"co-located by the Capacity Block, single AZ {target.zone}"
+    else:
+        placement = f"cluster placement group, single AZ {target.zone}"
+    return PoolFacts(fabric=machine.fabric, capacity=reserved_capacity(pool), placement=placement)
+
+
+AWS = TargetKind(
+    model=AwsTarget,
+    check=check_aws_target,
+    landing_zone="ailz.components.aws.landing_zone:AwsLandingZone",
+    stack_config=stack_config,
+    describe_pool=describe_pool,
+)

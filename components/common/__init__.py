@@ -1,0 +1,1 @@
+"""What all components agree on: names, labels, the component base class, target context and kind."""

@@ -1,0 +1,148 @@
+"""Checks that only apply to GCP targets."""
+
+from __future__ import annotations
+
+from ailz.catalog import Catalog
+from ailz.spec.errors import SpecIssue
+from ailz.spec.zone import LandingZone
+
+KEY_NAME = "projects/<project>/locations/{region}/keyRings/<ring>/cryptoKeys/<key>"
+
+
+def _minor(version: str) -> tuple[int, int]:
+    major, minor = version.split(".")[:2]
+    return int(major), int(minor)
+
+
+def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
+    """Problems in zone.targets[index], a GCP target."""
+    # components.gcp planners are pure (no provider SDK), so checks can reuse them
+    from ailz.components.gcp import network_plan
+    from ailz.components.gcp.warm_tiers import capacity_problem, csi_min_gke_version
+
+    target = zone.targets[index]
+    base = ("targets", index)
+    issues: list[SpecIssue] = []
+    for j, pool in enumerate(target.gpu_pools):
+        machine = catalog.machines.get(pool.machine)
+        if machine is None or machine.provider != "gcp":
+            continue  # reported by the common pool checks
+        if machine.zones is not None and target.zone not in machine.zones:
+            fabric = "the RoCE RDMA network profile (<zone>-vpc-roce)" if machine.gcp.rdma_nics else "it"
+            issues.append(
+                SpecIssue(
+                    (*base, "zone"),
+                    f"{machine.name} (pool '{pool.name}') needs {fabric}, which is not known in "
+                    f"zone '{target.zone}'",
+                    f"use one of {', '.join(machine.zones)}; if `gcloud compute network-profiles list "
+                    f"--filter=location.name={target.zone}` lists {target.zone}-vpc-roce, add the zone "
+                    "to the machine in the catalog",
+                )
+            )
+        minimum = machine.gcp.min_gke_version
+        if _minor(target.kubernetes.version) < _minor(minimum):
+            issues.append(
+                SpecIssue(
+                    (*base, "kubernetes", "version"),
+                    f"{machine.name} (pool '{pool.name}') needs GKE {minimum} or later",
+                    f'set kubernetes.version to "{".".join(minimum.split(".")[:2])}" or later',
+                )
+            )
+        if pool.capacity.reservation_block and pool.capacity.kind != "reservation":
+            issues.append(
+                SpecIssue(
+                    (*base, "gpu_pools", j, "capacity", "reservation_block"),
+                    "a reservation block only applies to kind: reservation",
+                    "set kind: reservation with reservation_id, or drop reservation_block",
+                )
+            )
+    warm = target.storage.warm
+    lustre = warm is not None and warm.kind == "lustre"
+    filestore = warm is not None and warm.kind == "filestore"
+    pools = [
+        (pool.scaling[2], catalog.machines[pool.machine])
+        for pool in target.gpu_pools
+        if pool.machine in catalog.machines and catalog.machines[pool.machine].provider == "gcp"
+    ]
+    try:
+        users = network_plan.nic_users(pools)
+    except ValueError as err:
+        issues.append(SpecIssue((*base, "gpu_pools"), str(err), "put these pools in separate targets"))
+        users = {}
+    try:
+        network_plan.plan_addresses(
+            target.network.cidr, users, sum(pool.scaling[2] for pool in target.gpu_pools), warm is not None
+        )
+    except network_plan.AddressPlanError as err:
+        issues.append(SpecIssue((*base, "network", "cidr"), str(err), "pick a larger private range"))
+
+    if warm is not None and not (lustre or filestore):
+        issues.append(
+            SpecIssue(
+                (*base, "storage", "warm", "kind"),
+                f"warm tier '{warm.kind}' is not available on GCP",
+                "use kind: lustre (Google Cloud Managed Lustre) or kind: filestore (Filestore Zonal)",
+            )
+        )
+    if lustre:
+        from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
+
+        problem = capacity_problem(
+            warm.capacity_gib or DEFAULT_CAPACITY_GIB, warm.throughput_per_tib or DEFAULT_THROUGHPUT
+        )
+        lustre_min = csi_min_gke_version()
+        if _minor(target.kubernetes.version) < _minor(lustre_min):
+            issues.append(
+                SpecIssue(
+                    (*base, "kubernetes", "version"),
+                    f"the GKE Managed Lustre CSI driver needs GKE {lustre_min} or later",
+                    f'set kubernetes.version to "{".".join(lustre_min.split(".")[:2])}" or later',
+                )
+            )
+        if problem:
+            issues.append(
+                SpecIssue(
+                    (*base, "storage", "warm"),
+                    f"Managed Lustre: {problem}",
+                    "adjust capacity_gib / throughput_per_tib to a valid tier size",
+                )
+            )
+
+    if filestore:
+        from ailz.components.gcp.warm_tiers import DEFAULT_FILESTORE_GIB, filestore_problem
+
+        problem = filestore_problem(warm.capacity_gib or DEFAULT_FILESTORE_GIB)
+        if problem:
+            issues.append(
+                SpecIssue((*base, "storage", "warm", "capacity_gib"), problem, "pick a size on the steps")
+            )
+        if warm.throughput_per_tib is not None:
+            issues.append(
+                SpecIssue(
+                    (*base, "storage", "warm", "throughput_per_tib"),
+                    "throughput_per_tib is a Managed Lustre setting; Filestore Zonal scales with capacity",
+                    "drop throughput_per_tib, or use kind: lustre",
+                )
+            )
+
+    if zone.residency.key_management == "external":
+        for data_class, key in target.encryption.external_keys.items():
+            parts = key.split("/")
+            if len(parts) != 8 or parts[0] != "projects" or parts[6] != "cryptoKeys":
+                issues.append(
+                    SpecIssue(
+                        (*base, "encryption", "external_keys", data_class),
+                        f"'{key}' is not a Cloud KMS key name",
+                        f"write {KEY_NAME.format(region=target.region)} (a Cloud EKM or HSM key)",
+                    )
+                )
+            elif parts[3] != target.region:
+                issues.append(
+                    SpecIssue(
+                        (*base, "encryption", "external_keys", data_class),
+                        f"key location '{parts[3]}' differs from the target region '{target.region}'",
+                        "GKE, Cloud Storage and Lustre need a key in the same region; use a key ring "
+                        f"in {target.region}",
+                    )
+                )
+    return issues

@@ -1,0 +1,35 @@
+"""Registers the gcp target kind."""
+
+from __future__ import annotations
+
+from ailz.catalog import Machine
+from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
+from ailz.components.gcp.checks import check_gcp_target
+from ailz.components.gcp.node_pool_plan import compact_placement
+from ailz.components.gcp.spec import GcpTarget
+from ailz.spec.common import GpuPool
+
+
+def stack_config(target: GcpTarget) -> dict[str, str]:
+    return {"gcp:project": target.project, "gcp:region": target.region, "gcp:zone": target.zone}
+
+
+def describe_pool(target: GcpTarget, pool: GpuPool, machine: Machine) -> PoolFacts:
+    """Placement as the node pool planner decides it (a reservation block places nodes itself)."""
+    block = pool.capacity.reservation_block
+    if compact_placement(pool, machine):
+        placement = f"compact placement, zone {target.zone}"
+    elif block:
+        placement = f"placed by reservation block {block}, zone {target.zone}"
+    else:
+        placement = f"no placement policy, zone {target.zone}"
+    return PoolFacts(fabric=machine.fabric, capacity=reserved_capacity(pool), placement=placement)
+
+
+GCP = TargetKind(
+    model=GcpTarget,
+    check=check_gcp_target,
+    landing_zone="ailz.components.gcp.landing_zone:GcpLandingZone",
+    stack_config=stack_config,
+    describe_pool=describe_pool,
+)

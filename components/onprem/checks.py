@@ -1,0 +1,121 @@
+"""Checks that only apply to on-prem targets."""
+
+from __future__ import annotations
+
+import ipaddress
+
+from ailz.catalog import Catalog
+from ailz.spec.errors import SpecIssue
+from ailz.spec.zone import LandingZone
+
+MIN_ADDRESSES_PER_NODE = 4
+
+
+def check_onprem_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
+    """Problems in zone.targets[index], an on-prem target."""
+    target = zone.targets[index]
+    return _fabric(target, index) + _registries(target, index)
+
+
+def _fabric(target, index: int) -> list[SpecIssue]:
+    fabric = target.fabric
+    if fabric is None:
+        return []
+    base = ("targets", index, "fabric")
+    issues: list[SpecIssue] = []
+    if not fabric.hcas:
+        issues.append(
+            SpecIssue(
+                (*base, "hcas"),
+                f"the {fabric.kind} fabric needs the HCAs that carry GPU traffic, and none are listed",
+                "list them, e.g. hcas: [mlx5_0, mlx5_1, ...] (see `ibdev2netdev` on a node)",
+            )
+        )
+        return issues
+    if len(fabric.interfaces) != len(fabric.hcas):
+        issues.append(
+            SpecIssue(
+                (*base, "interfaces"),
+                f"{len(fabric.interfaces)} interfaces for {len(fabric.hcas)} HCAs",
+                "give the network interface of each HCA in the same order (`ibdev2netdev` prints "
+                "them, e.g. mlx5_0 port 1 ==> ibp24s0)",
+            )
+        )
+    if fabric.kind == "infiniband" and fabric.gid_index is not None:
+        issues.append(
+            SpecIssue(
+                (*base, "gid_index"),
+                "gid_index selects RoCE v2 addresses; InfiniBand does not use it",
+                "remove gid_index, or set kind: roce",
+            )
+        )
+    if fabric.rail_subnets and len(fabric.rail_subnets) != len(fabric.hcas):
+        issues.append(
+            SpecIssue(
+                (*base, "rail_subnets"),
+                f"{len(fabric.rail_subnets)} rail subnets for {len(fabric.hcas)} HCAs",
+                "give one subnet per HCA, or drop rail_subnets and let ailz carve ip_pool",
+            )
+        )
+        return issues
+    issues += _pools(target, fabric, base)
+    return issues
+
+
+def _pools(target, fabric, base) -> list[SpecIssue]:
+    from ailz.components.onprem.fabric_manifests import rail_subnets
+
+    key = "rail_subnets" if fabric.rail_subnets else "ip_pool"
+    try:
+        subnets = [ipaddress.ip_network(s) for s in rail_subnets(fabric)]
+    except ValueError as err:
+        return [SpecIssue((*base, key), str(err), "use a larger ip_pool, e.g. a /16")]
+    issues: list[SpecIssue] = []
+    site = ipaddress.ip_network(target.network.cidr)
+    nodes = sum(pool.scaling[2] for pool in target.gpu_pools)
+    for i, subnet in enumerate(subnets):
+        path = (*base, "rail_subnets", i) if fabric.rail_subnets else (*base, "ip_pool")
+        if subnet.overlaps(site):
+            issues.append(
+                SpecIssue(
+                    path,
+                    f"rail IP pool {subnet} overlaps the target network {site}",
+                    "RDMA rails need their own ranges: pick e.g. 172.30.0.0/16",
+                )
+            )
+        for j in range(i):
+            if subnet.overlaps(subnets[j]):
+                issues.append(
+                    SpecIssue(
+                        path,
+                        f"rail IP pool {subnet} overlaps rail {j} ({subnets[j]})",
+                        "give every rail a disjoint subnet",
+                    )
+                )
+        if subnet.num_addresses - 2 < nodes * MIN_ADDRESSES_PER_NODE:
+            issues.append(
+                SpecIssue(
+                    path,
+                    f"rail IP pool {subnet} is too small for {nodes} nodes "
+                    f"({MIN_ADDRESSES_PER_NODE} addresses each)",
+                    "use a larger subnet per rail",
+                )
+            )
+    return issues
+
+
+def _registries(target, index: int) -> list[SpecIssue]:
+    registries = target.registries
+    if registries is None or not registries.allowed:
+        return []
+    allowed = [a.rstrip("/") for a in registries.allowed]
+    if registries.mirror.rstrip("/") not in allowed:
+        return [
+            SpecIssue(
+                ("targets", index, "registries", "mirror"),
+                f"mirror '{registries.mirror}' is not in registries.allowed, so pods could not pull "
+                "the platform images from it",
+                f"add {registries.mirror} to registries.allowed, or mirror into one of {', '.join(allowed)}",
+            )
+        ]
+    return []

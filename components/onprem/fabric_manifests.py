@@ -1,0 +1,207 @@
+"""RDMA fabric objects for the NVIDIA Network Operator: rails, IP pools, device plugin; pure."""
+
+from __future__ import annotations
+
+import ipaddress
+import json
+import math
+from typing import Any
+
+from ailz.components.common import names as naming
+from ailz.components.platform.charts import chart_facts, image_repository
+
+MELLANOX_VENDOR = "15b3"
+RDMA_HCA_MAX = 63  # pods that may share one HCA through the shared device plugin
+MIN_BLOCK = 4
+
+
+def carve_rail_subnets(pool: str, rails: int) -> list[str]:
+    """Split `pool` into equal subnets, one per rail, as large as the count allows."""
+    net = ipaddress.ip_network(pool)
+    if rails < 1:
+        return []
+    extra_bits = math.ceil(math.log2(rails)) if rails > 1 else 0
+    if net.prefixlen + extra_bits > 30:
+        raise ValueError(f"{pool} is too small for {rails} rail subnets")
+    subnets = net.subnets(prefixlen_diff=extra_bits)
+    return [str(next(subnets)) for _ in range(rails)]
+
+
+def rail_subnets(fabric: Any) -> list[str]:
+    return list(fabric.rail_subnets) or carve_rail_subnets(fabric.ip_pool, len(fabric.hcas))
+
+
+def per_node_block(subnet: str, nodes: int) -> int:
+    """Addresses nv-ipam hands each node: the largest power of two that fits every node."""
+    usable = ipaddress.ip_network(subnet).num_addresses - 2
+    share = usable // max(nodes, 1)
+    if share < MIN_BLOCK:
+        raise ValueError(f"{subnet} holds {usable} addresses, too few for {nodes} nodes")
+    return min(2 ** int(math.log2(share)), 256)
+
+
+def _resource_parts(device_plugin: str) -> tuple[str, str]:
+    prefix, _, name = naming.onprem_rdma_resource(device_plugin).partition("/")
+    return prefix, name
+
+
+def _component(image: str, mirror: str | None) -> dict[str, Any]:
+    facts = chart_facts("network-operator")
+    return {
+        "image": image,
+        "repository": image_repository("nvidia-mellanox", mirror),
+        "version": facts["component_version"],
+    }
+
+
+def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) -> dict[str, Any]:
+    """The NicClusterPolicy: device plugin for the RDMA resource, Multus, CNI plugins, nv-ipam."""
+    prefix, name = _resource_parts(fabric.device_plugin)
+    link_type = "infiniband" if fabric.kind == "infiniband" else "ether"
+    spec: dict[str, Any] = {}
+    if fabric.install_driver:
+        spec["ofedDriver"] = {
+            **_component("doca-driver", mirror),
+            "version": chart_facts("network-operator")["doca_driver_version"],
+            "upgradePolicy": {
+                "autoUpgrade": True,
+                "maxParallelUpgrades": 1,
+                "drain": {"enable": True, "force": True, "deleteEmptyDir": True, "timeoutSeconds": 300},
+            },
+        }
+    if fabric.device_plugin == "shared":
+        config = {
+            "configList": [
+                {
+                    "resourceName": name,
+                    "resourcePrefix": prefix,
+                    "rdmaHcaMax": RDMA_HCA_MAX,
+                    "selectors": {
+                        "vendors": [MELLANOX_VENDOR],
+                        "ifNames": list(fabric.interfaces),
+                        "linkTypes": [link_type],
+                    },
+                }
+            ]
+        }
+        spec["rdmaSharedDevicePlugin"] = {
+            **_component("k8s-rdma-shared-dev-plugin", mirror),
+            "config": json.dumps(config, indent=2),
+        }
+    else:
+        config = {
+            "resourceList": [
+                {
+                    "resourcePrefix": prefix,
+                    "resourceName": name,
+                    "selectors": {
+                        "vendors": [MELLANOX_VENDOR],
+                        "pfNames": list(fabric.interfaces),
+                        "linkTypes": [link_type],
+                        "isRdma": True,
+                    },
+                }
+            ]
+        }
+        spec["sriovDevicePlugin"] = {
+            **_component("sriov-network-device-plugin", mirror),
+            "config": json.dumps(config, indent=2),
+        }
+    secondary: dict[str, Any] = {
+        "cniPlugins": _component("plugins", mirror),
+        "multus": _component("multus-cni", mirror),
+    }
+    if fabric.kind == "infiniband" and fabric.device_plugin == "shared":
+        secondary["ipoib"] = _component("ipoib-cni", mirror)
+    spec["secondaryNetwork"] = secondary
+    spec["nvIpam"] = {**_component("nvidia-k8s-ipam", mirror), "enableWebhook": False}
+    return {
+        "apiVersion": "mellanox.com/v1alpha1",
+        "kind": "NicClusterPolicy",
+        # the Network Operator only reconciles the policy with this name
+        "metadata": {"name": "nic-cluster-policy", "labels": dict(labels)},
+        "spec": spec,
+    }
+
+
+def ip_pools(fabric: Any, nodes: int, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One nv-ipam IPPool per rail, in the Network Operator's namespace where nv-ipam reads them."""
+    names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
+    namespace = chart_facts("network-operator")["namespace"]
+    pools = []
+    for name, subnet in zip(names, rail_subnets(fabric), strict=True):
+        pools.append(
+            {
+                "apiVersion": "nv-ipam.nvidia.com/v1alpha1",
+                "kind": "IPPool",
+                "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+                "spec": {
+                    "subnet": subnet,
+                    "perNodeBlockSize": per_node_block(subnet, nodes),
+                    "nodeSelector": {
+                        "nodeSelectorTerms": [
+                            {"matchExpressions": [{"key": naming.POOL_LABEL, "operator": "Exists"}]}
+                        ]
+                    },
+                },
+            }
+        )
+    return pools
+
+
+def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """One secondary network per rail; the operator renders a NetworkAttachmentDefinition of that name
+    in FABRIC_NAMESPACE, which pods and NCCL jobs reference."""
+    names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
+    _, resource = _resource_parts(fabric.device_plugin)
+    out = []
+    for i, name in enumerate(names):
+        ipam = json.dumps({"type": "nv-ipam", "poolName": name})
+        spec: dict[str, Any] = {"networkNamespace": naming.FABRIC_NAMESPACE}
+        if fabric.device_plugin == "sriov":
+            kind = "HostDeviceNetwork"
+            spec["resourceName"] = resource
+        elif fabric.kind == "infiniband":
+            kind = "IPoIBNetwork"
+            spec["master"] = fabric.interfaces[i]
+        else:
+            kind = "MacvlanNetwork"
+            spec.update({"master": fabric.interfaces[i], "mode": "bridge", "mtu": fabric.mtu})
+        spec["ipam"] = ipam
+        out.append(
+            {
+                "apiVersion": "mellanox.com/v1alpha1",
+                "kind": kind,
+                "metadata": {"name": name, "labels": dict(labels)},
+                "spec": spec,
+            }
+        )
+    return out
+
+
+def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
+    """What a training pod needs to use the fabric: networks, RDMA resource, NCCL settings."""
+    names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
+    data = {
+        "networks": ",".join(f"{naming.FABRIC_NAMESPACE}/{n}" for n in names),
+        "rdmaResource": naming.onprem_rdma_resource(fabric.device_plugin),
+        "NCCL_IB_HCA": "=" + ",".join(fabric.hcas),
+        "NCCL_IB_DISABLE": "0",
+        "mtu": str(fabric.mtu),
+    }
+    if fabric.gid_index is not None:
+        data["NCCL_IB_GID_INDEX"] = str(fabric.gid_index)
+    return {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "nccl-fabric", "namespace": naming.FABRIC_NAMESPACE, "labels": dict(labels)},
+        "data": data,
+    }
+
+
+def network_operator_values(mirror: str | None) -> dict[str, Any]:
+    """The operator only: ailz writes the NicClusterPolicy; NFD comes from the GPU Operator."""
+    values: dict[str, Any] = {"nfd": {"enabled": False}, "sriovNetworkOperator": {"enabled": False}}
+    if mirror:
+        values["operator"] = {"repository": image_repository("nvidia", mirror)}
+    return values

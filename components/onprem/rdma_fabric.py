@@ -1,0 +1,59 @@
+"""On-prem RDMA fabric: NVIDIA Network Operator, NicClusterPolicy, per-rail networks and IP pools."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from ailz.components.common import names as naming
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import ClusterHandle
+from ailz.components.onprem.fabric_manifests import (
+    ip_pools,
+    nccl_fabric_config,
+    network_operator_values,
+    nic_cluster_policy,
+    rail_networks,
+)
+from ailz.components.platform.charts import chart_source
+from ailz.components.platform.objects import declare, helm_release, namespace
+from ailz.components.platform.team_manifests import psa_labels
+
+
+class RdmaFabric(AilzComponent):
+    def __init__(
+        self,
+        name: str,
+        spec_path: str,
+        fabric: Any,
+        nodes: int,
+        cluster: ClusterHandle,
+        labels: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8s", "RdmaFabric", name, spec_path, opts)
+        provider, after = cluster.kubernetes_provider, cluster.depends_on
+        source = chart_source("network-operator", cluster.chart_mirror)
+        operator_ns = declare(
+            namespace(source.namespace, {**labels, **psa_labels("privileged")}), self, provider, after
+        )
+        self.operator = helm_release(
+            "network-operator",
+            source,
+            network_operator_values(cluster.registry_mirror),
+            self,
+            provider,
+            [operator_ns, *after],
+        )
+        self.policy = declare(
+            nic_cluster_policy(fabric, cluster.registry_mirror, labels), self, provider, [self.operator]
+        )
+        fabric_ns = declare(namespace(naming.FABRIC_NAMESPACE, labels), self, provider, after)
+        pools = [declare(pool, self, provider, [self.policy]) for pool in ip_pools(fabric, nodes, labels)]
+        self.networks = [
+            declare(net, self, provider, [self.policy, fabric_ns, *pools])
+            for net in rail_networks(fabric, labels)
+        ]
+        declare(nccl_fabric_config(fabric, labels), self, provider, [fabric_ns])
+        self.register_outputs({"networks": [n["metadata"]["name"] for n in rail_networks(fabric, labels)]})

@@ -1,0 +1,74 @@
+"""The `kind: onprem` target: an existing Kubernetes cluster on the user's own GPU servers."""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+from pydantic import Field
+
+from ailz.spec.common import Cidr, SpecModel, TargetBase
+
+
+class Cluster(SpecModel):
+    context: str = Field(description="kubeconfig context of the existing cluster.")
+    kubeconfig: str | None = Field(default=None, description="kubeconfig file; default: $KUBECONFIG")
+
+
+class Fabric(SpecModel):
+    kind: Literal["infiniband", "roce"]
+    hcas: list[str] = Field(default_factory=list, description="HCA names, e.g. mlx5_0 .. mlx5_7")
+    interfaces: list[str] = Field(
+        default_factory=list,
+        description="Network interface of each HCA, same order as hcas (e.g. ibp24s0 or enp24s0np0).",
+    )
+    mtu: int = Field(default=4096, ge=1280, le=9216)
+    gid_index: int | None = Field(default=None, ge=0, description="RoCE v2 GID index (often 3).")
+    device_plugin: Literal["shared", "sriov"] = Field(
+        default="shared",
+        description="shared: RDMA shared device plugin (rdma/...); sriov: SR-IOV VFs (nvidia.com/...).",
+    )
+    ip_pool: Cidr = Field(
+        default="172.30.0.0/16",
+        description="Range carved into one subnet per rail when rail_subnets is empty.",
+    )
+    rail_subnets: list[Cidr] = Field(
+        default_factory=list, description="Explicit IP pool (subnet) per rail, same order as hcas."
+    )
+    install_driver: bool = Field(
+        default=False, description="Let the Network Operator run the DOCA driver container (hosts lack it)."
+    )
+
+
+class KmsPlugin(SpecModel):
+    endpoint: str = Field(
+        default="unix:///var/run/kmsplugin/socket.sock",
+        pattern=r"^unix:///.+",
+        description="Socket of the KMS v2 plugin that talks to the HSM or Vault.",
+    )
+    name: str = Field(default="ailz-hsm", pattern=r"^[a-z0-9][a-z0-9-]*$")
+    timeout_seconds: int = Field(default=3, ge=1, le=60)
+
+
+class Sovereignty(SpecModel):
+    allow_load_balancers: bool = Field(
+        default=False, description="Permit Services of type LoadBalancer (refused by default)."
+    )
+    kms: KmsPlugin = Field(default_factory=KmsPlugin)
+
+
+class OnpremTarget(TargetBase):
+    uses_key_service: ClassVar[bool] = False  # keys stay in the site's own HSM (KMS v2 plugin)
+
+    kind: Literal["onprem"]
+    region: str = Field(description="Site or region name, checked against residency.")
+    cluster: Cluster
+    fabric: Fabric | None = None
+    sovereignty: Sovereignty = Field(default_factory=Sovereignty)
+    gpu_driver: Literal["operator", "host"] = Field(
+        default="operator",
+        description="operator: the GPU Operator runs the driver; host: the servers have it (DGX OS).",
+    )
+
+    @property
+    def location(self) -> str:
+        return self.region

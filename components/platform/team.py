@@ -1,0 +1,66 @@
+"""One team in one cluster: namespace, identity, RBAC, quotas, network policies, queue."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pulumi
+
+from ailz.components.common import names as naming
+from ailz.components.common.base import AilzComponent
+from ailz.components.common.context import ClusterHandle
+from ailz.components.platform.charts import scheduling_facts
+from ailz.components.platform.objects import declare
+from ailz.components.platform.scheduling_manifests import cluster_queue, local_queue
+from ailz.components.platform.team_manifests import team_manifests
+
+
+class TeamNamespace(AilzComponent):
+    def __init__(
+        self,
+        spec_path: str,
+        team: Any,
+        cluster: ClusterHandle,
+        labels: dict[str, str],
+        fabric_per_gpu: dict[str, float],
+        storage_cidrs: list[str],
+        storage_ports: list[int],
+        pool_gpus: dict[str, int],
+        kueue: list[Any],
+        object_store: dict[str, str] | None = None,
+        opts: pulumi.ResourceOptions | None = None,
+    ) -> None:
+        super().__init__("k8s", "Team", team.name, spec_path, opts)
+        provider = cluster.kubernetes_provider
+        objects = team_manifests(
+            team,
+            labels,
+            fabric_per_gpu,
+            storage_cidrs,
+            storage_ports,
+            cluster.service_account_annotations.get(team.name, {}),
+            cluster.credential_endpoints,
+        )
+        ns = naming.team_namespace(team.name)
+        self.namespace = declare(objects[0], self, provider, cluster.depends_on)
+        for obj in objects[1:]:
+            declare(obj, self, provider, [self.namespace])
+        if object_store:
+            declare(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "object-store", "namespace": ns, "labels": dict(labels)},
+                    "data": object_store,
+                },
+                self,
+                provider,
+                [self.namespace],
+            )
+        facts = scheduling_facts()
+        queue = cluster_queue(
+            ns, ns, team.gpu_quota, pool_gpus, facts["cpu_per_gpu"], facts["memory_gib_per_gpu"], labels
+        )
+        cq = declare(queue, self, provider, kueue)
+        declare(local_queue(ns, ns, labels), self, provider, [cq, self.namespace])
+        self.register_outputs({"namespace": ns})

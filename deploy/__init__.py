@@ -1,0 +1,1 @@
+"""Deploying stacks through the Pulumi Automation API: backend, engine, gated apply, engine events."""

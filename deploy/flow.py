@@ -1,0 +1,365 @@
+"""Deploying targets: policy gate before `up`, override recording, progress, Ctrl-C, outputs.
+
+Plain Python around the engine interface in deploy/engine.py, so it is tested with a fake engine.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import signal
+import threading
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ailz.catalog import Catalog, load_catalog
+from ailz.components.kinds import KINDS
+from ailz.deploy.backend import DeploySettings
+from ailz.deploy.engine import (
+    PULUMI_INSTALL_HINT,
+    DeployError,
+    OpenStack,
+    StackEngine,
+    StackOutput,
+    StackRequest,
+    explain_failure,
+    is_command_error,
+)
+from ailz.deploy.events import EventTally
+from ailz.spec.loader import LoadedSpec
+from ailz.stacks.program import stack_name, target_program
+
+OVERRIDE_TAG = "ailz:override"
+SECRET_MASK = "[secret]"
+
+
+def stack_config(target: Any) -> dict[str, str]:
+    """Provider config for the stack. The components pass explicit providers for resources; this
+    also points default providers (used by any invoke without an explicit provider) at the same
+    region/project, so nothing can land outside the target's location."""
+    return KINDS[target.kind].stack_config(target)
+
+
+def stack_request(
+    loaded: LoadedSpec,
+    target_name: str,
+    settings: DeploySettings,
+    catalog: Catalog | None = None,
+    create: bool = True,
+) -> StackRequest:
+    zone = loaded.zone
+    index = zone.target_index(target_name)
+    return StackRequest(
+        stack=stack_name(zone, target_name),
+        # exactly the program offline synthesis runs
+        program=target_program(zone, index, catalog or load_catalog()),
+        settings=settings,
+        config=stack_config(zone.targets[index]),
+        create=create,
+    )
+
+
+# --------------------------------------------------------------------------- running an operation
+
+
+@dataclass
+class RunResult:
+    stack: str
+    operation: str
+    tally: EventTally
+    error: DeployError | None = None
+    interrupted: bool = False
+
+    @property
+    def ok(self) -> bool:
+        return self.error is None and not self.interrupted
+
+
+@contextlib.contextmanager
+def cancel_on_interrupt(engine: StackEngine) -> Iterator[dict[str, bool]]:
+    """First Ctrl-C (or SIGTERM, as CI sends on cancel) asks the engine to cancel cleanly, letting
+    in-flight steps finish; a second one stops waiting.
+
+    The Pulumi CLI shares our terminal's process group, so it receives the same SIGINT and stops
+    scheduling new steps; stack.cancel() also stops it on backends that support remote cancel.
+    """
+    state = {"interrupted": False}
+    if threading.current_thread() is not threading.main_thread():
+        yield state
+        return
+
+    def handler(signum: int, frame: Any) -> None:
+        if state["interrupted"]:
+            raise KeyboardInterrupt
+        state["interrupted"] = True
+
+        def cancel() -> None:
+            # nothing running yet, or the backend cannot cancel remotely
+            with contextlib.suppress(Exception):
+                engine.cancel()
+
+        threading.Thread(target=cancel, daemon=True).start()
+
+    previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        yield state
+    finally:
+        for sig, old in previous.items():
+            signal.signal(sig, old)
+
+
+def run_operation(
+    engine: StackEngine,
+    operation: str,
+    on_event: Any,
+    backend_url: str,
+    message: str | None = None,
+) -> RunResult:
+    """Run preview/up/destroy with progress, Ctrl-C cancellation and failures explained.
+
+    `on_event` is a progress object (PlainProgress/LiveProgress): a context manager that is also
+    the event callback and holds the tally.
+    """
+    result = RunResult(stack=engine.name, operation=operation, tally=on_event.tally)
+    with cancel_on_interrupt(engine) as state, on_event:
+        try:
+            if operation == "preview":
+                engine.preview(on_event)
+            elif operation == "up":
+                engine.up(on_event, message=message)
+            elif operation == "destroy":
+                engine.destroy(on_event, message=message)
+            else:
+                raise ValueError(f"unknown operation {operation}")
+        except DeployError as error:
+            result.error = error
+        except FileNotFoundError as error:
+            result.error = DeployError(f"cannot run the Pulumi CLI: {error}", PULUMI_INSTALL_HINT, 2)
+        except Exception as error:  # CommandError from the CLI: explain it with what the events said
+            if not is_command_error(error):
+                raise
+            detail = "\n".join(d.message for d in result.tally.errors) or None
+            result.error = explain_failure(str(error), engine.name, backend_url, detail)
+        except KeyboardInterrupt:  # a second Ctrl-C: stop waiting for the engine
+            state["interrupted"] = True
+        result.interrupted = state["interrupted"]
+    return result
+
+
+# --------------------------------------------------------------------------- the policy gate
+
+
+GateFn = Callable[..., Any]
+
+
+def load_gate() -> GateFn:
+    """The policy gate; refusing to apply without it is safer than applying ungated."""
+    try:
+        from ailz.policies.gate import gate
+    except ImportError as error:
+        raise DeployError(
+            f"the policy gate (ailz.policies.gate) cannot be imported: {error}",
+            "reinstall ailz with its policies package; `ailz up` never applies without the gate",
+            2,
+        ) from None
+    return gate
+
+
+@dataclass
+class GateDecision:
+    result: Any
+    override: str | None
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.result.passed)
+
+    @property
+    def allowed(self) -> bool:
+        return self.passed or bool(self.override)
+
+    @property
+    def overridden(self) -> bool:
+        return not self.passed and bool(self.override)
+
+
+def check_gate(
+    loaded: LoadedSpec,
+    target_name: str,
+    gate_fn: GateFn,
+    override: str | None = None,
+    profile: str | None = None,
+    config: str | None = None,
+    waivers: str | None = None,
+    synthesize: Callable[..., Any] | None = None,
+) -> GateDecision:
+    """Synthesize the target offline and run the gate on that plan, as `ailz policy check` does."""
+    from ailz.stacks.synth import SynthesisError
+
+    if synthesize is None:
+        from ailz.stacks.synth import synthesize
+    try:
+        plan = synthesize(loaded, targets=[target_name])
+    except SynthesisError as error:
+        cause = f" ({type(error.__cause__).__name__}: {error.__cause__})" if error.__cause__ else ""
+        raise DeployError(
+            f"cannot gate {target_name}, its plan does not synthesize: {error}{cause}",
+            f"run `ailz plan {loaded.file} --target {target_name}` to see the problem",
+            1,
+        ) from None
+    try:
+        result = gate_fn(plan, profile=profile, config=config, waivers=waivers)
+    except Exception as error:  # a bad profile/config/waivers file: nothing is applied ungated
+        raise DeployError(
+            f"the policy gate could not run: {type(error).__name__}: {error}",
+            "check --policy-profile, --policy-config and --waivers",
+            2,
+        ) from None
+    return GateDecision(result=result, override=(override or "").strip() or None)
+
+
+def override_message(decision: GateDecision) -> str:
+    ids = sorted({_finding_id(f) for f in decision.result.blocking})
+    return f"policy gate overridden ({len(decision.result.blocking)} blocking: {', '.join(ids)}): " + (
+        decision.override or ""
+    )
+
+
+def _finding_id(finding: Any) -> str:
+    for attr in ("policy", "rule", "id", "name"):
+        value = getattr(finding, attr, None)
+        if isinstance(value, str) and value:
+            return value
+        if value is not None and isinstance(getattr(value, "name", None), str):
+            return value.name
+    if isinstance(finding, Mapping):
+        return str(finding.get("policy") or finding.get("rule") or finding.get("id") or "finding")
+    return "finding"
+
+
+def record_override(engine: StackEngine, decision: GateDecision) -> str | None:
+    """Tag the stack with the override reason; returns a warning if the backend refused the tag.
+
+    The reason is also the update message, which every backend keeps in the stack history.
+    """
+    try:
+        engine.set_tag(OVERRIDE_TAG, (decision.override or "")[:256])
+    except Exception as error:
+        return f"could not tag the stack with {OVERRIDE_TAG} ({error}); the reason is in the update message"
+    return None
+
+
+# --------------------------------------------------------------------------- outputs
+
+
+def masked_outputs(outputs: Mapping[str, StackOutput], show_secrets: bool = False) -> dict[str, Any]:
+    return {
+        key: (out.value if show_secrets or not out.secret else SECRET_MASK)
+        for key, out in sorted(outputs.items())
+    }
+
+
+# --------------------------------------------------------------------------- the commands' flow
+
+
+ProgressFactory = Callable[[str, str], Any]  # (operation, stack) -> PlainProgress-like
+
+
+@dataclass
+class Session:
+    """One command on one target: the spec, where its state lives and how to reach the engine."""
+
+    loaded: LoadedSpec
+    target: str
+    settings: DeploySettings
+    open_stack: OpenStack
+    progress: ProgressFactory
+    catalog: Catalog | None = None
+
+    def request(self, create: bool = True) -> StackRequest:
+        return stack_request(self.loaded, self.target, self.settings, self.catalog, create=create)
+
+    def open(self, create: bool = True) -> StackEngine:
+        return self.open_stack(self.request(create=create))
+
+    def run(self, engine: StackEngine, operation: str, message: str | None = None) -> RunResult:
+        progress = self.progress(operation, engine.name)
+        return run_operation(engine, operation, progress, self.settings.backend_url, message)
+
+
+@dataclass
+class UpReport:
+    decision: GateDecision
+    preview: RunResult | None = None
+    result: RunResult | None = None
+    declined: bool = False
+    warnings: list[str] = field(default_factory=list)
+
+    @property
+    def blocked(self) -> bool:
+        return not self.decision.allowed
+
+    @property
+    def ok(self) -> bool:
+        return self.result is not None and self.result.ok
+
+
+def up_target(
+    session: Session,
+    gate_fn: GateFn,
+    override: str | None = None,
+    confirm: Callable[[RunResult], bool] | None = None,
+    gate_options: Mapping[str, str | None] | None = None,
+    synthesize: Callable[..., Any] | None = None,
+    on_gate: Callable[[GateDecision], None] | None = None,
+) -> UpReport:
+    """Gate, then (unless `confirm` is None, i.e. --yes) preview and ask, then apply."""
+    decision = check_gate(
+        session.loaded, session.target, gate_fn, override, synthesize=synthesize, **(gate_options or {})
+    )
+    report = UpReport(decision=decision)
+    if on_gate is not None:
+        on_gate(decision)
+    if not decision.allowed:
+        return report
+    engine = session.open(create=True)
+    if confirm is not None:
+        report.preview = session.run(engine, "preview")
+        if not report.preview.ok or not confirm(report.preview):
+            report.declined = report.preview.ok
+            return report
+    message = f"ailz up {session.loaded.file} --target {session.target}"
+    if decision.overridden:
+        message += f"; {override_message(decision)}"
+        warning = record_override(engine, decision)
+        if warning:
+            report.warnings.append(warning)
+    report.result = session.run(engine, "up", message=message)
+    return report
+
+
+def preview_target(session: Session) -> RunResult:
+    return session.run(session.open(create=True), "preview")
+
+
+def destroy_target(session: Session, confirm: Callable[[str], bool] | None = None) -> RunResult | None:
+    """Destroy the target's stack; None when the user declined."""
+    engine = session.open(create=False)
+    if confirm is not None and not confirm(engine.name):
+        return None
+    return session.run(
+        engine, "destroy", message=f"ailz destroy {session.loaded.file} --target {session.target}"
+    )
+
+
+def target_outputs(session: Session, show_secrets: bool = False) -> dict[str, Any]:
+    engine = session.open(create=False)
+    try:
+        outputs = engine.outputs()
+    except DeployError:
+        raise
+    except Exception as error:
+        if is_command_error(error):
+            raise explain_failure(str(error), engine.name, session.settings.backend_url) from None
+        raise
+    return masked_outputs(outputs, show_secrets)

@@ -1,0 +1,261 @@
+"""Cross-field checks on a validated zone: catalog, residency, capacity, names, networks."""
+
+from __future__ import annotations
+
+import difflib
+import ipaddress
+from collections import Counter
+
+from ailz.catalog import Catalog, load_catalog
+from ailz.spec.errors import SpecIssue
+from ailz.spec.kinds import KindSet
+from ailz.spec.zone import LandingZone
+
+SYNCHRONOUS_PURPOSES = ("training",)
+
+
+def check_zone(zone: LandingZone, kinds: KindSet, catalog: Catalog | None = None) -> list[SpecIssue]:
+    """Every problem found, each with the path it concerns and the fix. Checks that only make sense
+    for one kind of target live in that kind's package and come through `kinds`."""
+    catalog = catalog or load_catalog()
+    issues: list[SpecIssue] = []
+    issues += _duplicates(zone)
+    issues += _residency(zone)
+    issues += _pools(zone, catalog)
+    issues += _networks(zone)
+    issues += _teams(zone, catalog)
+    issues += _keys(zone)
+    issues += _egress(zone)
+    for index, target in enumerate(zone.targets):
+        issues += kinds[target.kind].check(zone, index, catalog)
+    return issues
+
+
+def _dupes(names: list[str]) -> set[str]:
+    return {name for name, n in Counter(names).items() if n > 1}
+
+
+def _duplicates(zone: LandingZone) -> list[SpecIssue]:
+    issues = []
+    twice = _dupes([t.name for t in zone.targets])
+    for i, target in enumerate(zone.targets):
+        if target.name in twice:
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "name"),
+                    f"target name '{target.name}' is used twice",
+                    "give every target its own name",
+                )
+            )
+        pool_twice = _dupes([p.name for p in target.gpu_pools])
+        for j, pool in enumerate(target.gpu_pools):
+            if pool.name in pool_twice:
+                issues.append(
+                    SpecIssue(
+                        ("targets", i, "gpu_pools", j, "name"),
+                        f"pool name '{pool.name}' is used twice in this target",
+                        "give every pool of a target its own name",
+                    )
+                )
+    team_twice = _dupes([t.name for t in zone.teams])
+    for k, team in enumerate(zone.teams):
+        if team.name in team_twice:
+            issues.append(
+                SpecIssue(
+                    ("teams", k, "name"),
+                    f"team name '{team.name}' is used twice",
+                    "give every team its own name",
+                )
+            )
+    return issues
+
+
+def _residency(zone: LandingZone) -> list[SpecIssue]:
+    allowed = zone.residency.allowed_regions
+    issues = []
+    for i, target in enumerate(zone.targets):
+        if target.region not in allowed:
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "region"),
+                    f"region '{target.region}' is outside residency.allowed_regions",
+                    f"use one of {', '.join(allowed)}, or add the region to residency.allowed_regions "
+                    "if the jurisdiction permits it",
+                )
+            )
+        zone_name = getattr(target, "zone", None)
+        example = target.zone_example.format(region=target.region)
+        if zone_name and not zone_name.startswith(target.region):
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "zone"),
+                    f"zone '{zone_name}' is not in region '{target.region}'",
+                    f"pick a zone of {target.region}, e.g. {example}",
+                )
+            )
+    return issues
+
+
+def _pools(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
+    issues = []
+    for i, target in enumerate(zone.targets):
+        for j, pool in enumerate(target.gpu_pools):
+            base = ("targets", i, "gpu_pools", j)
+            machine = catalog.machines.get(pool.machine)
+            if machine is None:
+                names = [m.name for m in catalog.for_provider(target.kind)]
+                close = difflib.get_close_matches(pool.machine, names, n=1, cutoff=0.5)
+                hint = (f"did you mean '{close[0]}'? " if close else "") + (
+                    f"{target.kind} machines: {', '.join(names)}"
+                )
+                issues.append(SpecIssue((*base, "machine"), f"unknown machine '{pool.machine}'", hint))
+            elif machine.provider != target.kind:
+                names = [m.name for m in catalog.for_provider(target.kind)]
+                issues.append(
+                    SpecIssue(
+                        (*base, "machine"),
+                        f"'{pool.machine}' is a {machine.provider} machine, but this target is "
+                        f"kind {target.kind}",
+                        f"{target.kind} machines: {', '.join(names)}",
+                    )
+                )
+            cap = pool.capacity
+            low, _, high = pool.scaling
+            if cap.reserved_nodes is not None and high > cap.reserved_nodes:
+                issues.append(
+                    SpecIssue(
+                        (*base, "nodes"),
+                        f"pool can grow to {high} nodes but its reservation holds {cap.reserved_nodes}",
+                        f"set nodes/max_nodes to at most {cap.reserved_nodes}, or enlarge the "
+                        "reservation first",
+                    )
+                )
+            if cap.kind == "spot" and pool.purpose in SYNCHRONOUS_PURPOSES:
+                issues.append(
+                    SpecIssue(
+                        (*base, "capacity", "kind"),
+                        "spot capacity is refused for synchronous training pools: one reclaimed node "
+                        "stops the whole job",
+                        "use on-demand, reservation or capacity-block, or set purpose: batch",
+                    )
+                )
+            if cap.kind not in target.capacity_kinds:
+                issues.append(
+                    SpecIssue(
+                        (*base, "capacity", "kind"),
+                        f"{cap.kind} is not a capacity kind of {target.kind} targets",
+                        f"use one of {', '.join(target.capacity_kinds)} (reservation with reservation_id)",
+                    )
+                )
+            if cap.kind == "capacity-block" and low != high:
+                issues.append(
+                    SpecIssue(
+                        (*base, "min_nodes"),
+                        "a Capacity Block has a fixed size; the pool cannot scale",
+                        "drop min_nodes/max_nodes or set them equal to nodes",
+                    )
+                )
+    return issues
+
+
+def _networks(zone: LandingZone) -> list[SpecIssue]:
+    issues = []
+    index = {t.name: i for i, t in enumerate(zone.targets)}
+    pairs: set[tuple[int, int]] = set()
+    for i, target in enumerate(zone.targets):
+        for k, peer in enumerate(target.network.peer_with):
+            path = ("targets", i, "network", "peer_with", k)
+            if peer not in index:
+                issues.append(
+                    SpecIssue(
+                        path,
+                        f"peer '{peer}' is not a target of this zone",
+                        f"targets: {', '.join(index)}",
+                    )
+                )
+            elif peer == target.name:
+                issues.append(SpecIssue(path, "a target cannot peer with itself", "remove it"))
+            else:
+                pairs.add(tuple(sorted((i, index[peer]))))
+    for i, j in sorted(pairs):
+        mine = ipaddress.ip_network(zone.targets[i].network.cidr)
+        theirs = ipaddress.ip_network(zone.targets[j].network.cidr)
+        if mine.overlaps(theirs):
+            issues.append(
+                SpecIssue(
+                    ("targets", j, "network", "cidr"),
+                    f"{theirs} overlaps {mine} of peered target '{zone.targets[i].name}'",
+                    "peered networks need disjoint CIDRs: pick another range, e.g. another /16",
+                )
+            )
+    return issues
+
+
+def _teams(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
+    issues = []
+    targets = {t.name: t for t in zone.targets}
+    for k, team in enumerate(zone.teams):
+        for m, name in enumerate(team.targets):
+            target = targets.get(name)
+            if target is None:
+                issues.append(
+                    SpecIssue(
+                        ("teams", k, "targets", m),
+                        f"team refers to unknown target '{name}'",
+                        f"targets: {', '.join(targets)}",
+                    )
+                )
+                continue
+            gpus = sum(
+                pool.scaling[2] * catalog.machines[pool.machine].gpu.count
+                for pool in target.gpu_pools
+                if pool.machine in catalog.machines
+            )
+            if team.gpu_quota > gpus:
+                issues.append(
+                    SpecIssue(
+                        ("teams", k, "gpu_quota"),
+                        f"quota of {team.gpu_quota} GPUs exceeds the {gpus} GPUs target '{name}' can have",
+                        f"lower gpu_quota to at most {gpus} or add pool capacity",
+                    )
+                )
+    return issues
+
+
+def _keys(zone: LandingZone) -> list[SpecIssue]:
+    if zone.residency.key_management != "external":
+        return []
+    issues = []
+    for i, target in enumerate(zone.targets):
+        if not target.uses_key_service:
+            continue
+        missing = [c for c in ("secrets", "storage", "logs") if c not in target.encryption.external_keys]
+        if missing:
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "encryption"),
+                    f"key_management is external but no external key is given for {', '.join(missing)}",
+                    "add encryption: {external_keys: {secrets: <key>, storage: <key>, logs: <key>}} "
+                    "with the ARNs (AWS XKS/CloudHSM) or key ids (GCP Cloud EKM/HSM) of existing keys",
+                )
+            )
+    return issues
+
+
+def _egress(zone: LandingZone) -> list[SpecIssue]:
+    """A cloud cluster without egress can pull only from its provider's own registries; the
+    in-cluster software ailz installs (GPU Operator, Kueue, JobSet, MPI operator) lives elsewhere."""
+    issues = []
+    for i, target in enumerate(zone.targets):
+        registry = target.mirror_example
+        if registry and target.network.egress == "none" and target.registries is None:
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "network", "egress"),
+                    "egress: none leaves the cluster no way to pull the in-cluster software from "
+                    "nvcr.io, registry.k8s.io and docker.io",
+                    f"add registries: {{mirror: <{registry} in {target.region} that mirrors them>}} "
+                    "or use egress: nat",
+                )
+            )
+    return issues

@@ -1,0 +1,202 @@
+"""Spec building blocks shared by every target kind: pools, capacity, storage, network."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Annotated, ClassVar, Literal
+
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+
+NAME_PATTERN = r"^[a-z]([a-z0-9-]{0,38}[a-z0-9])?$"
+Name = Annotated[
+    str,
+    Field(
+        pattern=NAME_PATTERN,
+        description="Lowercase letters, digits and '-', starting with a letter, at most 40 chars.",
+    ),
+]
+
+
+def _cidr(value: str) -> str:
+    try:
+        net = ipaddress.ip_network(value, strict=True)
+    except ValueError as err:
+        raise ValueError(f"not a valid network CIDR ({err}); write e.g. 10.20.0.0/16") from err
+    if net.version != 4:
+        raise ValueError("only IPv4 CIDRs are supported for target networks")
+    return str(net)
+
+
+Cidr = Annotated[str, AfterValidator(_cidr)]
+
+
+class SpecModel(BaseModel):
+    """Strict base: unknown keys are errors, names stay as written."""
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+CapacityKind = Literal["on-demand", "reservation", "capacity-block", "spot"]
+
+
+class Capacity(SpecModel):
+    kind: CapacityKind = "on-demand"
+    reservation_id: str | None = Field(
+        default=None,
+        description="AWS ODCR or Capacity Block id (cr-...), or GCP reservation name.",
+    )
+    reserved_nodes: int | None = Field(
+        default=None, ge=1, description="Nodes the reservation holds; the pool may not exceed it."
+    )
+    reservation_block: str | None = Field(
+        default=None, description="GCP: a reservation block name inside the reservation."
+    )
+
+    @model_validator(mode="after")
+    def _needs_id(self) -> Capacity:
+        if self.kind in ("reservation", "capacity-block") and not self.reservation_id:
+            raise ValueError(f"capacity kind '{self.kind}' needs a reservation_id")
+        if self.kind in ("on-demand", "spot") and self.reservation_id:
+            raise ValueError(
+                f"capacity kind '{self.kind}' takes no reservation_id; "
+                "use kind: reservation or capacity-block"
+            )
+        return self
+
+
+PoolPurpose = Literal["training", "inference", "batch", "interactive"]
+
+
+class GpuPool(SpecModel):
+    name: Name
+    machine: str = Field(description="A machine from `ailz catalog list` for this target's kind.")
+    nodes: int = Field(ge=1, le=2048, description="Nodes the pool runs (desired size).")
+    min_nodes: int | None = Field(default=None, ge=0)
+    max_nodes: int | None = Field(default=None, ge=1)
+    purpose: PoolPurpose = Field(
+        default="training", description="training = synchronous training (spot refused)."
+    )
+    capacity: Capacity = Field(default_factory=Capacity)
+    labels: dict[str, str] = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _bounds(self) -> GpuPool:
+        low = self.min_nodes if self.min_nodes is not None else self.nodes
+        high = self.max_nodes if self.max_nodes is not None else self.nodes
+        if not low <= self.nodes <= high:
+            raise ValueError(f"nodes ({self.nodes}) must lie within min_nodes ({low}) and max_nodes ({high})")
+        return self
+
+    @property
+    def scaling(self) -> tuple[int, int, int]:
+        low = self.min_nodes if self.min_nodes is not None else self.nodes
+        high = self.max_nodes if self.max_nodes is not None else self.nodes
+        return low, self.nodes, high
+
+
+class Network(SpecModel):
+    cidr: Cidr
+    egress: Literal["nat", "none"] = Field(
+        default="nat", description="nat: outbound through NAT; none: no internet egress at all."
+    )
+    peer_with: list[str] = Field(
+        default_factory=list,
+        description="Targets this network will be connected to (the link itself is yours); "
+        "their CIDRs must not overlap.",
+    )
+
+
+class HotTier(SpecModel):
+    kind: Literal["local-nvme", "local-ssd"] = "local-nvme"
+
+
+class WarmTier(SpecModel):
+    kind: Literal["lustre", "filestore", "parallel-fs"]
+    capacity_gib: int | None = Field(default=None, ge=1)
+    throughput_per_tib: int | None = Field(
+        default=None, description="MB/s per TiB (AWS: 125/250/500/1000, GCP: 125/250/500/1000)."
+    )
+    csi_driver: str | None = Field(default=None, description="On-prem: the CSI driver name.")
+    parameters: dict[str, str] = Field(default_factory=dict)
+
+
+class ColdTier(SpecModel):
+    kind: Literal["object"] = "object"
+    buckets: list[Literal["datasets", "checkpoints", "models"]] = Field(
+        default_factory=lambda: ["datasets", "checkpoints", "models"]
+    )
+    archive_after_days: int = Field(default=90, ge=1)
+    checkpoint_retention_days: int | None = Field(default=None, ge=1)
+    endpoint: str | None = Field(default=None, description="On-prem: S3-compatible endpoint URL.")
+    credentials_secret: str | None = Field(
+        default=None, description="On-prem: name of the Kubernetes Secret with the credentials."
+    )
+
+
+class Storage(SpecModel):
+    hot: HotTier | None = None
+    warm: WarmTier | None = None
+    cold: ColdTier | None = None
+
+
+DataClass = Literal["secrets", "storage", "logs"]
+
+
+class Encryption(SpecModel):
+    external_keys: dict[DataClass, str] = Field(
+        default_factory=dict,
+        description="Existing key per data class, required when key_management is external.",
+    )
+
+
+class Kubernetes(SpecModel):
+    version: str = Field(pattern=r"^1\.\d{2}$", description='Minor version, e.g. "1.33".')
+    endpoint: Literal["private", "public-and-private"] = "private"
+    admin_roles: list[str] = Field(
+        default_factory=list, description="Identities given cluster-admin (AWS role ARNs)."
+    )
+
+
+class Registries(SpecModel):
+    mirror: str = Field(
+        description="Registry that mirrors every image ailz uses: in-jurisdiction on-prem, an ECR or "
+        "Artifact Registry repository in the region for clouds without egress."
+    )
+    allowed: list[str] = Field(default_factory=list, description="Registries pods may pull from.")
+    exempt_namespaces: list[str] = Field(
+        default_factory=list,
+        description="On-prem: namespaces of the cluster's own components (CNI, CSI, monitoring) whose "
+        "images the registry allow-list does not govern; kube-system always is.",
+    )
+    charts: str | None = Field(
+        default=None, description="OCI path of mirrored Helm charts; default: oci://<mirror>/charts."
+    )
+    manifests: str | None = Field(
+        default=None, description="HTTPS base of mirrored release manifests (images rewritten to the mirror)."
+    )
+
+
+class TargetBase(SpecModel):
+    """What every target kind has. A kind's model adds `kind: Literal[...]`, its location fields, and
+    sets the class facts below that zone-wide checks read."""
+
+    # capacity kinds its GPU pools may use
+    capacity_kinds: ClassVar[tuple[str, ...]] = ("on-demand", "reservation", "spot")
+    # a zone of `region`, for hints
+    zone_example: ClassVar[str] = "{region}a"
+    # keys come from a cloud key service (external_keys apply)
+    uses_key_service: ClassVar[bool] = True
+    # the registry that mirrors images when the network has no egress; None: no such check
+    mirror_example: ClassVar[str | None] = None
+
+    name: Name
+    network: Network
+    kubernetes: Kubernetes
+    gpu_pools: list[GpuPool] = Field(default_factory=list)
+    storage: Storage = Field(default_factory=Storage)
+    encryption: Encryption = Field(default_factory=Encryption)
+    registries: Registries | None = None
+
+    @property
+    def location(self) -> str:
+        raise NotImplementedError

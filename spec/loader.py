@@ -1,0 +1,267 @@
+"""Reads a landing-zone YAML file into validated models, keeping line numbers for every path."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path as FsPath
+from typing import Annotated, Any, Union, get_args, get_origin
+
+import yaml
+from pydantic import BaseModel, ValidationError
+
+from ailz.spec.checks import check_zone
+from ailz.spec.errors import Path, SpecError, SpecIssue
+from ailz.spec.kinds import KindSet
+from ailz.spec.zone import LandingZone
+
+Positions = dict[Path, tuple[int, int]]
+
+
+class _Duplicate(Exception):
+    def __init__(self, path: Path, key: str, line: int, column: int):
+        self.path, self.key, self.line, self.column = path, key, line, column
+
+
+def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Positions) -> Any:
+    """Turn a composed YAML node into plain data, recording where each path starts."""
+    positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if isinstance(node, yaml.MappingNode):
+        loader.flatten_mapping(node)
+        result: dict[Any, Any] = {}
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node, deep=True)
+            if not isinstance(key, str | int | float | bool) and key is not None:
+                key = str(key)
+            if key in result:
+                mark = key_node.start_mark
+                raise _Duplicate(path, str(key), mark.line + 1, mark.column + 1)
+            child = (*path, key if isinstance(key, str) else str(key))
+            positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            result[key] = _build(loader, value_node, child, positions)
+            positions[child] = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+        return result
+    if isinstance(node, yaml.SequenceNode):
+        return [_build(loader, item, (*path, index), positions) for index, item in enumerate(node.value)]
+    return loader.construct_object(node, deep=True)
+
+
+def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
+    lines = text.splitlines()
+    loader: yaml.SafeLoader | None = None
+    positions: Positions = {}
+    try:
+        loader = yaml.SafeLoader(text)
+        node = loader.get_single_node()
+        if node is None:
+            raise SpecError(file, [SpecIssue((), "the file is empty", _OUTLINE_HINT, 1, 1)], lines)
+        data = _build(loader, node, (), positions)
+    except yaml.MarkedYAMLError as err:
+        mark = err.problem_mark or err.context_mark
+        line = mark.line + 1 if mark else None
+        column = mark.column + 1 if mark else None
+        message = f"malformed YAML: {err.problem or err.context}"
+        hint = "check indentation and that every 'key: value' pair sits on its own line"
+        raise SpecError(file, [SpecIssue((), message, hint, line, column)], lines) from None
+    except yaml.YAMLError as err:  # e.g. ReaderError for control characters
+        hint = "remove control or non-printable characters from the file"
+        raise SpecError(file, [SpecIssue((), f"unreadable YAML: {err}", hint)], lines) from None
+    except _Duplicate as dup:
+        issue = SpecIssue(
+            (*dup.path, dup.key),
+            f"key '{dup.key}' appears twice",
+            "keep one of them; YAML would silently drop the first",
+            dup.line,
+            dup.column,
+        )
+        raise SpecError(file, [issue], lines) from None
+    finally:
+        if loader is not None:
+            loader.dispose()
+    return data, positions
+
+
+_OUTLINE_HINT = (
+    "a landing zone is a mapping with name, owner, tags, residency, targets (see examples/ or `ailz schema`)"
+)
+
+
+def locate(path: Path, positions: Positions) -> tuple[Path, int | None, int | None]:
+    """Longest prefix of `path` present in the document, and its line/column."""
+    clean: list[str | int] = []
+    best: tuple[Path, int | None, int | None] = ((), *positions.get((), (None, None)))
+    for part in path:
+        candidate = (*clean, part)
+        if candidate in positions:
+            clean.append(part)
+            best = (tuple(clean), *positions[candidate])
+        # parts that are not in the document (union tags like 'aws') are skipped
+    return best
+
+
+def _model_at(zone_model: type[BaseModel], data: Any, loc: tuple) -> type[BaseModel] | None:
+    """Follow a pydantic error location through the models to the model that holds its last key."""
+    annotation: Any = zone_model
+    value: Any = data
+    for part in loc[:-1]:
+        annotation = _resolve(annotation, value)
+        if isinstance(part, int):
+            annotation = get_args(annotation)[0] if get_origin(annotation) in (list, tuple) else None
+            value = value[part] if isinstance(value, list) and part < len(value) else None
+        elif isinstance(annotation, type) and issubclass(annotation, BaseModel):
+            field = annotation.model_fields.get(part)
+            if field is None:  # a union tag such as 'aws': the value already chose the member
+                continue
+            annotation = field.annotation
+            value = value.get(part) if isinstance(value, dict) else None
+        elif get_origin(annotation) is dict:
+            annotation = get_args(annotation)[1]
+            value = value.get(part) if isinstance(value, dict) else None
+    model = _resolve(annotation, value)
+    return model if isinstance(model, type) and issubclass(model, BaseModel) else None
+
+
+def _resolve(annotation: Any, value: Any) -> Any:
+    """Strip Annotated/Optional and pick the union member whose `kind` matches the value."""
+    while True:
+        origin = get_origin(annotation)
+        if origin is Annotated:
+            annotation = get_args(annotation)[0]
+        elif origin in (Union, types.UnionType):
+            options = [a for a in get_args(annotation) if a is not type(None)]
+            kind = value.get("kind") if isinstance(value, dict) else None
+            chosen = options[0]
+            for option in options:
+                fields = getattr(option, "model_fields", {})
+                if "kind" in fields and kind in get_args(fields["kind"].annotation):
+                    chosen = option
+            annotation = chosen
+        else:
+            return annotation
+
+
+def _issue_from_pydantic(err: dict, data: Any, positions: Positions, kinds: KindSet) -> SpecIssue:
+    loc = tuple(err["loc"])
+    kind = err["type"]
+    path, line, column = locate(loc, positions)
+    hint = None
+    message = err["msg"]
+    if kind == "extra_forbidden":
+        key = loc[-1]
+        path = (*path, key) if path[-1:] != (key,) else path
+        message = f"unknown key '{key}'"
+        model = _model_at(kinds.zone_model, data, loc)
+        if model is not None:
+            allowed = [f.alias or n for n, f in model.model_fields.items()]
+            close = _close(str(key), allowed)
+            hint = (f"did you mean '{close}'? " if close else "") + "allowed keys here: " + ", ".join(allowed)
+    elif kind == "missing":
+        message = f"required key '{loc[-1]}' is missing"
+        hint = f"add '{loc[-1]}:' here"
+    elif kind == "union_tag_invalid":
+        message = "unknown target kind"
+        hint = f"kind must be one of: {', '.join(kinds.names)}"
+    elif kind == "union_tag_not_found":
+        message = "this target has no 'kind'"
+        *others, last = [f"'kind: {name}'" for name in kinds.names]
+        hint = f"add {', '.join(others)} or {last}" if others else f"add {last}"
+    elif kind == "literal_error":
+        expected = err.get("ctx", {}).get("expected")
+        message = f"{err.get('input')!r} is not allowed here"
+        hint = f"use one of: {expected}" if expected else None
+    elif kind == "string_pattern_mismatch":
+        message = f"{err.get('input')!r} does not have the expected form"
+        field_hint = _field_description(kinds.zone_model, data, loc)
+        hint = field_hint or f"it must match {err.get('ctx', {}).get('pattern')}"
+    elif kind == "string_type" and isinstance(err.get("input"), int | float):
+        message = f"{err.get('input')!r} is a number here, but a string is expected"
+        hint = 'quote it, e.g. "1.30": YAML reads unquoted 1.30 as the number 1.3'
+    elif message.startswith("Value error, "):
+        message = message.removeprefix("Value error, ")
+    return SpecIssue(path, message, hint, line, column)
+
+
+def _field_description(zone_model: type[BaseModel], data: Any, loc: tuple) -> str | None:
+    model = _model_at(zone_model, data, loc)
+    if model is None or not isinstance(loc[-1], str):
+        return None
+    field = model.model_fields.get(loc[-1])
+    return field.description if field else None
+
+
+def _close(word: str, options: list[str]) -> str | None:
+    import difflib
+
+    matches = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return matches[0] if matches else None
+
+
+def load_text(text: str, file: str, kinds: KindSet, check: bool = True) -> LoadedSpec:
+    """Parse, validate against the kinds' models and (with `check`) cross-check a spec's text."""
+    data, positions = parse_yaml(text, file)
+    lines = text.splitlines()
+    if not isinstance(data, dict):
+        issue = SpecIssue((), "the top level must be a mapping", _OUTLINE_HINT, 1, 1)
+        raise SpecError(file, [issue], lines)
+    try:
+        zone = kinds.zone_model.model_validate(data)
+    except ValidationError as err:
+        issues = [_issue_from_pydantic(e, data, positions, kinds) for e in err.errors()]
+        raise SpecError(file, _dedupe(issues), lines) from None
+    loaded = LoadedSpec(zone=zone, file=file, positions=positions, lines=lines)
+    if check:
+        problems = check_zone(zone, kinds)
+        if problems:
+            located = []
+            for problem in problems:
+                path, line, column = locate(problem.path, positions)
+                located.append(SpecIssue(problem.path, problem.message, problem.hint, line, column))
+            raise SpecError(file, located, lines)
+    return loaded
+
+
+def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
+    seen: set[tuple] = set()
+    out = []
+    for issue in issues:
+        key = (issue.path, issue.message)
+        if key not in seen:
+            seen.add(key)
+            out.append(issue)
+    return out
+
+
+def load_spec(file: str | FsPath, kinds: KindSet, check: bool = True) -> LoadedSpec:
+    """Read, validate and cross-check a spec file; raises SpecError for anything the user wrote."""
+    path = FsPath(file)
+    name = _display_name(path)
+    if not path.exists():
+        raise SpecError(name, [SpecIssue((), "file not found", "check the path")])
+    if path.is_dir():
+        raise SpecError(name, [SpecIssue((), "is a directory", "pass a .yaml file")])
+    try:
+        text = path.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as err:
+        raise SpecError(name, [SpecIssue((), f"cannot read the file: {err}")]) from None
+    return load_text(text, name, kinds, check=check)
+
+
+def _display_name(path: FsPath) -> str:
+    """Relative to the working directory when the file is below it, so reports (SARIF, GitHub
+    annotations) carry repository-relative paths."""
+    try:
+        return str(path.resolve().relative_to(FsPath.cwd().resolve())) if path.is_absolute() else str(path)
+    except ValueError:
+        return str(path)
+
+
+class LoadedSpec:
+    """A validated zone plus where each of its paths came from."""
+
+    def __init__(self, zone: LandingZone, file: str, positions: Positions, lines: list[str]):
+        self.zone = zone
+        self.file = file
+        self.positions = positions
+        self.lines = lines
+
+    def line_of(self, path: Path) -> int | None:
+        return locate(path, self.positions)[1]

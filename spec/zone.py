@@ -1,0 +1,117 @@
+"""The LandingZone document: what a platform engineer writes once, validated strictly.
+
+Target kinds add their own target model; a KindSet (spec/kinds.py) builds the zone model from them.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ailz.spec.common import Name, SpecModel, TargetBase
+
+REQUIRED_TAGS = ("cost-center", "team", "environment")
+
+
+class Tags(BaseModel):
+    """Cost and ownership tags; the three named keys are required, more are allowed."""
+
+    model_config = ConfigDict(extra="allow", populate_by_name=True)
+    cost_center: str = Field(alias="cost-center", min_length=1)
+    team: str = Field(min_length=1)
+    environment: str = Field(min_length=1)
+
+    def as_dict(self) -> dict[str, str]:
+        extra = {k: str(v) for k, v in (self.model_extra or {}).items()}
+        return {
+            "cost-center": self.cost_center,
+            "team": self.team,
+            "environment": self.environment,
+            **extra,
+        }
+
+
+KeyManagement = Literal["provider-managed", "customer-managed", "external"]
+
+
+class Residency(SpecModel):
+    allowed_regions: list[str] = Field(min_length=1)
+    jurisdictions: list[str] = Field(default_factory=list, description="e.g. [EU, DE]")
+    key_management: KeyManagement = "customer-managed"
+
+
+DataClassification = Literal["public", "internal", "confidential", "restricted"]
+
+
+class Team(SpecModel):
+    name: Name
+    targets: list[str] = Field(min_length=1)
+    gpu_quota: int = Field(ge=0, description="GPUs the team may use at once, per target.")
+    data_classification: DataClassification = "internal"
+    group: str | None = Field(default=None, description="IdP group bound to the team's roles.")
+    training: bool = Field(default=True, description="Namespace may run RDMA training pods.")
+
+
+Collective = Literal[
+    "all_reduce", "all_gather", "reduce_scatter", "alltoall", "sendrecv", "broadcast", "reduce"
+]
+
+
+class NcclValidation(SpecModel):
+    collective: Collective = "all_reduce"
+    min_fraction: float = Field(default=0.9, gt=0, le=1.2)
+    min_bytes: str = Field(default="1G", pattern=r"^\d+[KMG]?$")
+    max_bytes: str = Field(default="16G", pattern=r"^\d+[KMG]?$")
+    step_factor: int = Field(default=2, ge=2)
+    iterations: int = Field(default=20, ge=1)
+    warmup_iterations: int = Field(default=5, ge=0)
+    job: Literal["mpijob", "jobset"] = "mpijob"
+    timeout_minutes: int = Field(default=30, ge=1)
+    runner_group: str | None = Field(
+        default=None,
+        description="Group allowed to run `ailz validate nccl` (bound to the ailz-validator roles).",
+    )
+
+
+class Validation(SpecModel):
+    nccl: NcclValidation = Field(default_factory=NcclValidation)
+
+
+SECRETS_PROVIDER_PATTERN = r"^(default|passphrase|(awskms|gcpkms|azurekeyvault|hashivault)://.+)$"
+
+
+class Deploy(SpecModel):
+    """Where stacks keep their state and how secrets in it are encrypted (see docs/deploy.md)."""
+
+    backend_url: str | None = Field(
+        default=None,
+        pattern=r"^(file|s3|gs|azblob|postgres|https?)://",
+        description="Pulumi state backend, e.g. s3://bucket/prefix, gs://bucket, file://./state.",
+    )
+    secrets_provider: str | None = Field(
+        default=None,
+        pattern=SECRETS_PROVIDER_PATTERN,
+        description="passphrase (default), or a KMS key URL: awskms://, gcpkms://, hashivault://.",
+    )
+
+
+class LandingZone(SpecModel):
+    name: Name
+    owner: str = Field(min_length=1)
+    tags: Tags
+    residency: Residency
+    # Each registered kind's own model, chosen by `kind`: see KindSet.zone_model in spec/kinds.py.
+    targets: list[TargetBase] = Field(min_length=1)
+    teams: list[Team] = Field(default_factory=list)
+    validation: Validation = Field(default_factory=Validation)
+    deploy: Deploy = Field(default_factory=Deploy)
+
+    def target(self, name: str) -> TargetBase:
+        for target in self.targets:
+            if target.name == name:
+                return target
+        raise KeyError(name)
+
+    def target_index(self, name: str) -> int:
+        return [t.name for t in self.targets].index(name)

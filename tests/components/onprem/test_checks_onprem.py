@@ -1,0 +1,123 @@
+"""Bad on-prem input becomes a spec error naming the path, line and fix; never a traceback."""
+
+from __future__ import annotations
+
+import pytest
+
+from ailz.components.kinds import load_text
+from ailz.spec.errors import SpecError
+
+BASE = """
+name: z
+owner: me
+tags: {{cost-center: a, team: b, environment: c}}
+residency: {{allowed_regions: [fra1]}}
+targets:
+  - name: site
+    kind: onprem
+    region: fra1
+    cluster: {{context: ctx}}
+    network: {{cidr: 10.60.0.0/16}}
+    kubernetes: {{version: "1.32"}}
+    gpu_pools: [{{name: dgx, machine: dgx-h100, nodes: 2}}]
+{extra}
+teams:
+  - {{name: t, targets: [site], gpu_quota: {quota}}}
+"""
+GOOD_FABRIC = "    fabric: {kind: infiniband, hcas: [mlx5_0, mlx5_1], interfaces: [ib0, ib1]}"
+
+
+def issues(extra: str = "", quota: int = 8):
+    try:
+        load_text(BASE.format(extra=extra, quota=quota), "zone.yaml")
+    except SpecError as err:
+        return [(".".join(map(str, i.path)), i.message, i.hint, i.line) for i in err.issues]
+    return []
+
+
+def test_good_spec_has_no_issues():
+    assert issues(GOOD_FABRIC) == []
+
+
+def test_infiniband_without_hcas():
+    (path, message, hint, line), = issues("    fabric: {kind: infiniband}")  # fmt: skip
+    assert path == "targets.0.fabric.hcas" and "HCAs" in message and "mlx5_0" in hint
+    assert line == 14
+
+
+def test_interfaces_must_match_hcas():
+    found = issues("    fabric: {kind: roce, hcas: [mlx5_0, mlx5_1], interfaces: [eth0]}")
+    assert [(p, m) for p, m, _, _ in found] == [("targets.0.fabric.interfaces", "1 interfaces for 2 HCAs")]
+
+
+def test_quota_larger_than_target():
+    found = issues(GOOD_FABRIC, quota=17)
+    assert [p for p, *_ in found] == ["teams.0.gpu_quota"]
+    assert "16 GPUs" in found[0][1]
+
+
+def test_mirror_outside_allow_list():
+    extra = GOOD_FABRIC + "\n    registries: {mirror: reg.other, allowed: [reg.site]}"
+    (path, message, hint, _), = issues(extra)  # fmt: skip
+    assert path == "targets.0.registries.mirror"
+    assert "reg.other" in message and "registries.allowed" in hint
+
+
+@pytest.mark.parametrize(
+    ("fabric", "expected"),
+    [
+        (
+            "rail_subnets: [172.30.0.0/24, 172.30.0.128/25]",
+            [
+                (
+                    "targets.0.fabric.rail_subnets.1",
+                    "rail IP pool 172.30.0.128/25 overlaps rail 0 (172.30.0.0/24)",
+                )
+            ],
+        ),
+        (
+            "ip_pool: 10.60.128.0/17",
+            [
+                (
+                    "targets.0.fabric.ip_pool",
+                    f"rail IP pool 10.60.{n}.0/18 overlaps the target network 10.60.0.0/16",
+                )
+                for n in (128, 192)
+            ],
+        ),
+        (
+            "rail_subnets: [172.30.0.0/30, 172.30.1.0/24]",
+            [
+                (
+                    "targets.0.fabric.rail_subnets.0",
+                    "rail IP pool 172.30.0.0/30 is too small for 2 nodes (4 addresses each)",
+                )
+            ],
+        ),
+    ],
+)
+def test_ip_pools(fabric, expected):
+    extra = f"    fabric: {{kind: infiniband, hcas: [mlx5_0, mlx5_1], interfaces: [ib0, ib1], {fabric}}}"
+    assert [(p, m) for p, m, _, _ in issues(extra)] == expected
+
+
+def test_gid_index_is_roce_only():
+    extra = "    fabric: {kind: infiniband, hcas: [mlx5_0], interfaces: [ib0], gid_index: 3}"
+    assert [p for p, *_ in issues(extra)] == ["targets.0.fabric.gid_index"]
+
+
+def test_device_plugin_choice_is_validated():
+    found = issues("    fabric: {kind: roce, hcas: [mlx5_0], interfaces: [e0], device_plugin: dpdk}")
+    assert found and found[0][0] == "targets.0.fabric.device_plugin"
+
+
+def test_cli_exits_2_with_the_message(tmp_path):
+    from typer.testing import CliRunner
+
+    from ailz.cli.app import app
+
+    spec = tmp_path / "zone.yaml"
+    spec.write_text(BASE.format(extra="    fabric: {kind: infiniband}", quota=8))
+    result = CliRunner().invoke(app, ["plan", str(spec)])
+    assert result.exit_code == 2
+    assert "targets[0].fabric.hcas" in result.output and "Traceback" not in result.output
