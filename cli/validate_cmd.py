@@ -68,7 +68,8 @@ def nccl(
         fail(f"unknown collective {collective!r}", hint=f"one of {', '.join(get_args(Collective))}")
     zone = load_spec_or_exit(str(spec)).zone
 
-    from ailz.validation.render import RenderError, plan_job, render
+    from ailz.validation.job_plan import RenderError, plan_job
+    from ailz.validation.render import render
 
     if render_only:
         if out_dir is None:
@@ -101,8 +102,9 @@ def _write_manifests(objects: list[dict], out_dir: Path) -> None:
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
          label_bad_nodes, image) -> None:  # fmt: skip
     from ailz.validation import reports
-    from ailz.validation.render import RenderError
-    from ailz.validation.runner import KubernetesApi, RunError
+    from ailz.validation.cluster import RunError
+    from ailz.validation.job_plan import RenderError
+    from ailz.validation.kubernetes_api import KubernetesApi
     from ailz.validation.session import validate
 
     try:

@@ -7,7 +7,8 @@ import yaml
 
 from ailz.components.kinds import load_spec
 from ailz.components.platform.scheduling import kueue_values
-from ailz.validation.render import plan_job, render
+from ailz.validation.job_plan import plan_job
+from ailz.validation.render import render
 from tests.conftest import EXAMPLES
 
 POOLS = [
@@ -64,7 +65,7 @@ def test_validation_flavor_exists_for_every_pool(example_plan, example, target, 
 def test_gib_plugin_on_the_host_matches_the_validation_image():
     # the job sources the host's set_nccl_env.sh: plugin and diagnostic image must be one release
     from ailz.catalog import load_catalog
-    from ailz.validation.render import fabric_pods
+    from ailz.validation.job_plan import fabric_pods
 
     installer_tag = load_catalog().fabric_profiles["gib"].image.rpartition(":")[2]
     diagnostic_tag = fabric_pods()["gib"]["image"].rpartition(":")[2]

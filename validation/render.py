@@ -1,40 +1,24 @@
 """Renders the NCCL test job for a pool's fabric: MPIJob (default) or JobSet, plus its script ConfigMap.
 
-Facts come from the catalog (image, NCCL env, resources, expected bandwidth), validation/fabric_pods.yaml
-(what a pod needs per fabric) and stacks.naming (names the infrastructure components create).
+It renders a JobPlan (job_plan.py); names the infrastructure creates come from components.common.names.
 """
 
 from __future__ import annotations
 
 import json
-import secrets
 import shlex
-from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
 
 import jinja2
 import yaml
 
-from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.components.common import names as naming
+from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError, site_fabric
 
-MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
-RUN_LABEL = "ailz.io/validation-run"
 SCRIPT_DIR = "/ailz"
 SSH_DIR = "/etc/ailz-ssh"
 SSH_CONFIG = "Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
-
-
-class RenderError(ValueError):
-    """The spec asks for something ailz cannot render a job for (user input, exit 2)."""
-
-
-@cache
-def fabric_pods() -> dict[str, dict[str, Any]]:
-    text = resources.files("ailz.validation").joinpath("fabric_pods.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
 
 
 @cache
@@ -48,96 +32,6 @@ def _templates() -> jinja2.Environment:
     )
 
 
-@dataclass
-class JobPlan:
-    """Everything about one NCCL run that does not depend on the job kind."""
-
-    name: str
-    zone: str
-    target: Any
-    pool: Any
-    machine: Machine
-    profile: FabricProfile
-    pod: dict[str, Any]
-    nodes: int
-    collective: str
-    settings: Any  # stacks.spec.NcclValidation
-    job_kind: str
-    pin_nodes: list[str] = field(default_factory=list)
-    image: str = ""
-
-    @property
-    def ranks(self) -> int:
-        return self.nodes * self.machine.gpus
-
-    @property
-    def labels(self) -> dict[str, str]:
-        return {**MANAGED_BY, RUN_LABEL: self.name, naming.POOL_LABEL: self.pool.name}
-
-    @property
-    def expect_gdr(self) -> bool:
-        return bool(self.pod["expect_gdr"]) and self.nodes > 1
-
-
-def plan_job(
-    spec: Any,
-    target_name: str,
-    pool_name: str,
-    nodes: int | None = None,
-    collective: str | None = None,
-    name: str | None = None,
-    pin_nodes: list[str] | None = None,
-    image: str | None = None,
-) -> JobPlan:
-    """Resolve target, pool, machine and fabric; raise RenderError naming what to fix."""
-    try:
-        target = spec.target(target_name)
-    except KeyError:
-        names = ", ".join(t.name for t in spec.targets)
-        raise RenderError(f"no target {target_name!r} in the spec (targets: {names})") from None
-    pool = next((p for p in target.gpu_pools if p.name == pool_name), None)
-    if pool is None:
-        names = ", ".join(p.name for p in target.gpu_pools) or "none"
-        raise RenderError(f"target {target_name!r} has no GPU pool {pool_name!r} (pools: {names})")
-    catalog = load_catalog()
-    machine = catalog.machine(pool.machine)
-    profile_name = machine.nccl_profile
-    if target.kind == "onprem" and target.fabric is not None:
-        profile_name = target.fabric.kind  # the site's fabric decides between IB and RoCE
-    profile = catalog.fabric_profiles[profile_name]
-    pod = fabric_pods().get(profile_name)
-    if pod is None:
-        raise RenderError(f"no NCCL test pod layout for fabric profile {profile_name!r}")
-    settings = spec.validation.nccl
-    count = nodes if nodes is not None else min(pool.nodes, 2)
-    if count < 1:
-        raise RenderError("--nodes must be at least 1")
-    if pin_nodes and len(pin_nodes) != count:
-        raise RenderError(f"{len(pin_nodes)} pinned nodes for a {count}-node job")
-    run_name = name or f"nccl-{pool.name}-{secrets.token_hex(3)}"
-    if len(run_name) > 40:
-        raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
-    chosen_image = image or pod.get("image") or profile.image
-    mirror = getattr(getattr(target, "registries", None), "mirror", None)
-    if mirror and not image:
-        chosen_image = f"{mirror}/{chosen_image.split('/', 1)[1]}"
-    return JobPlan(
-        name=run_name,
-        zone=spec.name,
-        target=target,
-        pool=pool,
-        machine=machine,
-        profile=profile,
-        pod=pod,
-        nodes=count,
-        collective=collective or settings.collective,
-        settings=settings,
-        job_kind=settings.job,
-        pin_nodes=list(pin_nodes or []),
-        image=chosen_image,
-    )
-
-
 def nccl_env(plan: JobPlan) -> dict[str, str]:
     """The catalog profile's env plus what validation needs; obsolete variables never appear."""
     env = dict(plan.profile.nccl_env)
@@ -145,9 +39,8 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
     env["NCCL_DEBUG_SUBSYS"] = "INIT,NET,ENV"
     if plan.nodes > 1:
         env["NCCL_ALGO"] = "Ring"  # the catalog's two-node figures are Ring: bounded by the network
-    target = plan.target
-    if target.kind == "onprem" and target.fabric is not None:
-        fabric = target.fabric
+    fabric = site_fabric(plan.target)
+    if fabric is not None:
         if fabric.hcas:
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
         env["NCCL_SOCKET_IFNAME"] = "eth0"
@@ -214,8 +107,8 @@ def launch_script(plan: JobPlan) -> str:
 
 def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
     amounts: dict[str, str] = {k: str(v) for k, v in plan.machine.kubernetes_resources.items()}
-    fabric = getattr(plan.target, "fabric", None)
-    if plan.target.kind == "onprem" and fabric is not None:
+    fabric = site_fabric(plan.target)
+    if fabric is not None:
         for resource, count in naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas)).items():
             amounts[resource] = str(count)
     if plan.pod.get("hugepages_2mi"):
@@ -225,7 +118,8 @@ def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
 
 
 def _annotations(plan: JobPlan) -> dict[str, str]:
-    if plan.target.kind == "gcp":
+    fabric = site_fabric(plan.target)
+    if plan.machine.gcp is not None:  # GKE multi-networking: the pod's extra interfaces
         networks = naming.gke_extra_networks(plan.machine)
         if plan.profile.fabric == "gpudirect-rdma-roce":
             networks = [n for n in networks if n["device_mode"] == "RDMA"]  # as the vendor examples
@@ -245,8 +139,8 @@ def _annotations(plan: JobPlan) -> dict[str, str]:
                 f"- path: {d}\n" for d in devices
             )
         return annotations
-    if plan.target.kind == "onprem" and plan.target.fabric is not None:
-        names = naming.onprem_network_names(plan.target.fabric.kind, len(plan.target.fabric.hcas))
+    if fabric is not None:
+        names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
         return {"k8s.v1.cni.cncf.io/networks": ",".join(f"{naming.FABRIC_NAMESPACE}/{n}" for n in names)}
     return {}
 

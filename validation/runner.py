@@ -1,7 +1,7 @@
 """Runs rendered NCCL jobs on a cluster: create, watch, collect the launcher log, always clean up.
 
-The cluster sits behind ClusterApi, a thin interface over the official Kubernetes client
-(KubernetesApi); tests drive the runner with a fake at exactly that boundary.
+The cluster sits behind ClusterApi (validation/cluster.py), which the official Kubernetes client
+implements in validation/kubernetes_api.py; tests drive the runner with a fake at exactly that boundary.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ import signal
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from typing import Any, Protocol
+from typing import Any
 
 from ailz.components.common import names as naming
-from ailz.validation.render import RUN_LABEL
+from ailz.validation.cluster import ApiError, ClusterApi, NodeInfo, PodInfo, RunError
+from ailz.validation.job_plan import RUN_LABEL
 
-CUSTOM_PLURALS = {("kubeflow.org", "MPIJob"): "mpijobs", ("jobset.x-k8s.io", "JobSet"): "jobsets"}
 OPERATORS = {
     "MPIJob": "the Kubeflow MPI operator v2 (kubectl apply --server-side -f "
     "https://raw.githubusercontent.com/kubeflow/mpi-operator/master/deploy/v2beta1/mpi-operator.yaml)",
@@ -24,44 +24,6 @@ OPERATORS = {
     "https://github.com/kubernetes-sigs/jobset/releases/latest/download/manifests.yaml)",
 }
 DONE = {"MPIJob": ("Succeeded", "Failed"), "JobSet": ("Completed", "Failed")}
-
-
-class ApiError(Exception):
-    def __init__(self, status: int, reason: str, message: str = ""):
-        super().__init__(f"{status} {reason}: {message}")
-        self.status, self.reason, self.message = status, reason, message
-
-
-class RunError(Exception):
-    """The run could not start or was refused; the message says what to do."""
-
-
-@dataclass
-class PodInfo:
-    name: str
-    phase: str
-    node: str | None = None
-    role: str | None = None
-    waiting_reason: str | None = None
-
-
-@dataclass
-class NodeInfo:
-    name: str
-    ready: bool
-    gpus: int
-
-
-class ClusterApi(Protocol):
-    def list_nodes(self, label_selector: str) -> list[NodeInfo]: ...
-    def create(self, obj: dict[str, Any]) -> None: ...
-    def delete(self, obj: dict[str, Any]) -> None: ...
-    def get(self, obj: dict[str, Any]) -> dict[str, Any]: ...
-    def list_pods(self, namespace: str, label_selector: str) -> list[PodInfo]: ...
-    def pod_events(self, namespace: str, pod: str) -> list[tuple[str, str]]: ...
-    def read_log(self, namespace: str, pod: str, container: str | None = None) -> str: ...
-    def label_node(self, name: str, labels: dict[str, str]) -> None: ...
-    def taint_node(self, name: str, key: str, value: str, effect: str) -> None: ...
 
 
 def explain(error: ApiError, obj: dict[str, Any]) -> str:
@@ -279,101 +241,3 @@ def _cleanup(api: ClusterApi, created: list[dict[str, Any]], on_progress: Callab
                 if error.status != 404:
                     on_progress(f"could not delete {obj['kind']} {obj['metadata']['name']}: {error.reason}")
         created.clear()
-
-
-class KubernetesApi:
-    """ClusterApi over the official Kubernetes Python client (imported only when used)."""
-
-    def __init__(self, kubeconfig: str | None = None, context: str | None = None):
-        from kubernetes import client, config
-
-        try:
-            config.load_kube_config(config_file=kubeconfig, context=context)
-        except Exception as error:  # the client raises several types for a missing/broken kubeconfig
-            raise RunError(
-                f"cannot load kubeconfig{f' {kubeconfig}' if kubeconfig else ''}: {error}"
-            ) from None
-        self._client = client
-        self.core = client.CoreV1Api()
-        self.custom = client.CustomObjectsApi()
-
-    def _call(self, fn, *args, **kwargs):
-        from kubernetes.client.exceptions import ApiException
-
-        try:
-            return fn(*args, **kwargs)
-        except ApiException as error:
-            raise ApiError(error.status or 0, error.reason or "", str(error.body or "")) from None
-
-    @staticmethod
-    def _custom(obj: dict[str, Any]) -> tuple[str, str, str, str, str]:
-        group, version = obj["apiVersion"].split("/")
-        plural = CUSTOM_PLURALS[(group, obj["kind"])]
-        return group, version, obj["metadata"]["namespace"], plural, obj["metadata"]["name"]
-
-    def list_nodes(self, label_selector: str) -> list[NodeInfo]:
-        nodes = self._call(self.core.list_node, label_selector=label_selector).items
-        result = []
-        for node in nodes:
-            conditions = node.status.conditions or []
-            ready = any(c.type == "Ready" and c.status == "True" for c in conditions)
-            gpus = int((node.status.allocatable or {}).get("nvidia.com/gpu", "0"))
-            result.append(NodeInfo(node.metadata.name, ready and not node.spec.unschedulable, gpus))
-        return result
-
-    def create(self, obj: dict[str, Any]) -> None:
-        namespace = obj["metadata"]["namespace"]
-        if obj["kind"] == "ConfigMap":
-            self._call(self.core.create_namespaced_config_map, namespace, obj)
-        elif obj["kind"] == "Secret":
-            self._call(self.core.create_namespaced_secret, namespace, obj)
-        else:
-            group, version, namespace, plural, _ = self._custom(obj)
-            self._call(self.custom.create_namespaced_custom_object, group, version, namespace, plural, obj)
-
-    def delete(self, obj: dict[str, Any]) -> None:
-        namespace, name = obj["metadata"]["namespace"], obj["metadata"]["name"]
-        if obj["kind"] == "ConfigMap":
-            self._call(self.core.delete_namespaced_config_map, name, namespace)
-        elif obj["kind"] == "Secret":
-            self._call(self.core.delete_namespaced_secret, name, namespace)
-        else:
-            body = self._client.V1DeleteOptions(propagation_policy="Foreground")
-            self._call(self.custom.delete_namespaced_custom_object, *self._custom(obj), body=body)
-
-    def get(self, obj: dict[str, Any]) -> dict[str, Any]:
-        return self._call(self.custom.get_namespaced_custom_object, *self._custom(obj))
-
-    def list_pods(self, namespace: str, label_selector: str) -> list[PodInfo]:
-        pods = self._call(self.core.list_namespaced_pod, namespace, label_selector=label_selector).items
-        result = []
-        for pod in pods:
-            waiting = next(
-                (
-                    s.state.waiting.reason
-                    for s in pod.status.container_statuses or []
-                    if s.state and s.state.waiting
-                ),
-                None,
-            )
-            role = (pod.metadata.labels or {}).get("ailz.io/role")
-            result.append(PodInfo(pod.metadata.name, pod.status.phase, pod.spec.node_name, role, waiting))
-        return result
-
-    def pod_events(self, namespace: str, pod: str) -> list[tuple[str, str]]:
-        selector = f"involvedObject.name={pod},involvedObject.kind=Pod"
-        events = self._call(self.core.list_namespaced_event, namespace, field_selector=selector).items
-        return [(e.reason or "", e.message or "") for e in events if e.type == "Warning"]
-
-    def read_log(self, namespace: str, pod: str, container: str | None = None) -> str:
-        return self._call(self.core.read_namespaced_pod_log, pod, namespace, container=container)
-
-    def label_node(self, name: str, labels: dict[str, str]) -> None:
-        self._call(self.core.patch_node, name, {"metadata": {"labels": labels}})
-
-    def taint_node(self, name: str, key: str, value: str, effect: str) -> None:
-        node = self._call(self.core.read_node, name)
-        serialize = self._client.ApiClient().sanitize_for_serialization
-        taints = [serialize(t) for t in node.spec.taints or [] if t.key != key]
-        taints.append({"key": key, "value": value, "effect": effect})
-        self._call(self.core.patch_node, name, {"spec": {"taints": taints}})

@@ -7,10 +7,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ailz.validation.cluster import ClusterApi
 from ailz.validation.isolation import Pair, isolate
+from ailz.validation.job_plan import JobPlan, plan_job
 from ailz.validation.parser import NcclResult, parse
-from ailz.validation.render import JobPlan, plan_job, render
-from ailz.validation.runner import ClusterApi, RunOutcome, check_pool, run_jobs
+from ailz.validation.render import render
+from ailz.validation.runner import RunOutcome, check_pool, run_jobs
 from ailz.validation.thresholds import Verdict, expected_busbw, judge, parse_bytes
 
 BAD_NODE_LABEL = "ailz.io/nccl"

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from ailz.validation.runner import ApiError, NodeInfo, PodInfo
+from ailz.validation.cluster import ApiError, NodeInfo, PodInfo
 
 GOOD_LOG = (Path(__file__).parent / "fixtures" / "allreduce_2node_v2_16.log").read_text()
 

@@ -73,7 +73,7 @@ def fake_cluster(monkeypatch):
     cluster = FakeCluster(nodes=["n0", "n1", "n2", "n3"], bad={"n2"})
     clock = FakeClock()
 
-    import ailz.validation.runner as runner_module
+    import ailz.validation.kubernetes_api as runner_module
     import ailz.validation.session as session_module
 
     monkeypatch.setattr(runner_module, "KubernetesApi", lambda kubeconfig, context: cluster)

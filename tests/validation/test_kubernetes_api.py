@@ -6,7 +6,8 @@ import pytest
 from kubernetes import client
 from kubernetes.client.exceptions import ApiException
 
-from ailz.validation.runner import ApiError, KubernetesApi, RunError
+from ailz.validation.cluster import ApiError, RunError
+from ailz.validation.kubernetes_api import KubernetesApi
 
 MPIJOB = {
     "apiVersion": "kubeflow.org/v2beta1",

@@ -11,7 +11,8 @@ import pytest
 from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.kinds import load_spec
-from ailz.validation.render import RenderError, nccl_env, plan_job, render
+from ailz.validation.job_plan import RenderError, plan_job
+from ailz.validation.render import nccl_env, render
 from tests.conftest import EXAMPLES
 from tests.k8s_schema import validate_manifest
 

@@ -8,8 +8,10 @@ import signal
 import pytest
 
 from ailz.components.kinds import load_spec
-from ailz.validation.render import plan_job, render
-from ailz.validation.runner import ApiError, RunError, check_pool, run_jobs
+from ailz.validation.cluster import ApiError, RunError
+from ailz.validation.job_plan import plan_job
+from ailz.validation.render import render
+from ailz.validation.runner import check_pool, run_jobs
 from ailz.validation.session import validate
 from tests.conftest import EXAMPLES
 from tests.validation.fake_cluster import FakeClock, FakeCluster

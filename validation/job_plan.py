@@ -1,0 +1,125 @@
+"""Plans one NCCL run from the spec and the catalog: target, pool, machine, fabric profile, pod layout.
+
+Pure: rendering the job (render.py) and running it (runner.py) start from the JobPlan made here.
+"""
+
+from __future__ import annotations
+
+import secrets
+from dataclasses import dataclass, field
+from functools import cache
+from importlib import resources
+from typing import Any
+
+import yaml
+
+from ailz.catalog import FabricProfile, Machine, load_catalog
+from ailz.components.common import names as naming
+
+MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
+RUN_LABEL = "ailz.io/validation-run"
+class RenderError(ValueError):
+    """The spec asks for something ailz cannot render a job for (user input, exit 2)."""
+
+
+@cache
+def fabric_pods() -> dict[str, dict[str, Any]]:
+    text = resources.files("ailz.validation").joinpath("fabric_pods.yaml").read_text(encoding="utf-8")
+    return yaml.safe_load(text)
+
+
+def site_fabric(target: Any) -> Any:
+    """The fabric a target declares for its own servers (on-prem InfiniBand or RoCE), else None:
+    cloud machines bring theirs, and the catalog knows it."""
+    return getattr(target, "fabric", None)
+
+
+@dataclass
+class JobPlan:
+    """Everything about one NCCL run that does not depend on the job kind."""
+
+    name: str
+    zone: str
+    target: Any
+    pool: Any
+    machine: Machine
+    profile: FabricProfile
+    pod: dict[str, Any]
+    nodes: int
+    collective: str
+    settings: Any  # stacks.spec.NcclValidation
+    job_kind: str
+    pin_nodes: list[str] = field(default_factory=list)
+    image: str = ""
+
+    @property
+    def ranks(self) -> int:
+        return self.nodes * self.machine.gpus
+
+    @property
+    def labels(self) -> dict[str, str]:
+        return {**MANAGED_BY, RUN_LABEL: self.name, naming.POOL_LABEL: self.pool.name}
+
+    @property
+    def expect_gdr(self) -> bool:
+        return bool(self.pod["expect_gdr"]) and self.nodes > 1
+
+
+def plan_job(
+    spec: Any,
+    target_name: str,
+    pool_name: str,
+    nodes: int | None = None,
+    collective: str | None = None,
+    name: str | None = None,
+    pin_nodes: list[str] | None = None,
+    image: str | None = None,
+) -> JobPlan:
+    """Resolve target, pool, machine and fabric; raise RenderError naming what to fix."""
+    try:
+        target = spec.target(target_name)
+    except KeyError:
+        names = ", ".join(t.name for t in spec.targets)
+        raise RenderError(f"no target {target_name!r} in the spec (targets: {names})") from None
+    pool = next((p for p in target.gpu_pools if p.name == pool_name), None)
+    if pool is None:
+        names = ", ".join(p.name for p in target.gpu_pools) or "none"
+        raise RenderError(f"target {target_name!r} has no GPU pool {pool_name!r} (pools: {names})")
+    catalog = load_catalog()
+    machine = catalog.machine(pool.machine)
+    profile_name = machine.nccl_profile
+    fabric = site_fabric(target)
+    if fabric is not None:
+        profile_name = fabric.kind  # the site's fabric decides between IB and RoCE
+    profile = catalog.fabric_profiles[profile_name]
+    pod = fabric_pods().get(profile_name)
+    if pod is None:
+        raise RenderError(f"no NCCL test pod layout for fabric profile {profile_name!r}")
+    settings = spec.validation.nccl
+    count = nodes if nodes is not None else min(pool.nodes, 2)
+    if count < 1:
+        raise RenderError("--nodes must be at least 1")
+    if pin_nodes and len(pin_nodes) != count:
+        raise RenderError(f"{len(pin_nodes)} pinned nodes for a {count}-node job")
+    run_name = name or f"nccl-{pool.name}-{secrets.token_hex(3)}"
+    if len(run_name) > 40:
+        raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
+    chosen_image = image or pod.get("image") or profile.image
+    mirror = getattr(getattr(target, "registries", None), "mirror", None)
+    if mirror and not image:
+        chosen_image = f"{mirror}/{chosen_image.split('/', 1)[1]}"
+    return JobPlan(
+        name=run_name,
+        zone=spec.name,
+        target=target,
+        pool=pool,
+        machine=machine,
+        profile=profile,
+        pod=pod,
+        nodes=count,
+        collective=collective or settings.collective,
+        settings=settings,
+        job_kind=settings.job,
+        pin_nodes=list(pin_nodes or []),
+        image=chosen_image,
+    )
