@@ -1,0 +1,59 @@
+"""The built wheel holds every package directory and every data file the project ships.
+
+An editable install imports any new sub-package from the source tree, so only a real wheel shows
+one missing from pyproject's package list.
+"""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+import tomllib
+import zipfile
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+def _package_dirs() -> dict[str, Path]:
+    """ailz.* package name -> its source directory, for every directory with an __init__.py."""
+    mapping = tomllib.loads((ROOT / "pyproject.toml").read_text())["tool"]["setuptools"]["package-dir"]
+    found = {}
+    for package, folder in mapping.items():
+        for init in (ROOT / folder).rglob("__init__.py"):
+            rel = init.parent.relative_to(ROOT / folder)
+            found[".".join([package, *rel.parts])] = init.parent
+    return found
+
+
+@pytest.fixture(scope="module")
+def wheel_names(tmp_path_factory) -> set[str]:
+    out = tmp_path_factory.mktemp("wheel")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", str(ROOT), "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(out)],
+        check=True,
+        capture_output=True,
+    )  # fmt: skip
+    (wheel,) = out.glob("ailz-*.whl")
+    return set(zipfile.ZipFile(wheel).namelist())
+
+
+def test_every_package_directory_reaches_the_wheel(wheel_names):
+    missing = [
+        name
+        for name in sorted(_package_dirs())
+        if "/".join(name.split(".")) + "/__init__.py" not in wheel_names
+    ]
+    assert missing == [], f"add these to [tool.setuptools] packages in pyproject.toml: {missing}"
+
+
+def test_every_data_file_reaches_the_wheel(wheel_names):
+    data = []
+    for package, folder in _package_dirs().items():
+        prefix = "/".join(package.split("."))
+        data += [f"{prefix}/{f.relative_to(folder)}" for f in folder.rglob("*") if f.suffix in (".yaml", ".j2")]
+    assert data, "the catalog and the job templates are data files"
+    assert sorted(set(data) - wheel_names) == []
