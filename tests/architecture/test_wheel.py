@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2]
+DATA = (".yaml", ".j2")
 
 
 def _package_dirs() -> dict[str, Path]:
@@ -54,6 +55,6 @@ def test_every_data_file_reaches_the_wheel(wheel_names):
     data = []
     for package, folder in _package_dirs().items():
         prefix = "/".join(package.split("."))
-        data += [f"{prefix}/{f.relative_to(folder)}" for f in folder.rglob("*") if f.suffix in (".yaml", ".j2")]
+        data += [f"{prefix}/{f.relative_to(folder)}" for f in folder.rglob("*") if f.suffix in DATA]
     assert data, "the catalog and the job templates are data files"
     assert sorted(set(data) - wheel_names) == []
