@@ -74,9 +74,9 @@ def _session(spec: str, target: str | None, backend: str | None, secrets: str | 
     elif target not in names:
         fail(f"no target named '{target}' in {spec}", hint=f"targets: {', '.join(names)}")
 
+    from ailz.cli.deploy_progress import make_progress
     from ailz.deploy.backend import DeployConfigError, check_secrets_access, resolve_settings
     from ailz.deploy.engine import DeployError, require_pulumi_cli
-    from ailz.deploy.events import make_progress
     from ailz.deploy.flow import Session
 
     try:
@@ -106,7 +106,7 @@ def _deploy_error(error: Any) -> None:
 
 def _finish(result: Any) -> None:
     """Print the summary of a run and exit with its status."""
-    from ailz.deploy.events import render_summary
+    from ailz.cli.deploy_progress import render_summary
 
     render_summary(result.tally, out, result.operation, result.stack)
     if result.interrupted:
@@ -172,7 +172,7 @@ def up(
             err.print(f"[bold yellow]policy gate overridden:[/] {escape(decision.override)}")
 
     def confirm(preview_result: Any) -> bool:
-        from ailz.deploy.events import render_summary
+        from ailz.cli.deploy_progress import render_summary
 
         render_summary(preview_result.tally, out, "preview", preview_result.stack)
         return typer.confirm(f"apply these changes to {preview_result.stack}?", default=False)

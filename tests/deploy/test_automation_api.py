@@ -8,9 +8,9 @@ import shutil
 import pytest
 from rich.console import Console
 
+from ailz.cli.deploy_progress import PlainProgress
 from ailz.deploy.backend import DeploySettings
 from ailz.deploy.engine import AutomationStack, DeployError, StackRequest, open_automation_stack
-from ailz.deploy.events import PlainProgress
 from ailz.deploy.flow import run_operation
 from ailz.stacks.program import PROJECT
 

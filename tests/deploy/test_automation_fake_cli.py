@@ -21,9 +21,9 @@ from typer.testing import CliRunner
 
 from ailz.cli import deploy_cmd
 from ailz.cli.app import app
+from ailz.cli.deploy_progress import PlainProgress
 from ailz.deploy.backend import resolve_settings
 from ailz.deploy.engine import StackRequest, open_automation_stack
-from ailz.deploy.events import PlainProgress
 from ailz.deploy.flow import OVERRIDE_TAG, run_operation
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeGate, Finding

@@ -274,7 +274,7 @@ def test_multi_target_spec_needs_target(runner, engine):
 
 def test_plain_lines_in_ci_live_view_on_a_terminal(monkeypatch):
     from ailz.cli.common import out
-    from ailz.deploy.events import LiveProgress, PlainProgress, make_progress
+    from ailz.cli.deploy_progress import LiveProgress, PlainProgress, make_progress
 
     monkeypatch.setattr(type(out), "is_terminal", property(lambda self: True))
     monkeypatch.setenv("CI", "true")

@@ -9,10 +9,10 @@ from pathlib import Path
 import pytest
 from rich.console import Console
 
+from ailz.cli.deploy_progress import PlainProgress
 from ailz.components.kinds import load_spec
 from ailz.deploy.backend import DeploySettings
 from ailz.deploy.engine import DeployError, StackOutput, explain_failure
-from ailz.deploy.events import PlainProgress
 from ailz.deploy.flow import (
     OVERRIDE_TAG,
     SECRET_MASK,

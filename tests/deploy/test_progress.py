@@ -6,7 +6,8 @@ import io
 
 from rich.console import Console
 
-from ailz.deploy.events import EventTally, LiveProgress, PlainProgress, render_summary, resource_name
+from ailz.cli.deploy_progress import LiveProgress, PlainProgress, render_summary
+from ailz.deploy.events import EventTally, resource_name
 from tests.deploy.fakes import recorded_events
 
 
