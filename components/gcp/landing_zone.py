@@ -44,6 +44,16 @@ DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo f
 GKE_METADATA_SERVER = ("169.254.169.254/32", 80)
 
 
+# Output keys GCP stacks had before every kind spelled them in camelCase; exported as well, for one
+# release, so scripts reading them keep working (docs/gcp.md).
+RENAMED_OUTPUTS = {
+    "cluster_name": "clusterName",
+    "cluster_endpoint": "clusterEndpoint",
+    "keys": "kmsKeys",
+    "lustre_mount_point": "lustreMountPoint",
+    "filestore_share": "filestoreShare",
+}
+
 class GcpLandingZone(AilzComponent):
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
         target = ctx.target
@@ -305,8 +315,8 @@ class GcpLandingZone(AilzComponent):
             "project": project,
             "region": region,
             "zone": zone,
-            "cluster_name": cluster.name,
-            "cluster_endpoint": cluster.endpoint,
+            "clusterName": cluster.name,
+            "clusterEndpoint": cluster.endpoint,
             "kubeconfig": cluster.kubeconfig,
             # dicts of outputs are lifted into one output each, so exports resolve completely
             "networks": pulumi.Output.from_input(
@@ -316,10 +326,11 @@ class GcpLandingZone(AilzComponent):
                 }
             ),
             "buckets": pulumi.Output.from_input(buckets),
-            "keys": pulumi.Output.from_input(dict(keys.key_ids) if keys else {}),
-            "lustre_mount_point": warm_mount.get("lustre"),
-            "filestore_share": warm_mount.get("filestore"),
+            "kmsKeys": pulumi.Output.from_input(dict(keys.key_ids) if keys else {}),
+            "lustreMountPoint": warm_mount.get("lustre"),
+            "filestoreShare": warm_mount.get("filestore"),
         }
+        self.outputs.update({old: self.outputs[new] for old, new in RENAMED_OUTPUTS.items()})
         self.register_outputs(self.outputs)
 
     def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts, in_cluster_opts):

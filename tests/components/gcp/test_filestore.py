@@ -54,8 +54,8 @@ def test_filestore_volume_and_output(plan):
         "volumeAttributes": {"ip": "172.16.0.10", "volume": "warm"},
     }
     outputs = plan.targets[0].outputs
-    assert outputs["filestore_share"] == "172.16.0.10:/warm"
-    assert outputs["lustre_mount_point"] is None
+    assert outputs["filestoreShare"] == "172.16.0.10:/warm"
+    assert outputs["lustreMountPoint"] is None
 
 
 @pytest.mark.parametrize(

@@ -361,8 +361,8 @@ def test_every_resource_uses_the_target_providers(plan):
 
 def test_outputs(plan):
     outputs = plan.targets[0].outputs
-    assert outputs["cluster_name"] == "acme-gcp-gcp-train"
-    assert outputs["cluster_endpoint"]
+    assert outputs["clusterName"] == "acme-gcp-gcp-train"
+    assert outputs["clusterEndpoint"]
     assert "gke-gcloud-auth-plugin" in outputs["kubeconfig"]
     assert outputs["networks"]["h200"] == [
         "acme-gcp-gcp-train-fabric-gvnic-1",
@@ -370,8 +370,20 @@ def test_outputs(plan):
     ]
     assert len(outputs["networks"]["h100-mega"]) == 8
     assert set(outputs["buckets"]) == {"datasets", "checkpoints", "models"}
-    assert outputs["keys"]["secrets"] == EXAMPLE_KEY + "secrets"
-    assert outputs["lustre_mount_point"].endswith("@tcp:/acmegcpg")
+    assert outputs["kmsKeys"]["secrets"] == EXAMPLE_KEY + "secrets"
+    assert outputs["lustreMountPoint"].endswith("@tcp:/acmegcpg")
+
+
+def test_output_keys_are_camel_case_on_every_kind_with_old_gcp_spellings_for_one_release(example_plan):
+    from ailz.components.gcp.landing_zone import RENAMED_OUTPUTS
+
+    for example in ("aws-p5-training", "gcp-a3-ultra", "onprem-sovereign"):
+        for target in example_plan(example).targets:
+            current = [key for key in target.outputs if key not in RENAMED_OUTPUTS]
+            assert all("_" not in key for key in current), (target.name, current)
+    outputs = example_plan("gcp-a3-ultra").targets[0].outputs
+    for old, new in RENAMED_OUTPUTS.items():
+        assert outputs[old] == outputs[new]
 
 
 def test_lustre_persistent_volume(plan):
