@@ -23,7 +23,13 @@ class AilzComponent(pulumi.ComponentResource):
         name: str,
         spec_path: str,
         opts: pulumi.ResourceOptions | None = None,
+        formerly: str | None = None,
     ) -> None:
+        if formerly is not None:
+            # a renamed component keeps its stack state: the engine maps the old type onto the new
+            # one, for it and (through the parent chain) for every child
+            former = pulumi.Alias(type_=f"{TYPE_PREFIX}:{module}:{formerly}")
+            opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(aliases=[former]))
         super().__init__(f"{TYPE_PREFIX}:{module}:{kind}", name, {"specPath": spec_path}, opts)
         self.spec_path = spec_path
         inherited = opts.depends_on if opts is not None and opts.depends_on is not None else []

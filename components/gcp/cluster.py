@@ -9,7 +9,7 @@ import pulumi_gcp as gcp
 import pulumi_kubernetes as k8s
 
 from ailz.components.gcp.component import GcpComponent
-from ailz.components.gcp.vpc import PODS_RANGE, SERVICES_RANGE
+from ailz.components.gcp.network import PODS_RANGE, SERVICES_RANGE
 
 RELEASE_CHANNEL = "REGULAR"
 # Synchronous training must not lose nodes to upgrades: block minor and node upgrades until the

@@ -9,6 +9,11 @@ from ailz.components.common.base import AilzComponent
 
 class GcpComponent(AilzComponent):
     def __init__(
-        self, kind: str, name: str, spec_path: str, opts: pulumi.ResourceOptions | None = None
+        self,
+        kind: str,
+        name: str,
+        spec_path: str,
+        opts: pulumi.ResourceOptions | None = None,
+        formerly: str | None = None,
     ) -> None:
-        super().__init__("gcp", kind, name, spec_path, opts)
+        super().__init__("gcp", kind, name, spec_path, opts, formerly=formerly)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ailz.catalog import Machine
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
 from ailz.components.gcp.checks import check_gcp_target
-from ailz.components.gcp.node_pool_plan import compact_placement
+from ailz.components.gcp.gpu_pool_plan import compact_placement
 from ailz.components.gcp.spec import GcpTarget
 from ailz.spec.common import GpuPool
 

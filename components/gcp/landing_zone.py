@@ -10,11 +10,12 @@ from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.common.labels import gcp_labels, k8s_labels
 from ailz.components.gcp import network_plan
-from ailz.components.gcp.buckets import ColdStorage
 from ailz.components.gcp.cluster import GkeCluster
+from ailz.components.gcp.cold_storage import ColdStorage
 from ailz.components.gcp.filestore import SHARE, FilestoreShare, filestore_pv_spec
 from ailz.components.gcp.gpu_networks import GpuNetworks
-from ailz.components.gcp.kms import EncryptionKeys, service_agents
+from ailz.components.gcp.gpu_pool import GpuNodePool
+from ailz.components.gcp.keys import EncryptionKeys, service_agents
 from ailz.components.gcp.lustre import ManagedLustre
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
@@ -24,14 +25,13 @@ from ailz.components.gcp.nccl_plugin_plan import (
     installer_families,
     pod_allowances,
 )
+from ailz.components.gcp.network import Network
 from ailz.components.gcp.node_identity import NodeServiceAccount
-from ailz.components.gcp.node_pool import GpuNodePool
 from ailz.components.gcp.nri_injector import NriDeviceInjector
 from ailz.components.gcp.private_services import PrivateServiceAccess
 from ailz.components.gcp.project_services import ProjectServices
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
-from ailz.components.gcp.vpc import PrimaryNetwork
 from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
 from ailz.components.gcp.warm_volume import lustre_pv_spec
 from ailz.components.platform.warm_volume import WarmVolume
@@ -118,7 +118,7 @@ class GcpLandingZone(AilzComponent):
             warm_kind is not None,
         )
 
-        primary = PrimaryNetwork(
+        primary = Network(
             f"{prefix}-vpc",
             ctx.path("network"),
             project=project,

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from ailz.components.common import names as naming
-from ailz.components.gcp import names, node_pool_plan
-from ailz.components.gcp.buckets import lifecycle_rules
-from ailz.components.gcp.kms import service_agents
+from ailz.components.gcp import gpu_pool_plan, names
+from ailz.components.gcp.cold_storage import lifecycle_rules
+from ailz.components.gcp.keys import service_agents
 from ailz.spec.common import Capacity, GpuPool
 
 K8S_VALUE = re.compile(r"^([A-Za-z0-9]([A-Za-z0-9_.-]{0,61}[A-Za-z0-9])?)?$")
@@ -26,7 +26,7 @@ tag_text = st.text(min_size=1, max_size=80)
 def test_node_labels_are_valid_and_never_reserved(tags, extra):
     pool = GpuPool(name="h200", machine="a3-ultragpu-8g", nodes=2)
     tags = {**tags, "kubernetes.io/hostname": "x", "node.k8s.io/role": "y"}
-    labels = node_pool_plan.node_labels(tags, pool, "gcp-train")
+    labels = gpu_pool_plan.node_labels(tags, pool, "gcp-train")
     assert labels[naming.POOL_LABEL] == "h200" and labels[naming.TARGET_LABEL] == "gcp-train"
     for key, value in labels.items():
         domain = key.split("/", 1)[0] if "/" in key else ""
@@ -41,20 +41,20 @@ def test_reservation_affinity():
         nodes=2,
         capacity=Capacity(kind="reservation", reservation_id="res", reservation_block="b7"),
     )
-    assert node_pool_plan.reservation_affinity(reserved) == {
+    assert gpu_pool_plan.reservation_affinity(reserved) == {
         "consume_reservation_type": "SPECIFIC_RESERVATION",
         "key": "compute.googleapis.com/reservation-name",
         "values": ["res/reservationBlocks/b7"],
     }
     on_demand = GpuPool(name="p", machine="a4-highgpu-8g", nodes=2)
-    assert node_pool_plan.reservation_affinity(on_demand) == {"consume_reservation_type": "NO_RESERVATION"}
+    assert gpu_pool_plan.reservation_affinity(on_demand) == {"consume_reservation_type": "NO_RESERVATION"}
 
 
 @given(low=st.integers(0, 20), extra=st.integers(0, 20), more=st.integers(0, 20))
 def test_scaling_is_fixed_only_when_bounds_meet(low, extra, more):
     nodes = max(1, low + extra)
     pool = GpuPool(name="p", machine="a3-megagpu-8g", nodes=nodes, min_nodes=low, max_nodes=nodes + more)
-    plan = node_pool_plan.scaling(pool)
+    plan = gpu_pool_plan.scaling(pool)
     if low == nodes + more:
         assert plan == {"node_count": nodes}
     else:

@@ -6,7 +6,7 @@ import pulumi
 import pulumi_gcp as gcp
 
 from ailz.catalog import Machine
-from ailz.components.gcp import node_pool_plan
+from ailz.components.gcp import gpu_pool_plan
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.gpu_networks import AttachedSubnet
 from ailz.spec.common import GpuPool
@@ -43,7 +43,7 @@ class GpuNodePool(GcpComponent):
         super().__init__("GpuNodePool", name, spec_path, opts)
         facts = machine.gcp
         assert facts is not None, f"{machine.name} has no GCP facts in the catalog"
-        placement = {"type": "COMPACT"} if node_pool_plan.compact_placement(pool, machine) else None
+        placement = {"type": "COMPACT"} if gpu_pool_plan.compact_placement(pool, machine) else None
         self.node_pool = gcp.container.NodePool(
             name,
             name=pool.name,
@@ -52,7 +52,7 @@ class GpuNodePool(GcpComponent):
             cluster=cluster,
             node_locations=[zone],
             max_pods_per_node=GPU_MAX_PODS,
-            **node_pool_plan.scaling(pool),
+            **gpu_pool_plan.scaling(pool),
             placement_policy=placement,
             management={"auto_repair": True, "auto_upgrade": True},
             # reserved capacity has no spare machine to surge onto: replace one node at a time
@@ -79,10 +79,10 @@ class GpuNodePool(GcpComponent):
                 "boot_disk_kms_key": boot_disk_key,
                 "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
                 "workload_metadata_config": {"mode": "GKE_METADATA"},
-                "reservation_affinity": node_pool_plan.reservation_affinity(pool),
+                "reservation_affinity": gpu_pool_plan.reservation_affinity(pool),
                 "spot": pool.capacity.kind == "spot" or None,
-                "taints": [node_pool_plan.GPU_TAINT],
-                "labels": node_pool_plan.node_labels(tags, pool, target),
+                "taints": [gpu_pool_plan.GPU_TAINT],
+                "labels": gpu_pool_plan.node_labels(tags, pool, target),
                 "resource_labels": resource_labels,
                 "service_account": service_account,
                 "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],

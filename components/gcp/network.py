@@ -16,7 +16,7 @@ PRIVATE_API_DOMAINS = {"googleapis": "googleapis.com.", "pkg-dev": "pkg.dev.", "
 PODS_RANGE, SERVICES_RANGE = "pods", "services"
 
 
-class PrimaryNetwork(GcpComponent):
+class Network(GcpComponent):
     """VPC + subnet for nodes (Private Google Access), internal-only ingress, NAT or no egress.
 
     Inputs: name prefix, project/region, the AddressPlan, target CIDR, egress (nat|none).
@@ -36,7 +36,7 @@ class PrimaryNetwork(GcpComponent):
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("PrimaryNetwork", name, spec_path, opts)
+        super().__init__("Network", name, spec_path, opts, formerly="PrimaryNetwork")
         self.network = gcp.compute.Network(
             name,
             name=name,
