@@ -67,13 +67,29 @@ class OnpremLandingZone(AilzComponent):
         if target.fabric is not None and target.fabric.hcas:
             nodes = sum(pool.scaling[2] for pool in target.gpu_pools)
             RdmaFabric(
-                f"{target.name}-fabric", ctx.path("fabric"), target.fabric, nodes, self.cluster, labels, here
+                f"{target.name}-fabric",
+                ctx.path("fabric"),
+                fabric=target.fabric,
+                nodes=nodes,
+                cluster=self.cluster,
+                labels=labels,
+                opts=here,
             )
         StorageTiers(
-            f"{target.name}-storage", ctx.path("storage"), target.storage, self.cluster, labels, here
+            f"{target.name}-storage",
+            ctx.path("storage"),
+            storage=target.storage,
+            cluster=self.cluster,
+            labels=labels,
+            opts=here,
         )
         controls = SovereigntyControls(
-            f"{target.name}-sovereignty", ctx.path("sovereignty"), target, self.cluster, labels, here
+            f"{target.name}-sovereignty",
+            ctx.path("sovereignty"),
+            target=target,
+            cluster=self.cluster,
+            labels=labels,
+            opts=here,
         )
         self.outputs: dict[str, pulumi.Input] = {
             "context": target.cluster.context,

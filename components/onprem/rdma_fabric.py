@@ -26,6 +26,7 @@ class RdmaFabric(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         fabric: Any,
         nodes: int,
         cluster: ClusterHandle,

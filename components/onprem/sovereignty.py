@@ -26,6 +26,7 @@ class SovereigntyControls(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         target: Any,
         cluster: ClusterHandle,
         labels: dict[str, str],

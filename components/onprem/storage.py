@@ -19,6 +19,7 @@ class StorageTiers(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         storage: Any,
         cluster: ClusterHandle,
         labels: dict[str, str],

@@ -17,6 +17,7 @@ class GpuOperator(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         cluster: ClusterHandle,
         options: GpuStackOptions,
         labels: dict[str, str],

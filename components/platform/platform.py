@@ -57,23 +57,23 @@ class ClusterPlatform(AilzComponent):
             self.gpu_operator = GpuOperator(
                 f"{ctx.target.name}-gpu-operator",
                 ctx.path("gpu_pools"),
-                cluster,
-                gpu_stack_options(ctx, cluster),
-                labels,
-                here,
+                cluster=cluster,
+                options=gpu_stack_options(ctx, cluster),
+                labels=labels,
+                opts=here,
             )
-        RdmaPodSecurity(f"{ctx.target.name}-rdma-pods", path, cluster, labels, here)
+        RdmaPodSecurity(f"{ctx.target.name}-rdma-pods", path, cluster=cluster, labels=labels, opts=here)
         gpus = pool_gpus(ctx)
         cidrs, ports = list(cluster.storage_cidrs), list(cluster.storage_ports)
         self.scheduling = Scheduling(
             f"{ctx.target.name}-scheduling",
             path,
-            cluster,
-            gpus,
-            cidrs,
-            ports,
-            labels,
-            here,
+            cluster=cluster,
+            pool_gpus=gpus,
+            storage_cidrs=cidrs,
+            storage_ports=ports,
+            labels=labels,
+            opts=here,
             runner_group=ctx.zone.validation.nccl.runner_group,
         )
         per_gpu = fabric_per_gpu(ctx, cluster)
@@ -84,17 +84,18 @@ class ClusterPlatform(AilzComponent):
                 continue
             self.teams.append(
                 TeamNamespace(
+                    team.name,
                     path,
-                    team,
-                    cluster,
-                    k8s_labels(ctx.tags(team=team.name)),
-                    per_gpu,
-                    cidrs,
-                    ports,
-                    gpus,
-                    [self.scheduling.kueue, *self.scheduling.flavors],
-                    store,
-                    here,
+                    team=team,
+                    cluster=cluster,
+                    labels=k8s_labels(ctx.tags(team=team.name)),
+                    fabric_per_gpu=per_gpu,
+                    storage_cidrs=cidrs,
+                    storage_ports=ports,
+                    pool_gpus=gpus,
+                    kueue=[self.scheduling.kueue, *self.scheduling.flavors],
+                    object_store=store,
+                    opts=here,
                 )
             )
         self.register_outputs({})

@@ -15,6 +15,7 @@ class RdmaPodSecurity(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         cluster: ClusterHandle,
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,

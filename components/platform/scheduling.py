@@ -68,6 +68,7 @@ class Scheduling(AilzComponent):
         self,
         name: str,
         spec_path: str,
+        *,
         cluster: ClusterHandle,
         pool_gpus: dict[str, int],
         storage_cidrs: list[str],

@@ -18,7 +18,9 @@ from ailz.components.platform.team_manifests import team_manifests
 class TeamNamespace(AilzComponent):
     def __init__(
         self,
+        name: str,
         spec_path: str,
+        *,
         team: Any,
         cluster: ClusterHandle,
         labels: dict[str, str],
@@ -30,7 +32,7 @@ class TeamNamespace(AilzComponent):
         object_store: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        super().__init__("k8s", "Team", team.name, spec_path, opts)
+        super().__init__("k8s", "Team", name, spec_path, opts)
         provider = cluster.kubernetes_provider
         objects = team_manifests(
             team,
