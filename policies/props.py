@@ -139,7 +139,7 @@ def tags_of(type_token: str, props: dict) -> dict | None:
 
 
 def purpose_of(type_token: str, props: dict) -> str | None:
-    """Pool purpose from the `purpose` tag/label (components/labels.PURPOSE_KEY), or node labels."""
+    """Pool purpose from the `purpose` tag/label (components/common/labels.PURPOSE_KEY), or node labels."""
     tags = tags_of(type_token, props) or {}
     node_labels = (
         get(props, "labels") if type_token.startswith("aws:") else get(props, "nodeConfig", "labels")

@@ -160,7 +160,7 @@ RULES: tuple[RuleMeta, ...] = (
         "medium",
         "Every resource that takes tags or labels carries cost-center, team, environment and "
         "landing-zone, so GPU spend is attributable.",
-        "Apply tags through components/labels.py (aws_tags / gcp_labels) on every resource.",
+        "Apply tags through components/common/labels.py (aws_tags / gcp_labels) on every resource.",
         ("CM-8", "PM-5"),
         ("A.5.9",),
     ),
