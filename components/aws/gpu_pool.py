@@ -1,4 +1,7 @@
-"""A GPU node pool: placement group, EFA launch template, capacity, managed node group."""
+"""A GPU node pool: placement group, EFA launch template, capacity, managed node group.
+
+The choices come from gpu_pool_plan.py; this component registers the resources.
+"""
 
 from __future__ import annotations
 
@@ -7,40 +10,28 @@ import base64
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.nic_layout import efa_interface_count, efa_layout
+from ailz.catalog import Machine
+from ailz.components.aws import gpu_pool_plan as plan
+from ailz.components.aws.nic_layout import efa_interface_count
 from ailz.components.aws.user_data import node_user_data
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
-from ailz.components.common.labels import aws_tags
-from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
 from ailz.spec.common import GpuPool
 
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
 ROOT_DEVICE = "/dev/xvda"  # AL2023 EKS AMIs
 ROOT_VOLUME_GIB = 200
 TAGGED_AT_LAUNCH = ("instance", "volume", "network-interface")
-GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NO_SCHEDULE"}
-NODE_GROUP_CAPACITY = {
-    "on-demand": "ON_DEMAND",
-    "reservation": "ON_DEMAND",
-    "capacity-block": "CAPACITY_BLOCK",
-    "spot": "SPOT",
-}
-# EC2 places Capacity Block instances together in an UltraCluster itself (EC2 API reference,
-# CapacityBlock); ailz adds its own cluster placement group for every other capacity kind.
-OWN_PLACEMENT_GROUP = ("on-demand", "reservation", "spot")
-
-
-def check_offered(machine: str, zone: str, offered: list[str]) -> None:
-    if machine not in offered:
-        raise ValueError(f"{machine} is not offered in {zone}; pick a zone that offers it")
 
 
 class GpuNodePool(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
         pool: GpuPool,
+        machine: Machine,
+        target: str,
         cluster_name: pulumi.Input[str],
         cluster_security_group_id: pulumi.Input[str],
         node_role: aws.iam.Role,
@@ -48,14 +39,12 @@ class GpuNodePool(AilzComponent):
         zone: str,
         efa_security_group_id: pulumi.Input[str],
         storage_key_arn: pulumi.Input[str],
+        tags: dict[str, str],
         provider: aws.Provider,
         depends_on: list[pulumi.Resource] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        machine = ctx.machine(pool)
-        name = f"{target.name}-{pool.name}"
-        super().__init__("aws", "GpuNodePool", name, ctx.pool_path(pool), opts)
+        super().__init__("aws", "GpuNodePool", name, spec_path, opts)
         offerings = aws.ec2.get_instance_type_offerings(
             location_type="availability-zone",
             filters=[
@@ -64,48 +53,18 @@ class GpuNodePool(AilzComponent):
             ],
             opts=pulumi.InvokeOptions(parent=self, provider=provider),
         )
-        check_offered(machine.name, zone, list(offerings.instance_types))
-        tags = aws_tags(ctx.tags(pool, Name=name))
-        capacity = pool.capacity
+        plan.check_offered(machine.name, zone, list(offerings.instance_types))
 
         placement: dict | None = None
         self.placement_group: aws.ec2.PlacementGroup | None = None
-        if capacity.kind in OWN_PLACEMENT_GROUP:
+        if plan.needs_placement_group(pool):
             self.placement_group = aws.ec2.PlacementGroup(
                 name, strategy="cluster", tags=tags, opts=self.child()
             )
             placement = {"group_name": self.placement_group.name}
 
-        # EKS adds no cluster security group once a launch template names groups, so every
-        # interface carries it beside the EFA group. The subnet comes from the node group: EKS
-        # refuses launch templates whose network interfaces name one (EKS user guide,
-        # "Customize managed nodes with launch templates").
-        security_groups = [cluster_security_group_id, efa_security_group_id]
-        efa = machine.efa
-        slots = efa_layout(efa.network_cards, efa.max_efa_interfaces) if efa else efa_layout(1, 0)
+        slots = plan.nic_slots(machine)
         self.efa_interfaces = efa_interface_count(slots)
-        network_interfaces = [
-            {
-                "network_card_index": slot.network_card_index,
-                "device_index": slot.device_index,
-                "interface_type": slot.interface_type,
-                "security_groups": security_groups,
-                # no AssociatePublicIpAddress: EC2 refuses it on multi-interface launches; the
-                # private subnets never map public IPs (map_public_ip_on_launch false)
-                "delete_on_termination": "true",
-                "description": f"{name} {slot.interface_type} card {slot.network_card_index}",
-            }
-            for slot in slots
-        ]
-        market: dict | None = None
-        reservation: dict | None = None
-        if capacity.kind == "capacity-block":
-            market = {"market_type": "capacity-block"}
-        if capacity.kind in ("reservation", "capacity-block"):
-            reservation = {
-                "capacity_reservation_target": {"capacity_reservation_id": capacity.reservation_id}
-            }
-
         self.launch_template = aws.ec2.LaunchTemplate(
             name,
             name=name,
@@ -113,10 +72,12 @@ class GpuNodePool(AilzComponent):
             instance_type=machine.name,
             update_default_version=True,
             user_data=base64.b64encode(node_user_data(machine.local_nvme.count).encode()).decode(),
-            network_interfaces=network_interfaces,
+            network_interfaces=plan.network_interfaces(
+                name, slots, [cluster_security_group_id, efa_security_group_id]
+            ),
             placement=placement,
-            instance_market_options=market,
-            capacity_reservation_specification=reservation,
+            instance_market_options=plan.market_options(pool),
+            capacity_reservation_specification=plan.reservation_options(pool),
             metadata_options={
                 "http_endpoint": "enabled",
                 "http_tokens": "required",
@@ -141,11 +102,6 @@ class GpuNodePool(AilzComponent):
             tags=tags,
             opts=self.child(),
         )
-        low, desired, high = pool.scaling
-        if capacity.kind == "capacity-block":
-            # the group must be able to drop to 0: before upgrades (EKS user guide, Capacity Blocks
-            # with managed node groups) and when the block ends
-            low = 0
         self.node_group = aws.eks.NodeGroup(
             name,
             cluster_name=cluster_name,
@@ -153,20 +109,15 @@ class GpuNodePool(AilzComponent):
             node_role_arn=node_role.arn,
             subnet_ids=[subnet_id],
             ami_type=AMI_TYPE,
-            capacity_type=NODE_GROUP_CAPACITY[capacity.kind],
+            capacity_type=plan.capacity_type(pool),
             launch_template={
                 "id": self.launch_template.id,
                 "version": self.launch_template.latest_version.apply(str),
             },
-            scaling_config={"min_size": low, "desired_size": desired, "max_size": high},
+            scaling_config=plan.scaling(pool),
             update_config={"max_unavailable": 1},
-            labels={
-                **pool.labels,
-                POOL_LABEL: pool.name,
-                TARGET_LABEL: target.name,
-                "ailz.io/purpose": pool.purpose,
-            },
-            taints=[GPU_TAINT],
+            labels=plan.node_labels(pool, target),
+            taints=[plan.GPU_TAINT],
             node_repair_config={"enabled": True},
             tags=tags,
             # EKS (Capacity Block end) and autoscalers move the desired size; do not fight them.

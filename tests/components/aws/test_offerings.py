@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ailz.components.aws.gpu_pool import check_offered
+from ailz.components.aws.gpu_pool_plan import check_offered
 from ailz.stacks.fakes import INVOKES, FakeContext
 
 TOKEN = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings"

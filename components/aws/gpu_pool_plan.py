@@ -1,0 +1,89 @@
+"""Pure choices for an EKS GPU node group: capacity type, placement, market and reservation options,
+EFA network interfaces, scaling and labels. The GpuNodePool component registers what these return."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ailz.catalog import Machine
+from ailz.components.aws.nic_layout import NicSlot, efa_layout
+from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
+from ailz.spec.common import GpuPool
+
+GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NO_SCHEDULE"}
+# Managed node group capacityType per spec capacity kind (EKS API reference, CreateNodegroup): an
+# ODCR is consumed by ON_DEMAND instances that target it.
+NODE_GROUP_CAPACITY = {
+    "on-demand": "ON_DEMAND",
+    "reservation": "ON_DEMAND",
+    "capacity-block": "CAPACITY_BLOCK",
+    "spot": "SPOT",
+}
+# EC2 places Capacity Block instances together in an UltraCluster itself (EC2 API reference,
+# CapacityBlock); ailz adds its own cluster placement group for every other capacity kind.
+OWN_PLACEMENT_GROUP = ("on-demand", "reservation", "spot")
+
+
+def check_offered(machine: str, zone: str, offered: list[str]) -> None:
+    if machine not in offered:
+        raise ValueError(f"{machine} is not offered in {zone}; pick a zone that offers it")
+
+
+def capacity_type(pool: GpuPool) -> str:
+    return NODE_GROUP_CAPACITY[pool.capacity.kind]
+
+
+def needs_placement_group(pool: GpuPool) -> bool:
+    """A cluster placement group of ailz's own, unless EC2 co-locates the capacity itself."""
+    return pool.capacity.kind in OWN_PLACEMENT_GROUP
+
+
+def market_options(pool: GpuPool) -> dict[str, str] | None:
+    """Launch-template InstanceMarketOptions: Capacity Blocks launch as market type capacity-block."""
+    return {"market_type": "capacity-block"} if pool.capacity.kind == "capacity-block" else None
+
+
+def reservation_options(pool: GpuPool) -> dict[str, Any] | None:
+    """Launch-template CapacityReservationSpecification targeting the ODCR or Capacity Block."""
+    capacity = pool.capacity
+    if capacity.kind not in ("reservation", "capacity-block"):
+        return None
+    return {"capacity_reservation_target": {"capacity_reservation_id": capacity.reservation_id}}
+
+
+def nic_slots(machine: Machine) -> list[NicSlot]:
+    """ENA primary plus the machine's efa-only interfaces (just the ENA one without EFA)."""
+    efa = machine.efa
+    return efa_layout(efa.network_cards, efa.max_efa_interfaces) if efa else efa_layout(1, 0)
+
+
+def network_interfaces(name: str, slots: list[NicSlot], security_groups: list[Any]) -> list[dict[str, Any]]:
+    """Launch-template network interfaces, one per slot. Every interface carries the cluster and EFA
+    security groups (EKS adds no cluster group once a template names groups); no subnet (EKS refuses
+    templates whose interfaces name one) and no AssociatePublicIpAddress (EC2 refuses it on
+    multi-interface launches; the private subnets never map public IPs)."""
+    return [
+        {
+            "network_card_index": slot.network_card_index,
+            "device_index": slot.device_index,
+            "interface_type": slot.interface_type,
+            "security_groups": security_groups,
+            "delete_on_termination": "true",
+            "description": f"{name} {slot.interface_type} card {slot.network_card_index}",
+        }
+        for slot in slots
+    ]
+
+
+def scaling(pool: GpuPool) -> dict[str, int]:
+    """Node group scaling. A Capacity Block group must be able to drop to 0: before upgrades (EKS
+    user guide, Capacity Blocks with managed node groups) and when the block ends."""
+    low, desired, high = pool.scaling
+    if pool.capacity.kind == "capacity-block":
+        low = 0
+    return {"min_size": low, "desired_size": desired, "max_size": high}
+
+
+def node_labels(pool: GpuPool, target: str) -> dict[str, str]:
+    """The pool's own labels, then the labels every GPU node carries whatever the platform."""
+    return {**pool.labels, POOL_LABEL: pool.name, TARGET_LABEL: target, "ailz.io/purpose": pool.purpose}
