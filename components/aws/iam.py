@@ -10,7 +10,6 @@ import pulumi_aws as aws
 from ailz.components.aws.iam_policies import managed_policy, permissions_boundary, service_trust
 from ailz.components.aws.names import role_name
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
 
 CLUSTER_POLICIES = ("AmazonEKSClusterPolicy",)
@@ -25,18 +24,29 @@ NODE_POLICIES = (
 
 
 class IamBaseline(AilzComponent):
+    """The boundary and the cluster and node roles; role() makes every other role ailz needs
+    (team and add-on roles) with the same boundary."""
+
     def __init__(
-        self, ctx: TargetContext, partition: str, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        spec_path: str,
+        *,
+        zone: str,
+        target: str,
+        allowed_regions: list[str],
+        partition: str,
+        tags: dict[str, str],
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        super().__init__("aws", "IamBaseline", f"{target.name}-iam", ctx.path(), opts)
-        self.ctx, self.partition = ctx, partition
+        super().__init__("aws", "IamBaseline", name, spec_path, opts)
+        self.zone, self.target, self.partition, self.tags = zone, target, partition, tags
         self.boundary = aws.iam.Policy(
-            f"{target.name}-boundary",
-            name=f"ailz-{ctx.zone.name}-{target.name}-boundary",
+            f"{target}-boundary",
+            name=f"ailz-{zone}-{target}-boundary",
             description="Permissions boundary for every role ailz creates in this zone",
-            policy=json.dumps(permissions_boundary(ctx.zone.residency.allowed_regions)),
-            tags=aws_tags(ctx.tags()),
+            policy=json.dumps(permissions_boundary(allowed_regions)),
+            tags=aws_tags(tags),
             opts=self.child(),
         )
         self.cluster_role = self.role("cluster", service_trust("eks.amazonaws.com"), CLUSTER_POLICIES)
@@ -49,18 +59,18 @@ class IamBaseline(AilzComponent):
         trust: dict,
         managed: tuple[str, ...] = (),
         parent: pulumi.Resource | None = None,
+        aliases: list[pulumi.Alias] | None = None,
     ) -> aws.iam.Role:
         """A role with the zone's boundary and the named AWS managed policies."""
-        target = self.ctx.target
-        name = f"{target.name}-{purpose}"
-        opts = pulumi.ResourceOptions(parent=parent or self)
+        name = f"{self.target}-{purpose}"
+        opts = pulumi.ResourceOptions(parent=parent or self, aliases=aliases)
         role = aws.iam.Role(
             name,
-            name=role_name(self.ctx.zone.name, target.name, purpose),
+            name=role_name(self.zone, self.target, purpose),
             assume_role_policy=json.dumps(trust),
             permissions_boundary=self.boundary.arn,
             max_session_duration=3600,
-            tags=aws_tags(self.ctx.tags(purpose=purpose)),
+            tags=aws_tags({**self.tags, "purpose": purpose}),
             opts=opts,
         )
         for policy in managed:

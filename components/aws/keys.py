@@ -9,13 +9,12 @@ import pulumi_aws as aws
 
 from ailz.components.aws.iam_policies import key_policy
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
 
 DATA_CLASSES = ("secrets", "storage", "logs")
 
 
-class ZoneKeys(AilzComponent):
+class EncryptionKeys(AilzComponent):
     """KMS keys for secrets (EKS envelope encryption), storage (EBS, FSx, S3) and logs.
 
     EKS envelope encryption needs a customer-managed key, so keys are created unless the zone's
@@ -25,34 +24,41 @@ class ZoneKeys(AilzComponent):
 
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
+        zone: str,
+        target: str,
+        region: str,
+        external_keys: dict[str, str] | None,
         account: str,
         partition: str,
+        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        super().__init__("aws", "ZoneKeys", f"{target.name}-keys", ctx.path("encryption"), opts)
-        self.external = ctx.zone.residency.key_management == "external"
+        """`external_keys`: the existing key ARN per data class (key_management: external), else None."""
+        super().__init__("aws", "EncryptionKeys", name, spec_path, opts, formerly="ZoneKeys")
+        self.external = external_keys is not None
         self.arns: dict[str, pulumi.Input[str]] = {}
         for data_class in DATA_CLASSES:
-            if self.external:
-                self.arns[data_class] = target.encryption.external_keys[data_class]
+            if external_keys is not None:
+                self.arns[data_class] = external_keys[data_class]
                 continue
             key = aws.kms.Key(
-                f"{target.name}-{data_class}",
-                description=f"ailz {ctx.zone.name}/{target.name}: {data_class}",
+                f"{target}-{data_class}",
+                description=f"ailz {zone}/{target}: {data_class}",
                 enable_key_rotation=True,
                 rotation_period_in_days=365,
                 deletion_window_in_days=30,
                 key_usage="ENCRYPT_DECRYPT",
                 customer_master_key_spec="SYMMETRIC_DEFAULT",
-                policy=json.dumps(key_policy(data_class, account, partition, target.region)),
-                tags=aws_tags(ctx.tags(purpose=f"kms-{data_class}")),
+                policy=json.dumps(key_policy(data_class, account, partition, region)),
+                tags=aws_tags({**tags, "purpose": f"kms-{data_class}"}),
                 opts=self.child(),
             )
             aws.kms.Alias(
-                f"{target.name}-{data_class}",
-                name=f"alias/ailz/{ctx.zone.name}/{target.name}/{data_class}",
+                f"{target}-{data_class}",
+                name=f"alias/ailz/{zone}/{target}/{data_class}",
                 target_key_id=key.key_id,
                 opts=self.child(),
             )

@@ -10,17 +10,17 @@ from ailz.components.aws.addons import parse_version
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.cidr_plan import control_plane_zones
 from ailz.components.aws.cluster import EksCluster
+from ailz.components.aws.cold_storage import ColdStorage
 from ailz.components.aws.efa_plugin import EfaDevicePlugin
 from ailz.components.aws.gpu_pool import GpuNodePool
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import flow_log_delivery
-from ailz.components.aws.keys import ZoneKeys
+from ailz.components.aws.keys import EncryptionKeys
 from ailz.components.aws.lustre import WarmLustre, fsx_lustre_pv_spec
 from ailz.components.aws.names import bucket_name
 from ailz.components.aws.network import Network
-from ailz.components.aws.object_store import ObjectStore
 from ailz.components.aws.system_pool import SystemNodePool
-from ailz.components.aws.teams import TeamIdentities
+from ailz.components.aws.team_identity import TeamIdentity
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
@@ -65,8 +65,29 @@ class AwsLandingZone(AilzComponent):
         def part(**kwargs) -> pulumi.ResourceOptions:
             return pulumi.ResourceOptions(parent=self, providers=[self.provider], **kwargs)
 
-        keys = ZoneKeys(ctx, account, partition, opts=part())
-        iam = IamBaseline(ctx, partition, opts=part())
+        external = ctx.zone.residency.key_management == "external"
+        keys = EncryptionKeys(
+            f"{target.name}-keys",
+            ctx.path("encryption"),
+            zone=ctx.zone.name,
+            target=target.name,
+            region=target.region,
+            external_keys=dict(target.encryption.external_keys) if external else None,
+            account=account,
+            partition=partition,
+            tags=ctx.tags(),
+            opts=part(),
+        )
+        iam = IamBaseline(
+            f"{target.name}-iam",
+            ctx.path(),
+            zone=ctx.zone.name,
+            target=target.name,
+            allowed_regions=ctx.zone.residency.allowed_regions,
+            partition=partition,
+            tags=ctx.tags(),
+            opts=part(),
+        )
         log_bucket = EncryptedBucket(
             f"{target.name}-logs",
             bucket_name=bucket_name(ctx.zone.name, target.name, "logs", account),
@@ -78,7 +99,20 @@ class AwsLandingZone(AilzComponent):
             opts=part(),
         )
         network = Network(ctx, zones, cluster_name, log_bucket.arn, opts=part())
-        cold = ObjectStore(ctx, account, keys.arns["storage"], opts=part()) if target.storage.cold else None
+        cold = None
+        if target.storage.cold:
+            cold = ColdStorage(
+                f"{target.name}-cold",
+                ctx.path("storage", "cold"),
+                zone=ctx.zone.name,
+                target=target.name,
+                account=account,
+                cold=target.storage.cold,
+                warm_tier=target.storage.warm is not None,
+                key_arn=keys.arns["storage"],
+                tags=ctx.tags(),
+                opts=part(),
+            )
         min_vpc_cni = max(
             (ctx.machine(p).efa.efa_only_min_vpc_cni for p in target.gpu_pools if ctx.machine(p).efa),
             default=None,
@@ -128,7 +162,14 @@ class AwsLandingZone(AilzComponent):
         ]
         node_groups = [system.node_group, *(p.node_group for p in pools)]
         addons = WorkloadAddons(
-            ctx, cluster, iam, keys.arns["storage"], depends_on=[system.node_group], opts=part()
+            f"{target.name}-addons",
+            ctx.path("kubernetes"),
+            target=target.name,
+            cluster=cluster,
+            iam=iam,
+            storage_key_arn=keys.arns["storage"],
+            depends_on=[system.node_group],
+            opts=part(),
         )
 
         self.kubernetes_provider = k8s.Provider(
@@ -156,7 +197,25 @@ class AwsLandingZone(AilzComponent):
                 opts=part(),
             )
         bucket_arns = [b.arn for b in cold.buckets.values()] if cold else []
-        teams = TeamIdentities(ctx, iam, cluster.cluster.name, bucket_arns, keys.arns["storage"], opts=part())
+        # before each team had its own component, one component held every team's resources
+        all_teams = pulumi.create_urn(f"{target.name}-teams", "ailz:aws:TeamIdentities", parent=self)
+        teams = {
+            team.name: TeamIdentity(
+                f"{target.name}-team-{team.name}",
+                ctx.path(),
+                team=team.name,
+                target=target.name,
+                iam=iam,
+                cluster_name=cluster.cluster.name,
+                bucket_arns=bucket_arns,
+                storage_key_arn=keys.arns["storage"],
+                tags=ctx.tags(team=team.name),
+                formerly_under=all_teams,
+                opts=part(),
+            )
+            for team in ctx.zone.teams
+            if target.name in team.targets
+        }
 
         self.cluster = ClusterHandle(
             kubernetes_provider=self.kubernetes_provider,
@@ -187,7 +246,7 @@ class AwsLandingZone(AilzComponent):
             ),
             "logBucket": log_bucket.name,
             "kmsKeys": pulumi.Output.from_input(dict(keys.arns)),
-            "teamRoles": pulumi.Output.from_input({name: role.arn for name, role in teams.roles.items()}),
+            "teamRoles": pulumi.Output.from_input({name: team.role.arn for name, team in teams.items()}),
         }
         if lustre is not None:
             self.outputs["lustreDnsName"] = lustre.dns_name

@@ -12,7 +12,6 @@ from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import ebs_csi_key_access, pod_identity_trust
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 
@@ -20,21 +19,23 @@ EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
 class WorkloadAddons(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
+        target: str,
         cluster: EksCluster,
         iam: IamBaseline,
         storage_key_arn: pulumi.Input[str],
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        super().__init__("aws", "WorkloadAddons", f"{target.name}-addons", ctx.path("kubernetes"), opts)
+        super().__init__("aws", "WorkloadAddons", name, spec_path, opts)
         # The EBS CSI controller gets its AWS permissions through EKS Pod Identity.
         ebs_role = iam.role(
             "ebs-csi", pod_identity_trust(), ("service-role/AmazonEBSCSIDriverPolicy",), parent=self
         )
         aws.iam.RolePolicy(
-            f"{target.name}-ebs-csi-kms",
+            f"{target}-ebs-csi-kms",
             role=ebs_role.id,
             policy=pulumi.Output.from_input(storage_key_arn).apply(
                 lambda arn: json.dumps(ebs_csi_key_access(arn))
