@@ -11,8 +11,8 @@ from ailz.components.aws.addons import ADDON_CONFIGURATION, NETWORK_ADDONS, requ
 from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
 from ailz.components.aws.kubeconfig import eks_kubeconfig
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
+from ailz.spec.common import Kubernetes
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 LOG_RETENTION_DAYS = 365
@@ -21,20 +21,23 @@ LOG_RETENTION_DAYS = 365
 class EksCluster(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
         name: str,
+        spec_path: str,
+        *,
+        kubernetes: Kubernetes,
+        region: str,
         role: aws.iam.Role,
         subnet_ids: list[pulumi.Input[str]],
         keys: dict[str, pulumi.Input[str]],
         partition: str,
         min_vpc_cni: str | None,
+        tags: dict[str, str],
         provider: aws.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        super().__init__("aws", "EksCluster", name, ctx.path("kubernetes"), opts)
+        super().__init__("aws", "EksCluster", name, spec_path, opts)
         self.name = name
-        tags = aws_tags(ctx.tags(Name=name))
+        tags = aws_tags(tags)
         # Created before the cluster so control-plane logs land encrypted with the logs key.
         log_group = aws.cloudwatch.LogGroup(
             f"{name}-control-plane",
@@ -44,11 +47,11 @@ class EksCluster(AilzComponent):
             tags=tags,
             opts=self.child(),
         )
-        private_only = target.kubernetes.endpoint == "private"
+        private_only = kubernetes.endpoint == "private"
         self.cluster = aws.eks.Cluster(
             name,
             name=name,
-            version=target.kubernetes.version,
+            version=kubernetes.version,
             role_arn=role.arn,
             vpc_config={
                 "subnet_ids": subnet_ids,
@@ -68,7 +71,7 @@ class EksCluster(AilzComponent):
             tags=tags,
             opts=self.child(depends_on=[log_group]),
         )
-        for index, principal in enumerate(target.kubernetes.admin_roles):
+        for index, principal in enumerate(kubernetes.admin_roles):
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{index}",
                 cluster_name=self.cluster.name,
@@ -85,7 +88,7 @@ class EksCluster(AilzComponent):
                 access_scope={"type": "cluster"},
                 opts=self.child(depends_on=[entry]),
             )
-        self.ctx, self.provider = ctx, provider
+        self.version, self.provider = kubernetes.version, provider
         self.tags = tags
         self.network_addons = [
             self.addon(addon, min_vpc_cni if addon == "vpc-cni" else None) for addon in NETWORK_ADDONS
@@ -95,7 +98,7 @@ class EksCluster(AilzComponent):
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(
                 self.cluster.name, self.cluster.endpoint, self.cluster.certificate_authority
-            ).apply(lambda args: eks_kubeconfig(args[0], args[1], args[2]["data"], target.region))
+            ).apply(lambda args: eks_kubeconfig(args[0], args[1], args[2]["data"], region))
         )
         self.register_outputs({"name": self.cluster.name, "endpoint": self.cluster.endpoint})
 
@@ -110,7 +113,7 @@ class EksCluster(AilzComponent):
         """An EKS add-on at the newest version EKS offers for the cluster's Kubernetes version."""
         offered = aws.eks.get_addon_version(
             addon_name=addon,
-            kubernetes_version=self.ctx.target.kubernetes.version,
+            kubernetes_version=self.version,
             most_recent=True,
             opts=pulumi.InvokeOptions(parent=self, provider=self.provider),
         )

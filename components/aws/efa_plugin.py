@@ -6,7 +6,6 @@ import pulumi
 import pulumi_kubernetes as k8s
 
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.names import GPU_TAINT_KEY
 from ailz.components.platform.charts import chart_source, platform_data
 from ailz.components.platform.objects import helm_release
@@ -40,18 +39,20 @@ def plugin_values(instance_types: list[str], region: str) -> dict:
 class EfaDevicePlugin(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
+        region: str,
         kubernetes_provider: k8s.Provider,
         instance_types: list[str],
         depends_on: list[pulumi.Resource] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        super().__init__("aws", "EfaDevicePlugin", f"{target.name}-efa-plugin", ctx.path("gpu_pools"), opts)
+        super().__init__("aws", "EfaDevicePlugin", name, spec_path, opts)
         self.release = helm_release(
             CHART,
             chart_source(CHART),
-            plugin_values(instance_types, target.region),
+            plugin_values(instance_types, region),
             self,
             kubernetes_provider,
             depends_on,

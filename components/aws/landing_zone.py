@@ -119,23 +119,30 @@ class AwsLandingZone(AilzComponent):
             key=parse_version,
         )
         cluster = EksCluster(
-            ctx,
             cluster_name,
-            iam.cluster_role,
-            network.private_subnet_ids,
-            keys.arns,
-            partition,
-            min_vpc_cni,
-            self.provider,
+            ctx.path("kubernetes"),
+            kubernetes=target.kubernetes,
+            region=target.region,
+            role=iam.cluster_role,
+            subnet_ids=network.private_subnet_ids,
+            keys=keys.arns,
+            partition=partition,
+            min_vpc_cni=min_vpc_cni,
+            tags=ctx.tags(Name=cluster_name),
+            provider=self.provider,
             opts=part(),
         )
         network.allow_lustre_from("cluster", cluster.security_group_id, ctx)
         system = SystemNodePool(
-            ctx,
-            cluster.cluster.name,
-            iam.node_role,
-            network.private_subnet_ids,
-            keys.arns["storage"],
+            f"{target.name}-system",
+            ctx.path("system_nodes"),
+            nodes=target.system_nodes,
+            target=target.name,
+            cluster_name=cluster.cluster.name,
+            node_role=iam.node_role,
+            subnet_ids=network.private_subnet_ids,
+            storage_key_arn=keys.arns["storage"],
+            tags=ctx.tags(),
             depends_on=cluster.network_addons,
             opts=part(),
         )
@@ -182,7 +189,13 @@ class AwsLandingZone(AilzComponent):
         efa_machines = [ctx.machine(p).name for p in target.gpu_pools if ctx.machine(p).efa]
         if efa_machines:
             EfaDevicePlugin(
-                ctx, self.kubernetes_provider, efa_machines, depends_on=[system.node_group], opts=part()
+                f"{target.name}-efa-plugin",
+                ctx.path("gpu_pools"),
+                region=target.region,
+                kubernetes_provider=self.kubernetes_provider,
+                instance_types=efa_machines,
+                depends_on=[system.node_group],
+                opts=part(),
             )
 
         lustre = None

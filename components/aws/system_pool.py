@@ -6,8 +6,8 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ailz.components.aws.spec import SystemNodes
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
 from ailz.components.common.names import TARGET_LABEL
 
@@ -17,19 +17,22 @@ AMI_TYPE = "AL2023_x86_64_STANDARD"
 class SystemNodePool(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
+        nodes: SystemNodes,
+        target: str,
         cluster_name: pulumi.Input[str],
         node_role: aws.iam.Role,
         subnet_ids: list[pulumi.Input[str]],
         storage_key_arn: pulumi.Input[str],
+        tags: dict[str, str],
         depends_on: list[pulumi.Resource] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        spec = target.system_nodes
-        name = f"{target.name}-system"
-        super().__init__("aws", "SystemNodePool", name, ctx.path("system_nodes"), opts)
-        tags = aws_tags(ctx.tags(Name=name, purpose="system"))
+        super().__init__("aws", "SystemNodePool", name, spec_path, opts)
+        spec = nodes
+        tags = aws_tags({**tags, "Name": name, "purpose": "system"})
         self.launch_template = aws.ec2.LaunchTemplate(
             name,
             name=name,
@@ -73,7 +76,7 @@ class SystemNodePool(AilzComponent):
             },
             scaling_config={"min_size": spec.nodes, "desired_size": spec.nodes, "max_size": spec.max_nodes},
             update_config={"max_unavailable": 1},
-            labels={TARGET_LABEL: target.name, "ailz.io/purpose": "system"},
+            labels={TARGET_LABEL: target, "ailz.io/purpose": "system"},
             node_repair_config={"enabled": True},
             tags=tags,
             opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
