@@ -1,4 +1,4 @@
-"""Loads and checks the catalog YAML files shipped with ailz."""
+"""Loads and checks the catalog YAML files shipped with ailz. No Pulumi here: the CLI reads it too."""
 
 from __future__ import annotations
 
@@ -11,8 +11,20 @@ from ailz.catalog.models import Catalog
 
 MACHINE_FILES = ("aws.yaml", "gcp.yaml", "onprem.yaml")
 FABRIC_FILE = "fabrics.yaml"
+PLATFORM_FILE = "platform.yaml"
+# Fact groups beside the machines: catalog section -> the file that holds it.
+SECTION_FILES = {
+    "fsx_lustre": "aws.yaml",
+    "aws_vpc": "aws.yaml",
+    "eks_pods": "aws.yaml",
+    "managed_lustre": "gcp.yaml",
+    "filestore_zonal": "gcp.yaml",
+    "gcp_addressing": "gcp.yaml",
+    "gpudirect_host": "gcp.yaml",
+}
 
 
+@cache
 def _read(name: str) -> dict:
     text = resources.files("ailz.catalog").joinpath(name).read_text(encoding="utf-8")
     return yaml.safe_load(text) or {}
@@ -27,12 +39,29 @@ def load_catalog() -> Catalog:
             if name in machines:
                 raise ValueError(f"catalog: machine {name!r} defined twice ({file})")
             machines[name] = {"name": name, **body}
-    profiles = {
-        name: {"name": name, **body}
-        for name, body in (_read(FABRIC_FILE).get("fabric_profiles") or {}).items()
-    }
-    catalog = Catalog(machines=machines, fabric_profiles=profiles)
+    fabrics = _read(FABRIC_FILE)
+    profiles = {name: {"name": name, **body} for name, body in (fabrics.get("fabric_profiles") or {}).items()}
+    sections = {}
+    for section, file in SECTION_FILES.items():
+        if section not in _read(file):
+            raise ValueError(f"catalog: {file} has no {section!r} section")
+        sections[section] = _read(file)[section]
+    catalog = Catalog(
+        machines=machines,
+        fabric_profiles=profiles,
+        nccl_pods=fabrics.get("nccl_pods") or {},
+        platform=_read(PLATFORM_FILE),
+        **sections,
+    )
     for machine in catalog.machines.values():
         if machine.nccl_profile not in catalog.fabric_profiles:
             raise ValueError(f"catalog: {machine.name} names unknown profile {machine.nccl_profile}")
+    for keyed, names in (
+        ("nccl_pods", catalog.nccl_pods),
+        ("gpudirect_host.installers", catalog.gpudirect_host.installers),
+        ("gpudirect_host.pod_allowances", catalog.gpudirect_host.pod_allowances.profiles),
+    ):
+        unknown = sorted(set(names) - set(catalog.fabric_profiles))
+        if unknown:
+            raise ValueError(f"catalog: {keyed} names unknown fabric profiles {unknown}")
     return catalog

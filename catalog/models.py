@@ -1,10 +1,11 @@
-"""Typed shape of the catalog: machines and fabric profiles, every fact group with a source."""
+"""Typed shape of the catalog: machines, fabric profiles, storage tiers, network addressing, GPUDirect
+host plumbing and platform software; every fact group with a source."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 Provider = Literal["aws", "gcp", "onprem"]
 FabricKind = Literal["efa", "tcpx", "tcpxo", "gpudirect-rdma-roce", "infiniband", "roce"]
@@ -129,10 +130,299 @@ class FabricProfile(BaseModel):
     source: str = Field(min_length=8)
 
 
+class NcclSidecar(BaseModel):
+    """The rxdm daemon a GPUDirect-TCP(X/O) test pod runs next to NCCL."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    name: str
+    image: str
+    command: list[str]
+    socket_dir: str | None = Field(description="Where the daemon's Unix sockets are shared, if anywhere.")
+    device_injection: bool = Field(description="The NRI device injector hands the daemon the GPUs.")
+    aperture_devices: bool = Field(description="The daemon needs FasTrak's /dev/aperture_devices.")
+
+
+class NcclPod(Fact):
+    """What an nccl-tests pod needs on one fabric profile, beyond its NCCL environment."""
+
+    template: str = Field(description="Jinja template under validation/templates.")
+    image: str | None = Field(
+        default=None, description="Test image; null: the fabric profile's image (fabric_profiles.<name>)."
+    )
+    nccl_tests_dir: str
+    mpirun: str
+    setup: list[str] = Field(
+        default_factory=list, description="Shell lines every rank runs before the test binary."
+    )
+    hugepages_2mi: str | None = None
+    memory: str
+    cpu: str
+    shm_size: str
+    expect_gdr: bool = Field(description="NCCL logs GPUDirect RDMA (GDRDMA) on this fabric.")
+    sidecar: NcclSidecar | None = None
+
+
+def _entries_beside_source(data: Any, field: str) -> Any:
+    """A YAML mapping of named entries next to its `source` key -> {source, <field>: entries}."""
+    if isinstance(data, dict) and field not in data:
+        entries = {k: v for k, v in data.items() if k != "source"}
+        return {"source": data.get("source"), field: entries}
+    return data
+
+
+# --- storage tiers -------------------------------------------------------------------------------
+
+
+class FsxLustre(Fact):
+    """AWS warm tier: FSx for Lustre PERSISTENT_2 on SSD."""
+
+    small_sizes_gib: list[int] = Field(description="Sizes allowed below the increment.")
+    increment_gib: int = Field(gt=0, description="Larger sizes are multiples of this.")
+    throughputs_per_tib: list[int] = Field(description="PerUnitStorageThroughput tiers, MB/s per TiB.")
+    version: str = Field(description="FileSystemTypeVersion ailz creates.")
+    version_source: str = Field(min_length=8)
+    default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")
+    default_throughput_per_tib: int = Field(gt=0, description="ailz default when the spec gives none.")
+    defaults_source: str = Field(min_length=8)
+
+    def valid_capacity(self, gib: int) -> bool:
+        return gib in self.small_sizes_gib or (gib > 0 and gib % self.increment_gib == 0)
+
+    @model_validator(mode="after")
+    def _defaults_are_valid(self) -> FsxLustre:
+        if not self.valid_capacity(self.default_capacity_gib):
+            raise ValueError(f"default_capacity_gib {self.default_capacity_gib} is not a valid size")
+        if self.default_throughput_per_tib not in self.throughputs_per_tib:
+            raise ValueError(f"default_throughput_per_tib {self.default_throughput_per_tib} is not a tier")
+        return self
+
+
+class LustreTier(BaseModel):
+    """One Managed Lustre performance tier (GiB)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_capacity_gib: int = Field(gt=0)
+    step_gib: int = Field(gt=0, description="Capacity step up to step_threshold_gib.")
+    step_threshold_gib: int = Field(gt=0)
+
+
+class ManagedLustre(Fact):
+    """GCP warm tier: Google Cloud Managed Lustre, keyed by throughput tier (MB/s per TiB)."""
+
+    csi_min_gke_version: str = Field(description="Oldest GKE whose Lustre CSI driver mounts it.")
+    csi_source: str = Field(min_length=8)
+    tiers: dict[int, LustreTier]
+    default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")
+    default_throughput_per_tib: int = Field(gt=0, description="ailz default tier when the spec gives none.")
+    defaults_source: str = Field(min_length=8)
+
+    @model_validator(mode="after")
+    def _defaults_are_valid(self) -> ManagedLustre:
+        tier = self.tiers.get(self.default_throughput_per_tib)
+        if tier is None:
+            raise ValueError(f"default_throughput_per_tib {self.default_throughput_per_tib} is not a tier")
+        gib = self.default_capacity_gib
+        if gib < tier.min_capacity_gib or (gib <= tier.step_threshold_gib and gib % tier.step_gib):
+            raise ValueError(f"default_capacity_gib {gib} is not valid in its tier")
+        return self
+
+
+class FilestoreRange(BaseModel):
+    """One Filestore Zonal capacity range and its scaling step (GiB)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    min_gib: int = Field(gt=0)
+    max_gib: int = Field(gt=0)
+    step_gib: int = Field(gt=0)
+
+
+class FilestoreZonal(Fact):
+    """GCP warm tier: Filestore Zonal; the range is fixed when the instance is created."""
+
+    ranges: list[FilestoreRange]
+    default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")
+    defaults_source: str = Field(min_length=8)
+
+    @model_validator(mode="after")
+    def _default_is_valid(self) -> FilestoreZonal:
+        gib = self.default_capacity_gib
+        if not any(r.min_gib <= gib <= r.max_gib and not (gib - r.min_gib) % r.step_gib for r in self.ranges):
+            raise ValueError(f"default_capacity_gib {gib} is not a Filestore Zonal size")
+        return self
+
+
+# --- network addressing --------------------------------------------------------------------------
+
+
+class AwsVpc(Fact):
+    """Amazon VPC address rules the AWS subnet planner follows."""
+
+    min_vpc_prefix: int = Field(ge=0, le=32, description="Largest VPC CIDR AWS allows (/16).")
+    max_vpc_prefix: int = Field(ge=0, le=32, description="Smallest VPC CIDR AWS allows (/28).")
+    reserved_per_subnet: int = Field(ge=0, description="Addresses AWS keeps in every subnet.")
+
+
+class EksPods(Fact):
+    """Pods the VPC CNI may place on one EKS node, each taking a VPC address."""
+
+    max_pods_per_node: int = Field(gt=0)
+
+
+class GcpAddressing(Fact):
+    """GCP subnet and GKE address rules the GCP network planner follows."""
+
+    reserved_per_subnet: int = Field(ge=0, description="Addresses GCP keeps in every subnet range.")
+    default_max_pods_per_node: int = Field(gt=0, description="GKE Standard node pools that set none.")
+    pod_range_per_max_pod: int = Field(
+        gt=0, description="A node's pod range holds this many addresses per pod, rounded up to a CIDR block."
+    )
+    pods_source: str = Field(min_length=8)
+    control_plane_prefix: int = Field(ge=0, le=32, description="GKE private control-plane range size.")
+    control_plane_source: str = Field(min_length=8)
+
+
+# --- GPUDirect on GKE ----------------------------------------------------------------------------
+
+
+class ApertureDevices(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    dir: str
+    pci_id: str
+    kernel_module: str
+    helper_image: str
+
+
+class GpudirectInstaller(Fact):
+    """How one fabric profile's NCCL plugin installer stages and copies its libraries."""
+
+    model_config = ConfigDict(populate_by_name=True)
+    staging_dir: str
+    stage_on_host: bool
+    copies: dict[str, str] = Field(alias="copy", description="Staged path -> host path.")
+    nri_device_injector: bool
+    aperture_devices: ApertureDevices | None = None
+
+
+class PodAllowance(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    host_paths: list[str]
+    daemon_capabilities: dict[str, list[str]]
+
+
+class PodAllowances(Fact):
+    """Per fabric profile: host paths and daemon capabilities the RDMA admission policy lets through."""
+
+    profiles: dict[str, PodAllowance]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        return _entries_beside_source(data, "profiles")
+
+
+class NriDeviceInjector(Fact):
+    image: str
+    socket_dir: str
+    nri_source: str = Field(min_length=8)
+
+
+class GpudirectHost(BaseModel):
+    """Host-side GPUDirect plumbing on GKE, keyed by fabric profile."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    pause_image: str
+    pause_source: str = Field(min_length=8)
+    installers: dict[str, GpudirectInstaller]
+    pod_allowances: PodAllowances
+    nri_device_injector: NriDeviceInjector
+
+
+# --- platform software (platform.yaml) -----------------------------------------------------------
+
+
+class Chart(Fact):
+    """A pinned Helm chart; the optional fields belong to one chart each."""
+
+    chart: str
+    version: str
+    repository: str
+    namespace: str
+    component_version: str | None = Field(default=None, description="network-operator: NicClusterPolicy.")
+    component_repository: str | None = None
+    doca_driver_version: str | None = None
+    image_tag: str | None = Field(default=None, description="local-static-provisioner image tag.")
+
+
+class Manifest(Fact):
+    """A pinned upstream manifest and its path under a mirror."""
+
+    version: str
+    url: str
+    path: str
+    namespace: str
+
+
+class EksImageRegistries(Fact):
+    """ECR account serving EKS images per region (the common account elsewhere)."""
+
+    default_account: str
+    accounts: dict[str, str]
+
+
+class ImageRepositories(Fact):
+    """Upstream image repositories; a sovereign target pulls the same paths from its mirror."""
+
+    repositories: dict[str, str]
+
+    @model_validator(mode="before")
+    @classmethod
+    def _flat(cls, data: Any) -> Any:
+        return _entries_beside_source(data, "repositories")
+
+
+class KueueConfig(Fact):
+    model_config = ConfigDict(populate_by_name=True)
+    api_version: str = Field(alias="apiVersion")
+    health_probe_bind_address: str
+    metrics_bind_address: str
+    webhook_port: int
+    leader_election_resource_name: str
+    frameworks: list[str]
+    exclude_resource_prefixes: list[str]
+
+
+class Scheduling(Fact):
+    """CPU and memory Kueue admits per GPU."""
+
+    cpu_per_gpu: int = Field(gt=0)
+    memory_gib_per_gpu: int = Field(gt=0)
+
+
+class Platform(BaseModel):
+    """catalog/platform.yaml: the in-cluster software ailz installs, pinned."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    charts: dict[str, Chart]
+    eks_image_registries: EksImageRegistries
+    manifests: dict[str, Manifest]
+    images: ImageRepositories
+    kueue_config: KueueConfig
+    scheduling: Scheduling
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     machines: dict[str, Machine]
     fabric_profiles: dict[str, FabricProfile]
+    nccl_pods: dict[str, NcclPod] = Field(description="nccl-tests pod layout per fabric profile.")
+    fsx_lustre: FsxLustre
+    aws_vpc: AwsVpc
+    eks_pods: EksPods
+    managed_lustre: ManagedLustre
+    filestore_zonal: FilestoreZonal
+    gcp_addressing: GcpAddressing
+    gpudirect_host: GpudirectHost
+    platform: Platform
 
     def machine(self, name: str) -> Machine:
         return self.machines[name]

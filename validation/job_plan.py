@@ -8,10 +8,7 @@ from __future__ import annotations
 import secrets
 from dataclasses import dataclass, field
 from functools import cache
-from importlib import resources
 from typing import Any
-
-import yaml
 
 from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.components.common import names as naming
@@ -24,8 +21,9 @@ class RenderError(ValueError):
 
 @cache
 def fabric_pods() -> dict[str, dict[str, Any]]:
-    text = resources.files("ailz.validation").joinpath("fabric_pods.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """NCCL test pod layout per fabric profile (catalog/fabrics.yaml `nccl_pods`), as plain data;
+    `image` None means the profile's image."""
+    return {name: pod.model_dump() for name, pod in load_catalog().nccl_pods.items()}
 
 
 def site_fabric(target: Any) -> Any:

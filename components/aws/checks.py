@@ -5,7 +5,7 @@ from __future__ import annotations
 import ipaddress
 import re
 
-from ailz.catalog import Catalog
+from ailz.catalog import Catalog, load_catalog
 from ailz.components.aws.cidr_plan import (
     MAX_VPC_PREFIX,
     MIN_VPC_PREFIX,
@@ -16,14 +16,7 @@ from ailz.components.aws.nic_layout import efa_layout
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
 
-# FSx for Lustre PERSISTENT_2 SSD (FSx API reference, CreateFileSystem StorageCapacity and
-# LustreConfiguration PerUnitStorageThroughput): 1200 GiB, 2400 GiB or a multiple of 2400 GiB;
-# 125, 250, 500 or 1000 MB/s per TiB.
-LUSTRE_SMALL_SIZES_GIB = (1200, 2400)
-LUSTRE_INCREMENT_GIB = 2400
-LUSTRE_THROUGHPUTS = (125, 250, 500, 1000)
-LUSTRE_DEFAULT_CAPACITY_GIB = 2400
-LUSTRE_DEFAULT_THROUGHPUT = 250
+# FSx for Lustre PERSISTENT_2 sizes and throughputs: catalog/aws.yaml `fsx_lustre`.
 # ENIs FSx for Lustre and the interface endpoints take in the GPU subnet (a generous bound).
 SERVICE_ADDRESSES = 64
 
@@ -33,13 +26,15 @@ _IAM_PRINCIPAL_ARN = re.compile(r"^arn:aws[a-z-]*:iam::\d{12}:(role|user)/[\w+=,
 
 
 def valid_lustre_capacity(gib: int) -> bool:
-    return gib in LUSTRE_SMALL_SIZES_GIB or (gib > 0 and gib % LUSTRE_INCREMENT_GIB == 0)
+    return load_catalog().fsx_lustre.valid_capacity(gib)
 
 
 def next_lustre_capacity(gib: int) -> int:
-    if gib <= 1200:
-        return 1200
-    return -(-gib // LUSTRE_INCREMENT_GIB) * LUSTRE_INCREMENT_GIB
+    facts = load_catalog().fsx_lustre
+    smallest = min(facts.small_sizes_gib)
+    if gib <= smallest:
+        return smallest
+    return -(-gib // facts.increment_gib) * facts.increment_gib
 
 
 def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
@@ -151,21 +146,22 @@ def _storage(target, base) -> list[SpecIssue]:
                     (*path, "kind"), f"warm tier '{warm.kind}' is not available on AWS", "use kind: lustre"
                 )
             )
+        lustre = load_catalog().fsx_lustre
         if warm.capacity_gib is not None and not valid_lustre_capacity(warm.capacity_gib):
             issues.append(
                 SpecIssue(
                     (*path, "capacity_gib"),
                     f"{warm.capacity_gib} GiB is not a valid FSx for Lustre PERSISTENT_2 size",
-                    "use 1200, 2400 or a multiple of 2400 GiB, "
-                    f"e.g. {next_lustre_capacity(warm.capacity_gib)}",
+                    f"use {', '.join(map(str, lustre.small_sizes_gib))} or a multiple of "
+                    f"{lustre.increment_gib} GiB, e.g. {next_lustre_capacity(warm.capacity_gib)}",
                 )
             )
-        if warm.throughput_per_tib is not None and warm.throughput_per_tib not in LUSTRE_THROUGHPUTS:
+        if warm.throughput_per_tib is not None and warm.throughput_per_tib not in lustre.throughputs_per_tib:
             issues.append(
                 SpecIssue(
                     (*path, "throughput_per_tib"),
                     f"{warm.throughput_per_tib} MB/s/TiB is not a PERSISTENT_2 throughput tier",
-                    f"use one of {', '.join(map(str, LUSTRE_THROUGHPUTS))}",
+                    f"use one of {', '.join(map(str, lustre.throughputs_per_tib))}",
                 )
             )
         for key in ("csi_driver", "parameters"):

@@ -12,15 +12,18 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from ailz.catalog import load_catalog
+
 MAX_ZONES = 3
-# AWS reserves the first four and the last address of every subnet.
-AWS_RESERVED_PER_SUBNET = 5
-# A VPC CIDR may be between /16 and /28; ailz needs space for GPU nodes, so at most /22.
-MIN_VPC_PREFIX, MAX_VPC_PREFIX = 16, 22
+# Vendor facts are in catalog/aws.yaml: `aws_vpc` (VPC CIDR sizes AWS allows, addresses it reserves
+# in every subnet) and `eks_pods` (pods the VPC CNI places on a node).
+# The largest VPC AWS allows (a /16) down to a /22: ailz needs space for GPU nodes (AWS allows a /28).
+MIN_VPC_PREFIX, MAX_VPC_PREFIX = load_catalog().aws_vpc.min_vpc_prefix, 22
 PRIVATE_SPLIT, PUBLIC_SPLIT = 2, 5
-# Addresses one GPU node may take: one per network interface the instance can hold (an EFA
-# node can take 32) plus the pods the VPC CNI places on it (EKS default max-pods ceiling 110).
-PODS_PER_NODE = 110
+
+
+def _reserved_per_subnet() -> int:
+    return load_catalog().aws_vpc.reserved_per_subnet
 
 
 @dataclass(frozen=True)
@@ -32,17 +35,19 @@ class SubnetPlan:
 
     @property
     def usable_addresses(self) -> int:
-        return ipaddress.ip_network(self.cidr).num_addresses - AWS_RESERVED_PER_SUBNET
+        return ipaddress.ip_network(self.cidr).num_addresses - _reserved_per_subnet()
 
 
 def addresses_per_node(network_interfaces: int) -> int:
-    return network_interfaces + PODS_PER_NODE
+    """Addresses one GPU node may take: one per network interface the instance can hold (an EFA
+    node can take 32) plus the pods the VPC CNI places on it."""
+    return network_interfaces + load_catalog().eks_pods.max_pods_per_node
 
 
 def private_subnet_addresses(vpc_cidr: str) -> int:
     """Usable addresses of one private subnet of this VPC."""
     net = ipaddress.ip_network(vpc_cidr)
-    return 2 ** (32 - net.prefixlen - PRIVATE_SPLIT) - AWS_RESERVED_PER_SUBNET
+    return 2 ** (32 - net.prefixlen - PRIVATE_SPLIT) - _reserved_per_subnet()
 
 
 def plan_subnets(vpc_cidr: str, zones: list[str], public: bool) -> list[SubnetPlan]:

@@ -5,12 +5,11 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.checks import LUSTRE_DEFAULT_CAPACITY_GIB, LUSTRE_DEFAULT_THROUGHPUT
+from ailz.catalog import load_catalog
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
 
-LUSTRE_VERSION = "2.15"
 S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
 DATASETS_PATH = "/datasets"
 
@@ -51,13 +50,14 @@ class WarmLustre(AilzComponent):
         name = f"{target.name}-lustre"
         super().__init__("aws", "WarmLustre", name, ctx.path("storage", "warm"), opts)
         tags = aws_tags(ctx.tags(Name=name, purpose="warm-storage"))
+        facts = load_catalog().fsx_lustre  # sizes, throughputs, version and ailz's defaults
         self.file_system = aws.fsx.LustreFileSystem(
             name,
             deployment_type="PERSISTENT_2",
             storage_type="SSD",
-            storage_capacity=warm.capacity_gib or LUSTRE_DEFAULT_CAPACITY_GIB,
-            per_unit_storage_throughput=warm.throughput_per_tib or LUSTRE_DEFAULT_THROUGHPUT,
-            file_system_type_version=LUSTRE_VERSION,
+            storage_capacity=warm.capacity_gib or facts.default_capacity_gib,
+            per_unit_storage_throughput=warm.throughput_per_tib or facts.default_throughput_per_tib,
+            file_system_type_version=facts.version,
             data_compression_type="LZ4",
             kms_key_id=key_arn,
             subnet_ids=subnet_id,  # one subnet: PERSISTENT_2 is single-AZ
@@ -85,7 +85,7 @@ class WarmLustre(AilzComponent):
                 tags=tags,
                 opts=self.child(),
             )
-        self.capacity_gib = warm.capacity_gib or LUSTRE_DEFAULT_CAPACITY_GIB
+        self.capacity_gib = warm.capacity_gib or facts.default_capacity_gib
         self.dns_name = self.file_system.dns_name
         self.mount_name = self.file_system.mount_name
         self.register_outputs({"dnsName": self.dns_name, "mountName": self.mount_name})

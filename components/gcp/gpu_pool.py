@@ -9,10 +9,10 @@ from ailz.catalog import Machine
 from ailz.components.gcp import gpu_pool_plan
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.gpu_networks import AttachedSubnet
+from ailz.components.gcp.network_plan import GPU_MAX_PODS
 from ailz.spec.common import GpuPool
 
 BOOT_DISK_GB = 200
-GPU_MAX_PODS = 32
 
 
 class GpuNodePool(GcpComponent):

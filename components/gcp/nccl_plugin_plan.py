@@ -2,28 +2,24 @@
 
 Which installer a node gets follows its machine's NCCL fabric profile (gIB on A3 Ultra / A4,
 GPUDirect-TCPX on A3 High, GPUDirect-TCPXO on A3 Mega); the facts (staging directory, host
-directories, aperture devices, images) come from catalog/gcp.yaml `gpudirect_host`.
+directories, aperture devices, images) come from catalog/gcp.yaml `gpudirect_host`
+(`load_catalog().gpudirect_host`).
 """
 
 from __future__ import annotations
 
-from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
-
-from ailz.catalog.models import Machine
+from ailz.catalog import load_catalog
+from ailz.catalog.models import ApertureDevices, GpudirectHost, Machine
 
 NAMESPACE = "kube-system"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
 NRI_INJECTOR = "ailz-nri-device-injector"
 
 
-@cache
-def host_facts() -> dict[str, Any]:
-    text = resources.files("ailz.catalog").joinpath("gcp.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)["gpudirect_host"]
+def host_facts() -> GpudirectHost:
+    return load_catalog().gpudirect_host
 
 
 def installer_name(profile: str) -> str:
@@ -32,7 +28,7 @@ def installer_name(profile: str) -> str:
 
 def installer_families(machines: list[Machine]) -> dict[str, list[str]]:
     """Fabric profile -> GKE accelerator types of the target's machines that need its installer."""
-    installers = host_facts()["installers"]
+    installers = host_facts().installers
     out: dict[str, set[str]] = {}
     for machine in machines:
         if machine.gcp is not None and machine.nccl_profile in installers:
@@ -42,9 +38,9 @@ def installer_families(machines: list[Machine]) -> dict[str, list[str]]:
 
 def injector_accelerators(families: dict[str, list[str]]) -> list[str]:
     """Accelerator types whose GPUDirect daemons get their devices from the NRI device injector."""
-    installers = host_facts()["installers"]
+    installers = host_facts().installers
     return sorted(
-        {a for profile, accs in families.items() if installers[profile]["nri_device_injector"] for a in accs}
+        {a for profile, accs in families.items() if installers[profile].nri_device_injector for a in accs}
     )
 
 
@@ -79,13 +75,13 @@ def _volume_name(host_path: str) -> str:
     return "host" + host_path.replace("/", "-").replace(".", "").rstrip("-")
 
 
-def aperture_script(aperture: dict[str, Any]) -> str:
+def aperture_script(aperture: ApertureDevices) -> str:
     """Runs in the host's namespaces: FasTrak's kernel helper, host firewall, aperture devices."""
-    directory, pci_id = aperture["dir"], aperture["pci_id"]
+    directory, pci_id = aperture.dir, aperture.pci_id
     return (
         "set -e\n"
         "iptables -I INPUT -p tcp -m tcp -j ACCEPT\n"
-        f"modprobe {aperture['kernel_module']}\n"
+        f"modprobe {aperture.kernel_module}\n"
         f"mkdir -p {directory}\n"
         f"lspci -nn -D | grep '{pci_id}' | while read -r bdf _; do\n"
         f'  mkdir -p "{directory}/$bdf"\n'
@@ -103,28 +99,28 @@ def installer_daemonset(
     """The NCCL plugin installer of one fabric profile: init containers install, pause keeps the pod
     so a new image rolls out node by node."""
     facts = host_facts()
-    installer = facts["installers"][profile]
-    staging = installer["staging_dir"]
-    host_paths = sorted(set(installer["copy"].values()))
+    installer = facts.installers[profile]
+    staging = installer.staging_dir
+    host_paths = sorted(set(installer.copies.values()))
     mounts = [{"name": _volume_name(p), "mountPath": "/host" + p} for p in host_paths]
     volumes = [
         {"name": _volume_name(p), "hostPath": {"path": p, "type": "DirectoryOrCreate"}} for p in host_paths
     ]
-    if installer["stage_on_host"]:  # the plugin stages into the host's /var/lib, as the vendor does
+    if installer.stage_on_host:  # the plugin stages into the host's /var/lib, as the vendor does
         volumes.append({"name": "host-var-lib", "hostPath": {"path": "/var/lib", "type": "Directory"}})
         mounts.append({"name": "host-var-lib", "mountPath": "/var/lib"})
     script = (
         "set -ex\nchmod 755 /scripts/container_entry.sh\n/scripts/container_entry.sh install --install-nccl\n"
     )
-    for source, target in sorted(installer["copy"].items()):
+    for source, target in sorted(installer.copies.items()):
         script += f"cp -r {staging}/{source}/. /host{target}\n".replace("/./.", "/.")
     init = []
-    aperture = installer.get("aperture_devices")
+    aperture = installer.aperture_devices
     if aperture:
         init.append(
             {
                 "name": "aperture-devices",
-                "image": aperture["helper_image"],
+                "image": aperture.helper_image,
                 "command": ["nsenter", "--all", "--target", "1", "--", "sh", "-c", aperture_script(aperture)],
                 "securityContext": {"privileged": True},
                 "resources": {"requests": {"cpu": "10m"}},
@@ -148,7 +144,7 @@ def installer_daemonset(
         "containers": [
             {
                 "name": "pause",
-                "image": facts["pause_image"],
+                "image": facts.pause_image,
                 "resources": {"requests": {"cpu": "1m", "memory": "8Mi"}},
             }
         ],
@@ -159,22 +155,22 @@ def installer_daemonset(
 def nri_injector_daemonset(accelerators: list[str], labels: dict[str, str]) -> dict[str, Any]:
     """GKE's NRI device injector: containerd asks it, for each new container, which host devices the
     pod's devices.gke.io/container.<name> annotation lists (GPUs for the unprivileged tcpx(o)-daemon)."""
-    facts = host_facts()["nri_device_injector"]
+    facts = host_facts().nri_device_injector
     pod = {
         "affinity": _on_accelerators(accelerators),
         "volumes": [
             {"name": "dev", "hostPath": {"path": "/dev", "type": "Directory"}},
-            {"name": "nri", "hostPath": {"path": facts["socket_dir"], "type": "DirectoryOrCreate"}},
+            {"name": "nri", "hostPath": {"path": facts.socket_dir, "type": "DirectoryOrCreate"}},
         ],
         "containers": [
             {
                 "name": "device-injector",
-                "image": facts["image"],
+                "image": facts.image,
                 "securityContext": {"privileged": True},
                 "resources": {"requests": {"cpu": "150m"}},
                 "volumeMounts": [
                     {"name": "dev", "mountPath": "/dev"},
-                    {"name": "nri", "mountPath": facts["socket_dir"]},
+                    {"name": "nri", "mountPath": facts.socket_dir},
                 ],
             }
         ],
@@ -184,14 +180,14 @@ def nri_injector_daemonset(accelerators: list[str], labels: dict[str, str]) -> d
 
 def pod_allowances(profiles: list[str]) -> tuple[tuple[str, ...], dict[str, tuple[str, ...]]]:
     """Host paths and daemon capabilities the NCCL pods of these fabric profiles need."""
-    facts = host_facts()["pod_allowances"]
+    facts = host_facts().pod_allowances.profiles
     paths: set[str] = set()
     capabilities: dict[str, tuple[str, ...]] = {}
     for profile in profiles:
         entry = facts.get(profile)
         if entry is None:
             continue
-        paths |= set(entry["host_paths"])
-        for container, caps in entry["daemon_capabilities"].items():
+        paths |= set(entry.host_paths)
+        for container, caps in entry.daemon_capabilities.items():
             capabilities[container] = tuple(sorted(caps))
     return tuple(sorted(paths)), capabilities

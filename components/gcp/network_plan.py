@@ -9,15 +9,15 @@ import ipaddress
 import math
 from dataclasses import dataclass, field
 
-from ailz.catalog import Machine
+from ailz.catalog import Machine, load_catalog
 from ailz.components.common import names as naming
 
-# GKE reserves a pod range of twice the max pods per node: 110 pods -> /24, 32 pods -> /26.
-SYSTEM_MAX_PODS, GPU_MAX_PODS = 110, 32
+# Vendor facts (addresses GCP keeps in every subnet, GKE's default max pods per node and pod range
+# per pod, the control-plane range size) are in catalog/gcp.yaml `gcp_addressing`.
+# The system pool sets no max pods (GKE's default applies); GPU pools set 32 (read by gpu_pool.py).
+GPU_MAX_PODS = 32
 SYSTEM_NODES = 3  # system (CPU) pool ceiling, for address sizing
-SUBNET_RESERVED = 4  # addresses GCP keeps in every subnet
 MIN_SUBNET_PREFIX = 28  # smallest extra subnet ailz carves (GCP allows /29)
-MASTER_PREFIX = 28  # GKE private control plane range
 SERVICES_PREFIX_DELTA = 5  # services range = 1/32 of the target CIDR
 PRIVATE_SERVICES_PREFIX = 20  # private services access range (Managed Lustre, Filestore)
 
@@ -115,26 +115,28 @@ class AddressPlan:
 
 def _prefix_for(hosts: int, floor: int = MIN_SUBNET_PREFIX) -> int:
     """Smallest prefix whose subnet holds `hosts` usable addresses, never smaller than /floor."""
-    bits = max(1, math.ceil(math.log2(hosts + SUBNET_RESERVED)))
+    bits = max(1, math.ceil(math.log2(hosts + load_catalog().gcp_addressing.reserved_per_subnet)))
     return min(floor, 32 - bits)
 
 
 def _pod_block(max_pods: int) -> int:
     """Pod addresses GKE reserves per node: twice the max pods, rounded up to a CIDR block."""
-    return 2 ** math.ceil(math.log2(2 * max_pods))
+    return 2 ** math.ceil(math.log2(load_catalog().gcp_addressing.pod_range_per_max_pod * max_pods))
 
 
 def _requests(
     base: int, extra_subnets: dict[str, int], gpu_nodes: int, private_services: bool
 ) -> list[tuple[str, int]]:
     """Block name -> prefix length, for a target CIDR of prefix length `base`."""
-    pod_addresses = SYSTEM_NODES * _pod_block(SYSTEM_MAX_PODS) + gpu_nodes * _pod_block(GPU_MAX_PODS)
+    facts = load_catalog().gcp_addressing
+    system_pods = SYSTEM_NODES * _pod_block(facts.default_max_pods_per_node)  # GKE's default applies
+    pod_addresses = system_pods + gpu_nodes * _pod_block(GPU_MAX_PODS)
     requests: list[tuple[str, int]] = [
         # half the CIDR for pods, more if the nodes need it (then it cannot fit)
         ("pods", min(base + 1, 32 - math.ceil(math.log2(pod_addresses)))),
         ("services", min(max(base + SERVICES_PREFIX_DELTA, 16), 24)),
         ("nodes", _prefix_for(SYSTEM_NODES + gpu_nodes, floor=24)),
-        ("master", MASTER_PREFIX),
+        ("master", facts.control_plane_prefix),
     ]
     if private_services:
         requests.append(("private_services", PRIVATE_SERVICES_PREFIX))

@@ -1,19 +1,25 @@
-"""Pinned platform software (catalog/platform.yaml) and where to fetch it from; pure, no Pulumi."""
+"""Pinned platform software (catalog/platform.yaml, `load_catalog().platform`) and where to fetch it
+from; pure, no Pulumi."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 from functools import cache
-from importlib import resources
 from typing import Any
 
-import yaml
+from ailz.catalog import load_catalog
+from ailz.catalog.models import Platform
+
+
+def platform_facts() -> Platform:
+    return load_catalog().platform
 
 
 @cache
 def platform_data() -> dict[str, Any]:
-    text = resources.files("ailz.catalog").joinpath("platform.yaml").read_text(encoding="utf-8")
-    return yaml.safe_load(text)
+    """The platform facts as plain data, keys as in catalog/platform.yaml (`images` entries under
+    `repositories`), for callers that index them by key."""
+    return platform_facts().model_dump(by_alias=True, exclude_unset=True)
 
 
 @dataclass(frozen=True)
@@ -28,20 +34,18 @@ class ChartSource:
 
 def chart_source(name: str, mirror_charts: str | None = None) -> ChartSource:
     """Upstream chart, or the same chart version from an in-jurisdiction OCI mirror."""
-    facts = platform_data()["charts"][name]
+    facts = platform_facts().charts[name]
     if mirror_charts:
-        return ChartSource(
-            f"{mirror_charts.rstrip('/')}/{facts['chart']}", str(facts["version"]), None, facts["namespace"]
-        )
-    repo = facts["repository"]
+        return ChartSource(f"{mirror_charts.rstrip('/')}/{facts.chart}", facts.version, None, facts.namespace)
+    repo = facts.repository
     if repo.startswith("oci://"):
-        return ChartSource(f"{repo}/{facts['chart']}", str(facts["version"]), None, facts["namespace"])
-    return ChartSource(facts["chart"], str(facts["version"]), repo, facts["namespace"])
+        return ChartSource(f"{repo}/{facts.chart}", facts.version, None, facts.namespace)
+    return ChartSource(facts.chart, facts.version, repo, facts.namespace)
 
 
 def image_repository(key: str, mirror: str | None = None) -> str:
     """Upstream image repository, or the same path under the mirror registry."""
-    upstream = platform_data()["images"][key]
+    upstream = platform_facts().images.repositories[key]
     if not mirror:
         return upstream
     _, _, path = upstream.partition("/")
@@ -49,10 +53,10 @@ def image_repository(key: str, mirror: str | None = None) -> str:
 
 
 def manifest_url(name: str, mirror_base: str | None = None) -> str:
-    facts = platform_data()["manifests"][name]
+    facts = platform_facts().manifests[name]
     if mirror_base:
-        return f"{mirror_base.rstrip('/')}/{facts['path']}"
-    return facts["url"]
+        return f"{mirror_base.rstrip('/')}/{facts.path}"
+    return facts.url
 
 
 def chart_facts(name: str) -> dict[str, Any]:

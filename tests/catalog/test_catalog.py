@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
+from typing import Any
+
 import pytest
+import yaml
+from pydantic import BaseModel
 
 from ailz.catalog import load_catalog
+from ailz.catalog.load import FABRIC_FILE, MACHINE_FILES, PLATFORM_FILE, SECTION_FILES
 from ailz.catalog.models import Fact
+from tests.conftest import ROOT
 
 REQUIRED = {
     "aws": {"p4d.24xlarge", "p5.48xlarge", "p5e.48xlarge", "p5en.48xlarge", "p6-b200.48xlarge"},
@@ -84,3 +92,146 @@ def test_fabric_images_are_pinned(catalog):
     for profile in catalog.fabric_profiles.values():
         name, _, tag = profile.image.rpartition(":")
         assert name and tag and tag != "latest" and "/" not in tag, profile.image
+
+
+# --- every fact group has a source, every section is loaded and documented -----------------------
+
+CATALOG_DIR = ROOT / "catalog"
+CATALOG_DOC = ROOT / "docs" / "catalog.md"
+# fields that name or describe an entry rather than state a vendor fact
+IDENTITY_FIELDS = {"name", "provider", "description", "nccl_profile"}
+
+
+def _walk(node: Any, path: str, covered: bool):
+    """(path, model, covered) for every model in the tree; covered: inside a group with a source."""
+    if isinstance(node, BaseModel):
+        covered = covered or "source" in type(node).model_fields
+        yield path, node, covered
+        for name in type(node).model_fields:
+            yield from _walk(getattr(node, name), f"{path}.{name}", covered)
+    elif isinstance(node, dict):
+        for key, value in node.items():
+            yield from _walk(value, f"{path}[{key}]", covered)
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            yield from _walk(value, f"{path}[{index}]", covered)
+
+
+def _holds_models(value: Any) -> bool:
+    if isinstance(value, BaseModel):
+        return True
+    if isinstance(value, dict):
+        return any(_holds_models(v) for v in value.values())
+    if isinstance(value, list):
+        return any(_holds_models(v) for v in value)
+    return False
+
+
+def test_every_fact_group_in_every_section_has_a_source(catalog):
+    groups = 0
+    for path, model, covered in _walk(catalog, "catalog", False):
+        fields = type(model).model_fields
+        for name in fields:
+            if name == "source" or name.endswith("_source"):
+                value = getattr(model, name)
+                assert value is None or len(value.strip()) >= 8, f"{path}.{name} is empty"
+        if "source" in fields:
+            groups += 1
+            assert model.source and model.source.strip(), path
+        if covered:
+            continue
+        # outside a sourced group, a value needs its own source: <name>_source, or pause_source for
+        # pause_image
+        sources = [f.removesuffix("_source") for f in fields if f.endswith("_source")]
+        for name in fields:
+            value = getattr(model, name)
+            if name in IDENTITY_FIELDS or name.endswith("_source") or value is None or _holds_models(value):
+                continue
+            assert any(name == s or name.startswith(s + "_") for s in sources), f"{path}.{name} has no source"
+    assert groups > 50
+
+
+def test_every_section_holds_a_sourced_group(catalog):
+    for section in type(catalog).model_fields:
+        value = getattr(catalog, section)
+        entries = value.values() if isinstance(value, dict) else [value]
+        for entry in entries:
+            found = [m for _, m, covered in _walk(entry, section, False) if "source" in type(m).model_fields]
+            assert found, f"catalog.{section} has no fact group with a source"
+
+
+def _sections() -> dict[str, list[str]]:
+    """catalog file -> its top-level sections, as written."""
+    return {
+        path.name: list(yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted(CATALOG_DIR.glob("*.yaml"))
+    }
+
+
+def test_every_section_of_every_file_is_loaded(catalog):
+    loaded = set(type(catalog).model_fields)
+    platform = set(type(catalog.platform).model_fields)
+    for file, sections in _sections().items():
+        for section in sections:
+            if file == PLATFORM_FILE:
+                assert section in platform, (file, section)
+            else:
+                assert section in loaded, (file, section)
+                if section != "machines" and file != FABRIC_FILE:
+                    assert SECTION_FILES[section] == file, (file, section)
+    assert set(MACHINE_FILES) | {FABRIC_FILE, PLATFORM_FILE} == set(_sections())
+
+
+def test_docs_describe_every_file_and_section():
+    doc = CATALOG_DOC.read_text(encoding="utf-8")
+    for file, sections in _sections().items():
+        assert f"`catalog/{file}`" in doc, file
+        for section in sections:
+            assert f"`{section}`" in doc, f"docs/catalog.md does not describe {file}: {section}"
+
+
+# --- facts moved out of code ---------------------------------------------------------------------
+
+
+def test_nccl_pods_name_profiles_and_do_not_repeat_their_image(catalog):
+    assert set(catalog.nccl_pods) == set(catalog.fabric_profiles)
+    for name, pod in catalog.nccl_pods.items():
+        # null means the profile's image: write an image here only when the pod runs another one
+        assert pod.image != catalog.fabric_profiles[name].image, name
+        assert (pod.sidecar is not None) == (pod.template == "gpudirect-tcp.yaml.j2"), name
+
+
+def test_storage_defaults_are_valid_sizes(catalog):
+    from ailz.components.aws.checks import valid_lustre_capacity
+    from ailz.components.gcp.warm_tiers import capacity_problem, filestore_problem
+
+    fsx = catalog.fsx_lustre
+    assert valid_lustre_capacity(fsx.default_capacity_gib)
+    assert fsx.default_throughput_per_tib in fsx.throughputs_per_tib
+    lustre = catalog.managed_lustre
+    assert capacity_problem(lustre.default_capacity_gib, lustre.default_throughput_per_tib) is None
+    assert filestore_problem(catalog.filestore_zonal.default_capacity_gib) is None
+    for group in (fsx, lustre, catalog.filestore_zonal):
+        assert group.defaults_source.startswith("ailz choice"), group
+
+
+def test_address_rules(catalog):
+    from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
+
+    vpc = catalog.aws_vpc
+    # the VPCs ailz carves are VPCs AWS allows
+    assert vpc.min_vpc_prefix <= MIN_VPC_PREFIX <= MAX_VPC_PREFIX <= vpc.max_vpc_prefix
+    assert (vpc.reserved_per_subnet, catalog.gcp_addressing.reserved_per_subnet) == (5, 4)
+    # GKE's table (Configure maximum Pods per node): 110 pods -> a /24 per node, 32 -> a /26, 8 -> a /28
+    from ailz.components.gcp.network_plan import _pod_block
+
+    assert _pod_block(catalog.gcp_addressing.default_max_pods_per_node) == 2 ** (32 - 24)
+    assert (_pod_block(32), _pod_block(8)) == (2 ** (32 - 26), 2 ** (32 - 28))
+
+
+def test_loading_the_catalog_imports_no_provider_sdk():
+    code = "import sys; from ailz.catalog import load_catalog; load_catalog(); " + (
+        "print(sorted(m for m in sys.modules if m.startswith('pulumi')))"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "[]"
