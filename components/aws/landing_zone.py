@@ -98,7 +98,19 @@ class AwsLandingZone(AilzComponent):
             extra_policy=lambda arn: flow_log_delivery(arn, account),
             opts=part(),
         )
-        network = Network(ctx, zones, cluster_name, log_bucket.arn, opts=part())
+        network = Network(
+            f"{target.name}-network",
+            ctx.path("network"),
+            target=target.name,
+            region=target.region,
+            cidr=target.network.cidr,
+            egress=target.network.egress,
+            zones=zones,
+            cluster_name=cluster_name,
+            flow_log_bucket_arn=log_bucket.arn,
+            tags=ctx.tags(),
+            opts=part(),
+        )
         cold = None
         if target.storage.cold:
             cold = ColdStorage(
@@ -132,7 +144,7 @@ class AwsLandingZone(AilzComponent):
             provider=self.provider,
             opts=part(),
         )
-        network.allow_lustre_from("cluster", cluster.security_group_id, ctx)
+        network.allow_lustre_from("cluster", cluster.security_group_id)
         system = SystemNodePool(
             f"{target.name}-system",
             ctx.path("system_nodes"),
@@ -202,11 +214,14 @@ class AwsLandingZone(AilzComponent):
         if target.storage.warm:
             datasets = cold.buckets.get("datasets") if cold else None
             lustre = WarmLustre(
-                ctx,
-                network.gpu_subnet_id,
-                [network.lustre_sg.id],
-                keys.arns["storage"],
-                datasets.name if datasets else None,
+                f"{target.name}-lustre",
+                ctx.path("storage", "warm"),
+                warm=target.storage.warm,
+                subnet_id=network.gpu_subnet_id,
+                security_group_ids=[network.lustre_sg.id],
+                key_arn=keys.arns["storage"],
+                datasets_bucket=datasets.name if datasets else None,
+                tags=ctx.tags(Name=f"{target.name}-lustre", purpose="warm-storage"),
                 opts=part(),
             )
         bucket_arns = [b.arn for b in cold.buckets.values()] if cold else []

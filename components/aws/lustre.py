@@ -7,8 +7,8 @@ import pulumi_aws as aws
 
 from ailz.catalog import load_catalog
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
+from ailz.spec.common import WarmTier
 
 S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
 DATASETS_PATH = "/datasets"
@@ -38,18 +38,19 @@ def fsx_lustre_pv_spec(file_system_id: str, dns_name: str, mount_name: str, gib:
 class WarmLustre(AilzComponent):
     def __init__(
         self,
-        ctx: TargetContext,
+        name: str,
+        spec_path: str,
+        *,
+        warm: WarmTier,
         subnet_id: pulumi.Input[str],
         security_group_ids: list[pulumi.Input[str]],
         key_arn: pulumi.Input[str],
         datasets_bucket: pulumi.Input[str] | None,
+        tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
-        target = ctx.target
-        warm = target.storage.warm
-        name = f"{target.name}-lustre"
-        super().__init__("aws", "WarmLustre", name, ctx.path("storage", "warm"), opts)
-        tags = aws_tags(ctx.tags(Name=name, purpose="warm-storage"))
+        super().__init__("aws", "WarmLustre", name, spec_path, opts)
+        tags = aws_tags(tags)
         facts = load_catalog().fsx_lustre  # sizes, throughputs, version and ailz's defaults
         self.file_system = aws.fsx.LustreFileSystem(
             name,
