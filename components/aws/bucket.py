@@ -29,8 +29,9 @@ class EncryptedBucket(AilzComponent):
     def __init__(
         self,
         name: str,
-        bucket_name: str,
         spec_path: str,
+        *,
+        bucket_name: str,
         key_arn: pulumi.Input[str],
         tags: dict[str, str],
         archive_after_days: int,

@@ -74,8 +74,8 @@ class Scheduling(AilzComponent):
         storage_cidrs: list[str],
         storage_ports: list[int],
         labels: dict[str, str],
-        opts: pulumi.ResourceOptions | None = None,
         runner_group: str | None = None,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8s", "Scheduling", name, spec_path, opts)
         import pulumi_kubernetes as k8s
