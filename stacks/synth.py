@@ -7,9 +7,12 @@ import re
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
+from ailz.components.common.fakes import FakeContext
+from ailz.components.kinds import KINDS
+from ailz.components.platform.fakes import KUBERNETES_FAKES
 from ailz.spec.loader import LoadedSpec
 from ailz.spec.zone import LandingZone
-from ailz.stacks.fakes import INVOKES, FakeContext, computed_outputs, fake_id
+from ailz.stacks.fakes import computed_outputs, fake_id, invoke
 from ailz.stacks.plan import Plan, PlanResource, PlanTarget
 from ailz.stacks.program import PROJECT, stack_name, target_program
 
@@ -42,17 +45,17 @@ def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[d
         zone=getattr(target, "zone", ""),
         project=getattr(target, "project", ""),
     )
+    clouds = [KINDS[target.kind].fakes, KUBERNETES_FAKES]
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
             if not args.custom:
                 return None, dict(args.inputs)
-            computed = computed_outputs(args.typ, args.name, args.inputs, fake)
+            computed = computed_outputs(args.typ, args.name, args.inputs, fake, clouds)
             return fake_id(args.typ, args.name), {**args.inputs, **computed}
 
         def call(self, args: pulumi.runtime.MockCallArgs):
-            handler = INVOKES.get(args.token)
-            return handler(args.args, fake) if handler else {}
+            return invoke(args.token, args.args, fake, clouds)
 
     class Monitor(pulumi_mocks.MockMonitor):
         """Records what the engine would see: parent, dependencies and the raw inputs."""

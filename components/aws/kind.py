@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from ailz.catalog import Machine
 from ailz.components.aws.checks import check_aws_target
+from ailz.components.aws.fakes import AWS_FAKES
 from ailz.components.aws.spec import AwsTarget
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
 from ailz.spec.common import GpuPool
@@ -28,4 +29,5 @@ AWS = TargetKind(
     landing_zone="ailz.components.aws.landing_zone:AwsLandingZone",
     stack_config=stack_config,
     describe_pool=describe_pool,
+    fakes=AWS_FAKES,
 )

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ailz.catalog import Machine
+from ailz.components.common.fakes import NO_FAKES, CloudFakes
 from ailz.spec.common import GpuPool
 from ailz.spec.kinds import SpecKind
 
@@ -42,3 +43,5 @@ class TargetKind(SpecKind):
     stack_config: Callable[[Any], dict[str, str]]
     # how a GPU pool of this kind is described in `ailz plan`
     describe_pool: Callable[[Any, GpuPool, Machine], PoolFacts]
+    # what its cloud computes, so `ailz plan` runs the program offline (none: nothing but Kubernetes)
+    fakes: CloudFakes = NO_FAKES

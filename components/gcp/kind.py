@@ -5,6 +5,7 @@ from __future__ import annotations
 from ailz.catalog import Machine
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
 from ailz.components.gcp.checks import check_gcp_target
+from ailz.components.gcp.fakes import GCP_FAKES
 from ailz.components.gcp.gpu_pool_plan import compact_placement
 from ailz.components.gcp.spec import GcpTarget
 from ailz.spec.common import GpuPool
@@ -32,4 +33,5 @@ GCP = TargetKind(
     landing_zone="ailz.components.gcp.landing_zone:GcpLandingZone",
     stack_config=stack_config,
     describe_pool=describe_pool,
+    fakes=GCP_FAKES,
 )

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from ailz.components.aws.gpu_pool_plan import check_offered
-from ailz.stacks.fakes import INVOKES, FakeContext
+from ailz.components.aws.fakes import AWS_FAKES
+from ailz.components.common.fakes import FakeContext
 
 TOKEN = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings"
 
@@ -15,7 +16,7 @@ def ask(machine: str, zone: str) -> list[str]:
         "locationType": "availability-zone",
         "filters": [{"name": "instance-type", "values": [machine]}, {"name": "location", "values": [zone]}],
     }
-    return INVOKES[TOKEN](args, FakeContext(region="eu-west-1", zone=zone))["instanceTypes"]
+    return AWS_FAKES.invokes[TOKEN](args, FakeContext(region="eu-west-1", zone=zone))["instanceTypes"]
 
 
 def test_fake_follows_the_catalog(monkeypatch):

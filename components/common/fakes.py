@@ -1,0 +1,52 @@
+"""Deterministic stand-ins for what a cloud computes (ids, ARNs, endpoints) when ailz plans offline.
+
+Values depend only on a resource's type, name and inputs, so plans diff cleanly. Each target kind
+brings the fakes of its cloud (kind.py), the platform layer those of Kubernetes; offline synthesis
+(stacks/synth.py) answers Pulumi's mocks from them. Pure Python: nothing here imports a provider SDK.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+
+class FakeContext:
+    """Where the fake cloud is: the target's region, zone and project."""
+
+    def __init__(self, region: str = "", zone: str = "", project: str = "") -> None:
+        self.region, self.zone, self.project = region, zone, project
+
+
+# (type token, resource name, inputs, where) -> outputs the provider computes for every resource
+ProviderFn = Callable[[str, str, dict[str, Any], FakeContext], dict[str, Any]]
+# (resource name, inputs, where) -> outputs the cloud computes for one resource type
+ComputedFn = Callable[[str, dict[str, Any], FakeContext], dict[str, Any]]
+# (invoke arguments, where) -> what the data source returns
+InvokeFn = Callable[[dict[str, Any], FakeContext], dict[str, Any]]
+
+
+@dataclass(frozen=True)
+class CloudFakes:
+    """The fakes of one provider: outputs every resource gets, per-type outputs, data sources."""
+
+    provider: str | None = None  # type-token prefix, e.g. "aws"
+    every_resource: ProviderFn | None = None
+    types: dict[str, ComputedFn] = field(default_factory=dict)
+    invokes: dict[str, InvokeFn] = field(default_factory=dict)
+
+
+NO_FAKES = CloudFakes()
+
+
+def short_hash(*parts: str) -> str:
+    return hashlib.sha256("/".join(parts).encode()).hexdigest()[:12]
+
+
+def module_and_kind(type_token: str) -> tuple[str, str, str]:
+    """'aws:ec2/vpc:Vpc' -> ('aws', 'ec2', 'Vpc')."""
+    provider, _, rest = type_token.partition(":")
+    module, _, kind = rest.partition(":")
+    return provider, module.split("/")[0], kind
