@@ -3,11 +3,12 @@ host plumbing and platform software; every fact group with a source."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-Provider = Literal["aws", "gcp", "onprem"]
+# The target kind that runs the machine (a registered kind; spec checks compare it with the target).
+Provider = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*$")]
 FabricKind = Literal["efa", "tcpx", "tcpxo", "gpudirect-rdma-roce", "infiniband", "roce"]
 
 

@@ -153,3 +153,11 @@ def test_each_kind_registers_itself(kind):
     from ailz.components.kinds import KINDS
 
     assert kind in KINDS.names
+
+
+def test_every_catalog_machine_belongs_to_a_registered_kind():
+    from ailz.catalog import load_catalog
+    from ailz.components.kinds import KINDS
+
+    providers = {machine.provider for machine in load_catalog().machines.values()}
+    assert providers <= set(KINDS.names)
