@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -78,6 +79,13 @@ OpenStack = Callable[[StackRequest], StackEngine]
 # --------------------------------------------------------------------------- the real engine
 
 
+# The oldest Pulumi CLI ailz drives: the SDK floor ailz is tested with (pyproject pins pulumi>=3.200).
+# Renamed components keep their state through aliases that the engine resolves for their children
+# too (engine-side alias specs, pulumi/pulumi#10819); an older CLI would leave it to the SDK, which
+# does not carry an alias down to grandchildren.
+MIN_PULUMI_CLI = "3.200.0"
+
+
 def pulumi_cli_path() -> str | None:
     return shutil.which("pulumi")
 
@@ -119,13 +127,21 @@ def open_automation_stack(request: StackRequest) -> AutomationStack:
     """Create or select the target's stack in a LocalWorkspace running the inline program."""
     require_pulumi_cli()
     from pulumi import automation as auto
+    from semver import VersionInfo  # what the Automation API compares CLI versions with
 
     settings = request.settings
     state_dir = local_state_dir(settings.backend_url)
     if state_dir is not None:
         state_dir.mkdir(parents=True, exist_ok=True)
     settings.work_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        command = auto.PulumiCommand(version=VersionInfo.parse(MIN_PULUMI_CLI))
+    except auto.errors.InvalidVersionError as error:
+        raise DeployError(f"the installed Pulumi CLI is too old: {error}", PULUMI_INSTALL_HINT, 2) from None
+    except (OSError, subprocess.CalledProcessError) as error:  # the CLI vanished or cannot run
+        raise DeployError(f"cannot run the Pulumi CLI: {error}", PULUMI_INSTALL_HINT, 2) from None
     opts = auto.LocalWorkspaceOptions(
+        pulumi_command=command,
         work_dir=str(settings.work_dir),
         project_settings=auto.ProjectSettings(
             name=PROJECT, runtime="python", backend=auto.ProjectBackend(settings.backend_url)

@@ -10,7 +10,13 @@ from rich.console import Console
 
 from ailz.cli.deploy_progress import PlainProgress
 from ailz.deploy.backend import DeploySettings
-from ailz.deploy.engine import AutomationStack, DeployError, StackRequest, open_automation_stack
+from ailz.deploy.engine import (
+    MIN_PULUMI_CLI,
+    AutomationStack,
+    DeployError,
+    StackRequest,
+    open_automation_stack,
+)
 from ailz.deploy.flow import run_operation
 from ailz.stacks.program import PROJECT
 
@@ -64,6 +70,13 @@ class RecordingStack:
         return {"kubeconfig": OutputValue("apiVersion: v1", True), "region": OutputValue("eu-west-1", False)}
 
 
+class RecordingCommand:
+    """Stands in for auto.PulumiCommand, which runs `pulumi version` against the minimum."""
+
+    def __init__(self, root=None, version=None, skip_version_check=False):
+        self.version = version
+
+
 def test_workspace_is_built_for_the_target_stack(monkeypatch, tmp_path):
     from pulumi import automation as auto
 
@@ -75,12 +88,14 @@ def test_workspace_is_built_for_the_target_stack(monkeypatch, tmp_path):
         return stack
 
     monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr(auto, "PulumiCommand", RecordingCommand)
     monkeypatch.setattr(auto, "create_or_select_stack", create_or_select_stack)
     settings = _settings(tmp_path)
     request = StackRequest("acme-ai-aws-train", _program, settings, {"aws:region": "eu-west-1"})
     engine = open_automation_stack(request)
 
     opts = seen["opts"]
+    assert str(opts.pulumi_command.version) == MIN_PULUMI_CLI  # the CLI is checked against the floor
     assert seen["stack_name"] == "acme-ai-aws-train" and seen["project_name"] == PROJECT
     assert seen["program"] is _program
     assert opts.project_settings.name == PROJECT and opts.project_settings.runtime == "python"
@@ -105,6 +120,7 @@ def test_selecting_never_creates(monkeypatch, tmp_path):
     from pulumi import automation as auto
 
     monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
+    monkeypatch.setattr(auto, "PulumiCommand", RecordingCommand)
     monkeypatch.setattr(auto, "create_or_select_stack", lambda *a, **k: pytest.fail("must not create"))
     monkeypatch.setattr(auto, "select_stack", lambda *a, **k: RecordingStack())
     engine = open_automation_stack(
@@ -120,7 +136,8 @@ def test_too_old_cli_is_a_clear_error(monkeypatch, tmp_path):
         raise auto.errors.InvalidVersionError("Minimum version requirement failed. (3.1.0 > 3.0.0)")
 
     monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: "/usr/local/bin/pulumi")
-    monkeypatch.setattr(auto, "create_or_select_stack", too_old)
+    monkeypatch.setattr(auto, "PulumiCommand", too_old)
+    monkeypatch.setattr(auto, "create_or_select_stack", lambda *a, **k: pytest.fail("must not open"))
     with pytest.raises(DeployError) as error:
         open_automation_stack(StackRequest("s", _program, _settings(tmp_path)))
     assert error.value.code == 2 and "too old" in str(error.value)

@@ -176,3 +176,16 @@ def test_ctrl_c_during_up_asks_the_engine_to_cancel(fake_pulumi):
             break
         threading.Event().wait(0.02)
     assert any(c["args"][:1] == ["cancel"] for c in fake_pulumi.calls())
+
+
+def test_a_pulumi_cli_older_than_the_sdk_floor_is_refused_before_any_stack_is_touched(
+    fake_pulumi, monkeypatch, tmp_path
+):
+    """Renamed components keep their state only through engine-side aliases; an older CLI is refused."""
+    from ailz.deploy.engine import MIN_PULUMI_CLI
+
+    monkeypatch.setenv("FAKE_PULUMI_VERSION", "v3.52.0")
+    result = CliRunner().invoke(app, ["preview", str(EXAMPLES / "aws-p5-training.yaml")])
+    assert result.exit_code == 2
+    assert "too old" in result.output and MIN_PULUMI_CLI in result.output
+    assert [call["args"] for call in fake_pulumi.calls()] == [["version"]]  # nothing but the version

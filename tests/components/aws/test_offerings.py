@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ailz.components.aws.gpu_pool_plan import check_offered
 from ailz.components.aws.fakes import AWS_FAKES
+from ailz.components.aws.gpu_pool_plan import check_offered
 from ailz.components.common.fakes import FakeContext
 
 TOKEN = "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings"

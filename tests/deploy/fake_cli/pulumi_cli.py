@@ -53,7 +53,7 @@ def main(argv: list[str]) -> int:
         return code
 
     if args[:1] == ["version"]:
-        print(VERSION)
+        print(os.environ.get("FAKE_PULUMI_VERSION", VERSION))
         return 0
     stack = _option(args, "--stack")
     stacks = state.setdefault("stacks", {})
