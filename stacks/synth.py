@@ -84,6 +84,9 @@ def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[d
                         if value.urns
                     },
                     "inputs": _plain(inputs),
+                    # (type, parent URN) of each alias: what lets a renamed or moved resource keep
+                    # its state; checked in tests, not part of the plan format
+                    "aliases": [(alias.spec.type, alias.spec.parentUrn) for alias in request.aliases],
                 }
             )
             return response
@@ -214,5 +217,6 @@ def _to_resources(registrations: list[dict], target: str, loaded: LoadedSpec) ->
         if spec_path:
             line = loaded.line_of(_spec_parts(spec_path))
             source = {"file": loaded.file, "line": line, "path": spec_path}
-        out.append(PlanResource(target=target, spec_path=spec_path, source=source, **reg))
+        fields = {key: value for key, value in reg.items() if key != "aliases"}
+        out.append(PlanResource(target=target, spec_path=spec_path, source=source, **fields))
     return out

@@ -20,14 +20,20 @@ class _Mocks(pulumi.runtime.Mocks):
 
 
 def register(program: Callable[[], None]) -> dict[str, dict]:
-    """ "type::name" -> {parent, aliases: [(type, parent URN)]} of every resource the program registers."""
+    """{"type::name": {urn, parent, aliases: [(type, parent URN)]}} of every resource the program
+    registers, URNs as Pulumi's mocks form them."""
     seen: dict[str, dict] = {}
 
     class Monitor(pulumi_mocks.MockMonitor):
         def RegisterResource(self, request):  # noqa: N802 (gRPC method name)
             aliases = [(a.spec.type, a.spec.parentUrn) for a in request.aliases]
-            seen[f"{request.type}::{request.name}"] = {"parent": request.parent, "aliases": aliases}
-            return super().RegisterResource(request)
+            response = super().RegisterResource(request)
+            seen[f"{request.type}::{request.name}"] = {
+                "urn": response.urn,
+                "parent": request.parent,
+                "aliases": aliases,
+            }
+            return response
 
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
