@@ -60,8 +60,10 @@ class IamBaseline(AilzComponent):
         managed: tuple[str, ...] = (),
         parent: pulumi.Resource | None = None,
         aliases: list[pulumi.Alias] | None = None,
+        tags: dict[str, str] | None = None,
     ) -> aws.iam.Role:
-        """A role with the zone's boundary and the named AWS managed policies."""
+        """A role with the zone's boundary and the named AWS managed policies; `tags` when the role
+        is someone's (a team's), else the zone's."""
         name = f"{self.target}-{purpose}"
         opts = pulumi.ResourceOptions(parent=parent or self, aliases=aliases)
         role = aws.iam.Role(
@@ -70,7 +72,7 @@ class IamBaseline(AilzComponent):
             assume_role_policy=json.dumps(trust),
             permissions_boundary=self.boundary.arn,
             max_session_duration=3600,
-            tags=aws_tags({**self.tags, "purpose": purpose}),
+            tags=aws_tags({**(tags or self.tags), "purpose": purpose}),
             opts=opts,
         )
         for policy in managed:

@@ -35,7 +35,7 @@ class TeamIdentity(AilzComponent):
         had its own; the resources keep their state through an alias."""
         super().__init__("aws", "TeamIdentity", name, spec_path, opts)
         moved = [pulumi.Alias(parent=formerly_under)] if formerly_under is not None else None
-        self.role = iam.role(f"team-{team}", pod_identity_trust(), parent=self, aliases=moved)
+        self.role = iam.role(f"team-{team}", pod_identity_trust(), parent=self, aliases=moved, tags=tags)
         aws.iam.RolePolicy(
             f"{target}-team-{team}-data",
             role=self.role.id,

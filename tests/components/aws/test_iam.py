@@ -76,6 +76,8 @@ def test_team_roles_bound_by_pod_identity(aws_plan):
         assert assoc.inputs["namespace"] == team_namespace(team)
         assert assoc.inputs["serviceAccount"] == team_service_account(team)
         assert assoc.property_dependencies["roleArn"] == [role.urn]
+        # the team's role is the team's: its costs and ownership carry the team, like its association
+        assert role.inputs["tags"]["team"] == assoc.inputs["tags"]["team"] == team
         trust = statements(role.inputs["assumeRolePolicy"])[0]
         assert trust["Principal"] == {"Service": ["pods.eks.amazonaws.com"]}
         assert trust["Action"] == ["sts:AssumeRole", "sts:TagSession"]
