@@ -83,7 +83,7 @@ def _residency(zone: LandingZone) -> list[SpecIssue]:
                     "if the jurisdiction permits it",
                 )
             )
-        zone_name = getattr(target, "zone", None)
+        zone_name = target.availability_zone
         example = target.zone_example.format(region=target.region)
         if zone_name and not zone_name.startswith(target.region):
             issues.append(

@@ -176,6 +176,33 @@ class Registries(SpecModel):
     )
 
 
+class Fabric(SpecModel):
+    """The RDMA fabric of the site's own GPU servers; cloud machines bring theirs (see the catalog)."""
+
+    kind: Literal["infiniband", "roce"]
+    hcas: list[str] = Field(default_factory=list, description="HCA names, e.g. mlx5_0 .. mlx5_7")
+    interfaces: list[str] = Field(
+        default_factory=list,
+        description="Network interface of each HCA, same order as hcas (e.g. ibp24s0 or enp24s0np0).",
+    )
+    mtu: int = Field(default=4096, ge=1280, le=9216)
+    gid_index: int | None = Field(default=None, ge=0, description="RoCE v2 GID index (often 3).")
+    device_plugin: Literal["shared", "sriov"] = Field(
+        default="shared",
+        description="shared: RDMA shared device plugin (rdma/...); sriov: SR-IOV VFs (nvidia.com/...).",
+    )
+    ip_pool: Cidr = Field(
+        default="172.30.0.0/16",
+        description="Range carved into one subnet per rail when rail_subnets is empty.",
+    )
+    rail_subnets: list[Cidr] = Field(
+        default_factory=list, description="Explicit IP pool (subnet) per rail, same order as hcas."
+    )
+    install_driver: bool = Field(
+        default=False, description="Let the Network Operator run the DOCA driver container (hosts lack it)."
+    )
+
+
 class TargetBase(SpecModel):
     """What every target kind has. A kind's model adds `kind: Literal[...]`, its location fields, and
     sets the class facts below that zone-wide checks read."""
@@ -200,3 +227,13 @@ class TargetBase(SpecModel):
     @property
     def location(self) -> str:
         raise NotImplementedError
+
+    @property
+    def availability_zone(self) -> str | None:
+        """The zone GPU pools run in, on kinds that have zones."""
+        return None
+
+    @property
+    def site_fabric(self) -> Fabric | None:
+        """The fabric the target declares for its own servers; None where the machine brings it."""
+        return None

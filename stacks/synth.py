@@ -7,7 +7,6 @@ import re
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
-from ailz.components.common.fakes import FakeContext
 from ailz.components.kinds import KINDS
 from ailz.components.platform.fakes import KUBERNETES_FAKES
 from ailz.spec.loader import LoadedSpec
@@ -40,12 +39,9 @@ def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[d
     from pulumi.runtime.stack import run_pulumi_func
 
     target = zone.targets[index]
-    fake = FakeContext(
-        region=getattr(target, "region", ""),
-        zone=getattr(target, "zone", ""),
-        project=getattr(target, "project", ""),
-    )
-    clouds = [KINDS[target.kind].fakes, KUBERNETES_FAKES]
+    kind_fakes = KINDS[target.kind].fakes
+    fake = kind_fakes.locate(target)
+    clouds = [kind_fakes, KUBERNETES_FAKES]
 
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
@@ -197,8 +193,8 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
             t.name: {
                 "kind": t.kind,
                 "location": t.location,
-                "zone": getattr(t, "zone", None),
-                "registries": t.registries.model_dump() if getattr(t, "registries", None) else None,
+                "zone": t.availability_zone,
+                "registries": t.registries.model_dump() if t.registries is not None else None,
             }
             for t in zone.targets
         },

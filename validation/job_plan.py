@@ -26,12 +26,6 @@ def fabric_pods() -> dict[str, dict[str, Any]]:
     return {name: pod.model_dump() for name, pod in load_catalog().nccl_pods.items()}
 
 
-def site_fabric(target: Any) -> Any:
-    """The fabric a target declares for its own servers (on-prem InfiniBand or RoCE), else None:
-    cloud machines bring theirs, and the catalog knows it."""
-    return getattr(target, "fabric", None)
-
-
 @dataclass
 class JobPlan:
     """Everything about one NCCL run that does not depend on the job kind."""
@@ -86,7 +80,7 @@ def plan_job(
     catalog = load_catalog()
     machine = catalog.machine(pool.machine)
     profile_name = machine.nccl_profile
-    fabric = site_fabric(target)
+    fabric = target.site_fabric
     if fabric is not None:
         profile_name = fabric.kind  # the site's fabric decides between IB and RoCE
     profile = catalog.fabric_profiles[profile_name]
@@ -103,7 +97,7 @@ def plan_job(
     if len(run_name) > 40:
         raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
     chosen_image = image or pod.get("image") or profile.image
-    mirror = getattr(getattr(target, "registries", None), "mirror", None)
+    mirror = target.registries.mirror if target.registries is not None else None
     if mirror and not image:
         chosen_image = f"{mirror}/{chosen_image.split('/', 1)[1]}"
     return JobPlan(

@@ -14,7 +14,7 @@ import jinja2
 import yaml
 
 from ailz.components.common import names as naming
-from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError, site_fabric
+from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
 SSH_DIR = "/etc/ailz-ssh"
@@ -39,7 +39,7 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
     env["NCCL_DEBUG_SUBSYS"] = "INIT,NET,ENV"
     if plan.nodes > 1:
         env["NCCL_ALGO"] = "Ring"  # the catalog's two-node figures are Ring: bounded by the network
-    fabric = site_fabric(plan.target)
+    fabric = plan.target.site_fabric
     if fabric is not None:
         if fabric.hcas:
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
@@ -107,7 +107,7 @@ def launch_script(plan: JobPlan) -> str:
 
 def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
     amounts: dict[str, str] = {k: str(v) for k, v in plan.machine.kubernetes_resources.items()}
-    fabric = site_fabric(plan.target)
+    fabric = plan.target.site_fabric
     if fabric is not None:
         for resource, count in naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas)).items():
             amounts[resource] = str(count)
@@ -118,7 +118,7 @@ def _resources(plan: JobPlan) -> dict[str, dict[str, str]]:
 
 
 def _annotations(plan: JobPlan) -> dict[str, str]:
-    fabric = site_fabric(plan.target)
+    fabric = plan.target.site_fabric
     if plan.machine.gcp is not None:  # GKE multi-networking: the pod's extra interfaces
         networks = naming.gke_extra_networks(plan.machine)
         if plan.profile.fabric == "gpudirect-rdma-roce":

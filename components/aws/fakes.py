@@ -127,6 +127,7 @@ def _instance_type_offerings(args: dict[str, Any], ctx: FakeContext) -> dict[str
 
 AWS_FAKES = CloudFakes(
     provider="aws",
+    locate=lambda target: FakeContext(region=target.region, zone=target.zone),
     every_resource=_aws,
     types=TYPES,
     invokes={

@@ -35,3 +35,7 @@ class AwsTarget(TargetBase):
     @property
     def location(self) -> str:
         return self.region
+
+    @property
+    def availability_zone(self) -> str | None:
+        return self.zone

@@ -33,6 +33,8 @@ class CloudFakes:
     """The fakes of one provider: outputs every resource gets, per-type outputs, data sources."""
 
     provider: str | None = None  # type-token prefix, e.g. "aws"
+    # where a target of the kind is (its region, zone, project)
+    locate: Callable[[Any], FakeContext] = lambda target: FakeContext(region=target.location)
     every_resource: ProviderFn | None = None
     types: dict[str, ComputedFn] = field(default_factory=dict)
     invokes: dict[str, InvokeFn] = field(default_factory=dict)

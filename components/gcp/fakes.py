@@ -77,6 +77,7 @@ FAKE_GCS_AGENT = f"service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gservic
 
 GCP_FAKES = CloudFakes(
     provider="gcp",
+    locate=lambda target: FakeContext(region=target.region, zone=target.zone, project=target.project),
     every_resource=_gcp,
     types={
         "gcp:filestore/instance:Instance": _filestore_instance,

@@ -24,3 +24,7 @@ class GcpTarget(TargetBase):
     @property
     def location(self) -> str:
         return self.region
+
+    @property
+    def availability_zone(self) -> str | None:
+        return self.zone

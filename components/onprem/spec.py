@@ -6,37 +6,12 @@ from typing import ClassVar, Literal
 
 from pydantic import Field
 
-from ailz.spec.common import Cidr, SpecModel, TargetBase
+from ailz.spec.common import Fabric, SpecModel, TargetBase
 
 
 class Cluster(SpecModel):
     context: str = Field(description="kubeconfig context of the existing cluster.")
     kubeconfig: str | None = Field(default=None, description="kubeconfig file; default: $KUBECONFIG")
-
-
-class Fabric(SpecModel):
-    kind: Literal["infiniband", "roce"]
-    hcas: list[str] = Field(default_factory=list, description="HCA names, e.g. mlx5_0 .. mlx5_7")
-    interfaces: list[str] = Field(
-        default_factory=list,
-        description="Network interface of each HCA, same order as hcas (e.g. ibp24s0 or enp24s0np0).",
-    )
-    mtu: int = Field(default=4096, ge=1280, le=9216)
-    gid_index: int | None = Field(default=None, ge=0, description="RoCE v2 GID index (often 3).")
-    device_plugin: Literal["shared", "sriov"] = Field(
-        default="shared",
-        description="shared: RDMA shared device plugin (rdma/...); sriov: SR-IOV VFs (nvidia.com/...).",
-    )
-    ip_pool: Cidr = Field(
-        default="172.30.0.0/16",
-        description="Range carved into one subnet per rail when rail_subnets is empty.",
-    )
-    rail_subnets: list[Cidr] = Field(
-        default_factory=list, description="Explicit IP pool (subnet) per rail, same order as hcas."
-    )
-    install_driver: bool = Field(
-        default=False, description="Let the Network Operator run the DOCA driver container (hosts lack it)."
-    )
 
 
 class KmsPlugin(SpecModel):
@@ -72,3 +47,7 @@ class OnpremTarget(TargetBase):
     @property
     def location(self) -> str:
         return self.region
+
+    @property
+    def site_fabric(self) -> Fabric | None:
+        return self.fabric
