@@ -20,7 +20,6 @@ from ailz.spec.zone import Deploy
 # by us. Pulumi Cloud (https://) encrypts with its own per-stack key when none is given.
 SELF_MANAGED_SCHEMES = ("file", "s3", "gs", "azblob", "postgres")
 KMS_SCHEMES = ("awskms", "gcpkms", "azurekeyvault", "hashivault")
-PASSPHRASE_ENV = ("PULUMI_CONFIG_PASSPHRASE", "PULUMI_CONFIG_PASSPHRASE_FILE")
 
 # Environment for the Pulumi CLI. A fresh workspace (a CI runner, another laptop) has no
 # Pulumi.<stack>.yaml; without the fallback the CLI would invent a new secrets provider instead of

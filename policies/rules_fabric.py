@@ -13,7 +13,6 @@ PLACEMENT_GROUP = "aws:ec2/placementGroup:PlacementGroup"
 SECURITY_GROUP = "aws:ec2/securityGroup:SecurityGroup"
 SG_INGRESS = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
 SG_EGRESS = "aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule"
-LEGACY_SG_RULE = "aws:ec2/securityGroupRule:SecurityGroupRule"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 GCP_NETWORK = "gcp:compute/network:Network"
 EFA_TYPES = ("efa", "efa-only")

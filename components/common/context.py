@@ -7,6 +7,7 @@ from typing import Any
 
 from ailz.catalog import Catalog, Machine
 from ailz.components.common.labels import zone_tags
+from ailz.components.common.names import stack_name
 from ailz.spec.common import GpuPool
 from ailz.spec.zone import LandingZone
 
@@ -23,7 +24,7 @@ class TargetContext:
 
     @property
     def stack_name(self) -> str:
-        return f"{self.zone.name}-{self.target.name}"
+        return stack_name(self.zone.name, self.target.name)
 
     def path(self, *parts: str | int) -> str:
         """Spec path of something inside this target, e.g. targets[0].gpu_pools[1]."""

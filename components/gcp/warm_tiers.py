@@ -11,10 +11,6 @@ DEFAULT_THROUGHPUT = load_catalog().managed_lustre.default_throughput_per_tib  #
 DEFAULT_FILESTORE_GIB = load_catalog().filestore_zonal.default_capacity_gib  # higher capacity range
 
 
-def lustre_tiers() -> dict[int, dict[str, int]]:
-    return {tier: values.model_dump() for tier, values in load_catalog().managed_lustre.tiers.items()}
-
-
 def csi_min_gke_version() -> str:
     """Oldest GKE version whose Lustre CSI driver mounts Managed Lustre on the default port."""
     return load_catalog().managed_lustre.csi_min_gke_version

@@ -8,7 +8,6 @@ from urllib.parse import urlparse
 from ailz.components.platform.charts import chart_facts, image_repository
 
 HOT_CLASS, WARM_CLASS = "ailz-hot", "ailz-warm"
-OBJECT_STORE_CONFIG = "object-store"
 # Local NVMe (DGX: the data drives as one RAID 0) is mounted, or bind-mounted per volume, here.
 HOT_HOST_DIR = "/mnt/ailz-nvme"
 LOCAL_PROVISIONER = "kubernetes.io/no-provisioner"
