@@ -17,9 +17,15 @@ SECTION_FILES = {
     "fsx_lustre": "aws.yaml",
     "aws_vpc": "aws.yaml",
     "eks_pods": "aws.yaml",
+    "eks_pod_identity_agent": "aws.yaml",
+    "aws_limits": "aws.yaml",
     "managed_lustre": "gcp.yaml",
     "filestore_zonal": "gcp.yaml",
+    "cloud_storage": "gcp.yaml",
     "gcp_addressing": "gcp.yaml",
+    "gcp_vpc": "gcp.yaml",
+    "gke_metadata_server": "gcp.yaml",
+    "gcp_limits": "gcp.yaml",
     "gpudirect_host": "gcp.yaml",
 }
 

@@ -1,11 +1,13 @@
-"""Typed shape of the catalog: machines, fabric profiles, storage tiers, network addressing, GPUDirect
-host plumbing and platform software; every fact group with a source."""
+"""Typed shape of the catalog: machines, fabric profiles, storage tiers, network addressing, node-local
+endpoints, resource limits, GPUDirect host plumbing and platform software; every fact group with a
+source."""
 
 from __future__ import annotations
 
+from ipaddress import IPv4Address, IPv4Network
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 # The target kind that runs the machine (a registered kind; spec checks compare it with the target).
 Provider = Annotated[str, Field(pattern=r"^[a-z][a-z0-9]*$")]
@@ -171,6 +173,10 @@ def _entries_beside_source(data: Any, field: str) -> Any:
     return data
 
 
+# An inclusive TCP/UDP port range, [low, high]; one port is [port, port].
+PortRange = tuple[Annotated[int, Field(ge=1, le=65535)], Annotated[int, Field(ge=1, le=65535)]]
+
+
 # --- storage tiers -------------------------------------------------------------------------------
 
 
@@ -185,6 +191,8 @@ class FsxLustre(Fact):
     default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")
     default_throughput_per_tib: int = Field(gt=0, description="ailz default when the spec gives none.")
     defaults_source: str = Field(min_length=8)
+    client_ports: list[PortRange] = Field(description="TCP port ranges the file servers accept clients on.")
+    client_ports_source: str = Field(min_length=8)
 
     def valid_capacity(self, gib: int) -> bool:
         return gib in self.small_sizes_gib or (gib > 0 and gib % self.increment_gib == 0)
@@ -195,6 +203,9 @@ class FsxLustre(Fact):
             raise ValueError(f"default_capacity_gib {self.default_capacity_gib} is not a valid size")
         if self.default_throughput_per_tib not in self.throughputs_per_tib:
             raise ValueError(f"default_throughput_per_tib {self.default_throughput_per_tib} is not a tier")
+        for low, high in self.client_ports:
+            if low > high:
+                raise ValueError(f"client_ports [{low}, {high}]: the range runs from low to high")
         return self
 
 
@@ -252,6 +263,12 @@ class FilestoreZonal(Fact):
         return self
 
 
+class CloudStorage(Fact):
+    """GCP cold tier: Cloud Storage storage classes."""
+
+    nearline_min_storage_days: int = Field(gt=0, description="Nearline's minimum storage duration.")
+
+
 # --- network addressing --------------------------------------------------------------------------
 
 
@@ -280,6 +297,92 @@ class GcpAddressing(Fact):
     pods_source: str = Field(min_length=8)
     control_plane_prefix: int = Field(ge=0, le=32, description="GKE private control-plane range size.")
     control_plane_source: str = Field(min_length=8)
+
+
+class GcpVpc(Fact):
+    """Google Cloud VPC defaults and the Google APIs VIP a target without internet egress uses."""
+
+    default_mtu: int = Field(ge=1300, le=8896, description="MTU of a VPC network created without one.")
+    restricted_google_apis: IPv4Network = Field(
+        description="restricted.googleapis.com: Google APIs reachable without internet egress."
+    )
+    restricted_google_apis_source: str = Field(min_length=8)
+
+    @property
+    def restricted_google_apis_addresses(self) -> list[str]:
+        """Every address of the restricted VIP range, as DNS A records list them."""
+        return [str(address) for address in self.restricted_google_apis]
+
+
+# --- node-local endpoints ------------------------------------------------------------------------
+
+
+class NodeLocalAddress(Fact):
+    """A link-local address a pod reaches on its own node."""
+
+    address: IPv4Address
+
+    @field_validator("address")
+    @classmethod
+    def _link_local(cls, address: IPv4Address) -> IPv4Address:
+        if not address.is_link_local:
+            raise ValueError(f"{address} is not a link-local address")
+        return address
+
+    @property
+    def cidr(self) -> str:
+        """The address alone, as a NetworkPolicy ipBlock names it."""
+        return f"{self.address}/32"
+
+
+class CredentialEndpoint(NodeLocalAddress):
+    """The node-local endpoint that hands pods their workload identity's credentials."""
+
+    port: int = Field(ge=1, le=65535, description="TCP port.")
+
+    @property
+    def endpoint(self) -> tuple[str, int]:
+        """(cidr, port), as the cluster handle's credential_endpoints list them."""
+        return (self.cidr, self.port)
+
+
+# --- resource limits -----------------------------------------------------------------------------
+
+
+class NameLimit(Fact):
+    max_length: int = Field(gt=0, description="Longest name the vendor accepts, in characters.")
+
+
+class AwsTagLimits(Fact):
+    max_tags: int = Field(gt=0, description="User tags per resource.")
+    max_key_length: int = Field(gt=0)
+    max_value_length: int = Field(gt=0)
+
+
+class AwsLimits(BaseModel):
+    """AWS tag limits and the name lengths ailz shortens names to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    tags: AwsTagLimits
+    s3_bucket_name: NameLimit
+    iam_role_name: NameLimit
+
+
+class GcpLabelLimits(Fact):
+    max_labels: int = Field(gt=0, description="Labels per resource.")
+    max_length: int = Field(gt=0, description="Longest label key or value, in characters.")
+
+
+class GcpLimits(BaseModel):
+    """GCP label limits and the name lengths ailz shortens names to."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    labels: GcpLabelLimits
+    storage_bucket_name: NameLimit
+
+
+class KubernetesLabels(Fact):
+    max_length: int = Field(gt=0, description="Longest label name (without prefix) or value.")
 
 
 # --- GPUDirect on GKE ----------------------------------------------------------------------------
@@ -409,6 +512,8 @@ class Platform(BaseModel):
     images: ImageRepositories
     kueue_config: KueueConfig
     scheduling: Scheduling
+    node_local_dns: NodeLocalAddress
+    kubernetes_labels: KubernetesLabels
 
 
 class Catalog(BaseModel):
@@ -419,9 +524,15 @@ class Catalog(BaseModel):
     fsx_lustre: FsxLustre
     aws_vpc: AwsVpc
     eks_pods: EksPods
+    eks_pod_identity_agent: CredentialEndpoint
+    aws_limits: AwsLimits
     managed_lustre: ManagedLustre
     filestore_zonal: FilestoreZonal
+    cloud_storage: CloudStorage
     gcp_addressing: GcpAddressing
+    gcp_vpc: GcpVpc
+    gke_metadata_server: CredentialEndpoint
+    gcp_limits: GcpLimits
     gpudirect_host: GpudirectHost
     platform: Platform
 

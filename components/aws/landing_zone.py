@@ -6,6 +6,7 @@ import pulumi
 import pulumi_aws as aws
 import pulumi_kubernetes as k8s
 
+from ailz.catalog import load_catalog
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.cidr_plan import control_plane_zones
@@ -28,11 +29,6 @@ from ailz.components.common.labels import aws_tags, k8s_labels
 from ailz.components.platform.warm_volume import WarmVolume
 
 LOG_ARCHIVE_AFTER_DAYS = 90
-
-
-# EKS Pod Identity: pods get credentials from the agent on their node (EKS user guide, "Learn how
-# EKS Pod Identity grants pods access to AWS services": 169.254.170.23, port 80).
-POD_IDENTITY_AGENT = ("169.254.170.23/32", 80)
 
 
 # The PersistentVolume that team PVCs bind with volumeName (as on GCP: ailz-lustre).
@@ -249,7 +245,8 @@ class AwsLandingZone(AilzComponent):
             kubernetes_provider=self.kubernetes_provider,
             gpu_driver_preinstalled=True,
             container_toolkit_preinstalled=True,
-            credential_endpoints=(POD_IDENTITY_AGENT,),
+            # EKS Pod Identity: pods get credentials from the agent on their node
+            credential_endpoints=(load_catalog().eks_pod_identity_agent.endpoint,),
             **registry_mirrors(target),
             depends_on=[*node_groups, *addons.addons],
         )

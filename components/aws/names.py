@@ -1,11 +1,13 @@
-"""AWS resource names with hard limits: S3 buckets (3-63 chars, globally unique), IAM roles (64)."""
+"""AWS resource names with hard limits: S3 buckets (globally unique) and IAM roles; the lengths are
+vendor facts in the catalog (`aws_limits`)."""
 
 from __future__ import annotations
 
+from ailz.catalog import load_catalog
 from ailz.components.common.names import shorten
 
-S3_MAX = 63
-IAM_ROLE_MAX = 64
+S3_MAX = load_catalog().aws_limits.s3_bucket_name.max_length
+IAM_ROLE_MAX = load_catalog().aws_limits.iam_role_name.max_length
 
 
 def bucket_name(zone: str, target: str, purpose: str, account: str) -> str:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ailz.catalog import load_catalog
 from ailz.components.aws.cidr_plan import SubnetPlan, plan_subnets
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.labels import aws_tags
@@ -23,8 +24,6 @@ NO_EGRESS_ENDPOINTS = (
     "ssmmessages",
     "ec2messages",
 )
-# FSx for Lustre client traffic (FSx for Lustre user guide, "File system access control with Amazon VPC").
-LUSTRE_PORTS = ((988, 988), (1018, 1023))
 
 
 class Network(AilzComponent):
@@ -222,7 +221,7 @@ class Network(AilzComponent):
             tags=tagged("lustre"),
             opts=self.child(),
         )
-        for low, high in LUSTRE_PORTS:
+        for low, high in load_catalog().fsx_lustre.client_ports:
             for source_name, source in (("self", self.lustre_sg), ("efa", self.efa_sg)):
                 aws.vpc.SecurityGroupIngressRule(
                     f"{target}-lustre-{low}-{source_name}",
@@ -246,7 +245,7 @@ class Network(AilzComponent):
 
     def allow_lustre_from(self, name: str, security_group_id: pulumi.Input[str]) -> None:
         """Open the Lustre ports to another group of clients (the EKS cluster security group)."""
-        for low, high in LUSTRE_PORTS:
+        for low, high in load_catalog().fsx_lustre.client_ports:
             aws.vpc.SecurityGroupIngressRule(
                 f"{self.target}-lustre-{low}-{name}",
                 security_group_id=self.lustre_sg.id,

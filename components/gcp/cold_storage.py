@@ -5,21 +5,23 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from ailz.catalog import load_catalog
 from ailz.components.gcp.component import GcpComponent
 
 DAY_SECONDS = 86400
-NEARLINE_AFTER_DAYS = 30  # Nearline's minimum storage duration; colder classes come later
 NONCURRENT_VERSIONS_KEPT = 3
 
 
 def lifecycle_rules(archive_after_days: int) -> list[dict]:
     """Objects move to colder classes as they age; old noncurrent versions are deleted."""
     rules: list[dict] = []
-    if archive_after_days > NEARLINE_AFTER_DAYS:
+    # to Nearline at the age of its minimum storage duration (catalog cloud_storage); colder classes later
+    nearline_after_days = load_catalog().cloud_storage.nearline_min_storage_days
+    if archive_after_days > nearline_after_days:
         rules.append(
             {
                 "action": {"type": "SetStorageClass", "storage_class": "NEARLINE"},
-                "condition": {"age": NEARLINE_AFTER_DAYS, "matches_storage_classes": ["STANDARD"]},
+                "condition": {"age": nearline_after_days, "matches_storage_classes": ["STANDARD"]},
             }
         )
     rules.append(
@@ -38,8 +40,9 @@ def lifecycle_rules(archive_after_days: int) -> list[dict]:
 
 
 def bucket_name(project: str, target: str, kind: str) -> str:
-    """Globally unique and at most 63 characters."""
-    return f"{project}-{target}-{kind}"[:63].rstrip("-")
+    """Globally unique and no longer than Cloud Storage allows (catalog gcp_limits.storage_bucket_name)."""
+    max_length = load_catalog().gcp_limits.storage_bucket_name.max_length
+    return f"{project}-{target}-{kind}"[:max_length].rstrip("-")
 
 
 class ColdStorage(GcpComponent):

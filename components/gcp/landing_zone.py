@@ -5,6 +5,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
@@ -36,14 +37,6 @@ from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTO
 from ailz.components.gcp.warm_volume import lustre_pv_spec
 from ailz.components.platform.warm_volume import WarmVolume
 
-DEFAULT_MTU = 1460  # GCP's default VPC MTU, when no GPU family asks for jumbo frames
-
-
-# Workload Identity: pods get credentials from the GKE metadata server on their node
-# (GKE docs, "About Workload Identity Federation for GKE": 169.254.169.254, port 80).
-GKE_METADATA_SERVER = ("169.254.169.254/32", 80)
-
-
 # Output keys GCP stacks had before every kind spelled them in camelCase; exported as well, for one
 # release, so scripts reading them keep working (docs/gcp.md).
 RENAMED_OUTPUTS = {
@@ -53,6 +46,7 @@ RENAMED_OUTPUTS = {
     "lustre_mount_point": "lustreMountPoint",
     "filestore_share": "filestoreShare",
 }
+
 
 class GcpLandingZone(AilzComponent):
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
@@ -126,8 +120,12 @@ class GcpLandingZone(AilzComponent):
             cidr=target.network.cidr,
             addresses=addresses,
             egress=target.network.egress,
-            # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog)
-            mtu=max((m.gcp.gvnic_mtu for m in machines.values() if m.gcp), default=DEFAULT_MTU),
+            # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog); GCP's
+            # default VPC MTU when no GPU family asks for them
+            mtu=max(
+                (m.gcp.gvnic_mtu for m in machines.values() if m.gcp),
+                default=load_catalog().gcp_vpc.default_mtu,
+            ),
             labels=labels,
             opts=after_apis,
         )
@@ -305,7 +303,8 @@ class GcpLandingZone(AilzComponent):
             gpu_driver_preinstalled=True,
             install_gpu_operator=False,
             service_account_annotations=annotations,
-            credential_endpoints=(GKE_METADATA_SERVER,),
+            # Workload Identity: pods get credentials from the GKE metadata server on their node
+            credential_endpoints=(load_catalog().gke_metadata_server.endpoint,),
             **registry_mirrors(target),
             rdma_pod_host_paths=host_paths,
             rdma_pod_daemon_capabilities=daemon_capabilities,

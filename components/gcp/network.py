@@ -5,12 +5,10 @@ from __future__ import annotations
 import pulumi
 import pulumi_gcp as gcp
 
+from ailz.catalog import load_catalog
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network_plan import AddressPlan
 
-# restricted.googleapis.com: Google APIs reachable without internet egress (VPC Service Controls VIP)
-RESTRICTED_GOOGLE_APIS = "199.36.153.4/30"
-RESTRICTED_VIPS = ["199.36.153.4", "199.36.153.5", "199.36.153.6", "199.36.153.7"]
 # Domains resolved to the restricted VIP when there is no egress (Google APIs, Artifact Registry).
 PRIVATE_API_DOMAINS = {"googleapis": "googleapis.com.", "pkg-dev": "pkg.dev.", "gcr-io": "gcr.io."}
 PODS_RANGE, SERVICES_RANGE = "pods", "services"
@@ -98,13 +96,15 @@ class Network(GcpComponent):
                 opts=self.child(),
             )
         else:
-            # No internet: only Google APIs through the restricted VIP stay reachable.
+            # No internet: only Google APIs through the restricted VIP stay reachable
+            # (restricted.googleapis.com, catalog gcp_vpc).
+            restricted_google_apis = str(load_catalog().gcp_vpc.restricted_google_apis)
             gcp.compute.Route(
                 f"{name}-google-apis",
                 name=f"{name}-google-apis",
                 project=project,
                 network=self.network.id,
-                dest_range=RESTRICTED_GOOGLE_APIS,
+                dest_range=restricted_google_apis,
                 next_hop_gateway="default-internet-gateway",
                 priority=1000,
                 opts=self.child(),
@@ -117,7 +117,7 @@ class Network(GcpComponent):
                     network=self.network.id,
                     direction="EGRESS",
                     priority=1000,
-                    destination_ranges=[cidr, RESTRICTED_GOOGLE_APIS],
+                    destination_ranges=[cidr, restricted_google_apis],
                     allows=[{"protocol": "all"}],
                     opts=self.child(),
                 ),
@@ -156,7 +156,7 @@ class Network(GcpComponent):
                 name=domain if key != "googleapis" else f"restricted.{domain}",
                 type="A",
                 ttl=300,
-                rrdatas=RESTRICTED_VIPS,
+                rrdatas=load_catalog().gcp_vpc.restricted_google_apis_addresses,
                 opts=self.child(),
             )
             gcp.dns.RecordSet(

@@ -5,12 +5,12 @@ from __future__ import annotations
 import math
 from typing import Any
 
+from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.names import GPU_RESOURCE
 from ailz.components.platform.admission import cel_list, pod_writes
 
 RDMA_POD_LABEL = "ailz.io/rdma-pods"
-NODE_LOCAL_DNS = "169.254.20.10/32"
 RDMA_POD_POLICY = "ailz-rdma-pods"
 # Pod Security Admission: restricted for everything; RDMA training namespaces are enforced by the
 # ValidatingAdmissionPolicy below instead (baseline refuses IPC_LOCK, which RDMA needs to pin memory).
@@ -109,9 +109,9 @@ def namespace_network_policies(
                                 },
                                 "podSelector": {"matchLabels": {"k8s-app": "kube-dns"}},
                             },
-                            # NodeLocal DNSCache answers on the node at this link-local address
+                            # NodeLocal DNSCache answers on the node at a link-local address
                             # (GKE enables it; pods do not reach it through a pod selector)
-                            {"ipBlock": {"cidr": NODE_LOCAL_DNS}},
+                            {"ipBlock": {"cidr": load_catalog().platform.node_local_dns.cidr}},
                         ],
                         "ports": [{"protocol": "UDP", "port": 53}, {"protocol": "TCP", "port": 53}],
                     }

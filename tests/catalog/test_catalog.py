@@ -235,3 +235,74 @@ def test_loading_the_catalog_imports_no_provider_sdk():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.strip() == "[]"
+
+
+def test_node_local_endpoints(catalog):
+    # pods reach these on their own node; team network policies allow them as /32 blocks
+    assert catalog.eks_pod_identity_agent.endpoint == ("169.254.170.23/32", 80)
+    assert catalog.gke_metadata_server.endpoint == ("169.254.169.254/32", 80)
+    assert catalog.platform.node_local_dns.cidr == "169.254.20.10/32"
+
+
+def test_node_local_addresses_must_be_link_local():
+    from pydantic import ValidationError
+
+    from ailz.catalog.models import CredentialEndpoint
+
+    with pytest.raises(ValidationError, match="link-local"):
+        CredentialEndpoint(address="10.0.0.10", port=80, source="a source long enough")
+
+
+def test_gcp_vpc(catalog):
+    vpc = catalog.gcp_vpc
+    # GPU families' gVNIC MTUs are jumbo frames above GCP's default
+    gvnic = [m.gcp.gvnic_mtu for m in catalog.for_provider("gcp")]
+    assert gvnic and all(mtu >= vpc.default_mtu for mtu in gvnic)
+    # the A records list every address of the restricted VIP range
+    assert vpc.restricted_google_apis_addresses == [f"199.36.153.{i}" for i in range(4, 8)]
+    assert str(vpc.restricted_google_apis) == "199.36.153.4/30"
+
+
+def test_lustre_client_ports(catalog):
+    from pydantic import ValidationError
+
+    from ailz.catalog.models import FsxLustre
+
+    ports = catalog.fsx_lustre.client_ports
+    assert ports == [(988, 988), (1018, 1023)]
+    inverted = catalog.fsx_lustre.model_dump() | {"client_ports": [(1023, 1018)]}
+    with pytest.raises(ValidationError, match="from low to high"):
+        FsxLustre(**inverted)
+
+
+def test_limits_behind_former_constants(catalog):
+    from ailz.components.aws import names as aws_names
+    from ailz.components.common import labels
+    from ailz.components.gcp.cold_storage import bucket_name
+
+    aws, gcp = catalog.aws_limits, catalog.gcp_limits
+    former = {
+        (labels, "AWS_MAX_TAGS"): aws.tags.max_tags,
+        (labels, "AWS_MAX_KEY"): aws.tags.max_key_length,
+        (labels, "AWS_MAX_VALUE"): aws.tags.max_value_length,
+        (labels, "GCP_MAX_LABELS"): gcp.labels.max_labels,
+        (labels, "GCP_MAX_LEN"): gcp.labels.max_length,
+        (labels, "K8S_MAX_NAME"): catalog.platform.kubernetes_labels.max_length,
+        (aws_names, "S3_MAX"): aws.s3_bucket_name.max_length,
+        (aws_names, "IAM_ROLE_MAX"): aws.iam_role_name.max_length,
+    }
+    for (module, name), limit in former.items():
+        assert getattr(module, name) == limit, name
+    assert len(bucket_name("p" * 40, "t" * 40, "datasets")) == gcp.storage_bucket_name.max_length
+    with pytest.raises(AttributeError):
+        labels.NOT_A_LIMIT  # noqa: B018
+
+
+def test_labels_import_does_not_load_the_catalog():
+    # the CLI and the policies import the labels module; its limits are read when first needed
+    code = (
+        "import sys; import ailz.components.common.labels; "
+        "print('ailz.catalog.load' in sys.modules, 'pydantic' in sys.modules)"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.strip() == "False False"
