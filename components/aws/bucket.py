@@ -11,6 +11,7 @@ import pulumi_aws as aws
 
 from ailz.components.aws.iam_policies import tls_only_bucket_policy
 from ailz.components.common.base import AilzComponent
+from ailz.components.common.labels import aws_tags
 
 ARCHIVE_CLASS = "GLACIER_IR"
 DEEP_ARCHIVE_CLASS = "DEEP_ARCHIVE"
@@ -46,7 +47,7 @@ class EncryptedBucket(AilzComponent):
             bucket=bucket_name,
             object_lock_enabled=retention_days is not None,
             force_destroy=False,
-            tags=tags,
+            tags=aws_tags(tags),
             opts=self.child(),
         )
         bucket_id = self.bucket.id

@@ -7,7 +7,6 @@ import pulumi
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.names import bucket_name
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.labels import aws_tags
 from ailz.spec.common import ColdTier
 
 
@@ -37,7 +36,7 @@ class ColdStorage(AilzComponent):
                 bucket_name=bucket_name(zone, target, purpose, account),
                 spec_path=spec_path,
                 key_arn=key_arn,
-                tags=aws_tags({**tags, "Name": f"{target}-{purpose}", "purpose": purpose}),
+                tags={**tags, "Name": f"{target}-{purpose}", "purpose": purpose},
                 archive_after_days=cold.archive_after_days,
                 retention_days=retention,
                 deep_archive=purpose != "datasets" or not warm_tier,

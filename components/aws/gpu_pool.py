@@ -15,6 +15,7 @@ from ailz.components.aws import gpu_pool_plan as plan
 from ailz.components.aws.nic_layout import efa_interface_count
 from ailz.components.aws.user_data import node_user_data
 from ailz.components.common.base import AilzComponent
+from ailz.components.common.labels import aws_tags
 from ailz.spec.common import GpuPool
 
 AMI_TYPE = "AL2023_x86_64_NVIDIA"
@@ -45,6 +46,7 @@ class GpuNodePool(AilzComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aws", "GpuNodePool", name, spec_path, opts)
+        tags = aws_tags(tags)
         offerings = aws.ec2.get_instance_type_offerings(
             location_type="availability-zone",
             filters=[

@@ -26,13 +26,12 @@ from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.common.labels import aws_tags, k8s_labels
+from ailz.components.common.names import WARM_VOLUMES
 from ailz.components.platform.warm_volume import WarmVolume
 
 LOG_ARCHIVE_AFTER_DAYS = 90
 
 
-# The PersistentVolume that team PVCs bind with volumeName (as on GCP: ailz-lustre).
-LUSTRE_VOLUME = "ailz-lustre"
 
 
 class AwsLandingZone(AilzComponent):
@@ -89,7 +88,7 @@ class AwsLandingZone(AilzComponent):
             bucket_name=bucket_name(ctx.zone.name, target.name, "logs", account),
             spec_path=ctx.path("network"),
             key_arn=keys.arns["logs"],
-            tags=aws_tags(ctx.tags(Name=f"{target.name}-logs", purpose="logs")),
+            tags=ctx.tags(Name=f"{target.name}-logs", purpose="logs"),
             archive_after_days=LOG_ARCHIVE_AFTER_DAYS,
             extra_policy=lambda arn: flow_log_delivery(arn, account),
             opts=part(),
@@ -168,7 +167,7 @@ class AwsLandingZone(AilzComponent):
                 zone=network.gpu_zone,
                 efa_security_group_id=network.efa_sg.id,
                 storage_key_arn=keys.arns["storage"],
-                tags=aws_tags(ctx.tags(pool, Name=f"{target.name}-{pool.name}")),
+                tags=ctx.tags(pool, Name=f"{target.name}-{pool.name}"),
                 provider=self.provider,
                 depends_on=cluster.network_addons,
                 opts=part(),
@@ -283,7 +282,7 @@ class AwsLandingZone(AilzComponent):
             volume = WarmVolume(
                 f"{target.name}-lustre-volume",
                 ctx.path("storage", "warm"),
-                volume_name=LUSTRE_VOLUME,
+                volume_name=WARM_VOLUMES["lustre"],
                 spec=spec,
                 labels=k8s_labels(ctx.tags()),
                 opts=pulumi.ResourceOptions(

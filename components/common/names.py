@@ -94,5 +94,9 @@ def onprem_rdma_resource(device_plugin: str = "shared") -> str:
     return "rdma/rdma_shared" if device_plugin == "shared" else "nvidia.com/sriov_rdma"
 
 
+# The PersistentVolume of a target's warm file system that team claims bind by volumeName, on every
+# kind: Lustre (FSx for Lustre, Managed Lustre) or Filestore.
+WARM_VOLUMES = {"lustre": "ailz-lustre", "filestore": "ailz-filestore"}
+
 # The Kueue LocalQueue in every team and validation namespace (jobs set kueue.x-k8s.io/queue-name).
 LOCAL_QUEUE = "default"

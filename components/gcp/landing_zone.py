@@ -358,7 +358,7 @@ class GcpLandingZone(AilzComponent):
             volume = WarmVolume(
                 f"{prefix}-lustre-volume",
                 ctx.path("storage", "warm"),
-                volume_name="ailz-lustre",
+                volume_name=naming.WARM_VOLUMES["lustre"],
                 spec=spec,
                 labels=k8s_tags,
                 opts=in_cluster_opts,
@@ -381,7 +381,7 @@ class GcpLandingZone(AilzComponent):
         volume = WarmVolume(
             f"{prefix}-filestore-volume",
             ctx.path("storage", "warm"),
-            volume_name="ailz-filestore",
+            volume_name=naming.WARM_VOLUMES["filestore"],
             spec=spec,
             labels=k8s_tags,
             opts=in_cluster_opts,
