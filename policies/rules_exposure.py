@@ -14,6 +14,8 @@ LAUNCH_TEMPLATE = "aws:ec2/launchTemplate:LaunchTemplate"
 EC2_INSTANCE = "aws:ec2/instance:Instance"
 NODE_POOL = "gcp:container/nodePool:NodePool"
 GKE_CLUSTER = "gcp:container/cluster:Cluster"
+EKS_CLUSTER = "aws:eks/cluster:Cluster"
+INTERNET = "0.0.0.0/0"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
@@ -194,3 +196,26 @@ def no_admin_roles_for_service_accounts(resource: PlanResource, ix: PlanIndex, p
     for member in members:
         if str(member).startswith("serviceAccount:"):
             yield f"{member} is granted {role}"
+
+
+@resource_rule("AILZ-EXP-009", EKS_CLUSTER, GKE_CLUSTER)
+def api_not_open_to_the_internet(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    inputs = resource.inputs
+    if resource.type == EKS_CLUSTER:
+        if P.get(inputs, "vpcConfig", "endpointPublicAccess") is False:
+            return
+        cidrs = P.get(inputs, "vpcConfig", "publicAccessCidrs") or []
+        if not cidrs:
+            yield "the public API endpoint names no publicAccessCidrs, so EKS opens it to 0.0.0.0/0"
+        elif INTERNET in cidrs:
+            yield "publicAccessCidrs includes 0.0.0.0/0: the API endpoint answers the whole internet"
+        return
+    if P.get(inputs, "privateClusterConfig", "enablePrivateEndpoint") is True:
+        return
+    if not P.present(inputs, "masterAuthorizedNetworksConfig"):
+        yield "the public API endpoint has no masterAuthorizedNetworksConfig: any address may reach it"
+        return
+    blocks = P.get(inputs, "masterAuthorizedNetworksConfig", "cidrBlocks") or []
+    if any(P.get(block, "cidrBlock") == INTERNET for block in blocks):
+        yield "masterAuthorizedNetworksConfig admits 0.0.0.0/0: the API endpoint answers the whole internet"
+

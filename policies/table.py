@@ -395,6 +395,19 @@ RULES: tuple[RuleMeta, ...] = (
         ("A.8.2",),
         ("operator-access",),
     ),
+    _rule(
+        "AILZ-EXP-009",
+        "exposure",
+        "Kubernetes API not open to the internet",
+        "critical",
+        "A cluster's public API endpoint admits only the networks the spec names: an EKS public endpoint "
+        "lists publicAccessCidrs without 0.0.0.0/0, a GKE public endpoint has authorized networks "
+        "without 0.0.0.0/0. Private endpoints pass.",
+        "Keep kubernetes.endpoint private and list connected_cidrs, or name the CI and administrator "
+        "networks in kubernetes.api_access_cidrs (GKE: the DNS-based endpoint is authorized by IAM).",
+        ("SC-7", "AC-17"),
+        ("A.8.20", "A.8.22"),
+    ),
     # --- Kubernetes workloads -----------------------------------------------------------------
     _rule(
         "AILZ-K8S-001",

@@ -26,6 +26,7 @@ def check_zone(zone: LandingZone, kinds: KindSet, catalog: Catalog | None = None
     issues += _teams(zone, catalog)
     issues += _keys(zone)
     issues += _egress(zone)
+    issues += _api_access(zone)
     for index, target in enumerate(zone.targets):
         issues += kinds[target.kind].check(zone, index, catalog)
     return issues
@@ -256,6 +257,37 @@ def _egress(zone: LandingZone) -> list[SpecIssue]:
                     "nvcr.io, registry.k8s.io and docker.io",
                     f"add registries: {{mirror: <{registry} in {target.region} that mirrors them>}} "
                     "or use egress: nat",
+                )
+            )
+    return issues
+
+
+def _api_access(zone: LandingZone) -> list[SpecIssue]:
+    """Who reaches the Kubernetes API is written down: a public endpoint names its networks (never the
+    internet by default), and a private one is reached from its network or the connected ones."""
+    issues = []
+    for i, target in enumerate(zone.targets):
+        if not target.manages_api_endpoint:
+            continue
+        api = target.kubernetes
+        path = ("targets", i, "kubernetes")
+        if api.endpoint == "public-and-private" and not api.api_access_cidrs:
+            issues.append(
+                SpecIssue(
+                    (*path, "endpoint"),
+                    "a public API endpoint needs the networks allowed to reach it",
+                    "add kubernetes.api_access_cidrs with your CI runners' and administrators' egress "
+                    "ranges (0.0.0.0/0 only if you mean the whole internet: the policy gate flags it), "
+                    "or keep endpoint: private and list connected_cidrs",
+                )
+            )
+        if api.endpoint == "private" and api.api_access_cidrs:
+            issues.append(
+                SpecIssue(
+                    (*path, "api_access_cidrs"),
+                    "api_access_cidrs opens the public endpoint, which endpoint: private turns off",
+                    "list networks that reach the private endpoint in connected_cidrs, or set "
+                    "endpoint: public-and-private",
                 )
             )
     return issues

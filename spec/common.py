@@ -155,6 +155,18 @@ class Kubernetes(SpecModel):
     admin_roles: list[str] = Field(
         default_factory=list, description="Identities given cluster-admin (AWS role ARNs)."
     )
+    api_access_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="endpoint: public-and-private: the networks that may reach the public API endpoint "
+        "(your CI runners' and administrators' egress). Never the internet by default: 0.0.0.0/0 only "
+        "when written here, and the policy gate flags it.",
+    )
+    connected_cidrs: list[Cidr] = Field(
+        default_factory=list,
+        description="Networks connected to the target's network (VPN, Direct Connect or Interconnect, "
+        "peering, Transit Gateway) from which kubectl and the platform stage reach the private API "
+        "endpoint; each gets HTTPS to it.",
+    )
 
 
 class Registries(SpecModel):
@@ -215,6 +227,8 @@ class TargetBase(SpecModel):
     uses_key_service: ClassVar[bool] = True
     # the registry that mirrors images when the network has no egress; None: no such check
     mirror_example: ClassVar[str | None] = None
+    # ailz creates the cluster and so decides who reaches its API (not on an existing cluster)
+    manages_api_endpoint: ClassVar[bool] = True
 
     name: Name
     network: Network

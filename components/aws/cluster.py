@@ -16,6 +16,7 @@ from ailz.spec.common import Kubernetes
 
 CONTROL_PLANE_LOGS = ["api", "audit", "authenticator", "controllerManager", "scheduler"]
 LOG_RETENTION_DAYS = 365
+HTTPS = 443
 
 
 class EksCluster(AilzComponent):
@@ -57,6 +58,8 @@ class EksCluster(AilzComponent):
                 "subnet_ids": subnet_ids,
                 "endpoint_private_access": True,
                 "endpoint_public_access": not private_only,
+                # EKS opens a public endpoint to 0.0.0.0/0 unless told otherwise: name the networks
+                "public_access_cidrs": None if private_only else list(kubernetes.api_access_cidrs),
             },
             access_config={
                 "authentication_mode": "API",
@@ -94,6 +97,20 @@ class EksCluster(AilzComponent):
             self.addon(addon, min_vpc_cni if addon == "vpc-cni" else None) for addon in NETWORK_ADDONS
         ]
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
+        # The private endpoint answers only traffic the cluster security group admits: HTTPS from
+        # each connected network (EKS user guide, "Cluster API server endpoint")
+        for index, cidr in enumerate(kubernetes.connected_cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{name}-api-{index}",
+                security_group_id=self.security_group_id,
+                description=f"Kubernetes API from connected network {cidr}",
+                ip_protocol="tcp",
+                from_port=HTTPS,
+                to_port=HTTPS,
+                cidr_ipv4=cidr,
+                tags=tags,
+                opts=self.child(),
+            )
         self.endpoint = self.cluster.endpoint
         self.kubeconfig = pulumi.Output.secret(
             pulumi.Output.all(

@@ -78,6 +78,7 @@ class GkeCluster(GcpComponent):
         subnetwork: pulumi.Input[str],
         master_cidr: str,
         authorized_cidr: str,
+        api_access_cidrs: list[str],
         version: str,
         private_endpoint: bool,
         multi_networking: bool,
@@ -123,7 +124,13 @@ class GkeCluster(GcpComponent):
                 "master_global_access_config": {"enabled": True},
             },
             master_authorized_networks_config={
-                "cidr_blocks": [{"cidr_block": authorized_cidr, "display_name": "landing-zone"}],
+                "cidr_blocks": [
+                    {"cidr_block": authorized_cidr, "display_name": "landing-zone"},
+                    *(
+                        {"cidr_block": cidr, "display_name": f"api-access-{i}"}
+                        for i, cidr in enumerate(api_access_cidrs)
+                    ),
+                ],
                 "gcp_public_cidrs_access_enabled": False,
             },
             workload_identity_config={"workload_pool": f"{project}.svc.id.goog"},

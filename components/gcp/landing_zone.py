@@ -155,6 +155,8 @@ class GcpLandingZone(AilzComponent):
             subnetwork=primary.subnet.id,
             master_cidr=addresses.master,
             authorized_cidr=target.network.cidr,
+            # connected networks reach the private endpoint, listed ones the public one
+            api_access_cidrs=[*target.kubernetes.connected_cidrs, *target.kubernetes.api_access_cidrs],
             version=target.kubernetes.version,
             private_endpoint=target.kubernetes.endpoint == "private",
             multi_networking=bool(vpcs),

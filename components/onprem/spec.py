@@ -33,6 +33,7 @@ class Sovereignty(SpecModel):
 
 class OnpremTarget(TargetBase):
     uses_key_service: ClassVar[bool] = False  # keys stay in the site's own HSM (KMS v2 plugin)
+    manages_api_endpoint: ClassVar[bool] = False  # the existing cluster's API is the site's
 
     kind: Literal["onprem"]
     region: str = Field(description="Site or region name, checked against residency.")

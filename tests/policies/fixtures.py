@@ -128,7 +128,11 @@ def _aws() -> dict[str, PlanResource]:
     r["cluster"] = res(
         "aws:eks/cluster:Cluster",
         "eks",
-        {"encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}}, "tags": COST},
+        {
+            "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}},
+            "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False},
+            "tags": COST,
+        },
         refs={"encryptionConfig": [r["key"]]},
     )
     assume = (
@@ -239,6 +243,7 @@ def _gcp() -> dict[str, PlanResource]:
             "databaseEncryption": {"state": "ENCRYPTED", "keyName": GCP_KEY},
             "workloadIdentityConfig": {"workloadPool": "p.svc.id.goog"},
             "privateClusterConfig": {"enablePrivateNodes": True},
+            "masterAuthorizedNetworksConfig": {"cidrBlocks": [{"cidrBlock": "10.40.0.0/16"}]},
         },
         "gcp",
     )

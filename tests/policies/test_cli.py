@@ -11,6 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from ailz.cli.app import app
+from ailz.policies.table import RULES
 from tests.policies.fixtures import compliant, plan_of
 
 DATA = Path(__file__).parent / "data"
@@ -98,7 +99,7 @@ def test_bad_spec_exits_2(tmp_path):
 def test_list_shows_every_rule():
     result = invoke("list", "--format", "json")
     rows = json.loads(result.output)
-    assert len(rows) == 35
+    assert len(rows) == len(RULES)
     assert {"id", "severity", "enforcement", "controls"} <= set(rows[0])
     text = runner.invoke(app, ["policy", "list"], terminal_width=250).output
     assert "AILZ-RES-001" in text and "mandatory" in text

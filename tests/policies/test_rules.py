@@ -102,6 +102,7 @@ FAILS = {
         r["policy"], ["policy"], '{"Statement":[{"Effect":"Allow","Action":"*","Resource":"*"}]}'
     ),
     "AILZ-EXP-008": lambda r: setin(r["iam"], ["role"], "roles/container.admin"),
+    "AILZ-EXP-009": lambda r: setin(r["cluster"], ["vpcConfig", "endpointPublicAccess"], True),
     "AILZ-K8S-001": lambda r: setin(
         r["deploy"], ["spec", "template", "spec", "containers", 0, "securityContext", "privileged"], True
     ),
