@@ -25,6 +25,7 @@ app.command("preview")(deploy_cmd.preview)
 app.command("up")(deploy_cmd.up)
 app.command("destroy")(deploy_cmd.destroy)
 app.command("outputs")(deploy_cmd.outputs)
+app.command("kubeconfig")(deploy_cmd.kubeconfig)
 
 
 @app.command("schema")

@@ -15,7 +15,7 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out
+from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out, write_text
 
 EXIT_INTERRUPTED = 130
 
@@ -272,3 +272,48 @@ def outputs(
         shown = value if isinstance(value, str) else json.dumps(value, default=str)
         table.add_row(Text(key), Text(shown))  # values are data, never markup
     out.print(table)
+
+
+def kubeconfig(
+    spec: str = SPEC_ARG,
+    target: str = TARGET_OPT,
+    out_file: str = typer.Option(None, "--out", help="Write to this file (mode 0600) instead of stdout."),
+    backend: str = BACKEND_OPT,
+    secrets_provider: str = SECRETS_OPT,
+) -> None:
+    """Print the target's kubeconfig from its stack outputs (AWS and GCP exec-credential plugins)."""
+    text = cluster_kubeconfig(spec, target, backend, secrets_provider)
+    if out_file in (None, "-"):
+        write_text(text, None)
+        return
+    try:
+        descriptor = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+            handle.write(text if text.endswith("\n") else text + "\n")
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")
+
+
+def cluster_kubeconfig(
+    spec: str, target: str | None, backend: str | None = None, secrets_provider: str | None = None
+) -> str:
+    """The kubeconfig of a cluster ailz created, read from the target's stack; exits 2 with what to do
+    when the target's cluster is not ailz's or the stack cannot be read."""
+    from ailz.deploy.engine import DeployError
+    from ailz.deploy.flow import target_kubeconfig
+
+    targets = load_spec_or_exit(spec).zone.targets
+    chosen = targets[0] if target is None and len(targets) == 1 else None
+    chosen = chosen or next((t for t in targets if t.name == target), None)
+    if chosen is not None and chosen.existing_cluster is not None:
+        file, context = chosen.existing_cluster
+        fail(
+            f"target '{chosen.name}' is an existing cluster: ailz keeps no kubeconfig for it",
+            hint=f"use your kubeconfig ({file or '$KUBECONFIG'}) with context {context}",
+        )
+    session = _session(spec, target, backend, secrets_provider)
+    try:
+        return target_kubeconfig(session)
+    except DeployError as error:
+        _deploy_error(error)
+        raise  # unreachable: _deploy_error exits

@@ -5,7 +5,11 @@ Everything heavy (kubernetes client, jinja, the catalog) is imported inside the 
 
 from __future__ import annotations
 
+import contextlib
+import os
 import sys
+import tempfile
+from collections.abc import Iterator
 from enum import StrEnum
 from pathlib import Path
 
@@ -99,6 +103,27 @@ def _write_manifests(objects: list[dict], out_dir: Path) -> None:
         out.print(str(path))
 
 
+@contextlib.contextmanager
+def _cluster_access(spec, target, kubeconfig: str | None, context: str | None) -> Iterator[tuple]:
+    """(kubeconfig file, context) to reach the target's cluster: what was passed (or $KUBECONFIG),
+    else the existing cluster's own (on-prem), else the kubeconfig the target's stack exported, in a
+    private temp file for the run."""
+    if kubeconfig or context or os.environ.get("KUBECONFIG"):
+        yield kubeconfig, context
+        return
+    if target.existing_cluster is not None:
+        yield target.existing_cluster
+        return
+    from ailz.cli.deploy_cmd import cluster_kubeconfig
+
+    text = cluster_kubeconfig(str(spec), target.name)
+    with tempfile.TemporaryDirectory(prefix="ailz-") as directory:
+        path = Path(directory) / "kubeconfig"
+        path.write_text(text, encoding="utf-8")
+        path.chmod(0o600)
+        yield str(path), None
+
+
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
          label_bad_nodes, image) -> None:  # fmt: skip
     from ailz.validation import reports
@@ -111,13 +136,11 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
         chosen = zone.target(target)
     except KeyError:
         fail(f"{spec}: no target {target!r}", hint=f"targets: {', '.join(t.name for t in zone.targets)}")
-    cluster = getattr(chosen, "cluster", None)
-    kubeconfig = kubeconfig or getattr(cluster, "kubeconfig", None)
-    context = context or getattr(cluster, "context", None)
-    try:
-        api = KubernetesApi(kubeconfig, context)
-    except RunError as error:
-        fail(str(error), hint="pass --kubeconfig FILE --context NAME, or set KUBECONFIG")
+    with _cluster_access(spec, chosen, kubeconfig, context) as (kubeconfig, context):
+        try:
+            api = KubernetesApi(kubeconfig, context)
+        except RunError as error:
+            fail(str(error), hint="pass --kubeconfig FILE --context NAME, or set KUBECONFIG")
     try:
         with err.status("starting NCCL validation") as status:
             report = validate(

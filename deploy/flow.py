@@ -363,3 +363,25 @@ def target_outputs(session: Session, show_secrets: bool = False) -> dict[str, An
             raise explain_failure(str(error), engine.name, session.settings.backend_url) from None
         raise
     return masked_outputs(outputs, show_secrets)
+
+
+def target_kubeconfig(session: Session) -> str:
+    """The kubeconfig the target's stack exported (exec-credential plugins, no static secret)."""
+    engine = session.open(create=False)
+    try:
+        outputs = engine.outputs()
+    except DeployError:
+        raise
+    except Exception as error:
+        if is_command_error(error):
+            raise explain_failure(str(error), engine.name, session.settings.backend_url) from None
+        raise
+    kubeconfig = outputs.get("kubeconfig")
+    if kubeconfig is None or not kubeconfig.value:
+        raise DeployError(
+            f"stack {engine.name} has no kubeconfig output",
+            f"deploy it first: ailz up <spec> --target {session.target}",
+            2,
+        )
+    return str(kubeconfig.value)
+

@@ -251,3 +251,9 @@ class TargetBase(SpecModel):
     def site_fabric(self) -> Fabric | None:
         """The fabric the target declares for its own servers; None where the machine brings it."""
         return None
+
+    @property
+    def existing_cluster(self) -> tuple[str | None, str] | None:
+        """(kubeconfig file or None for $KUBECONFIG, context) of a cluster ailz does not create;
+        None where ailz creates the cluster and its stack holds the kubeconfig."""
+        return None

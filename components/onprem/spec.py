@@ -52,3 +52,7 @@ class OnpremTarget(TargetBase):
     @property
     def site_fabric(self) -> Fabric | None:
         return self.fabric
+
+    @property
+    def existing_cluster(self) -> tuple[str | None, str] | None:
+        return self.cluster.kubeconfig, self.cluster.context

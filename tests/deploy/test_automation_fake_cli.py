@@ -189,3 +189,60 @@ def test_a_pulumi_cli_older_than_the_sdk_floor_is_refused_before_any_stack_is_to
     assert result.exit_code == 2
     assert "too old" in result.output and MIN_PULUMI_CLI in result.output
     assert [call["args"] for call in fake_pulumi.calls()] == [["version"]]  # nothing but the version
+
+
+KUBECONFIG = "apiVersion: v1\nkind: Config\nusers:\n- name: eks\n  user:\n    exec: {command: aws}\n"
+
+
+def _deployed(fake_pulumi, **outputs) -> None:
+    fake_pulumi.scenario(
+        stacks={STACK: {"secrets_provider": "passphrase", "config": {}, "tags": {}}},
+        outputs={"clusterName": "aws-train-eks", **outputs},
+        secret_outputs=["kubeconfig"],
+    )
+
+
+def test_kubeconfig_prints_the_stack_output_in_clear(fake_pulumi, tmp_path):
+    _deployed(fake_pulumi, kubeconfig=KUBECONFIG)
+    result = CliRunner().invoke(app, ["kubeconfig", SPEC])
+    assert result.exit_code == 0, result.output
+    assert result.output == KUBECONFIG
+    target = tmp_path / "kubeconfig"
+    result = CliRunner().invoke(app, ["kubeconfig", SPEC, "--out", str(target)])
+    assert result.exit_code == 0 and target.read_text() == KUBECONFIG
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600  # for the user's eyes only
+
+
+def test_kubeconfig_of_a_stack_not_deployed_says_what_to_do(fake_pulumi):
+    result = CliRunner().invoke(app, ["kubeconfig", SPEC])
+    assert result.exit_code == 2 and "does not exist in this backend" in result.output
+    _deployed(fake_pulumi)
+    result = CliRunner().invoke(app, ["kubeconfig", SPEC])
+    assert result.exit_code == 2 and "has no kubeconfig output" in result.output
+    assert "ailz up" in result.output
+
+
+def test_kubeconfig_of_an_existing_cluster_points_at_its_context(monkeypatch):
+    monkeypatch.setattr("ailz.deploy.engine.pulumi_cli_path", lambda: None)  # not needed for on-prem
+    result = CliRunner().invoke(app, ["kubeconfig", str(EXAMPLES / "onprem-sovereign.yaml")])
+    assert result.exit_code == 2
+    assert "existing cluster" in result.output and "context" in result.output
+
+
+def test_validate_nccl_reaches_the_cluster_with_the_stack_kubeconfig(fake_pulumi, monkeypatch):
+    from ailz.validation.cluster import RunError
+
+    _deployed(fake_pulumi, kubeconfig=KUBECONFIG)
+    monkeypatch.delenv("KUBECONFIG", raising=False)  # set, it would be the cluster the user chose
+    seen = {}
+
+    def kubernetes_api(kubeconfig, context):
+        seen.update(text=Path(kubeconfig).read_text(), context=context)
+        raise RunError("stop here: the run itself is tested elsewhere")
+
+    monkeypatch.setattr("ailz.validation.kubernetes_api.KubernetesApi", kubernetes_api)
+    result = CliRunner().invoke(
+        app, ["validate", "nccl", "--spec", SPEC, "--target", "aws-train", "--pool", "h100"]
+    )
+    assert result.exit_code == 2 and "stop here" in result.output
+    assert seen == {"text": KUBECONFIG, "context": None}

@@ -77,6 +77,7 @@ def fake_cluster(monkeypatch):
     import ailz.validation.session as session_module
 
     monkeypatch.setattr(runner_module, "KubernetesApi", lambda kubeconfig, context: cluster)
+    monkeypatch.setenv("KUBECONFIG", "/dev/null")  # the cluster is the fake, not the stack's kubeconfig
     original = session_module.run_jobs
     monkeypatch.setattr(
         session_module,
