@@ -20,6 +20,13 @@ from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exi
 EXIT_INTERRUPTED = 130
 
 SPEC_ARG = typer.Argument(..., help="Landing-zone YAML file.")
+STAGE_OPT = typer.Option(
+    None,
+    "--stage",
+    help="infra (the cloud stack) or platform (the in-cluster stack, applied through the cluster's "
+    "API); default: both, in order. A CI runner outside the network runs --stage infra, one that "
+    "reaches the API --stage platform.",
+)
 TARGET_OPT = typer.Option(None, "--target", "-t", help="Target to act on (each target is its own stack).")
 BACKEND_OPT = typer.Option(
     None,
@@ -104,6 +111,27 @@ def _deploy_error(error: Any) -> None:
     fail(escape(str(error)), code=getattr(error, "code", EXIT_USAGE), hint=hint)
 
 
+def _stages(stage: str | None) -> tuple[str, ...]:
+    from ailz.stacks.program import STAGES
+
+    if stage is None:
+        return STAGES
+    if stage not in STAGES:
+        fail(f"unknown stage {stage!r}", hint=f"--stage {' or --stage '.join(STAGES)}")
+    return (stage,)
+
+
+def _finish_all(results: list[Any]) -> None:
+    """Summaries of every stage's run; the exit follows the last (a failure stops the rest)."""
+    from ailz.cli.deploy_progress import render_summary
+
+    if not results:
+        raise typer.Exit(0)
+    for result in results[:-1]:
+        render_summary(result.tally, out, result.operation, result.stack)
+    _finish(results[-1])
+
+
 def _finish(result: Any) -> None:
     """Print the summary of a run and exit with its status."""
     from ailz.cli.deploy_progress import render_summary
@@ -122,19 +150,23 @@ def _finish(result: Any) -> None:
 def preview(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
+    stage: str = STAGE_OPT,
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
-    """Show what `ailz up` would change in the target's stack (needs the Pulumi CLI and credentials)."""
+    """Show what `ailz up` would change in the target's two stacks (needs the Pulumi CLI)."""
     from ailz.deploy.engine import DeployError
     from ailz.deploy.flow import preview_target
 
+    stages = _stages(stage)
     session = _session(spec, target, backend, secrets_provider)
     try:
-        result = preview_target(session)
+        results, notes = preview_target(session, stages)
     except DeployError as error:
         _deploy_error(error)
-    _finish(result)
+    for note in notes:
+        err.print(f"[yellow]note:[/] {escape(note)}")
+    _finish_all(results)
 
 
 def up(
@@ -149,10 +181,12 @@ def up(
     profile: str = typer.Option(None, "--policy-profile", help="Policy profile for the gate."),
     policy_config: str = typer.Option(None, "--policy-config", help="Policy configuration file."),
     waivers: str = typer.Option(None, "--waivers", help="Policy waivers file."),
+    stage: str = STAGE_OPT,
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
-    """Gate the target with the policies, then create or update its stack (needs the Pulumi CLI)."""
+    """Gate the target with the policies, then apply its infrastructure stack and its platform stack
+    (needs the Pulumi CLI)."""
     from ailz.deploy.engine import DeployError
     from ailz.deploy.flow import up_target
 
@@ -160,6 +194,7 @@ def up(
         fail("`ailz up` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
     if override is not None and not override.strip():
         fail("--override needs a reason", hint='e.g. --override "capacity block expires Friday; SEC-123"')
+    stages = _stages(stage)
     session = _session(spec, target, backend, secrets_provider)
     try:
         gate_fn = gate_factory()
@@ -185,6 +220,7 @@ def up(
             confirm=None if yes else confirm,
             gate_options={"profile": profile, "config": policy_config, "waivers": waivers},
             on_gate=show_gate,
+            stages=stages,
         )
     except DeployError as error:
         _deploy_error(error)
@@ -195,24 +231,31 @@ def up(
             code=EXIT_FAILED,
             hint='fix the spec, add a waiver, or pass --override "reason" (recorded on the stack)',
         )
-    if report.preview is not None and report.result is None:
-        if report.declined:
-            err.print("not applied: confirmation declined")
-            raise typer.Exit(EXIT_FAILED)
-        _finish(report.preview)
     for warning in report.warnings:
         err.print(f"[yellow]warning:[/] {escape(warning)}")
-    if report.decision.overridden:
-        out.print(
-            f"policy override recorded on {report.result.stack}: {report.decision.override}", markup=False
-        )
-    _finish(report.result)
+    done = [run.result for run in report.runs if run.result is not None]
+    if report.decision.overridden and done:
+        stacks = ", ".join(result.stack for result in done)
+        out.print(f"policy override recorded on {stacks}: {report.decision.override}", markup=False)
+    last = report.runs[-1]
+    if last.result is not None:
+        _finish_all(done)
+        return
+    from ailz.cli.deploy_progress import render_summary
+
+    for result in done:  # what was applied before the stage that stopped
+        render_summary(result.tally, out, result.operation, result.stack)
+    if last.declined:
+        err.print(f"not applied: confirmation declined for the {last.stage} stage")
+        raise typer.Exit(EXIT_FAILED)
+    _finish(last.preview)
 
 
 def destroy(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Destroy without asking first."),
+    stage: str = STAGE_OPT,
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
@@ -222,19 +265,20 @@ def destroy(
 
     if not yes and not _interactive():
         fail("`ailz destroy` needs confirmation, and there is no terminal to ask on", hint="pass --yes")
+    stages = _stages(stage)
     session = _session(spec, target, backend, secrets_provider)
 
     def confirm(stack: str) -> bool:
         return typer.confirm(f"destroy every resource in {stack}?", default=False)
 
     try:
-        result = destroy_target(session, confirm=None if yes else confirm)
+        results = destroy_target(session, confirm=None if yes else confirm, stages=stages)
     except DeployError as error:
         _deploy_error(error)
-    if result is None:
+    if results is None:
         err.print("not destroyed: confirmation declined")
         raise typer.Exit(EXIT_FAILED)
-    _finish(result)
+    _finish_all(results)
 
 
 def outputs(
@@ -242,6 +286,7 @@ def outputs(
     target: str = TARGET_OPT,
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o", help="text or json."),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs in clear."),
+    stage: str = typer.Option("infra", "--stage", help="infra (default) or platform."),
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
@@ -249,14 +294,15 @@ def outputs(
     from ailz.deploy.engine import DeployError
     from ailz.deploy.flow import target_outputs
 
+    (stage,) = _stages(stage)
     session = _session(spec, target, backend, secrets_provider)
     try:
-        values = target_outputs(session, show_secrets=show_secrets)
+        values = target_outputs(session, show_secrets=show_secrets, stage=stage)
     except DeployError as error:
         _deploy_error(error)
     from ailz.stacks.program import stack_name
 
-    stack = stack_name(session.loaded.zone, session.target)
+    stack = stack_name(session.loaded.zone, session.target, stage)
     if output is OutputFormat.json:
         print(
             json.dumps({"stack": stack, "target": session.target, "outputs": values}, indent=2, default=str)

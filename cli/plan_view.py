@@ -17,8 +17,8 @@ def _label(resource: PlanResource) -> str:
     return f"{resource.name} [dim]{resource.type}[/]"
 
 
-def _tree(plan: Plan, target: str) -> Tree | None:
-    resources = plan.for_target(target)
+def _tree(plan: Plan, target: str, stack: str | None) -> Tree | None:
+    resources = [r for r in plan.for_target(target) if r.stack == stack]
     children: dict[str | None, list[PlanResource]] = {}
     urns = {r.urn for r in resources}
     for resource in resources:
@@ -27,7 +27,7 @@ def _tree(plan: Plan, target: str) -> Tree | None:
     roots = children.get(None, [])
     if not roots:
         return None
-    tree = Tree(f"[bold]{target}[/]")
+    tree = Tree(f"[bold]{stack or target}[/]")
 
     def add(node: Tree, resource: PlanResource) -> None:
         branch = node.add(_label(resource))
@@ -43,10 +43,12 @@ def _tree(plan: Plan, target: str) -> Tree | None:
 def render_plan(plan: Plan, zone: LandingZone, console: Console) -> None:
     console.print(f"[bold]Landing zone[/] {plan.zone}  ([dim]{plan.spec_file}[/])")
     for target in plan.targets:
-        console.rule(f"{target.name} · {target.kind} · {target.location} · stack {target.stack}")
-        tree = _tree(plan, target.name)
-        if tree is not None:
-            console.print(tree)
+        stacks = [s for s in (target.stack, target.platform_stack) if s]
+        console.rule(f"{target.name} · {target.kind} · {target.location} · stacks {', '.join(stacks)}")
+        for stack in stacks:  # the infrastructure stack, then the one applied through the cluster's API
+            tree = _tree(plan, target.name, stack)
+            if tree is not None:
+                console.print(tree)
         counts = plan.type_counts(target.name)
         table = Table(title=f"{sum(counts.values())} resources in {target.name}", title_justify="left")
         table.add_column("type")

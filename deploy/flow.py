@@ -27,7 +27,7 @@ from ailz.deploy.engine import (
 )
 from ailz.deploy.events import EventTally
 from ailz.spec.loader import LoadedSpec
-from ailz.stacks.program import stack_name, target_program
+from ailz.stacks.program import INFRA, PLATFORM, STAGES, stack_name, target_program
 
 OVERRIDE_TAG = "ailz:override"
 SECRET_MASK = "[secret]"
@@ -46,15 +46,21 @@ def stack_request(
     settings: DeploySettings,
     catalog: Catalog | None = None,
     create: bool = True,
+    stage: str = INFRA,
+    infra_outputs: dict[str, Any] | None = None,
 ) -> StackRequest:
+    """The stack of one stage of a target. The platform program is built from the infrastructure
+    stack's outputs; a destroy never runs it, so it may go without them."""
     zone = loaded.zone
     index = zone.target_index(target_name)
+    if stage == PLATFORM and infra_outputs is None:
+        infra_outputs = {}
     return StackRequest(
-        stack=stack_name(zone, target_name),
+        stack=stack_name(zone, target_name, stage),
         # exactly the program offline synthesis runs
-        program=target_program(zone, index, catalog or load_catalog()),
+        program=target_program(zone, index, catalog or load_catalog(), stage, infra_outputs),
         settings=settings,
-        config=stack_config(zone.targets[index]),
+        config=stack_config(zone.targets[index]) if stage == INFRA else {},
         create=create,
     )
 
@@ -276,11 +282,36 @@ class Session:
     progress: ProgressFactory
     catalog: Catalog | None = None
 
-    def request(self, create: bool = True) -> StackRequest:
-        return stack_request(self.loaded, self.target, self.settings, self.catalog, create=create)
+    def request(
+        self, create: bool = True, stage: str = INFRA, infra_outputs: dict[str, Any] | None = None
+    ) -> StackRequest:
+        return stack_request(
+            self.loaded, self.target, self.settings, self.catalog, create, stage, infra_outputs
+        )
 
-    def open(self, create: bool = True) -> StackEngine:
-        return self.open_stack(self.request(create=create))
+    def open(
+        self, create: bool = True, stage: str = INFRA, infra_outputs: dict[str, Any] | None = None
+    ) -> StackEngine:
+        return self.open_stack(self.request(create, stage, infra_outputs))
+
+    def infra_outputs(self) -> dict[str, Any]:
+        """The infrastructure stack's outputs, which the platform stack is built from."""
+        engine = self.open(create=False, stage=INFRA)
+        try:
+            outputs = engine.outputs()
+        except DeployError:
+            raise
+        except Exception as error:
+            if is_command_error(error):
+                raise explain_failure(str(error), engine.name, self.settings.backend_url) from None
+            raise
+        if not outputs:
+            raise DeployError(
+                f"the infrastructure stack {engine.name} has no outputs: it is not deployed",
+                f"apply it first: ailz up {self.loaded.file} --target {self.target} --stage infra",
+                2,
+            )
+        return {key: out.value for key, out in outputs.items()}
 
     def run(self, engine: StackEngine, operation: str, message: str | None = None) -> RunResult:
         progress = self.progress(operation, engine.name)
@@ -288,11 +319,19 @@ class Session:
 
 
 @dataclass
-class UpReport:
-    decision: GateDecision
+class StageRun:
+    """One stage's stack in an `ailz up`: its preview (when asked) and its update."""
+
+    stage: str
     preview: RunResult | None = None
     result: RunResult | None = None
     declined: bool = False
+
+
+@dataclass
+class UpReport:
+    decision: GateDecision
+    runs: list[StageRun] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
 
     @property
@@ -300,8 +339,17 @@ class UpReport:
         return not self.decision.allowed
 
     @property
+    def declined(self) -> bool:
+        return any(run.declined for run in self.runs)
+
+    @property
     def ok(self) -> bool:
-        return self.result is not None and self.result.ok
+        return bool(self.runs) and all(run.result is not None and run.result.ok for run in self.runs)
+
+    @property
+    def result(self) -> RunResult | None:
+        """The last stage's update (None when a stage stopped before updating)."""
+        return self.runs[-1].result if self.runs else None
 
 
 def up_target(
@@ -312,8 +360,11 @@ def up_target(
     gate_options: Mapping[str, str | None] | None = None,
     synthesize: Callable[..., Any] | None = None,
     on_gate: Callable[[GateDecision], None] | None = None,
+    stages: tuple[str, ...] = STAGES,
 ) -> UpReport:
-    """Gate, then (unless `confirm` is None, i.e. --yes) preview and ask, then apply."""
+    """Gate both stacks of the target once, then apply the stages in order: the infrastructure
+    stack, then the platform stack built from its outputs. Each stage is previewed and confirmed
+    first unless `confirm` is None (--yes); a stage that fails or is declined stops the rest."""
     decision = check_gate(
         session.loaded, session.target, gate_fn, override, synthesize=synthesize, **(gate_options or {})
     )
@@ -322,38 +373,82 @@ def up_target(
         on_gate(decision)
     if not decision.allowed:
         return report
-    engine = session.open(create=True)
-    if confirm is not None:
-        report.preview = session.run(engine, "preview")
-        if not report.preview.ok or not confirm(report.preview):
-            report.declined = report.preview.ok
+    for stage in STAGES:
+        if stage not in stages:
+            continue
+        run = StageRun(stage)
+        report.runs.append(run)
+        infra = session.infra_outputs() if stage == PLATFORM else None
+        engine = session.open(create=True, stage=stage, infra_outputs=infra)
+        if confirm is not None:
+            run.preview = session.run(engine, "preview")
+            if not run.preview.ok or not confirm(run.preview):
+                run.declined = run.preview.ok
+                return report
+        message = f"ailz up {session.loaded.file} --target {session.target} --stage {stage}"
+        if decision.overridden:
+            message += f"; {override_message(decision)}"
+            warning = record_override(engine, decision)
+            if warning:
+                report.warnings.append(warning)
+        run.result = session.run(engine, "up", message=message)
+        if not run.result.ok:
             return report
-    message = f"ailz up {session.loaded.file} --target {session.target}"
-    if decision.overridden:
-        message += f"; {override_message(decision)}"
-        warning = record_override(engine, decision)
-        if warning:
-            report.warnings.append(warning)
-    report.result = session.run(engine, "up", message=message)
     return report
 
 
-def preview_target(session: Session) -> RunResult:
-    return session.run(session.open(create=True), "preview")
+def preview_target(session: Session, stages: tuple[str, ...] = STAGES) -> tuple[list[RunResult], list[str]]:
+    """Preview each stage; the platform stage only once the infrastructure stack has outputs to
+    build it from (before that, `ailz up` previews it after applying the infrastructure)."""
+    results: list[RunResult] = []
+    notes: list[str] = []
+    for stage in STAGES:
+        if stage not in stages:
+            continue
+        infra = None
+        if stage == PLATFORM:
+            try:
+                infra = session.infra_outputs()
+            except DeployError as error:
+                notes.append(f"platform stage not previewed: {error}")
+                continue
+        results.append(session.run(session.open(create=True, stage=stage, infra_outputs=infra), "preview"))
+        if not results[-1].ok:
+            break
+    return results, notes
 
 
-def destroy_target(session: Session, confirm: Callable[[str], bool] | None = None) -> RunResult | None:
-    """Destroy the target's stack; None when the user declined."""
-    engine = session.open(create=False)
-    if confirm is not None and not confirm(engine.name):
-        return None
-    return session.run(
-        engine, "destroy", message=f"ailz destroy {session.loaded.file} --target {session.target}"
-    )
+def destroy_target(
+    session: Session, confirm: Callable[[str], bool] | None = None, stages: tuple[str, ...] = STAGES
+) -> list[RunResult] | None:
+    """Destroy the platform stack, then the infrastructure stack (the reverse of `up`); None when
+    the user declined. A platform stack that was never created is skipped."""
+    results: list[RunResult] = []
+    for stage in reversed(STAGES):
+        if stage not in stages:
+            continue
+        try:
+            engine = session.open(create=False, stage=stage)
+        except DeployError as error:
+            if stage == PLATFORM and "does not exist" in str(error) and INFRA in stages:
+                continue  # infrastructure applied, platform never: nothing in the cluster to remove
+            raise
+        if confirm is not None and not confirm(engine.name):
+            return None
+        results.append(
+            session.run(
+                engine,
+                "destroy",
+                message=f"ailz destroy {session.loaded.file} --target {session.target} --stage {stage}",
+            )
+        )
+        if not results[-1].ok:
+            break
+    return results
 
 
-def target_outputs(session: Session, show_secrets: bool = False) -> dict[str, Any]:
-    engine = session.open(create=False)
+def target_outputs(session: Session, show_secrets: bool = False, stage: str = INFRA) -> dict[str, Any]:
+    engine = session.open(create=False, stage=stage)
     try:
         outputs = engine.outputs()
     except DeployError:
@@ -384,4 +479,3 @@ def target_kubeconfig(session: Session) -> str:
             2,
         )
     return str(kubeconfig.value)
-

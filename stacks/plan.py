@@ -7,7 +7,8 @@ from collections import Counter
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-PLAN_FORMAT_VERSION = 1
+# 2: two stacks per target (targets[].platform_stack and platform_outputs, resources[].stack)
+PLAN_FORMAT_VERSION = 2
 
 
 @dataclass
@@ -24,6 +25,8 @@ class PlanResource:
     provider: str | None = None
     spec_path: str | None = None
     source: dict[str, Any] | None = None
+    # the Pulumi stack that declares it: the target's infrastructure or platform stack
+    stack: str | None = None
 
     @property
     def is_component(self) -> bool:
@@ -37,6 +40,9 @@ class PlanTarget:
     stack: str
     location: str
     outputs: dict[str, Any] = field(default_factory=dict)
+    # the stack applied through the cluster's API, built from `outputs`
+    platform_stack: str | None = None
+    platform_outputs: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass

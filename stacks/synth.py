@@ -13,7 +13,7 @@ from ailz.spec.loader import LoadedSpec
 from ailz.spec.zone import LandingZone
 from ailz.stacks.fakes import computed_outputs, fake_id, invoke
 from ailz.stacks.plan import Plan, PlanResource, PlanTarget
-from ailz.stacks.program import PROJECT, stack_name, target_program
+from ailz.stacks.program import INFRA, PLATFORM, PROJECT, stack_name, target_program
 
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
 
@@ -32,7 +32,14 @@ def _spec_parts(spec_path: str) -> tuple[str | int, ...]:
     return tuple(parts)
 
 
-def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[dict], dict]:
+def _run_target(
+    zone: LandingZone,
+    index: int,
+    catalog: Catalog,
+    stage: str = INFRA,
+    infra_outputs: dict[str, Any] | None = None,
+) -> tuple[list[dict], dict]:
+    """(registrations, exports) of one stack of zone.targets[index] under Pulumi's mocks."""
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
     from pulumi.runtime import rpc, settings
@@ -95,15 +102,15 @@ def _run_target(zone: LandingZone, index: int, catalog: Catalog) -> tuple[list[d
         mocks = Mocks()
         monitor = Monitor(mocks)
         pulumi.runtime.set_mocks(
-            mocks, project=PROJECT, stack=stack_name(zone, target.name), preview=False, monitor=monitor
+            mocks, project=PROJECT, stack=stack_name(zone, target.name, stage), preview=False, monitor=monitor
         )
-        program = target_program(zone, index, catalog)
+        program = target_program(zone, index, catalog, stage, infra_outputs)
         loop.run_until_complete(run_pulumi_func(program))
         exports = _stack_outputs(loop)
     except SynthesisError:
         raise
     except Exception as err:  # surfaced with the target's name; the cause stays chained
-        raise SynthesisError(f"synthesis of target '{target.name}' failed: {err}") from err
+        raise SynthesisError(f"synthesis of target '{target.name}' ({stage}) failed: {err}") from err
     finally:
         settings.reset_options()
         asyncio.set_event_loop(None)
@@ -163,17 +170,23 @@ def synthesize(loaded: LoadedSpec, targets: list[str] | None = None, catalog: Ca
     for index, target in enumerate(zone.targets):
         if target.name not in wanted:
             continue
-        registrations, exports = _run_target(zone, index, catalog)
+        # the platform stack is built from the infrastructure stack's outputs, as the deploy flow does
+        registrations, exports = _run_target(zone, index, catalog, INFRA)
+        platform, platform_exports = _run_target(zone, index, catalog, PLATFORM, exports)
+        infra_stack, platform_stack = stack_name(zone, target.name), stack_name(zone, target.name, PLATFORM)
         plan_targets.append(
             PlanTarget(
                 name=target.name,
                 kind=target.kind,
-                stack=stack_name(zone, target.name),
+                stack=infra_stack,
                 location=target.location,
                 outputs=exports,
+                platform_stack=platform_stack,
+                platform_outputs=platform_exports,
             )
         )
-        resources.extend(_to_resources(registrations, target.name, loaded))
+        resources.extend(_to_resources(registrations, target.name, loaded, infra_stack))
+        resources.extend(_to_resources(platform, target.name, loaded, platform_stack))
     return Plan(
         zone=zone.name,
         spec_file=loaded.file,
@@ -202,7 +215,9 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
     }
 
 
-def _to_resources(registrations: list[dict], target: str, loaded: LoadedSpec) -> list[PlanResource]:
+def _to_resources(
+    registrations: list[dict], target: str, loaded: LoadedSpec, stack: str
+) -> list[PlanResource]:
     spec_paths: dict[str, str | None] = {}
     out: list[PlanResource] = []
     for reg in registrations:
@@ -214,5 +229,5 @@ def _to_resources(registrations: list[dict], target: str, loaded: LoadedSpec) ->
             line = loaded.line_of(_spec_parts(spec_path))
             source = {"file": loaded.file, "line": line, "path": spec_path}
         fields = {key: value for key, value in reg.items() if key != "aliases"}
-        out.append(PlanResource(target=target, spec_path=spec_path, source=source, **fields))
+        out.append(PlanResource(target=target, stack=stack, spec_path=spec_path, source=source, **fields))
     return out

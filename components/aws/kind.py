@@ -26,6 +26,7 @@ def describe_pool(target: AwsTarget, pool: GpuPool, machine: Machine) -> PoolFac
 AWS = TargetKind(
     model=AwsTarget,
     check=check_aws_target,
+    cluster_layer="ailz.components.aws.cluster_layer:AwsClusterLayer",
     landing_zone="ailz.components.aws.landing_zone:AwsLandingZone",
     stack_config=stack_config,
     describe_pool=describe_pool,

@@ -1,18 +1,16 @@
-"""The AWS target: one component that owns the provider and every AWS part of the zone."""
+"""The AWS target's infrastructure stack: the provider and every AWS part of the zone. Nothing here
+talks to the Kubernetes API: the platform stage (cluster_layer.py) does, from this stack's outputs."""
 
 from __future__ import annotations
 
 import pulumi
 import pulumi_aws as aws
-import pulumi_kubernetes as k8s
 
-from ailz.catalog import load_catalog
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.cidr_plan import control_plane_zones
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.cold_storage import ColdStorage
-from ailz.components.aws.efa_plugin import EfaDevicePlugin
 from ailz.components.aws.gpu_pool import GpuNodePool
 from ailz.components.aws.iam import IamBaseline
 from ailz.components.aws.iam_policies import flow_log_delivery
@@ -24,10 +22,8 @@ from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.team_identity import TeamIdentity
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
-from ailz.components.common.labels import aws_tags, k8s_labels
-from ailz.components.common.names import WARM_VOLUMES
-from ailz.components.platform.warm_volume import WarmVolume
+from ailz.components.common.context import TargetContext
+from ailz.components.common.labels import aws_tags
 
 LOG_ARCHIVE_AFTER_DAYS = 90
 
@@ -174,8 +170,7 @@ class AwsLandingZone(AilzComponent):
             )
             for pool in target.gpu_pools
         ]
-        node_groups = [system.node_group, *(p.node_group for p in pools)]
-        addons = WorkloadAddons(
+        WorkloadAddons(
             f"{target.name}-addons",
             ctx.path("kubernetes"),
             target=target.name,
@@ -185,25 +180,6 @@ class AwsLandingZone(AilzComponent):
             depends_on=[system.node_group],
             opts=part(),
         )
-
-        self.kubernetes_provider = k8s.Provider(
-            f"{target.name}-k8s",
-            kubeconfig=cluster.kubeconfig,
-            enable_server_side_apply=True,
-            delete_unreachable=False,
-            opts=pulumi.ResourceOptions(parent=self, depends_on=[cluster.cluster]),
-        )
-        efa_machines = [ctx.machine(p).name for p in target.gpu_pools if ctx.machine(p).efa]
-        if efa_machines:
-            EfaDevicePlugin(
-                f"{target.name}-efa-plugin",
-                ctx.path("gpu_pools"),
-                region=target.region,
-                kubernetes_provider=self.kubernetes_provider,
-                instance_types=efa_machines,
-                depends_on=[system.node_group],
-                opts=part(),
-            )
 
         lustre = None
         if target.storage.warm:
@@ -240,15 +216,6 @@ class AwsLandingZone(AilzComponent):
             if target.name in team.targets
         }
 
-        self.cluster = ClusterHandle(
-            kubernetes_provider=self.kubernetes_provider,
-            gpu_driver_preinstalled=True,
-            container_toolkit_preinstalled=True,
-            # EKS Pod Identity: pods get credentials from the agent on their node
-            credential_endpoints=(load_catalog().eks_pod_identity_agent.endpoint,),
-            **registry_mirrors(target),
-            depends_on=[*node_groups, *addons.addons],
-        )
         self.outputs: dict[str, pulumi.Input] = {
             "region": target.region,
             "zone": network.gpu_zone,
@@ -276,18 +243,8 @@ class AwsLandingZone(AilzComponent):
             self.outputs["lustreDnsName"] = lustre.dns_name
             self.outputs["lustreMountName"] = lustre.mount_name
             gib = lustre.capacity_gib
-            spec = pulumi.Output.all(lustre.file_system.id, lustre.dns_name, lustre.mount_name).apply(
-                lambda args: fsx_lustre_pv_spec(args[0], args[1], args[2], gib)
-            )
-            volume = WarmVolume(
-                f"{target.name}-lustre-volume",
-                ctx.path("storage", "warm"),
-                volume_name=WARM_VOLUMES["lustre"],
-                spec=spec,
-                labels=k8s_labels(ctx.tags()),
-                opts=pulumi.ResourceOptions(
-                    parent=self, providers={"kubernetes": self.kubernetes_provider}, depends_on=addons.addons
-                ),
-            )
-            self.outputs["lustreVolume"] = volume.volume_name
+            # the PersistentVolume the platform stage declares for it
+            self.outputs["warmVolumeSpec"] = pulumi.Output.all(
+                lustre.file_system.id, lustre.dns_name, lustre.mount_name
+            ).apply(lambda args: fsx_lustre_pv_spec(args[0], args[1], args[2], gib))
         self.register_outputs(self.outputs)

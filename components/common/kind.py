@@ -36,9 +36,11 @@ def reserved_capacity(pool: GpuPool) -> str:
 class TargetKind(SpecKind):
     """A SpecKind plus what the program, the deploy flow and the plan view need of the kind."""
 
-    # "module:Class" of the component that builds a whole target of this kind (it pulls in the
-    # provider SDK, so it is imported only when a program runs)
+    # "module:Class" of the component that builds a target's cloud infrastructure, and of the one
+    # that applies its in-cluster layer through the cluster's API from the infrastructure stack's
+    # outputs (each pulls in a provider SDK, so it is imported only when a program runs)
     landing_zone: str
+    cluster_layer: str
     # Pulumi stack configuration that points default providers at the target's location
     stack_config: Callable[[Any], dict[str, str]]
     # how a GPU pool of this kind is described in `ailz plan`

@@ -36,9 +36,17 @@ def shorten(name: str, limit: int, tail: str = "") -> str:
     return "-".join(part for part in (name[:keep].rstrip("-"), digest, tail) if part)
 
 
-def stack_name(zone_name: str, target_name: str) -> str:
-    """One Pulumi stack per target, so a broken target never blocks another."""
-    return f"{zone_name}-{target_name}"
+# Two stacks per target: the cloud infrastructure (network, keys, cluster, node pools, storage,
+# identities), and the platform applied through the cluster's API from the first one's outputs.
+INFRA, PLATFORM = "infra", "platform"
+STAGES = (INFRA, PLATFORM)
+
+
+def stack_name(zone_name: str, target_name: str, stage: str = INFRA) -> str:
+    """`<zone>-<target>` and `<zone>-<target>-platform`: a broken target never blocks another, and
+    the platform stage may run where the cluster's private API is reachable."""
+    base = f"{zone_name}-{target_name}"
+    return base if stage == INFRA else f"{base}-{stage}"
 
 
 def team_namespace(team_name: str) -> str:

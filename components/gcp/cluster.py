@@ -1,4 +1,4 @@
-"""The GKE cluster of a GCP target and the Kubernetes provider that talks to it."""
+"""The GKE cluster of a GCP target, and the kubeconfig the platform stage reaches it with."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import json
 
 import pulumi
 import pulumi_gcp as gcp
-import pulumi_kubernetes as k8s
 
 from ailz.components.gcp.component import GcpComponent
 from ailz.components.gcp.network import PODS_RANGE, SERVICES_RANGE
@@ -167,11 +166,5 @@ class GkeCluster(GcpComponent):
             pulumi.Output.all(
                 self.cluster.name, self.cluster.endpoint, self.cluster.master_auth.cluster_ca_certificate
             ).apply(lambda parts: kubeconfig(parts[0], parts[1], parts[2]))
-        )
-        self.kubernetes_provider = k8s.Provider(
-            f"{name}-k8s",
-            kubeconfig=self.kubeconfig,
-            enable_server_side_apply=True,
-            opts=self.child(),
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint})

@@ -19,6 +19,17 @@ class AttachedSubnet:
     network_name: pulumi.Output[str]
     subnet_name: pulumi.Output[str]
 
+    def exported(self) -> pulumi.Output[dict[str, str]]:
+        """The NIC as the platform stage reads it from the stack outputs (`gkeNetworks`)."""
+        return pulumi.Output.all(self.network_name, self.subnet_name).apply(
+            lambda names: {
+                "name": self.subnet.network_name,
+                "vpc": names[0],
+                "subnet": names[1],
+                "deviceMode": self.subnet.device_mode,
+            }
+        )
+
 
 def roce_profile(project: str, zone: str) -> str:
     """The zonal RDMA RoCE network profile (VPC docs: RDMA network profiles, `<zone>-vpc-roce`)."""

@@ -30,6 +30,7 @@ def describe_pool(target: GcpTarget, pool: GpuPool, machine: Machine) -> PoolFac
 GCP = TargetKind(
     model=GcpTarget,
     check=check_gcp_target,
+    cluster_layer="ailz.components.gcp.cluster_layer:GcpClusterLayer",
     landing_zone="ailz.components.gcp.landing_zone:GcpLandingZone",
     stack_config=stack_config,
     describe_pool=describe_pool,

@@ -1,4 +1,5 @@
-"""The GCP target: one component that owns the provider and every GCP part of the zone."""
+"""The GCP target's infrastructure stack: the provider and every GCP part of the zone. Nothing here
+talks to the Kubernetes API: the platform stage (cluster_layer.py) does, from this stack's outputs."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import pulumi_gcp as gcp
 from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
+from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import gcp_labels, k8s_labels
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.cluster import GkeCluster
@@ -18,24 +19,15 @@ from ailz.components.gcp.gpu_networks import GpuNetworks
 from ailz.components.gcp.gpu_pool import GpuNodePool
 from ailz.components.gcp.keys import EncryptionKeys, service_agents
 from ailz.components.gcp.lustre import ManagedLustre
-from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import account_id, fit
-from ailz.components.gcp.nccl_plugin import NcclPluginInstaller
-from ailz.components.gcp.nccl_plugin_plan import (
-    injector_accelerators,
-    installer_families,
-    pod_allowances,
-)
 from ailz.components.gcp.network import Network
 from ailz.components.gcp.node_identity import NodeServiceAccount
-from ailz.components.gcp.nri_injector import NriDeviceInjector
 from ailz.components.gcp.private_services import PrivateServiceAccess
 from ailz.components.gcp.project_services import ProjectServices
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
 from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
 from ailz.components.gcp.warm_volume import lustre_pv_spec
-from ailz.components.platform.warm_volume import WarmVolume
 
 # Output keys GCP stacks had before every kind spelled them in camelCase; exported as well, for one
 # release, so scripts reading them keep working (docs/gcp.md).
@@ -167,7 +159,7 @@ class GcpLandingZone(AilzComponent):
             opts=self._opts(depends_on=[services, *(keys.grants if keys else []), *nodes_sa.bindings]),
         )
         location = region if target.regional_cluster else zone
-        system = SystemNodePool(
+        SystemNodePool(
             f"{prefix}-system",
             ctx.path("kubernetes"),
             project=project,
@@ -180,49 +172,8 @@ class GcpLandingZone(AilzComponent):
             resource_labels=labels,
             opts=after_keys,
         )
-        node_pools = [system.node_pool]
-        # in-cluster objects talk to the new cluster through its own provider
-        in_cluster_opts = pulumi.ResourceOptions(
-            parent=self, providers={"kubernetes": cluster.kubernetes_provider}, depends_on=[cluster.cluster]
-        )
-        in_cluster = []
-        if fabric is not None:
-            in_cluster.append(
-                GkeNetworkObjects(
-                    f"{prefix}-networks",
-                    ctx.path("gpu_pools"),
-                    nics=list(fabric.attached.values()),
-                    labels=k8s_labels(ctx.tags()),
-                    opts=in_cluster_opts,
-                )
-            )
-        # host side of each GPUDirect fabric: one NCCL plugin installer per fabric profile
-        families = installer_families(list(machines.values()))
-        for profile, accelerators in families.items():
-            first = next(p for p in target.gpu_pools if machines[p.name].nccl_profile == profile)
-            in_cluster.append(
-                NcclPluginInstaller(
-                    f"{prefix}-{profile}",
-                    ctx.pool_path(first),
-                    profile=profile,
-                    image=ctx.catalog.fabric_profiles[profile].image,
-                    accelerators=accelerators,
-                    labels=k8s_labels(ctx.tags()),
-                    opts=in_cluster_opts,
-                )
-            )
-        if injected := injector_accelerators(families):
-            in_cluster.append(
-                NriDeviceInjector(
-                    f"{prefix}-nri",
-                    ctx.path("gpu_pools"),
-                    accelerators=injected,
-                    labels=k8s_labels(ctx.tags()),
-                    opts=in_cluster_opts,
-                )
-            )
         for pool in target.gpu_pools:
-            gpu_pool = GpuNodePool(
+            GpuNodePool(
                 f"{prefix}-{pool.name}",
                 ctx.pool_path(pool),
                 project=project,
@@ -237,10 +188,8 @@ class GcpLandingZone(AilzComponent):
                 boot_disk_key=key("storage"),
                 tags=ctx.tags(pool),
                 resource_labels=gcp_labels(ctx.tags(pool)),
-                # not on the in-cluster objects: nodes must not wait for the Kubernetes API
                 opts=after_keys,
             )
-            node_pools.append(gpu_pool.node_pool)
 
         buckets: dict[str, pulumi.Output[str]] = {}
         if storage.cold is not None:
@@ -260,6 +209,7 @@ class GcpLandingZone(AilzComponent):
             buckets = cold.names
 
         warm_mount: dict[str, pulumi.Input[str]] = {}
+        warm_volume: dict[str, pulumi.Input] = {}
         if storage.warm is not None and addresses.private_services:
             psa = PrivateServiceAccess(
                 f"{prefix}-psa",
@@ -270,7 +220,7 @@ class GcpLandingZone(AilzComponent):
                 labels=labels,
                 opts=after_apis,
             )
-            warm_mount, volume = self._warm_tier(
+            warm_mount, warm_volume = self._warm_tier(
                 ctx,
                 prefix,
                 primary,
@@ -278,11 +228,9 @@ class GcpLandingZone(AilzComponent):
                 key("storage"),
                 labels,
                 self._opts(depends_on=[*after_keys.depends_on, psa]),
-                in_cluster_opts,
             )
-            in_cluster.append(volume)
 
-        annotations: dict[str, dict[str, pulumi.Input[str]]] = {}
+        team_accounts: dict[str, pulumi.Input[str]] = {}
         for team in ctx.zone.teams:
             if target.name not in team.targets:
                 continue
@@ -295,23 +243,8 @@ class GcpLandingZone(AilzComponent):
                 buckets=buckets,
                 opts=after_apis,
             )
-            annotations[team.name] = {"iam.gke.io/gcp-service-account": identity.email}
+            team_accounts[team.name] = identity.email
 
-        host_paths, daemon_capabilities = pod_allowances(
-            sorted({ctx.machine(pool).nccl_profile for pool in target.gpu_pools})
-        )
-        self.cluster = ClusterHandle(
-            kubernetes_provider=cluster.kubernetes_provider,
-            gpu_driver_preinstalled=True,
-            install_gpu_operator=False,
-            service_account_annotations=annotations,
-            # Workload Identity: pods get credentials from the GKE metadata server on their node
-            credential_endpoints=(load_catalog().gke_metadata_server.endpoint,),
-            **registry_mirrors(target),
-            rdma_pod_host_paths=host_paths,
-            rdma_pod_daemon_capabilities=daemon_capabilities,
-            depends_on=[*node_pools, *in_cluster],
-        )
         self.outputs: dict[str, pulumi.Input] = {
             "project": project,
             "region": region,
@@ -330,14 +263,20 @@ class GcpLandingZone(AilzComponent):
             "kmsKeys": pulumi.Output.from_input(dict(keys.key_ids) if keys else {}),
             "lustreMountPoint": warm_mount.get("lustre"),
             "filestoreShare": warm_mount.get("filestore"),
+            # what the platform stage (cluster_layer.py) declares in the cluster
+            "gkeNetworks": pulumi.Output.all(*(nic.exported() for nic in fabric.attached.values()))
+            if fabric is not None
+            else [],
+            "teamServiceAccounts": pulumi.Output.from_input(team_accounts),
+            **warm_volume,
         }
         self.outputs.update({old: self.outputs[new] for old, new in RENAMED_OUTPUTS.items()})
         self.register_outputs(self.outputs)
 
-    def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts, in_cluster_opts):
-        """Managed Lustre or Filestore, and the PersistentVolume pods bind to it."""
+    def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts):
+        """Managed Lustre or Filestore; returns its mount for clients outside the cluster and the
+        PersistentVolume the platform stage declares for it (warmVolumeKind, warmVolumeSpec)."""
         target, warm = ctx.target, ctx.target.storage.warm
-        k8s_tags = k8s_labels(ctx.tags())
         if warm.kind == "lustre":
             gib = warm.capacity_gib or DEFAULT_CAPACITY_GIB
             lustre = ManagedLustre(
@@ -357,15 +296,7 @@ class GcpLandingZone(AilzComponent):
                     target.project, target.zone, lustre.instance_id, mount, lustre.filesystem, gib
                 )
             )
-            volume = WarmVolume(
-                f"{prefix}-lustre-volume",
-                ctx.path("storage", "warm"),
-                volume_name=naming.WARM_VOLUMES["lustre"],
-                spec=spec,
-                labels=k8s_tags,
-                opts=in_cluster_opts,
-            )
-            return {"lustre": lustre.mount_point}, volume
+            return {"lustre": lustre.mount_point}, {"warmVolumeKind": "lustre", "warmVolumeSpec": spec}
         gib = warm.capacity_gib or DEFAULT_FILESTORE_GIB
         share = FilestoreShare(
             fit(f"{prefix}-filestore", 40),
@@ -380,15 +311,8 @@ class GcpLandingZone(AilzComponent):
             opts=opts,
         )
         spec = share.ip.apply(lambda ip: filestore_pv_spec(target.zone, share.instance_id, ip, gib))
-        volume = WarmVolume(
-            f"{prefix}-filestore-volume",
-            ctx.path("storage", "warm"),
-            volume_name=naming.WARM_VOLUMES["filestore"],
-            spec=spec,
-            labels=k8s_tags,
-            opts=in_cluster_opts,
-        )
-        return {"filestore": pulumi.Output.concat(share.ip, f":/{SHARE}")}, volume
+        mount = {"filestore": pulumi.Output.concat(share.ip, f":/{SHARE}")}
+        return mount, {"warmVolumeKind": "filestore", "warmVolumeSpec": spec}
 
     def _opts(self, depends_on: list | None = None) -> pulumi.ResourceOptions:
         """Child component options: parented here, every GCP resource on this target's provider."""

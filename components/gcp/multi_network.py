@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pulumi
 import pulumi_kubernetes as k8s
 
 from ailz.components.gcp.component import GcpComponent
-from ailz.components.gcp.gpu_networks import AttachedSubnet
 
 API_VERSION = "networking.gke.io/v1"
 
@@ -25,6 +26,9 @@ def network_spec(name: str) -> dict:
 class GkeNetworkObjects(GcpComponent):
     """Cluster-scoped objects pods name in networking.gke.io/interfaces to get a fabric NIC.
 
+    `nics`: {name, vpc, subnet, deviceMode} of each extra NIC network, as the infrastructure stack
+    exports them (`gkeNetworks`).
+
     Names come from stacks.naming.gke_extra_networks, which the NCCL job renderer uses too.
     """
 
@@ -33,22 +37,20 @@ class GkeNetworkObjects(GcpComponent):
         name: str,
         spec_path: str,
         *,
-        nics: list[AttachedSubnet],
+        nics: list[dict[str, Any]],
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("GkeNetworkObjects", name, spec_path, opts)
         self.names: list[str] = []
         for nic in nics:
-            net_name = nic.subnet.network_name
+            net_name = nic["name"]
             param_set = k8s.apiextensions.CustomResource(
                 f"{name}-{net_name}-params",
                 api_version=API_VERSION,
                 kind="GKENetworkParamSet",
                 metadata={"name": net_name, "labels": labels},
-                spec=pulumi.Output.all(nic.network_name, nic.subnet_name).apply(
-                    lambda parts, mode=nic.subnet.device_mode: param_set_spec(parts[0], parts[1], mode)
-                ),
+                spec=param_set_spec(nic["vpc"], nic["subnet"], nic["deviceMode"]),
                 opts=self.child(),
             )
             k8s.apiextensions.CustomResource(

@@ -22,6 +22,7 @@ def describe_pool(target: OnpremTarget, pool: GpuPool, machine: Machine) -> Pool
 ONPREM = TargetKind(
     model=OnpremTarget,
     check=check_onprem_target,
+    cluster_layer="ailz.components.onprem.cluster_layer:OnpremClusterLayer",
     landing_zone="ailz.components.onprem.landing_zone:OnpremLandingZone",
     stack_config=stack_config,
     describe_pool=describe_pool,

@@ -1,99 +1,17 @@
-"""The on-prem target: an existing cluster reached through its kubeconfig context."""
+"""The on-prem target's infrastructure stack. ailz creates nothing outside the existing cluster, so
+the stack holds no resource; it records the cluster it will reach (cluster_layer.py does the work)."""
 
 from __future__ import annotations
 
 import pulumi
-import pulumi_kubernetes as k8s
 
-from ailz.components.common import names
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
-from ailz.components.common.labels import k8s_labels
-from ailz.components.onprem.rdma_fabric import RdmaFabric
-from ailz.components.onprem.sovereignty import SovereigntyControls
-from ailz.components.onprem.spec import Fabric
-from ailz.components.onprem.storage import StorageTiers
-from ailz.components.onprem.storage_manifests import bucket_names, endpoint_port, object_store_data
-from ailz.spec.common import ColdTier
-
-
-def node_resources(ctx: TargetContext, fabric: Fabric | None) -> list[dict[str, int]]:
-    """What each pool's nodes offer: GPUs and one RDMA resource per HCA of the site's device
-    plugin; without a fabric, no fabric devices at all."""
-    if fabric is None:
-        return []
-    resource = names.onprem_rdma_resource(fabric.device_plugin)
-    return [
-        {names.GPU_RESOURCE: ctx.machine(pool).gpu.count, resource: len(fabric.hcas)}
-        for pool in ctx.target.gpu_pools
-    ]
-
-
-def object_store(zone: str, target: str, cold: ColdTier | None) -> dict[str, str] | None:
-    """The site's S3-compatible store as teams see it, when the cold tier names an endpoint."""
-    if cold is None or not cold.endpoint:
-        return None
-    buckets = bucket_names(zone, target, list(cold.buckets))
-    return object_store_data(cold.endpoint, buckets, cold.credentials_secret)
+from ailz.components.common.context import TargetContext
 
 
 class OnpremLandingZone(AilzComponent):
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
         target = ctx.target
         super().__init__("onprem", "LandingZone", target.name, ctx.path(), opts)
-        provider = k8s.Provider(
-            f"{target.name}-k8s",
-            context=target.cluster.context,
-            kubeconfig=target.cluster.kubeconfig,
-            enable_server_side_apply=True,
-            opts=self.child(),
-        )
-        fabric = target.fabric if target.fabric is not None and target.fabric.hcas else None
-        cold = target.storage.cold
-        self.cluster = ClusterHandle(
-            kubernetes_provider=provider,
-            gpu_driver_preinstalled=target.gpu_driver == "host",
-            **registry_mirrors(target),
-            node_resources=node_resources(ctx, fabric),
-            rdma=fabric is not None,
-            rdma_driver_container=fabric is not None and fabric.install_driver,
-            # pods reach storage on the site network only
-            storage_cidrs=(target.network.cidr,),
-            storage_ports=(endpoint_port(cold.endpoint) if cold and cold.endpoint else 443,),
-            object_store=object_store(ctx.zone.name, target.name, cold),
-        )
-        labels = k8s_labels(ctx.tags())
-        here = self.child()
-        if target.fabric is not None and target.fabric.hcas:
-            nodes = sum(pool.scaling[2] for pool in target.gpu_pools)
-            RdmaFabric(
-                f"{target.name}-fabric",
-                ctx.path("fabric"),
-                fabric=target.fabric,
-                nodes=nodes,
-                cluster=self.cluster,
-                labels=labels,
-                opts=here,
-            )
-        StorageTiers(
-            f"{target.name}-storage",
-            ctx.path("storage"),
-            storage=target.storage,
-            cluster=self.cluster,
-            labels=labels,
-            opts=here,
-        )
-        controls = SovereigntyControls(
-            f"{target.name}-sovereignty",
-            ctx.path("sovereignty"),
-            target=target,
-            cluster=self.cluster,
-            labels=labels,
-            opts=here,
-        )
-        self.outputs: dict[str, pulumi.Input] = {
-            "context": target.cluster.context,
-            "encryptionConfiguration": controls.encryption_configuration,
-            "auditPolicy": controls.audit_policy,
-        }
+        self.outputs: dict[str, pulumi.Input] = {"context": target.cluster.context}
         self.register_outputs(self.outputs)

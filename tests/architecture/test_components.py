@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 ROOT = Path(__file__).resolve().parents[2] / "components"
-SEES_CONTEXT = {"landing_zone.py", "platform.py"}
+SEES_CONTEXT = {"landing_zone.py", "cluster_layer.py", "platform.py"}
 BASES = {"AilzComponent", "GcpComponent"}
 
 

@@ -77,17 +77,23 @@ class FakeEngine:
 
 @dataclass
 class FakeOpener:
-    """open_stack replacement: records the requests and hands out one engine."""
+    """open_stack replacement: records the requests; hands out `engine` for the infrastructure
+    stack and `platform` (made alike on first use) for the platform stack."""
 
     engine: FakeEngine
     requests: list[StackRequest] = field(default_factory=list)
     log: list[str] | None = None
+    platform: FakeEngine | None = None
 
     def __call__(self, request: StackRequest) -> FakeEngine:
         self.requests.append(request)
         if self.log is not None:
-            self.log.append("open")
-        return self.engine
+            self.log.append(f"open {request.stack}")
+        if not request.stack.endswith("-platform"):
+            return self.engine
+        if self.platform is None:
+            self.platform = FakeEngine(request.stack, events=dict(self.engine.events))
+        return self.platform
 
 
 @dataclass

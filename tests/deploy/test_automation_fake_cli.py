@@ -112,7 +112,11 @@ def test_create_select_configure_and_up_through_the_automation_api(fake_pulumi, 
 
 
 def test_cli_up_with_override_against_the_automation_api(fake_pulumi, monkeypatch, example_plan):
-    fake_pulumi.scenario(events={"up": "up_aws_train.jsonl"})
+    fake_pulumi.scenario(
+        events={"up": "up_aws_train.jsonl"},
+        outputs={"kubeconfig": "apiVersion: v1"},
+        secret_outputs=["kubeconfig"],
+    )
     gate = FakeGate(blocking=[Finding("aws-eks-public-endpoint", "cluster endpoint is public")])
     monkeypatch.setattr(deploy_cmd, "gate_factory", lambda: gate)
     monkeypatch.setattr(
@@ -122,8 +126,12 @@ def test_cli_up_with_override_against_the_automation_api(fake_pulumi, monkeypatc
     result = CliRunner().invoke(app, ["up", SPEC, "--yes", "--override", "bootstrap window, SEC-7"])
     assert result.exit_code == 0, result.output
     assert f"{STACK}: 10 created in 842s" in result.output
-    assert fake_pulumi.state["stacks"][STACK]["tags"] == {OVERRIDE_TAG: "bootstrap window, SEC-7"}
-    message = fake_pulumi.call("up")["args"]
+    # both stacks carry the override; the platform stack is updated after the infrastructure one
+    for stack in (STACK, f"{STACK}-platform"):
+        assert fake_pulumi.state["stacks"][stack]["tags"] == {OVERRIDE_TAG: "bootstrap window, SEC-7"}
+    ups = [c for c in fake_pulumi.calls() if c["args"][:1] == ["up"]]
+    assert [c["args"][c["args"].index("--stack") + 1] for c in ups] == [STACK, f"{STACK}-platform"]
+    message = ups[0]["args"]
     assert "bootstrap window, SEC-7" in message[message.index("--message") + 1]
 
 

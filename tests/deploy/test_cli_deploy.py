@@ -117,7 +117,10 @@ def test_up_with_yes_gates_then_applies(runner, engine, gate):
     assert "policy gate: passed" in result.output
     assert f"{STACK}: 10 created in 842s" in result.output
     assert "aws:eks/cluster:Cluster" in result.output  # changes by type
-    assert [c[0] for c in engine.calls] == ["up"]
+    # the infrastructure stack, its outputs, then the platform stack built from them
+    assert [c[0] for c in engine.calls] == ["up", "outputs"]
+    assert [c[0] for c in engine.opener.platform.calls] == ["up"]
+    assert f"{STACK}-platform: 10 created in 842s" in result.output
 
 
 def test_up_blocked_by_the_gate_exits_1_and_applies_nothing(runner, engine, gate):
@@ -134,9 +137,9 @@ def test_up_with_override_records_the_reason(runner, engine, gate):
     reason = "bootstrap window, SEC-7"
     result = runner.invoke(app, ["up", SPEC, "--target", "aws-train", "--yes", "--override", reason])
     assert result.exit_code == 0, result.output
-    assert engine.tags == {OVERRIDE_TAG: reason}
-    assert f"policy override recorded on {STACK}: {reason}" in result.output
-    assert reason in engine.calls[-1][1]
+    assert engine.tags == engine.opener.platform.tags == {OVERRIDE_TAG: reason}
+    assert f"policy override recorded on {STACK}, {STACK}-platform: {reason}" in result.output
+    assert reason in engine.calls[-2][1]
 
 
 def test_empty_override_reason_is_refused(runner, engine, gate):
@@ -152,11 +155,12 @@ def test_up_without_yes_needs_a_terminal(runner, engine, gate):
 def test_up_on_a_terminal_previews_and_asks(runner, engine, gate, monkeypatch):
     monkeypatch.setattr(deploy_cmd, "_interactive", lambda: True)
     result = runner.invoke(app, ["up", SPEC], input="n\n")
-    assert result.exit_code == 1 and "confirmation declined" in result.output
+    assert result.exit_code == 1 and "confirmation declined for the infra stage" in result.output
     assert [c[0] for c in engine.calls] == ["preview"]
-    result = runner.invoke(app, ["up", SPEC], input="y\n")
+    result = runner.invoke(app, ["up", SPEC], input="y\ny\n")  # each stage is confirmed
     assert result.exit_code == 0, result.output
-    assert [c[0] for c in engine.calls] == ["preview", "preview", "up"]
+    assert [c[0] for c in engine.calls] == ["preview", "preview", "up", "outputs"]
+    assert [c[0] for c in engine.opener.platform.calls] == ["preview", "up"]
 
 
 def test_up_fails_with_a_clear_message_when_credentials_are_missing(runner, engine, gate):

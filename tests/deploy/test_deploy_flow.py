@@ -24,7 +24,7 @@ from ailz.deploy.flow import (
     target_outputs,
     up_target,
 )
-from ailz.stacks.program import PROJECT
+from ailz.stacks.program import INFRA, PLATFORM, PROJECT
 from tests.conftest import EXAMPLES
 from tests.deploy.fakes import FakeEngine, FakeGate, FakeOpener, Finding, command_error
 
@@ -48,6 +48,12 @@ def fake_synthesize(log):
         return FakePlan(targets)
 
     return synthesize
+
+
+def up_infra(*args, **kwargs):
+    """`ailz up --stage infra`: what these tests of one stack's gate, preview, override and Ctrl-C
+    handling need (both stages in order are tested below)."""
+    return up_target(*args, stages=(INFRA,), **kwargs)
 
 
 def make_session(loaded, engine, log=None, console=None):
@@ -93,13 +99,13 @@ def test_gate_runs_on_the_target_plan_before_the_stack_is_touched(loaded):
     log: list[str] = []
     engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"})
     gate = FakeGate(log=log)
-    report = up_target(
+    report = up_infra(
         make_session(loaded, engine, log),
         gate,
         gate_options={"profile": "prod", "config": None, "waivers": "waivers.yaml"},
         synthesize=fake_synthesize(log),
     )
-    assert log == ["synthesize", "gate", "open"]
+    assert log == ["synthesize", "gate", f"open {STACK}"]
     assert gate.seen[0]["plan"].targets == ["aws-train"]
     assert gate.seen[0]["profile"] == "prod" and gate.seen[0]["waivers"] == "waivers.yaml"
     assert report.ok and not report.blocked
@@ -112,7 +118,7 @@ def test_mandatory_violation_blocks_up_and_never_opens_the_stack(loaded):
     log: list[str] = []
     engine = FakeEngine(STACK)
     gate = FakeGate(blocking=[Finding("aws-s3-cmk", "bucket not encrypted with a CMK")], log=log)
-    report = up_target(make_session(loaded, engine, log), gate, synthesize=fake_synthesize(log))
+    report = up_infra(make_session(loaded, engine, log), gate, synthesize=fake_synthesize(log))
     assert report.blocked and report.result is None
     assert log == ["synthesize", "gate"]
     assert engine.calls == []
@@ -122,7 +128,7 @@ def test_override_applies_and_records_the_reason(loaded):
     engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"})
     gate = FakeGate(blocking=[Finding("aws-s3-cmk", "bucket not encrypted with a CMK")])
     reason = "CMK rollout tracked in SEC-42; expires 2026-12-01"
-    report = up_target(
+    report = up_infra(
         make_session(loaded, engine), gate, override=f"  {reason} ", synthesize=fake_synthesize([])
     )
     assert report.decision.overridden and report.ok
@@ -134,7 +140,7 @@ def test_override_applies_and_records_the_reason(loaded):
 
 def test_override_without_violations_records_nothing(loaded):
     engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"})
-    report = up_target(
+    report = up_infra(
         make_session(loaded, engine), FakeGate(), override="just in case", synthesize=fake_synthesize([])
     )
     assert report.ok and not report.decision.overridden
@@ -144,9 +150,7 @@ def test_override_without_violations_records_nothing(loaded):
 def test_backend_without_tags_still_records_the_override_in_the_update_message(loaded):
     engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"}, refuse_tags=True)
     gate = FakeGate(blocking=[Finding("residency", "region outside allowed list")])
-    report = up_target(
-        make_session(loaded, engine), gate, override="DR drill", synthesize=fake_synthesize([])
-    )
+    report = up_infra(make_session(loaded, engine), gate, override="DR drill", synthesize=fake_synthesize([]))
     assert report.ok
     assert "could not tag the stack" in report.warnings[0]
     assert "DR drill" in engine.calls[-1][1]
@@ -160,7 +164,7 @@ def test_without_yes_preview_then_confirm(loaded):
         asked.append(preview.tally.totals())
         return False
 
-    report = up_target(
+    report = up_infra(
         make_session(loaded, engine), FakeGate(), confirm=decline, synthesize=fake_synthesize([])
     )
     assert asked == [{"same": 8, "update": 1, "replace": 1, "create": 1}]
@@ -168,7 +172,7 @@ def test_without_yes_preview_then_confirm(loaded):
     assert [c[0] for c in engine.calls] == ["preview"]
 
     engine.calls.clear()
-    report = up_target(
+    report = up_infra(
         make_session(loaded, engine), FakeGate(), confirm=lambda p: True, synthesize=fake_synthesize([])
     )
     assert [c[0] for c in engine.calls] == ["preview", "up"] and report.ok
@@ -177,7 +181,7 @@ def test_without_yes_preview_then_confirm(loaded):
 def test_failed_up_is_explained_from_the_engine_events(loaded):
     error = command_error("error: update failed", stdout="Updating (acme-ai-aws-train)")
     engine = FakeEngine(STACK, events={"up": "up_aws_train_no_credentials.jsonl"}, fail={"up": error})
-    report = up_target(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
+    report = up_infra(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
     assert not report.ok
     assert report.result.error.code == 2
     assert "no usable AWS credentials" in str(report.result.error)
@@ -190,7 +194,7 @@ def test_ctrl_c_asks_the_engine_to_cancel_and_reports_interrupted(loaded):
     engine.during["up"] = lambda: signal.raise_signal(signal.SIGINT)
     engine.fail["up"] = command_error("error: update canceled")
     previous = signal.getsignal(signal.SIGINT)
-    report = up_target(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
+    report = up_infra(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
     assert report.result.interrupted and not report.ok
     for _ in range(50):  # cancel runs on a helper thread
         if ("cancel",) in engine.calls:
@@ -205,13 +209,13 @@ def test_ctrl_c_asks_the_engine_to_cancel_and_reports_interrupted(loaded):
 def test_preview_and_destroy(loaded):
     engine = FakeEngine(STACK, events={"preview": "preview_aws_train.jsonl", "destroy": "up_aws_train.jsonl"})
     session = make_session(loaded, engine)
-    result = preview_target(session)
-    assert result.ok and result.operation == "preview"
+    (result,), notes = preview_target(session, stages=(INFRA,))
+    assert result.ok and result.operation == "preview" and notes == []
     assert session.open_stack.requests[-1].create is True
 
-    assert destroy_target(session, confirm=lambda stack: False) is None
+    assert destroy_target(session, confirm=lambda stack: False, stages=(INFRA,)) is None
     assert session.open_stack.requests[-1].create is False  # destroy never creates a stack
-    result = destroy_target(session)
+    (result,) = destroy_target(session, stages=(INFRA,))
     assert result.ok and engine.calls[-1][0] == "destroy"
 
 
@@ -305,7 +309,7 @@ def test_second_ctrl_c_stops_waiting(loaded):
         signal.raise_signal(signal.SIGINT)
 
     engine.during["up"] = twice
-    report = up_target(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
+    report = up_infra(make_session(loaded, engine), FakeGate(), synthesize=fake_synthesize([]))
     assert report.result.interrupted and report.result.error is None
     assert report.result.tally.summary_changes is None  # the replay stopped half way
 
@@ -331,7 +335,7 @@ def test_plan_that_does_not_synthesize_is_not_gated_nor_applied(loaded):
 
     engine = FakeEngine(STACK)
     with pytest.raises(DeployError) as error:
-        up_target(make_session(loaded, engine), FakeGate(), synthesize=broken)
+        up_infra(make_session(loaded, engine), FakeGate(), synthesize=broken)
     assert error.value.code == 1 and "KeyError" in str(error.value) and "ailz plan" in error.value.hint
     assert engine.calls == []
 
@@ -342,7 +346,7 @@ def test_gate_that_cannot_run_stops_the_apply(loaded):
 
     engine = FakeEngine(STACK)
     with pytest.raises(DeployError) as error:
-        up_target(
+        up_infra(
             make_session(loaded, engine),
             bad_waivers,
             gate_options={"waivers": "missing.yaml"},
@@ -350,3 +354,59 @@ def test_gate_that_cannot_run_stops_the_apply(loaded):
         )
     assert error.value.code == 2 and "missing.yaml" in str(error.value)
     assert engine.calls == []
+
+
+KUBECONFIG = StackOutput("apiVersion: v1\nkind: Config\n", secret=True)
+
+
+def test_up_applies_the_infrastructure_then_the_platform_built_from_its_outputs(loaded):
+    log: list[str] = []
+    engine = FakeEngine(STACK, events={"up": "up_aws_train.jsonl"}, stack_outputs={"kubeconfig": KUBECONFIG})
+    session = make_session(loaded, engine, log)
+    report = up_target(session, FakeGate(log=log), synthesize=fake_synthesize(log))
+    assert report.ok and [run.stage for run in report.runs] == [INFRA, PLATFORM]
+    # one gate over both stacks, then infra up, its outputs, then the platform stack
+    assert log == ["synthesize", "gate", f"open {STACK}", f"open {STACK}", f"open {STACK}-platform"]
+    assert [c[0] for c in engine.calls] == ["up", "outputs"]
+    assert [c[0] for c in session.open_stack.platform.calls] == ["up"]
+    platform_request = session.open_stack.requests[-1]
+    assert platform_request.stack == f"{STACK}-platform" and platform_request.config == {}
+    assert "--stage platform" in session.open_stack.platform.calls[0][1]
+
+
+def test_a_failed_infrastructure_stage_never_touches_the_platform(loaded):
+    error = command_error("error: update failed", stdout="Updating (acme-ai-aws-train)")
+    engine = FakeEngine(STACK, events={"up": "up_aws_train_no_credentials.jsonl"}, fail={"up": error})
+    session = make_session(loaded, engine)
+    report = up_target(session, FakeGate(), synthesize=fake_synthesize([]))
+    assert not report.ok and [run.stage for run in report.runs] == [INFRA]
+    assert session.open_stack.platform is None
+
+
+def test_platform_stage_alone_needs_the_infrastructure_deployed(loaded):
+    engine = FakeEngine(STACK)  # no outputs: never deployed
+    session = make_session(loaded, engine)
+    with pytest.raises(DeployError) as error:
+        up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
+    assert "not deployed" in str(error.value) and "--stage infra" in error.value.hint
+    assert session.open_stack.platform is None
+
+
+def test_destroy_removes_the_platform_before_the_infrastructure(loaded):
+    engine = FakeEngine(STACK, events={"destroy": "up_aws_train.jsonl"})
+    session = make_session(loaded, engine)
+    results = destroy_target(session)
+    assert [r.stack for r in results] == [f"{STACK}-platform", STACK]
+    assert [r.operation for r in results] == ["destroy", "destroy"]
+    assert [req.create for req in session.open_stack.requests] == [False, False]
+
+
+def test_preview_of_a_target_not_yet_deployed_shows_the_infrastructure_and_says_why_not_more(loaded):
+    engine = FakeEngine(STACK, events={"preview": "preview_aws_train.jsonl"})
+    session = make_session(loaded, engine)
+    results, notes = preview_target(session)
+    assert [r.stack for r in results] == [STACK]
+    assert len(notes) == 1 and "platform stage not previewed" in notes[0] and "not deployed" in notes[0]
+    engine.stack_outputs = {"kubeconfig": KUBECONFIG}
+    results, notes = preview_target(session)
+    assert [r.stack for r in results] == [STACK, f"{STACK}-platform"] and notes == []

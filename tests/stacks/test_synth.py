@@ -10,7 +10,7 @@ from ailz.components.kinds import load_spec
 from ailz.stacks.synth import SynthesisError, synthesize
 from tests.conftest import EXAMPLES
 from tests.inventory import assert_subset, one
-from tests.kinds import swap_landing_zone
+from tests.kinds import NO_LAYER, swap_landing_zone
 
 
 class ProbeZone(AilzComponent):
@@ -68,7 +68,7 @@ class BrokenZone(AilzComponent):
 @pytest.fixture
 def probe(monkeypatch):
     def use(cls: str):
-        swap_landing_zone(monkeypatch, "aws", f"tests.stacks.test_synth:{cls}")
+        swap_landing_zone(monkeypatch, "aws", f"tests.stacks.test_synth:{cls}", NO_LAYER)
         return synthesize(load_spec(EXAMPLES / "aws-p5-training.yaml"))
 
     return use

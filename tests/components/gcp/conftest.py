@@ -19,7 +19,8 @@ def docs_example_text() -> str:
 
 @pytest.fixture(scope="session")
 def docs_synthesis(tmp_path_factory):
-    """(plan, landing-zone components built) for the docs example, synthesized once."""
+    """(plan, components built: the landing zone, then the cluster layer) for the docs example,
+    synthesized once."""
     from ailz.components.kinds import load_spec
     from ailz.stacks import program
     from ailz.stacks.synth import synthesize
@@ -27,11 +28,11 @@ def docs_synthesis(tmp_path_factory):
     built = []
     original = program._component_class
 
-    def recording(kind):
-        cls = original(kind)
+    def recording(kind, stage="infra"):
+        cls = original(kind, stage)
 
-        def build(ctx):
-            component = cls(ctx)
+        def build(*args):
+            component = cls(*args)
             built.append(component)
             return component
 

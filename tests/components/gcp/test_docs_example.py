@@ -102,21 +102,18 @@ def test_cluster_handle_for_the_in_cluster_layer(docs_synthesis):
     import pulumi_kubernetes as k8s
 
     _, built = docs_synthesis
-    handle = built[0].cluster
+    handle = built[1].cluster  # the cluster layer's (built[0] is the infrastructure landing zone)
     assert isinstance(handle.kubernetes_provider, k8s.Provider)
     assert handle.gpu_driver_preinstalled is True and handle.install_gpu_operator is False
     assert list(handle.service_account_annotations) == ["vision"]
     assert list(handle.service_account_annotations["vision"]) == ["iam.gke.io/gcp-service-account"]
-    # waits for the pools, the GKE network objects, the gIB and TCPX installers, the NRI device
-    # injector (A3 High) and the Lustre volume
+    # waits for the GKE network objects, the gIB and TCPX installers, the NRI device injector (A3
+    # High) and the Lustre volume; the node pools are in the infrastructure stack, applied before
     names = sorted(getattr(r, "_name", "") for r in handle.depends_on)
     assert names == [
-        "acme-sovereign-gke-a4-b200",
         "acme-sovereign-gke-a4-gib",
-        "acme-sovereign-gke-a4-h100-batch",
         "acme-sovereign-gke-a4-lustre-volume",
         "acme-sovereign-gke-a4-networks",
         "acme-sovereign-gke-a4-nri",
-        "acme-sovereign-gke-a4-system",
         "acme-sovereign-gke-a4-tcpx",
     ]

@@ -54,7 +54,7 @@ def test_component_inventory(plan):
 def test_platform_is_child_of_the_target(plan):
     by_urn = plan.by_urn()
     platform = next(r for r in plan.of_type("ailz:k8s:ClusterPlatform") if r.target == TARGET)
-    assert by_urn[platform.parent].type == "ailz:onprem:LandingZone"
+    assert by_urn[platform.parent].type == "ailz:onprem:ClusterLayer"  # the platform stack's root
 
 
 def test_every_object_carries_zone_labels(objects):
@@ -233,7 +233,7 @@ def test_sovereignty_controls(plan, objects):
     assert "['registry.fra1.acme.internal']" in expression
     named(objects, "ValidatingAdmissionPolicy", "ailz-no-load-balancers")
     named(objects, "ValidatingAdmissionPolicyBinding", "ailz-no-load-balancers")
-    outputs = next(t for t in plan.targets if t.name == TARGET).outputs
+    outputs = next(t for t in plan.targets if t.name == TARGET).platform_outputs
     encryption = yaml.safe_load(outputs["encryptionConfiguration"])
     kms = encryption["resources"][0]["providers"][0]["kms"]
     assert kms == {

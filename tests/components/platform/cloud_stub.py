@@ -13,8 +13,17 @@ ROLE_ARN = "arn:aws:iam::111111111111:role/research-workload"
 GCP_SA = "research@acme-ai-train.iam.gserviceaccount.com"
 
 
-class CloudClusterStub(AilzComponent):
+class NoInfrastructure:
+    """The infrastructure stage of a stubbed cloud target: nothing, no outputs."""
+
     def __init__(self, ctx: TargetContext, opts: pulumi.ResourceOptions | None = None) -> None:
+        self.outputs: dict = {}
+
+
+class CloudClusterStub(AilzComponent):
+    def __init__(
+        self, ctx: TargetContext, infra: dict, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
         target = ctx.target
         super().__init__("test", "CloudCluster", target.name, ctx.path(), opts)
         provider = k8s.Provider(f"{target.name}-k8s", kubeconfig="{}", opts=self.child())

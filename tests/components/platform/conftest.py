@@ -8,6 +8,7 @@ from tests.conftest import EXAMPLES
 from tests.kinds import swap_landing_zone
 
 STUB = "tests.components.platform.cloud_stub:CloudClusterStub"
+NO_INFRA = "tests.components.platform.cloud_stub:NoInfrastructure"
 
 
 @pytest.fixture(scope="session")
@@ -21,8 +22,8 @@ def cloud_plan():
     def get(name: str):
         if name not in cache:
             with pytest.MonkeyPatch.context() as mp:
-                swap_landing_zone(mp, "aws", STUB)
-                swap_landing_zone(mp, "gcp", STUB)
+                swap_landing_zone(mp, "aws", NO_INFRA, STUB)
+                swap_landing_zone(mp, "gcp", NO_INFRA, STUB)
                 cache[name] = synthesize(load_spec(EXAMPLES / f"{name}.yaml"))
         return cache[name]
 

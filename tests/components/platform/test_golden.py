@@ -45,6 +45,7 @@ def test_nic_cluster_policy(example_plan):
 
 
 def test_apiserver_files(example_plan):
-    outputs = next(t for t in example_plan("onprem-sovereign").targets if t.name == "fra-dgx").outputs
+    target = next(t for t in example_plan("onprem-sovereign").targets if t.name == "fra-dgx")
+    outputs = target.platform_outputs
     assert_golden("encryption-configuration", outputs["encryptionConfiguration"])
     assert_golden("audit-policy", outputs["auditPolicy"])
