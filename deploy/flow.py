@@ -7,10 +7,14 @@ from __future__ import annotations
 
 import contextlib
 import signal
+import socket
 import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
+from urllib.parse import urlparse
+
+import yaml
 
 from ailz.catalog import Catalog, load_catalog
 from ailz.components.kinds import KINDS
@@ -268,6 +272,12 @@ def masked_outputs(outputs: Mapping[str, StackOutput], show_secrets: bool = Fals
 # --------------------------------------------------------------------------- the commands' flow
 
 
+def tcp_reach(host: str, port: int, timeout: float = 5.0) -> None:
+    """Open and close a TCP connection; raises OSError when nothing answers."""
+    with socket.create_connection((host, port), timeout=timeout):
+        pass
+
+
 ProgressFactory = Callable[[str, str], Any]  # (operation, stack) -> PlainProgress-like
 
 
@@ -281,6 +291,8 @@ class Session:
     open_stack: OpenStack
     progress: ProgressFactory
     catalog: Catalog | None = None
+    # how the platform stage checks that the cluster's API answers (a TCP connection)
+    reach: Callable[[str, int], None] = tcp_reach
 
     def request(
         self, create: bool = True, stage: str = INFRA, infra_outputs: dict[str, Any] | None = None
@@ -316,6 +328,40 @@ class Session:
     def run(self, engine: StackEngine, operation: str, message: str | None = None) -> RunResult:
         progress = self.progress(operation, engine.name)
         return run_operation(engine, operation, progress, self.settings.backend_url, message)
+
+
+def api_server(kubeconfig: str) -> tuple[str, int] | None:
+    """(host, port) of the API server a kubeconfig names (its current context's cluster)."""
+    try:
+        config = yaml.safe_load(kubeconfig) or {}
+        clusters = {c["name"]: c["cluster"] for c in config.get("clusters") or []}
+        contexts = {c["name"]: c["context"] for c in config.get("contexts") or []}
+        current = contexts.get(config.get("current-context"), {}).get("cluster")
+        server = (clusters.get(current) or next(iter(clusters.values()), {})).get("server")
+    except (yaml.YAMLError, AttributeError, KeyError, TypeError):
+        return None
+    url = urlparse(server or "")
+    return (url.hostname, url.port or 443) if url.hostname else None
+
+
+def check_api_reachable(session: Session, infra: dict[str, Any]) -> None:
+    """Before the platform stage touches anything: can this machine reach the cluster's API? A
+    private endpoint answers only from its network and the connected ones (docs/deploy.md)."""
+    kubeconfig = infra.get("kubeconfig")
+    server = api_server(str(kubeconfig)) if kubeconfig else None
+    if server is None:
+        return  # an existing cluster reached through the spec's own kubeconfig context
+    host, port = server
+    try:
+        session.reach(host, port)
+    except OSError as error:
+        target = session.loaded.zone.target(session.target)
+        raise DeployError(
+            f"the Kubernetes API of {session.target} ({host}:{port}) is not reachable from here: "
+            f"{error.strerror or error}; nothing in the platform stack was touched",
+            KINDS[target.kind].api_access_hint,
+            2,
+        ) from None
 
 
 @dataclass
@@ -378,7 +424,10 @@ def up_target(
             continue
         run = StageRun(stage)
         report.runs.append(run)
-        infra = session.infra_outputs() if stage == PLATFORM else None
+        infra = None
+        if stage == PLATFORM:
+            infra = session.infra_outputs()
+            check_api_reachable(session, infra)
         engine = session.open(create=True, stage=stage, infra_outputs=infra)
         if confirm is not None:
             run.preview = session.run(engine, "preview")

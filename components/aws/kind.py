@@ -31,4 +31,9 @@ AWS = TargetKind(
     stack_config=stack_config,
     describe_pool=describe_pool,
     fakes=AWS_FAKES,
+    api_access_hint=(
+        "the EKS private endpoint answers only inside the VPC and from kubernetes.connected_cidrs "
+        "(HTTPS on the cluster security group): run `ailz up --stage platform` from one of them, or set "
+        "kubernetes.endpoint: public-and-private with this runner's egress in kubernetes.api_access_cidrs"
+    ),
 )

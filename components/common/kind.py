@@ -47,3 +47,5 @@ class TargetKind(SpecKind):
     describe_pool: Callable[[Any, GpuPool, Machine], PoolFacts]
     # what its cloud computes, so `ailz plan` runs the program offline (none: nothing but Kubernetes)
     fakes: CloudFakes = NO_FAKES
+    # what to configure when the platform stage cannot reach the cluster's API
+    api_access_hint: str = "run the platform stage where the cluster's API is reachable"

@@ -35,4 +35,8 @@ GCP = TargetKind(
     stack_config=stack_config,
     describe_pool=describe_pool,
     fakes=GCP_FAKES,
+    api_access_hint=(
+        "the GKE control plane admits the target's network, kubernetes.connected_cidrs and "
+        "kubernetes.api_access_cidrs: run `ailz up --stage platform` from one of them"
+    ),
 )

@@ -410,3 +410,67 @@ def test_preview_of_a_target_not_yet_deployed_shows_the_infrastructure_and_says_
     engine.stack_outputs = {"kubeconfig": KUBECONFIG}
     results, notes = preview_target(session)
     assert [r.stack for r in results] == [STACK, f"{STACK}-platform"] and notes == []
+
+
+def _kubeconfig(server: str) -> StackOutput:
+    text = (
+        "apiVersion: v1\nkind: Config\ncurrent-context: c\n"
+        f"clusters: [{{name: c, cluster: {{server: '{server}'}}}}]\n"
+        "contexts: [{name: c, context: {cluster: c, user: u}}]\n"
+    )
+    return StackOutput(text, secret=True)
+
+
+def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded):
+    import socket
+
+    with socket.socket() as probe:  # a loopback port nobody listens on
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    engine = FakeEngine(
+        STACK,
+        events={"up": "up_aws_train.jsonl"},
+        stack_outputs={"kubeconfig": _kubeconfig(f"https://127.0.0.1:{port}")},
+    )
+    session = make_session(loaded, engine)
+    with pytest.raises(DeployError) as error:
+        up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
+    assert f"127.0.0.1:{port}" in str(error.value) and "not reachable from here" in str(error.value)
+    assert "nothing in the platform stack was touched" in str(error.value)
+    assert "kubernetes.connected_cidrs" in error.value.hint  # the AWS access paths
+    assert session.open_stack.platform is None
+
+
+def test_a_reachable_api_lets_the_platform_stage_run(loaded):
+    import socket
+
+    with socket.socket() as server:
+        server.bind(("127.0.0.1", 0))
+        server.listen()
+        port = server.getsockname()[1]
+        engine = FakeEngine(
+            STACK,
+            events={"up": "up_aws_train.jsonl"},
+            stack_outputs={"kubeconfig": _kubeconfig(f"https://127.0.0.1:{port}")},
+        )
+        session = make_session(loaded, engine)
+        report = up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
+    assert report.ok and [c[0] for c in session.open_stack.platform.calls] == ["up"]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        (
+            "clusters: [{name: a, cluster: {server: 'https://abc.eks.amazonaws.com'}}]",
+            ("abc.eks.amazonaws.com", 443),
+        ),
+        ('{"clusters": [{"name": "g", "cluster": {"server": "https://10.0.0.2:8443"}}]}', ("10.0.0.2", 8443)),
+        ("not: [a kubeconfig", None),
+        ("clusters: []", None),
+    ],
+)
+def test_api_server_of_a_kubeconfig(text, expected):
+    from ailz.deploy.flow import api_server
+
+    assert api_server(text) == expected
