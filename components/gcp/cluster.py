@@ -25,17 +25,15 @@ MAINTENANCE_WINDOW = {
 }
 
 
-def kubeconfig(name: str, endpoint: str, ca_data: str) -> str:
-    """A kubeconfig that authenticates through gke-gcloud-auth-plugin (no static credentials)."""
+def kubeconfig(name: str, dns_endpoint: str) -> str:
+    """A kubeconfig for the cluster's DNS-based endpoint, authenticating through
+    gke-gcloud-auth-plugin (no static credentials). The endpoint serves a publicly trusted
+    certificate, so no cluster CA is pinned (as `gcloud container clusters get-credentials
+    --dns-endpoint` writes it)."""
     config = {
         "apiVersion": "v1",
         "kind": "Config",
-        "clusters": [
-            {
-                "name": name,
-                "cluster": {"server": f"https://{endpoint}", "certificate-authority-data": ca_data},
-            }
-        ],
+        "clusters": [{"name": name, "cluster": {"server": f"https://{dns_endpoint}"}}],
         "contexts": [{"name": name, "context": {"cluster": name, "user": name}}],
         "current-context": name,
         "users": [
@@ -156,15 +154,25 @@ class GkeCluster(GcpComponent):
             },
             logging_config={"enable_components": ["SYSTEM_COMPONENTS", "WORKLOADS"]},
             security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            # the DNS-based endpoint: reachable from anywhere, every request authorized by IAM first, so
+            # the platform stage and kubectl reach a private cluster without a network path
+            control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             resource_labels=labels,
             deletion_protection=True,
             opts=self.child(),
         )
         self.name = self.cluster.name
         self.endpoint = self.cluster.endpoint
+        self.dns_endpoint = self.cluster.control_plane_endpoints_config.apply(
+            lambda config: (
+                config["dns_endpoint_config"]["endpoint"]
+                if isinstance(config, dict)
+                else config.dns_endpoint_config.endpoint
+            )
+        )
         self.kubeconfig = pulumi.Output.secret(
-            pulumi.Output.all(
-                self.cluster.name, self.cluster.endpoint, self.cluster.master_auth.cluster_ca_certificate
-            ).apply(lambda parts: kubeconfig(parts[0], parts[1], parts[2]))
+            pulumi.Output.all(self.cluster.name, self.dns_endpoint).apply(
+                lambda parts: kubeconfig(parts[0], parts[1])
+            )
         )
         self.register_outputs({"name": self.name, "endpoint": self.endpoint})

@@ -34,8 +34,13 @@ def _gke_cluster(name: str, inputs: dict[str, Any], ctx: FakeContext) -> dict[st
     """Private endpoint: the second address of the control-plane range, as GKE assigns it."""
     master = (inputs.get("privateClusterConfig") or {}).get("masterIpv4CidrBlock")
     endpoint = str(ipaddress.ip_network(master)[2]) if master else "10.255.255.2"
+    config = dict(inputs.get("controlPlaneEndpointsConfig") or {})
+    dns = dict(config.get("dnsEndpointConfig") or {})
+    cluster = str(inputs.get("name") or name)
+    dns["endpoint"] = f"gke-{short_hash('gke', ctx.project, cluster)}.{ctx.region}.gke.goog"
     return {
         "endpoint": endpoint,
+        "controlPlaneEndpointsConfig": {**config, "dnsEndpointConfig": dns},
         "masterAuth": {"clusterCaCertificate": FAKE_GKE_CA, "clientCertificateConfig": {}},
         "selfLink": f"https://container.googleapis.com/v1/projects/{ctx.project}/locations/"
         f"{inputs.get('location')}/clusters/{inputs.get('name') or name}",

@@ -36,7 +36,8 @@ GCP = TargetKind(
     describe_pool=describe_pool,
     fakes=GCP_FAKES,
     api_access_hint=(
-        "the GKE control plane admits the target's network, kubernetes.connected_cidrs and "
-        "kubernetes.api_access_cidrs: run `ailz up --stage platform` from one of them"
+        "the kubeconfig reaches the cluster's DNS-based endpoint (gke.goog), open to any network that "
+        "reaches Google APIs and authorized by IAM: let this machine resolve and reach it (a proxy or "
+        "firewall may block *.gke.goog), and give the deploying identity access to the cluster in IAM"
     ),
 )

@@ -251,6 +251,7 @@ class GcpLandingZone(AilzComponent):
             "zone": zone,
             "clusterName": cluster.name,
             "clusterEndpoint": cluster.endpoint,
+            "clusterDnsEndpoint": cluster.dns_endpoint,
             "kubeconfig": cluster.kubeconfig,
             # dicts of outputs are lifted into one output each, so exports resolve completely
             "networks": pulumi.Output.from_input(

@@ -60,7 +60,7 @@ def test_workflow_triggers_and_jobs(workflow):
     triggers = workflow.get("on", workflow.get(True))
     assert set(triggers) == {"pull_request", "push"}
     assert triggers["push"]["branches"] == ["main"]
-    assert set(workflow["jobs"]) == {"plan", "targets", "deploy"}
+    assert set(workflow["jobs"]) == {"plan", "targets", "infra", "platform"}
     assert "pull_request" in workflow["jobs"]["plan"]["if"]
     assert "refs/heads/main" in workflow["jobs"]["targets"]["if"]
 
@@ -82,17 +82,24 @@ def test_pull_requests_plan_gate_upload_sarif_and_write_the_summary(workflow):
     assert last["if"] == "steps.gate.outcome == 'failure'" and "exit 1" in last["run"]
 
 
-def test_merge_deploys_every_target_in_its_own_protected_environment(workflow):
-    deploy = workflow["jobs"]["deploy"]
-    assert deploy["needs"] == "targets"
+@pytest.mark.parametrize("stage", ["infra", "platform"])
+def test_merge_deploys_every_target_in_its_own_protected_environment(workflow, stage):
+    deploy = workflow["jobs"][stage]
     assert deploy["strategy"]["fail-fast"] is False
     assert "fromJSON(needs.targets.outputs.names)" in deploy["strategy"]["matrix"]["target"]
     assert "matrix.target" in deploy["environment"]["name"]
     assert deploy["concurrency"]["cancel-in-progress"] is False
     runs = "\n".join(step.get("run", "") for step in deploy["steps"])
-    assert 'ailz up "$SPEC" --target "$TARGET" --waivers "$WAIVERS" --yes' in runs
+    assert 'ailz up "$SPEC" --target "$TARGET" --stage "$STAGE" --waivers "$WAIVERS" --yes' in runs
     assert "get.pulumi.com" in runs  # the CLI the Automation API drives
     assert deploy["env"]["TARGET"] == "${{ matrix.target }}"  # never expanded inside a script
+    assert deploy["env"]["STAGE"] == stage
+
+
+def test_the_platform_stage_runs_after_the_infrastructure_on_a_runner_that_reaches_the_api(workflow):
+    assert workflow["jobs"]["infra"]["needs"] == "targets"
+    assert set(workflow["jobs"]["platform"]["needs"]) == {"targets", "infra"}
+    assert "AILZ_PLATFORM_RUNNER" in workflow["jobs"]["platform"]["runs-on"]
 
 
 def test_state_is_shared_not_the_local_default(workflow):

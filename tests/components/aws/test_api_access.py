@@ -57,9 +57,10 @@ def test_the_whole_internet_only_when_written_and_then_the_gate_flags_it():
 
 
 def test_connected_networks_reach_the_private_endpoint_over_https():
-    plan = synthesize(
-        load_text(with_kubernetes("      connected_cidrs: [10.100.0.0/16, 10.101.0.0/16]\n"), "z")
+    spec = EXAMPLE.replace(
+        "connected_cidrs: [10.100.0.0/16]", "connected_cidrs: [10.100.0.0/16, 10.101.0.0/16]"
     )
+    plan = synthesize(load_text(spec, "z"))
     cluster = one(plan, "aws:eks/cluster:Cluster")
     assert cluster.inputs["vpcConfig"]["endpointPublicAccess"] is False
     assert "publicAccessCidrs" not in cluster.inputs["vpcConfig"]

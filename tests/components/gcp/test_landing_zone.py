@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from ailz.components.common import names as naming
@@ -364,6 +366,12 @@ def test_outputs(plan):
     assert outputs["clusterName"] == "acme-gcp-gcp-train"
     assert outputs["clusterEndpoint"]
     assert "gke-gcloud-auth-plugin" in outputs["kubeconfig"]
+    # the DNS-based endpoint, authorized by IAM and publicly trusted: no cluster CA pinned
+    server = json.loads(outputs["kubeconfig"])["clusters"][0]["cluster"]
+    assert server == {"server": f"https://{outputs['clusterDnsEndpoint']}"}
+    assert outputs["clusterDnsEndpoint"].endswith(".europe-west4.gke.goog")
+    cluster = one(plan, "gcp:container/cluster:Cluster").inputs
+    assert cluster["controlPlaneEndpointsConfig"]["dnsEndpointConfig"]["allowExternalTraffic"] is True
     assert outputs["networks"]["h200"] == [
         "acme-gcp-gcp-train-fabric-gvnic-1",
         "acme-gcp-gcp-train-fabric-rdma",
