@@ -17,6 +17,17 @@ from ailz.spec.zone import LandingZone
 Positions = dict[Path, tuple[int, int]]
 
 
+# A landing zone is a few thousand values; YAML aliases can make a small file expand without bound
+# (an "alias bomb"), so the expansion stops well before memory or time run out.
+MAX_VALUES = 200_000
+MAX_DEPTH = 64
+
+
+class _TooLarge(Exception):
+    def __init__(self, path: Path, line: int, column: int, reason: str):
+        self.path, self.line, self.column, self.reason = path, line, column, reason
+
+
 class _Duplicate(Exception):
     def __init__(self, path: Path, key: str, line: int, column: int):
         self.path, self.key, self.line, self.column = path, key, line, column
@@ -25,6 +36,13 @@ class _Duplicate(Exception):
 def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Positions) -> Any:
     """Turn a composed YAML node into plain data, recording where each path starts."""
     positions[path] = (node.start_mark.line + 1, node.start_mark.column + 1)
+    if len(positions) > MAX_VALUES or len(path) > MAX_DEPTH:
+        reason = (
+            f"the document expands to more than {MAX_VALUES:,} values"
+            if len(positions) > MAX_VALUES
+            else f"the document nests deeper than {MAX_DEPTH} levels"
+        )
+        raise _TooLarge(path, node.start_mark.line + 1, node.start_mark.column + 1, reason)
     if isinstance(node, yaml.MappingNode):
         loader.flatten_mapping(node)
         result: dict[Any, Any] = {}
@@ -65,6 +83,14 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     except yaml.YAMLError as err:  # e.g. ReaderError for control characters
         hint = "remove control or non-printable characters from the file"
         raise SpecError(file, [SpecIssue((), f"unreadable YAML: {err}", hint)], lines) from None
+    except _TooLarge as big:
+        hint = "a landing zone is a few thousand values: remove repeated YAML aliases (*name) or nesting"
+        issue = SpecIssue(big.path[:3], big.reason, hint, big.line, big.column)
+        raise SpecError(file, [issue], lines) from None
+    except RecursionError:
+        hint = "a landing zone nests a handful of levels: flatten the document"
+        issue = SpecIssue((), f"the document nests too deeply to read (over {MAX_DEPTH} levels)", hint)
+        raise SpecError(file, [issue], lines) from None
     except _Duplicate as dup:
         issue = SpecIssue(
             (*dup.path, dup.key),

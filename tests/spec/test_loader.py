@@ -232,3 +232,23 @@ def test_fuzz_mutated_example(path, value, delete):
     else:
         node[path[-1]] = value
     _load_never_crashes(yaml.safe_dump(document))
+
+
+def test_an_alias_bomb_is_refused_fast_with_the_reason():
+    doc = 'a: &a ["x","x","x","x","x","x","x","x","x"]\n'
+    previous = "a"
+    for name in "bcdefghi":  # 9^9 values once expanded
+        doc += f"{name}: &{name} [" + ",".join([f"*{previous}"] * 9) + "]\n"
+        previous = name
+    with pytest.raises(SpecError) as error:
+        load_text(doc, "bomb.yaml")
+    assert "expands to more than" in error.value.render() and "aliases" in error.value.render()
+
+
+def test_deep_nesting_is_refused_with_the_reason():
+    with pytest.raises(SpecError) as error:
+        load_text("a: " + "[" * 5000 + "]" * 5000, "deep.yaml")
+    assert "nests too deeply" in error.value.render()
+    with pytest.raises(SpecError) as error:
+        load_text("a: " + "[" * 100 + "]" * 100, "deep.yaml")
+    assert "nests deeper than" in error.value.render()
