@@ -27,6 +27,7 @@ class EksCluster(AilzComponent):
         *,
         kubernetes: Kubernetes,
         region: str,
+        vpc_cidr: str,
         role: aws.iam.Role,
         subnet_ids: list[pulumi.Input[str]],
         keys: dict[str, pulumi.Input[str]],
@@ -97,13 +98,15 @@ class EksCluster(AilzComponent):
             self.addon(addon, min_vpc_cni if addon == "vpc-cni" else None) for addon in NETWORK_ADDONS
         ]
         self.security_group_id = self.cluster.vpc_config.cluster_security_group_id
-        # The private endpoint answers only traffic the cluster security group admits: HTTPS from
-        # each connected network (EKS user guide, "Cluster API server endpoint")
-        for index, cidr in enumerate(kubernetes.connected_cidrs):
+        # The private endpoint answers only traffic the cluster security group admits (its default
+        # rule admits the group itself): HTTPS from the target's VPC, e.g. a runner or bastion there,
+        # and from each connected network (EKS user guide, "Cluster API server endpoint")
+        sources = {"vpc": vpc_cidr, **{str(i): cidr for i, cidr in enumerate(kubernetes.connected_cidrs)}}
+        for key, cidr in sources.items():
             aws.vpc.SecurityGroupIngressRule(
-                f"{name}-api-{index}",
+                f"{name}-api-{key}",
                 security_group_id=self.security_group_id,
-                description=f"Kubernetes API from connected network {cidr}",
+                description=f"Kubernetes API from {cidr}",
                 ip_protocol="tcp",
                 from_port=HTTPS,
                 to_port=HTTPS,

@@ -126,6 +126,7 @@ class AwsLandingZone(AilzComponent):
             ctx.path("kubernetes"),
             kubernetes=target.kubernetes,
             region=target.region,
+            vpc_cidr=target.network.cidr,
             role=iam.cluster_role,
             subnet_ids=network.private_subnet_ids,
             keys=keys.arns,

@@ -86,7 +86,8 @@ def test_pull_requests_plan_gate_upload_sarif_and_write_the_summary(workflow):
 def test_merge_deploys_every_target_in_its_own_protected_environment(workflow, stage):
     deploy = workflow["jobs"][stage]
     assert deploy["strategy"]["fail-fast"] is False
-    assert "fromJSON(needs.targets.outputs.names)" in deploy["strategy"]["matrix"]["target"]
+    matrix = deploy["strategy"]["matrix"]
+    assert "fromJSON(needs.targets.outputs." in str(matrix.get("target") or matrix.get("include"))
     assert "matrix.target" in deploy["environment"]["name"]
     assert deploy["concurrency"]["cancel-in-progress"] is False
     runs = "\n".join(step.get("run", "") for step in deploy["steps"])
@@ -98,8 +99,13 @@ def test_merge_deploys_every_target_in_its_own_protected_environment(workflow, s
 
 def test_the_platform_stage_runs_after_the_infrastructure_on_a_runner_that_reaches_the_api(workflow):
     assert workflow["jobs"]["infra"]["needs"] == "targets"
-    assert set(workflow["jobs"]["platform"]["needs"]) == {"targets", "infra"}
-    assert "AILZ_PLATFORM_RUNNER" in workflow["jobs"]["platform"]["runs-on"]
+    platform = workflow["jobs"]["platform"]
+    assert set(platform["needs"]) == {"targets", "infra"}
+    assert "!cancelled()" in platform["if"]  # one target's failed infrastructure skips no other
+    assert platform["runs-on"] == "${{ matrix.runner }}"
+    assert "AILZ_PLATFORM_RUNNERS" in workflow["jobs"]["targets"]["env"]["PLATFORM_RUNNERS"]
+    steps = [s.get("uses", "") for s in platform["steps"]]
+    assert any(s.startswith("google-github-actions/setup-gcloud@") for s in steps)
 
 
 def test_state_is_shared_not_the_local_default(workflow):

@@ -69,7 +69,8 @@ def test_connected_networks_reach_the_private_endpoint_over_https():
         for r in plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
         if "-api-" in r.name
     ]
-    assert sorted(r.inputs["cidrIpv4"] for r in rules) == ["10.100.0.0/16", "10.101.0.0/16"]
+    # the VPC itself (a runner or bastion there) and every connected network
+    assert sorted(r.inputs["cidrIpv4"] for r in rules) == ["10.100.0.0/16", "10.101.0.0/16", "10.20.0.0/16"]
     assert all(r.inputs["fromPort"] == r.inputs["toPort"] == 443 for r in rules)
     assert all(r.inputs["securityGroupId"].startswith("sg-") for r in rules)  # the cluster's own group
     assert api_findings(plan) == []
