@@ -61,6 +61,10 @@ class StackEngine(Protocol):
 
     def set_tag(self, key: str, value: str) -> None: ...
 
+    def resource_count(self) -> int:
+        """Resources the stack's state holds, the stack itself and providers aside."""
+        ...
+
 
 @dataclass(frozen=True)
 class StackRequest:
@@ -121,6 +125,10 @@ class AutomationStack:
 
     def set_tag(self, key: str, value: str) -> None:
         self._stack.set_tag(key, value)
+
+    def resource_count(self) -> int:
+        resources = self._stack.export_stack().deployment.get("resources") or []
+        return sum(1 for r in resources if not str(r.get("type", "")).startswith("pulumi:"))
 
 
 def open_automation_stack(request: StackRequest) -> AutomationStack:

@@ -9,6 +9,7 @@ import contextlib
 import signal
 import socket
 import threading
+import urllib.request
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -352,6 +353,8 @@ def check_api_reachable(session: Session, infra: dict[str, Any]) -> None:
     if server is None:
         return  # an existing cluster reached through the spec's own kubeconfig context
     host, port = server
+    if urllib.request.getproxies().get("https") and not urllib.request.proxy_bypass(host):
+        return  # the Kubernetes client goes through the proxy: a direct connection proves nothing
     try:
         session.reach(host, port)
     except OSError as error:
@@ -472,6 +475,8 @@ def destroy_target(
 ) -> list[RunResult] | None:
     """Destroy the platform stack, then the infrastructure stack (the reverse of `up`); None when
     the user declined. A platform stack that was never created is skipped."""
+    if PLATFORM not in stages:
+        _refuse_orphaning_the_platform(session)
     results: list[RunResult] = []
     for stage in reversed(STAGES):
         if stage not in stages:
@@ -494,6 +499,25 @@ def destroy_target(
         if not results[-1].ok:
             break
     return results
+
+
+def _refuse_orphaning_the_platform(session: Session) -> None:
+    """Destroying the infrastructure under a platform stack that still holds resources would leave
+    them in a state no later destroy can reach (the cluster is gone)."""
+    try:
+        platform = session.open(create=False, stage=PLATFORM)
+    except DeployError as error:
+        if "does not exist" in str(error):
+            return
+        raise
+    held = platform.resource_count()
+    if held:
+        raise DeployError(
+            f"the platform stack {platform.name} still holds {held} resources in the cluster",
+            f"destroy it first (ailz destroy {session.loaded.file} --target {session.target} --stage "
+            "platform), or destroy both stages in order without --stage",
+            2,
+        )
 
 
 def target_outputs(session: Session, show_secrets: bool = False, stage: str = INFRA) -> dict[str, Any]:

@@ -37,6 +37,7 @@ class FakeEngine:
     tags: dict[str, str] = field(default_factory=dict)
     refuse_tags: bool = False
     during: dict[str, Any] = field(default_factory=dict)  # operation -> callable run mid-stream
+    resources: int = 0  # what resource_count() reports
 
     def _replay(self, operation: str, on_event) -> None:
         replay = recorded_events(self.events[operation]) if operation in self.events else []
@@ -67,6 +68,10 @@ class FakeEngine:
 
     def cancel(self) -> None:
         self.calls.append(("cancel",))
+
+    def resource_count(self) -> int:
+        self.calls.append(("resource_count",))
+        return self.resources
 
     def set_tag(self, key: str, value: str) -> None:
         self.calls.append(("set_tag", key, value))

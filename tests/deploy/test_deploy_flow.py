@@ -421,8 +421,11 @@ def _kubeconfig(server: str) -> StackOutput:
     return StackOutput(text, secret=True)
 
 
-def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded):
+def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded, monkeypatch):
     import socket
+
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
 
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
@@ -441,8 +444,11 @@ def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded):
     assert session.open_stack.platform is None
 
 
-def test_a_reachable_api_lets_the_platform_stage_run(loaded):
+def test_a_reachable_api_lets_the_platform_stage_run(loaded, monkeypatch):
     import socket
+
+    for name in ("HTTPS_PROXY", "https_proxy"):
+        monkeypatch.delenv(name, raising=False)
 
     with socket.socket() as server:
         server.bind(("127.0.0.1", 0))
@@ -474,3 +480,32 @@ def test_api_server_of_a_kubeconfig(text, expected):
     from ailz.deploy.flow import api_server
 
     assert api_server(text) == expected
+
+
+def test_destroying_only_the_infrastructure_refuses_to_orphan_a_live_platform(loaded):
+    engine = FakeEngine(STACK, events={"destroy": "up_aws_train.jsonl"})
+    session = make_session(loaded, engine)
+    session.open_stack.platform = FakeEngine(f"{STACK}-platform", resources=12)
+    with pytest.raises(DeployError) as error:
+        destroy_target(session, stages=(INFRA,))
+    assert "still holds 12 resources" in str(error.value) and "--stage platform" in error.value.hint
+    assert engine.calls == []  # the infrastructure was not touched
+    session.open_stack.platform.resources = 0  # after `ailz destroy --stage platform`
+    (result,) = destroy_target(session, stages=(INFRA,))
+    assert result.ok and result.stack == STACK
+
+
+def test_behind_an_https_proxy_the_reachability_check_steps_aside(loaded, monkeypatch):
+    """The Kubernetes client honours HTTPS_PROXY; a direct connection would wrongly say no."""
+    monkeypatch.setenv("HTTPS_PROXY", "http://127.0.0.1:3128")
+    monkeypatch.delenv("NO_PROXY", raising=False)
+    monkeypatch.delenv("no_proxy", raising=False)
+    engine = FakeEngine(
+        STACK,
+        events={"up": "up_aws_train.jsonl"},
+        stack_outputs={"kubeconfig": _kubeconfig("https://abc.gr7.eu-west-1.eks.amazonaws.com")},
+    )
+    session = make_session(loaded, engine)
+    session.reach = lambda host, port: pytest.fail("no direct connection behind a proxy")
+    report = up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
+    assert report.ok
