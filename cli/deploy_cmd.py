@@ -182,6 +182,12 @@ def up(
     policy_config: str = typer.Option(None, "--policy-config", help="Policy configuration file."),
     waivers: str = typer.Option(None, "--waivers", help="Policy waivers file."),
     stage: str = STAGE_OPT,
+    recreate_in_cluster: bool = typer.Option(
+        False,
+        "--recreate-in-cluster",
+        help="Accept that a stack deployed before the platform had its own stack loses its Kubernetes "
+        "resources, which the platform stack then creates again.",
+    ),
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
@@ -221,6 +227,7 @@ def up(
             gate_options={"profile": profile, "config": policy_config, "waivers": waivers},
             on_gate=show_gate,
             stages=stages,
+            recreate_in_cluster=recreate_in_cluster,
         )
     except DeployError as error:
         _deploy_error(error)

@@ -61,8 +61,8 @@ class StackEngine(Protocol):
 
     def set_tag(self, key: str, value: str) -> None: ...
 
-    def resource_count(self) -> int:
-        """Resources the stack's state holds, the stack itself and providers aside."""
+    def resource_types(self) -> list[str]:
+        """Type of every resource the stack's state holds, the stack itself and providers aside."""
         ...
 
 
@@ -126,9 +126,9 @@ class AutomationStack:
     def set_tag(self, key: str, value: str) -> None:
         self._stack.set_tag(key, value)
 
-    def resource_count(self) -> int:
+    def resource_types(self) -> list[str]:
         resources = self._stack.export_stack().deployment.get("resources") or []
-        return sum(1 for r in resources if not str(r.get("type", "")).startswith("pulumi:"))
+        return [t for t in (str(r.get("type", "")) for r in resources) if not t.startswith("pulumi:")]
 
 
 def open_automation_stack(request: StackRequest) -> AutomationStack:

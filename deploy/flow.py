@@ -410,6 +410,7 @@ def up_target(
     synthesize: Callable[..., Any] | None = None,
     on_gate: Callable[[GateDecision], None] | None = None,
     stages: tuple[str, ...] = STAGES,
+    recreate_in_cluster: bool = False,
 ) -> UpReport:
     """Gate both stacks of the target once, then apply the stages in order: the infrastructure
     stack, then the platform stack built from its outputs. Each stage is previewed and confirmed
@@ -432,6 +433,8 @@ def up_target(
             infra = session.infra_outputs()
             check_api_reachable(session, infra)
         engine = session.open(create=True, stage=stage, infra_outputs=infra)
+        if stage == INFRA and not recreate_in_cluster:
+            _refuse_deleting_what_the_platform_now_holds(engine)
         if confirm is not None:
             run.preview = session.run(engine, "preview")
             if not run.preview.ok or not confirm(run.preview):
@@ -501,6 +504,22 @@ def destroy_target(
     return results
 
 
+def _refuse_deleting_what_the_platform_now_holds(engine: StackEngine) -> None:
+    """A stack deployed before the infrastructure and the in-cluster layer were two stacks still
+    holds Kubernetes resources; applying the infrastructure program would delete them (the platform
+    stack then creates them again)."""
+    in_cluster = [t for t in engine.resource_types() if t.startswith("kubernetes:")]
+    if in_cluster:
+        raise DeployError(
+            f"{engine.name} still holds {len(in_cluster)} Kubernetes resources from before the platform "
+            "had its own stack; applying it would delete them (team namespaces and their workloads "
+            "included) before the platform stack creates them again",
+            "plan a window and pass --recreate-in-cluster to accept that, or move them yourself "
+            "(docs/deploy.md, 'Stacks deployed before the split')",
+            2,
+        )
+
+
 def _refuse_orphaning_the_platform(session: Session) -> None:
     """Destroying the infrastructure under a platform stack that still holds resources would leave
     them in a state no later destroy can reach (the cluster is gone)."""
@@ -510,7 +529,7 @@ def _refuse_orphaning_the_platform(session: Session) -> None:
         if "does not exist" in str(error):
             return
         raise
-    held = platform.resource_count()
+    held = len(platform.resource_types())
     if held:
         raise DeployError(
             f"the platform stack {platform.name} still holds {held} resources in the cluster",

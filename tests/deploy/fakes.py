@@ -37,7 +37,7 @@ class FakeEngine:
     tags: dict[str, str] = field(default_factory=dict)
     refuse_tags: bool = False
     during: dict[str, Any] = field(default_factory=dict)  # operation -> callable run mid-stream
-    resources: int = 0  # what resource_count() reports
+    resources: list[str] = field(default_factory=list)  # what resource_types() reports
 
     def _replay(self, operation: str, on_event) -> None:
         replay = recorded_events(self.events[operation]) if operation in self.events else []
@@ -69,9 +69,8 @@ class FakeEngine:
     def cancel(self) -> None:
         self.calls.append(("cancel",))
 
-    def resource_count(self) -> int:
-        self.calls.append(("resource_count",))
-        return self.resources
+    def resource_types(self) -> list[str]:  # reads state only: not recorded among the calls
+        return list(self.resources)
 
     def set_tag(self, key: str, value: str) -> None:
         self.calls.append(("set_tag", key, value))

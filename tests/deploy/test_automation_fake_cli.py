@@ -254,3 +254,20 @@ def test_validate_nccl_reaches_the_cluster_with_the_stack_kubeconfig(fake_pulumi
     )
     assert result.exit_code == 2 and "stop here" in result.output
     assert seen == {"text": KUBECONFIG, "context": None}
+
+
+def test_a_stack_from_before_the_split_is_refused_through_the_real_automation_api(
+    fake_pulumi, monkeypatch, example_plan
+):
+    fake_pulumi.scenario(
+        stacks={STACK: {"secrets_provider": "passphrase", "config": {}, "tags": {}}},
+        resources={STACK: ["aws:eks/cluster:Cluster", "kubernetes:core/v1:Namespace"]},
+    )
+    monkeypatch.setattr(deploy_cmd, "gate_factory", lambda: FakeGate())
+    monkeypatch.setattr(
+        "ailz.stacks.synth.synthesize", lambda loaded, targets=None: example_plan("aws-p5-training")
+    )
+    result = CliRunner().invoke(app, ["up", SPEC, "--yes"])
+    assert result.exit_code == 2 and "still holds 1 Kubernetes resources" in result.output
+    assert "--recreate-in-cluster" in result.output
+    assert not [c for c in fake_pulumi.calls() if c["args"][:1] == ["up"]]  # nothing applied

@@ -485,12 +485,14 @@ def test_api_server_of_a_kubeconfig(text, expected):
 def test_destroying_only_the_infrastructure_refuses_to_orphan_a_live_platform(loaded):
     engine = FakeEngine(STACK, events={"destroy": "up_aws_train.jsonl"})
     session = make_session(loaded, engine)
-    session.open_stack.platform = FakeEngine(f"{STACK}-platform", resources=12)
+    session.open_stack.platform = FakeEngine(
+        f"{STACK}-platform", resources=["kubernetes:core/v1:Namespace"] * 12
+    )
     with pytest.raises(DeployError) as error:
         destroy_target(session, stages=(INFRA,))
     assert "still holds 12 resources" in str(error.value) and "--stage platform" in error.value.hint
     assert engine.calls == []  # the infrastructure was not touched
-    session.open_stack.platform.resources = 0  # after `ailz destroy --stage platform`
+    session.open_stack.platform.resources = []  # after `ailz destroy --stage platform`
     (result,) = destroy_target(session, stages=(INFRA,))
     assert result.ok and result.stack == STACK
 
@@ -508,4 +510,27 @@ def test_behind_an_https_proxy_the_reachability_check_steps_aside(loaded, monkey
     session = make_session(loaded, engine)
     session.reach = lambda host, port: pytest.fail("no direct connection behind a proxy")
     report = up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
+    assert report.ok
+
+
+def test_a_stack_from_before_the_split_is_not_emptied_of_its_cluster_objects_unasked(loaded):
+    engine = FakeEngine(
+        STACK,
+        events={"up": "up_aws_train.jsonl"},
+        stack_outputs={"kubeconfig": KUBECONFIG},
+        resources=[
+            "aws:eks/cluster:Cluster",
+            "kubernetes:core/v1:Namespace",
+            "kubernetes:helm.sh/v3:Release",
+        ],
+    )
+    session = make_session(loaded, engine)
+    with pytest.raises(DeployError) as error:
+        up_target(session, FakeGate(), synthesize=fake_synthesize([]))
+    assert (
+        "still holds 2 Kubernetes resources" in str(error.value)
+        and "--recreate-in-cluster" in error.value.hint
+    )
+    assert engine.calls == []  # nothing applied
+    report = up_target(session, FakeGate(), synthesize=fake_synthesize([]), recreate_in_cluster=True)
     assert report.ok

@@ -75,6 +75,10 @@ def main(argv: list[str]) -> int:
         stacks[stack]["tags"][args[3]] = args[4]
         save()
         return 0
+    if head == ["stack", "export"]:
+        resources = [{"type": t} for t in (state.get("resources") or {}).get(stack, [])]
+        print(json.dumps({"version": 3, "deployment": {"resources": resources}}))
+        return 0
     if head == ["stack", "output"]:
         show = "--show-secrets" in args
         secret = set(state.get("secret_outputs", []))
