@@ -218,4 +218,5 @@ def api_not_open_to_the_internet(resource: PlanResource, ix: PlanIndex, params: 
     blocks = P.get(inputs, "masterAuthorizedNetworksConfig", "cidrBlocks") or []
     if any(P.get(block, "cidrBlock") == INTERNET for block in blocks):
         yield "masterAuthorizedNetworksConfig admits 0.0.0.0/0: the API endpoint answers the whole internet"
-
+    if P.get(inputs, "masterAuthorizedNetworksConfig", "gcpPublicCidrsAccessEnabled") is True:
+        yield "gcpPublicCidrsAccessEnabled admits every Google Cloud public IP address to the API endpoint"

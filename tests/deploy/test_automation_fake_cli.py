@@ -271,3 +271,14 @@ def test_a_stack_from_before_the_split_is_refused_through_the_real_automation_ap
     assert result.exit_code == 2 and "still holds 1 Kubernetes resources" in result.output
     assert "--recreate-in-cluster" in result.output
     assert not [c for c in fake_pulumi.calls() if c["args"][:1] == ["up"]]  # nothing applied
+
+
+def test_cli_destroy_removes_the_platform_stack_before_the_infrastructure(fake_pulumi):
+    stacks = {
+        s: {"secrets_provider": "passphrase", "config": {}, "tags": {}} for s in (STACK, f"{STACK}-platform")
+    }
+    fake_pulumi.scenario(stacks=stacks, events={"destroy": "up_aws_train.jsonl"})
+    result = CliRunner().invoke(app, ["destroy", SPEC, "--yes"])
+    assert result.exit_code == 0, result.output
+    destroys = [c["args"] for c in fake_pulumi.calls() if c["args"][:1] == ["destroy"]]
+    assert [args[args.index("--stack") + 1] for args in destroys] == [f"{STACK}-platform", STACK]

@@ -335,3 +335,14 @@ def test_computed_references_are_present_at_preview():
     # but an unknown parent object still proves nothing
     resources["gcs"].inputs["encryption"] = UNKNOWN
     assert [(f.name, f.unknown) for f in findings(resources)] == [("checkpoints", True)]
+
+
+def test_gke_endpoint_open_to_google_cloud_public_addresses_is_flagged():
+    resources = compliant()
+    resources["gke"].inputs["masterAuthorizedNetworksConfig"]["gcpPublicCidrsAccessEnabled"] = True
+    messages = [f.message for f in findings(resources, rule_id="AILZ-EXP-009")]
+    assert messages == [
+        "gcpPublicCidrsAccessEnabled admits every Google Cloud public IP address to the API endpoint"
+    ]
+    resources["gke"].inputs["privateClusterConfig"]["enablePrivateEndpoint"] = True
+    assert findings(resources, rule_id="AILZ-EXP-009") == []  # a private endpoint has no public side

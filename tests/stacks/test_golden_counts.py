@@ -1,4 +1,5 @@
-"""Golden resource counts: per example zone and target, how many resources of each type it plans.
+"""Golden resource counts: per example zone and stack (each target's infrastructure and platform
+stacks), how many resources of each type it plans.
 
 Each examples/<name>.yaml has tests/stacks/golden/<name>.counts.yaml, so any change to what an
 example plans shows in a pull request as a readable diff. After an intended change, rewrite them:
@@ -21,18 +22,27 @@ GOLDEN = Path(__file__).resolve().parent / "golden"
 # the landing-zone specs of examples/ (policy config and CI files live in subdirectories)
 NAMES = sorted(p.stem for p in EXAMPLES.glob("*.yaml"))
 HEADER = (
-    "# Resources per type planned for examples/{name}.yaml, per target (custom resources and providers).\n"
+    "# Resources per type planned for examples/{name}.yaml, per stack (custom resources and providers).\n"
     "# Checked by tests/stacks/test_golden_counts.py; AILZ_UPDATE_GOLDEN=1 rewrites this file.\n"
 )
+
+
+def stack_counts(plan: Plan, stack: str) -> dict[str, int]:
+    counts: dict[str, int] = {}
+    for resource in plan.resources:
+        if resource.custom and resource.stack == stack:
+            counts[resource.type] = counts.get(resource.type, 0) + 1
+    return counts
 
 
 def render_counts(name: str, plan: Plan) -> str:
     parts = [HEADER.format(name=name)]
     for target in plan.targets:
-        counts = plan.type_counts(target.name)
-        body = yaml.safe_dump({target.name: dict(counts)}, sort_keys=True, default_flow_style=False)
-        first, rest = body.split("\n", 1)
-        parts.append(f"{first}  # {sum(counts.values())} resources\n{rest}")
+        for stack in (target.stack, target.platform_stack):
+            counts = stack_counts(plan, stack)
+            body = yaml.safe_dump({stack: counts}, sort_keys=True, default_flow_style=False)
+            first, rest = body.split("\n", 1)
+            parts.append(f"{first}  # {sum(counts.values())} resources\n{rest}")
     return "".join(parts)
 
 
@@ -50,6 +60,9 @@ def test_every_golden_file_has_an_example():
 def test_rendered_counts_are_readable_yaml(example_plan):
     plan = example_plan("hybrid-sovereign")
     data = yaml.safe_load(render_counts("hybrid-sovereign", plan))
-    assert list(data) == [t.name for t in plan.targets]
+    assert list(data) == [s for t in plan.targets for s in (t.stack, t.platform_stack)]
     for target in plan.targets:
-        assert data[target.name] == dict(plan.type_counts(target.name))
+        both = {**data[target.stack]}
+        for type_token, count in (data[target.platform_stack] or {}).items():
+            both[type_token] = both.get(type_token, 0) + count
+        assert both == dict(plan.type_counts(target.name))
