@@ -117,7 +117,7 @@ class GpuNodePool(AilzComponent):
                 "version": self.launch_template.latest_version.apply(str),
             },
             scaling_config=plan.scaling(pool),
-            update_config={"max_unavailable": 1},
+            update_config=plan.update_config(pool),
             labels=plan.node_labels(pool, target),
             taints=[plan.GPU_TAINT],
             node_repair_config={"enabled": True},

@@ -75,6 +75,20 @@ def network_interfaces(name: str, slots: list[NicSlot], security_groups: list[An
     ]
 
 
+# Reserved capacity is usually fully used: a surge node has nowhere to launch. MINIMAL terminates old
+# nodes before launching new ones (EKS API reference, NodegroupUpdateConfig.updateStrategy: "useful
+# in scenarios where you are constrained to resources ... such as GPUs").
+MINIMAL_UPDATE_CAPACITY = ("reservation", "capacity-block")
+
+
+def update_config(pool: GpuPool) -> dict[str, Any]:
+    """Node group updateConfig: one node at a time; on reserved capacity, replace in place."""
+    config: dict[str, Any] = {"max_unavailable": 1}
+    if pool.capacity.kind in MINIMAL_UPDATE_CAPACITY:
+        config["update_strategy"] = "MINIMAL"
+    return config
+
+
 def scaling(pool: GpuPool) -> dict[str, int]:
     """Node group scaling. A Capacity Block group must be able to drop to 0: before upgrades (EKS
     user guide, Capacity Blocks with managed node groups) and when the block ends."""

@@ -11,6 +11,12 @@ from ailz.components.common.labels import aws_tags
 from ailz.spec.common import WarmTier
 
 S3_EVENTS = ["NEW", "CHANGED", "DELETED"]
+DAILY_BACKUPS = {
+    "automatic_backup_retention_days": 7,
+    "daily_automatic_backup_start_time": "03:00",
+    "copy_tags_to_backups": True,
+}
+NO_BACKUPS = {"automatic_backup_retention_days": 0}
 DATASETS_PATH = "/datasets"
 
 
@@ -65,9 +71,10 @@ class WarmLustre(AilzComponent):
             security_group_ids=security_group_ids,
             metadata_configuration={"mode": "AUTOMATIC"},
             log_configuration={"level": "WARN_ERROR"},
-            automatic_backup_retention_days=7,
-            daily_automatic_backup_start_time="03:00",
-            copy_tags_to_backups=True,
+            # FSx backs up only file systems not linked to a data repository (FSx API reference,
+            # CreateBackup); linked to the datasets bucket, the bucket is the durable copy. Unlinked,
+            # FSx keeps daily backups for a week.
+            **(NO_BACKUPS if datasets_bucket is not None else DAILY_BACKUPS),
             weekly_maintenance_start_time="7:03:00",
             tags=tags,
             opts=self.child(),
