@@ -16,6 +16,7 @@ PLATFORM_FILE = "platform.yaml"
 SECTION_FILES = {
     "fsx_lustre": "aws.yaml",
     "aws_vpc": "aws.yaml",
+    "eks_zones": "aws.yaml",
     "eks_pods": "aws.yaml",
     "eks_pod_identity_agent": "aws.yaml",
     "aws_limits": "aws.yaml",

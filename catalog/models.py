@@ -280,6 +280,12 @@ class AwsVpc(Fact):
     reserved_per_subnet: int = Field(ge=0, description="Addresses AWS keeps in every subnet.")
 
 
+class EksZones(Fact):
+    """Availability Zones (by zone ID: names differ per account) where EKS places no cluster subnet."""
+
+    unsupported_zone_ids: list[str]
+
+
 class EksPods(Fact):
     """Pods the VPC CNI may place on one EKS node, each taking a VPC address."""
 
@@ -523,6 +529,7 @@ class Catalog(BaseModel):
     nccl_pods: dict[str, NcclPod] = Field(description="nccl-tests pod layout per fabric profile.")
     fsx_lustre: FsxLustre
     aws_vpc: AwsVpc
+    eks_zones: EksZones
     eks_pods: EksPods
     eks_pod_identity_agent: CredentialEndpoint
     aws_limits: AwsLimits

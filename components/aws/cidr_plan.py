@@ -71,7 +71,20 @@ def plan_subnets(vpc_cidr: str, zones: list[str], public: bool) -> list[SubnetPl
     return plans
 
 
-def control_plane_zones(pool_zone: str, region_zones: list[str], count: int = MAX_ZONES) -> list[str]:
-    """The GPU zone first, then other zones of the region (EKS needs subnets in two or more)."""
-    others = [z for z in sorted(region_zones) if z != pool_zone]
+def control_plane_zones(
+    pool_zone: str,
+    region_zones: list[str],
+    count: int = MAX_ZONES,
+    zone_ids: list[str] | None = None,
+    unsupported_ids: tuple[str, ...] = (),
+) -> list[str]:
+    """The GPU zone first, then other zones of the region (EKS needs subnets in two or more), never
+    a zone whose ID EKS refuses. `zone_ids` is parallel to `region_zones` (as EC2 reports them)."""
+    ids = dict(zip(region_zones, zone_ids or [], strict=False))
+    if ids.get(pool_zone) in unsupported_ids:
+        raise ValueError(
+            f"{pool_zone} is zone {ids[pool_zone]}, where EKS places no cluster subnet: "
+            "put the GPU pools in another zone of the region"
+        )
+    others = [z for z in sorted(region_zones) if z != pool_zone and ids.get(z) not in unsupported_ids]
     return [pool_zone, *others][:count]

@@ -6,6 +6,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
+from ailz.catalog import load_catalog
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.bucket import EncryptedBucket
 from ailz.components.aws.cidr_plan import control_plane_zones
@@ -49,8 +50,13 @@ class AwsLandingZone(AilzComponent):
             state="available",
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=invoke,
-        ).names
-        zones = control_plane_zones(target.zone, list(region_zones))
+        )
+        zones = control_plane_zones(
+            target.zone,
+            list(region_zones.names),
+            zone_ids=list(region_zones.zone_ids),
+            unsupported_ids=tuple(load_catalog().eks_zones.unsupported_zone_ids),
+        )
         cluster_name = f"{ctx.zone.name}-{target.name}"[:100]
 
         def part(**kwargs) -> pulumi.ResourceOptions:

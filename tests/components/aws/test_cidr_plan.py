@@ -66,3 +66,20 @@ def test_control_plane_zones_start_with_the_gpu_zone():
         "eu-west-1a",
         "eu-west-1c",
     ]
+
+
+def test_control_plane_zones_skip_zone_ids_eks_refuses():
+    names = ["us-east-1a", "us-east-1b", "us-east-1c", "us-east-1d"]
+    ids = ["use1-az1", "use1-az3", "use1-az4", "use1-az6"]  # us-east-1b is use1-az3 in this account
+    zones = control_plane_zones("us-east-1a", names, zone_ids=ids, unsupported_ids=("use1-az3",))
+    assert "us-east-1b" not in zones and zones[0] == "us-east-1a" and len(zones) >= 2
+
+
+def test_a_gpu_zone_eks_refuses_stops_with_the_reason():
+    import pytest
+
+    with pytest.raises(ValueError, match="use1-az3, where EKS places no cluster subnet"):
+        control_plane_zones(
+            "us-east-1b", ["us-east-1a", "us-east-1b"], zone_ids=["use1-az1", "use1-az3"],
+            unsupported_ids=("use1-az3",),
+        )  # fmt: skip
