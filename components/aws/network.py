@@ -222,17 +222,19 @@ class Network(AilzComponent):
             opts=self.child(),
         )
         for low, high in load_catalog().fsx_lustre.client_ports:
-            for source_name, source in (("self", self.lustre_sg), ("efa", self.efa_sg)):
-                aws.vpc.SecurityGroupIngressRule(
-                    f"{target}-lustre-{low}-{source_name}",
-                    security_group_id=self.lustre_sg.id,
-                    ip_protocol="tcp",
-                    from_port=low,
-                    to_port=high,
-                    referenced_security_group_id=source.id,
-                    tags=tagged(f"lustre-{low}-{source_name}"),
-                    opts=self.child(),
-                )
+            aws.vpc.SecurityGroupIngressRule(
+                f"{target}-lustre-{low}-self",
+                security_group_id=self.lustre_sg.id,
+                ip_protocol="tcp",
+                from_port=low,
+                to_port=high,
+                referenced_security_group_id=self.lustre_sg.id,
+                tags=tagged(f"lustre-{low}-self"),
+                opts=self.child(),
+            )
+        # the EFA group keeps only its self-referencing rules (the gate's AILZ-FAB-004): GPU node
+        # interfaces also carry the cluster security group, which admits the file system
+        self.allow_lustre_from("efa", self.efa_sg.id, admit_on_client=False)
         aws.vpc.SecurityGroupEgressRule(
             f"{target}-lustre-out-self",
             security_group_id=self.lustre_sg.id,
@@ -243,16 +245,41 @@ class Network(AilzComponent):
         )
         self.register_outputs({"vpcId": self.vpc.id})
 
-    def allow_lustre_from(self, name: str, security_group_id: pulumi.Input[str]) -> None:
-        """Open the Lustre ports to another group of clients (the EKS cluster security group)."""
+    def allow_lustre_from(
+        self, name: str, security_group_id: pulumi.Input[str], admit_on_client: bool = True
+    ) -> None:
+        """Lustre traffic both ways between the file system and a group of clients (the EFA group,
+        the EKS cluster security group), as the FSx for Lustre user guide lists the rules ("File
+        system access control with Amazon VPC"): the file system admits the clients on the Lustre
+        ports, the clients admit the file system on them, and the file system may reach them."""
         for low, high in load_catalog().fsx_lustre.client_ports:
+            ports = {"ip_protocol": "tcp", "from_port": low, "to_port": high}
+
+            def tags(rule: str, low: int = low) -> dict[str, str]:
+                return aws_tags({**self.base_tags, "Name": f"{self.target}-lustre-{low}-{rule}"})
+
             aws.vpc.SecurityGroupIngressRule(
                 f"{self.target}-lustre-{low}-{name}",
                 security_group_id=self.lustre_sg.id,
-                ip_protocol="tcp",
-                from_port=low,
-                to_port=high,
                 referenced_security_group_id=security_group_id,
-                tags=aws_tags({**self.base_tags, "Name": f"{self.target}-lustre-{low}-{name}"}),
+                tags=tags(name),
                 opts=self.child(),
+                **ports,
+            )
+            if admit_on_client:
+                aws.vpc.SecurityGroupIngressRule(
+                    f"{self.target}-lustre-{low}-to-{name}",
+                    security_group_id=security_group_id,
+                    referenced_security_group_id=self.lustre_sg.id,
+                    tags=tags(f"to-{name}"),
+                    opts=self.child(),
+                    **ports,
+                )
+            aws.vpc.SecurityGroupEgressRule(
+                f"{self.target}-lustre-{low}-out-{name}",
+                security_group_id=self.lustre_sg.id,
+                referenced_security_group_id=security_group_id,
+                tags=tags(f"out-{name}"),
+                opts=self.child(),
+                **ports,
             )

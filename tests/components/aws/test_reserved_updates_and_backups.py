@@ -32,3 +32,23 @@ def test_lustre_without_a_cold_tier_keeps_daily_backups():
     assert not plan.of_type("aws:fsx/dataRepositoryAssociation:DataRepositoryAssociation")
     lustre = one(plan, "aws:fsx/lustreFileSystem:LustreFileSystem").inputs
     assert lustre["automaticBackupRetentionDays"] == 7 and lustre["copyTagsToBackups"] is True
+
+
+def test_lustre_and_its_clients_reach_each_other_on_the_lustre_ports(aws_plan):
+    """FSx for Lustre user guide, "File system access control with Amazon VPC": both directions."""
+    groups = {r.name: r.urn for r in aws_plan.of_type("aws:ec2/securityGroup:SecurityGroup")}
+    lustre = groups["aws-train-lustre"]
+    ingress = aws_plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+    egress = aws_plan.of_type("aws:vpc/securityGroupEgressRule:SecurityGroupEgressRule")
+    ports = {(988, 988), (1018, 1023)}
+
+    def rules(rules, name_part):
+        return {(r.inputs["fromPort"], r.inputs["toPort"]) for r in rules if name_part in r.name}
+
+    assert rules(ingress, "lustre-988-cluster") | rules(ingress, "lustre-1018-cluster") == ports
+    assert rules(ingress, "-to-cluster") == ports  # the cluster group (on every node) admits FSx
+    assert rules(egress, "-out-cluster") == ports and rules(egress, "-out-efa") == ports
+    # the EFA group keeps only its self-referencing rules
+    efa = groups["aws-train-efa"]
+    assert not [r for r in ingress if "to-efa" in r.name]
+    assert lustre != efa
