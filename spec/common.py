@@ -51,6 +51,12 @@ class Capacity(SpecModel):
     reservation_block: str | None = Field(
         default=None, description="GCP: a reservation block name inside the reservation."
     )
+    placement_group: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9_.:-]{1,255}$",
+        description="AWS: the existing cluster placement group the reservation was made in, or 'none' "
+        "for no placement group; default: ailz creates one (EC2 places Capacity Blocks itself).",
+    )
 
     @model_validator(mode="after")
     def _needs_id(self) -> Capacity:

@@ -97,6 +97,14 @@ def _pools(target, base, catalog: Catalog) -> list[SpecIssue]:
     issues = []
     for j, pool in enumerate(target.gpu_pools):
         path = (*base, "gpu_pools", j)
+        if pool.capacity.kind == "capacity-block" and pool.capacity.placement_group is not None:
+            issues.append(
+                SpecIssue(
+                    (*path, "capacity", "placement_group"),
+                    "EC2 places the instances of a Capacity Block itself; it takes no placement group",
+                    "remove placement_group from this pool",
+                )
+            )
         machine = catalog.machines.get(pool.machine)
         if machine is None or machine.provider != "aws":
             continue  # reported by the common checks

@@ -57,7 +57,7 @@ class GpuNodePool(AilzComponent):
         )
         plan.check_offered(machine.name, zone, list(offerings.instance_types))
 
-        placement: dict | None = None
+        placement: dict | None = plan.existing_placement(pool)
         self.placement_group: aws.ec2.PlacementGroup | None = None
         if plan.needs_placement_group(pool):
             self.placement_group = aws.ec2.PlacementGroup(

@@ -33,9 +33,20 @@ def capacity_type(pool: GpuPool) -> str:
     return NODE_GROUP_CAPACITY[pool.capacity.kind]
 
 
+NO_PLACEMENT_GROUP = "none"
+
+
 def needs_placement_group(pool: GpuPool) -> bool:
-    """A cluster placement group of ailz's own, unless EC2 co-locates the capacity itself."""
-    return pool.capacity.kind in OWN_PLACEMENT_GROUP
+    """A cluster placement group of ailz's own, unless EC2 co-locates the capacity itself or the
+    spec names the group the reservation lives in (or none)."""
+    return pool.capacity.kind in OWN_PLACEMENT_GROUP and pool.capacity.placement_group is None
+
+
+def existing_placement(pool: GpuPool) -> dict[str, str] | None:
+    """Launch-template placement in the existing group the spec names. An ODCR made inside a
+    cluster placement group is only consumed by instances launched into that group."""
+    group = pool.capacity.placement_group
+    return {"group_name": group} if group not in (None, NO_PLACEMENT_GROUP) else None
 
 
 def market_options(pool: GpuPool) -> dict[str, str] | None:

@@ -24,6 +24,14 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     base = ("targets", index)
     issues: list[SpecIssue] = []
     for j, pool in enumerate(target.gpu_pools):
+        if pool.capacity.placement_group is not None:
+            issues.append(
+                SpecIssue(
+                    (*base, "gpu_pools", j, "capacity", "placement_group"),
+                    "placement_group is an AWS setting",
+                    "remove it: GKE places a pool by COMPACT placement or by its reservation block",
+                )
+            )
         machine = catalog.machines.get(pool.machine)
         if machine is None or machine.provider != "gcp":
             continue  # reported by the common pool checks

@@ -74,3 +74,28 @@ def test_every_aws_machine_gets_ena_first_then_all_its_efa_interfaces(machine):
     assert len(set(places)) == len(places)
     assert all(i["security_groups"] == ["cluster-sg", "efa-sg"] for i in interfaces)
     assert all("subnet_id" not in i and "associate_public_ip_address" not in i for i in interfaces)
+
+
+def _reserved(placement_group):
+    capacity = {
+        "kind": "reservation",
+        "reservation_id": "cr-0123456789abcdef0",
+        "placement_group": placement_group,
+    }
+    return GpuPool(name="pool", machine="p5.48xlarge", nodes=2, capacity=capacity)
+
+
+def test_a_reservation_made_in_an_existing_placement_group_launches_into_it():
+    pool = _reserved("ml-cpg-1")
+    assert not plan.needs_placement_group(pool)
+    assert plan.existing_placement(pool) == {"group_name": "ml-cpg-1"}
+
+
+def test_a_reservation_outside_any_placement_group_gets_none():
+    pool = _reserved("none")
+    assert not plan.needs_placement_group(pool) and plan.existing_placement(pool) is None
+
+
+def test_by_default_ailz_creates_the_placement_group():
+    pool = _reserved(None)
+    assert plan.needs_placement_group(pool) and plan.existing_placement(pool) is None

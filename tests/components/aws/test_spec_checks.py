@@ -157,3 +157,10 @@ def test_too_many_nodes_even_for_a_16():
     )
     issue = one_issue(text, ("targets", 0, "network", "cidr"))
     assert "even a /16 is too small" in issue.hint
+
+
+def test_a_capacity_block_takes_no_placement_group():
+    text = EXAMPLE.replace("reserved_nodes: 4}", "reserved_nodes: 4, placement_group: ml-cpg-1}")
+    with pytest.raises(SpecError) as error:
+        load_text(text, "zone.yaml")
+    assert "Capacity Block itself; it takes no placement group" in error.value.render()
