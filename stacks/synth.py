@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
+from ailz.components.common.fakes import InvokeFailure
 from ailz.components.kinds import KINDS
 from ailz.components.platform.fakes import KUBERNETES_FAKES
 from ailz.spec.loader import LoadedSpec
@@ -58,7 +59,10 @@ def _run_target(
             return fake_id(args.typ, args.name), {**args.inputs, **computed}
 
         def call(self, args: pulumi.runtime.MockCallArgs):
-            return invoke(args.token, args.args, fake, clouds)
+            try:
+                return invoke(args.token, args.args, fake, clouds)
+            except InvokeFailure as failure:  # as the engine reports a failed invoke
+                return {}, [("", str(failure))]
 
     class Monitor(pulumi_mocks.MockMonitor):
         """Records what the engine would see: parent, dependencies and the raw inputs."""

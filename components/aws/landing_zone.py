@@ -19,6 +19,7 @@ from ailz.components.aws.keys import EncryptionKeys
 from ailz.components.aws.lustre import WarmLustre, fsx_lustre_pv_spec
 from ailz.components.aws.names import bucket_name
 from ailz.components.aws.network import Network
+from ailz.components.aws.service_roles import autoscaling_service_role
 from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.team_identity import TeamIdentity
 from ailz.components.aws.workload_addons import WorkloadAddons
@@ -27,8 +28,6 @@ from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import aws_tags
 
 LOG_ARCHIVE_AFTER_DAYS = 90
-
-
 
 
 class AwsLandingZone(AilzComponent):
@@ -63,6 +62,10 @@ class AwsLandingZone(AilzComponent):
             return pulumi.ResourceOptions(parent=self, providers=[self.provider], **kwargs)
 
         external = ctx.zone.residency.key_management == "external"
+        # the storage key's policy names the Auto Scaling service-linked role, which must exist first
+        service_role = (
+            None if external else autoscaling_service_role(f"{target.name}-autoscaling", invoke, part())
+        )
         keys = EncryptionKeys(
             f"{target.name}-keys",
             ctx.path("encryption"),
@@ -73,7 +76,7 @@ class AwsLandingZone(AilzComponent):
             account=account,
             partition=partition,
             tags=ctx.tags(),
-            opts=part(),
+            opts=part(depends_on=[service_role] if service_role is not None else []),
         )
         iam = IamBaseline(
             f"{target.name}-iam",

@@ -43,6 +43,11 @@ class CloudFakes:
 NO_FAKES = CloudFakes()
 
 
+class InvokeFailure(Exception):
+    """A fake data source's refusal, answered the way the engine answers a failed invoke (the
+    program sees `invoke of <token> failed: <reason>`), e.g. an IAM role that does not exist."""
+
+
 def short_hash(*parts: str) -> str:
     return hashlib.sha256("/".join(parts).encode()).hexdigest()[:12]
 

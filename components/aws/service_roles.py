@@ -1,0 +1,40 @@
+"""The EC2 Auto Scaling service-linked role, which the storage key's policy names.
+
+KMS refuses a key policy naming a principal that does not exist (CreateKey, MalformedPolicyDocument),
+and a new account has no Auto Scaling service-linked role until its first Auto Scaling group. So the
+role is looked up at deploy time and created when missing; it is kept when the stack lets go of it
+(the account's Auto Scaling depends on it, not only this zone).
+"""
+
+from __future__ import annotations
+
+import pulumi
+import pulumi_aws as aws
+
+AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+
+
+def role_exists(name: str, opts: pulumi.InvokeOptions) -> bool:
+    """Does the account have the IAM role? A missing role is an answer, not a failure."""
+    try:
+        aws.iam.get_role(name=name, opts=opts)
+    except Exception as error:  # the invoke surfaces IAM's NoSuchEntity as a plain exception
+        if "NoSuchEntity" in str(error) or "cannot be found" in str(error):
+            return False
+        raise
+    return True
+
+
+def autoscaling_service_role(
+    name: str, invoke: pulumi.InvokeOptions, opts: pulumi.ResourceOptions
+) -> aws.iam.ServiceLinkedRole | None:
+    """The role when this deploy has to create it (the key then waits for it), else None."""
+    if role_exists(AUTOSCALING_ROLE, invoke):
+        return None
+    return aws.iam.ServiceLinkedRole(
+        name,
+        aws_service_name=AUTOSCALING_SERVICE,
+        description="EC2 Auto Scaling: launches the node groups' encrypted volumes",
+        opts=pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(retain_on_delete=True)),
+    )
