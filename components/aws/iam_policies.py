@@ -71,6 +71,15 @@ def permissions_boundary(allowed_regions: list[str]) -> Document:
                 },
             },
             {
+                # AmazonEKSClusterPolicy lets the cluster role create the Elastic Load Balancing
+                # service-linked role (for Service load balancers); the boundary must not take it away
+                "Sid": "AllowLoadBalancingServiceLinkedRole",
+                "Effect": "Allow",
+                "Action": "iam:CreateServiceLinkedRole",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}},
+            },
+            {
                 "Sid": "DenyIdentityEscalation",
                 "Effect": "Deny",
                 "Action": list(BOUNDARY_DENIED),

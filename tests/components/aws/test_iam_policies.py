@@ -38,3 +38,14 @@ def test_only_the_storage_key_serves_auto_scaling():
     for data_class in ("secrets", "logs"):
         policy = key_policy(data_class, "111111111111", "aws", "eu-west-1")
         assert not any("AutoScaling" in s.get("Sid", "") for s in policy["Statement"])
+
+
+def test_the_boundary_leaves_the_cluster_role_its_load_balancer_service_linked_role():
+    from ailz.components.aws.iam_policies import permissions_boundary
+
+    by_sid = {s["Sid"]: s for s in permissions_boundary(["eu-west-1"])["Statement"]}
+    slr = by_sid["AllowLoadBalancingServiceLinkedRole"]
+    assert slr["Action"] == "iam:CreateServiceLinkedRole"
+    assert slr["Condition"] == {"StringEquals": {"iam:AWSServiceName": "elasticloadbalancing.amazonaws.com"}}
+    # and nothing else in IAM: creating roles stays denied
+    assert "iam:CreateRole" in by_sid["DenyIdentityEscalation"]["Action"]
