@@ -157,10 +157,10 @@ AWS_FAKES = CloudFakes(
         },
         "aws:eks/getAddonVersion:getAddonVersion": _addon_version,
         # an account that has used Auto Scaling before has its service-linked role
-        "aws:iam/getRole:getRole": lambda args, ctx: {
-            "name": args.get("name"),
-            "arn": f"arn:aws:iam::{FAKE_ACCOUNT}:role/aws-service-role/{args.get('name')}",
-            "id": args.get("name"),
+        "aws:iam/getRoles:getRoles": lambda args, ctx: {
+            "names": ["AWSServiceRoleForAutoScaling"],
+            "arns": [f"arn:aws:iam::{FAKE_ACCOUNT}:role{args.get('pathPrefix')}AWSServiceRoleForAutoScaling"],
+            "id": ctx.region,
         },
         "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
     },

@@ -203,7 +203,7 @@ class AwsLandingZone(AilzComponent):
                 key_arn=keys.arns["storage"],
                 datasets_bucket=datasets.name if datasets else None,
                 tags=ctx.tags(Name=f"{target.name}-lustre", purpose="warm-storage"),
-                opts=part(),
+                opts=part(depends_on=network.lustre_rules),
             )
         bucket_arns = [b.arn for b in cold.buckets.values()] if cold else []
         # before each team had its own component, one component held every team's resources

@@ -221,8 +221,10 @@ class Network(AilzComponent):
             tags=tagged("lustre"),
             opts=self.child(),
         )
+        # FSx checks the group's rules when it creates the file system, which must wait for them
+        self.lustre_rules: list[pulumi.Resource] = []
         for low, high in load_catalog().fsx_lustre.client_ports:
-            aws.vpc.SecurityGroupIngressRule(
+            rule = aws.vpc.SecurityGroupIngressRule(
                 f"{target}-lustre-{low}-self",
                 security_group_id=self.lustre_sg.id,
                 ip_protocol="tcp",
@@ -232,6 +234,7 @@ class Network(AilzComponent):
                 tags=tagged(f"lustre-{low}-self"),
                 opts=self.child(),
             )
+            self.lustre_rules.append(rule)
         # the EFA group keeps only its self-referencing rules (the gate's AILZ-FAB-004): GPU node
         # interfaces also carry the cluster security group, which admits the file system
         self.allow_lustre_from("efa", self.efa_sg.id, admit_on_client=False)
@@ -258,7 +261,7 @@ class Network(AilzComponent):
             def tags(rule: str, low: int = low) -> dict[str, str]:
                 return aws_tags({**self.base_tags, "Name": f"{self.target}-lustre-{low}-{rule}"})
 
-            aws.vpc.SecurityGroupIngressRule(
+            admitted = aws.vpc.SecurityGroupIngressRule(
                 f"{self.target}-lustre-{low}-{name}",
                 security_group_id=self.lustre_sg.id,
                 referenced_security_group_id=security_group_id,
@@ -275,7 +278,7 @@ class Network(AilzComponent):
                     opts=self.child(),
                     **ports,
                 )
-            aws.vpc.SecurityGroupEgressRule(
+            reaching = aws.vpc.SecurityGroupEgressRule(
                 f"{self.target}-lustre-{low}-out-{name}",
                 security_group_id=self.lustre_sg.id,
                 referenced_security_group_id=security_group_id,
@@ -283,3 +286,4 @@ class Network(AilzComponent):
                 opts=self.child(),
                 **ports,
             )
+            self.lustre_rules += [admitted, reaching]

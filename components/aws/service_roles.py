@@ -2,7 +2,7 @@
 
 KMS refuses a key policy naming a principal that does not exist (CreateKey, MalformedPolicyDocument),
 and a new account has no Auto Scaling service-linked role until its first Auto Scaling group. So the
-role is looked up at deploy time and created when missing; it is kept when the stack lets go of it
+role is listed at deploy time and created when missing; it is kept when the stack lets go of it
 (the account's Auto Scaling depends on it, not only this zone).
 """
 
@@ -15,22 +15,20 @@ AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
 AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
 
 
-def role_exists(name: str, opts: pulumi.InvokeOptions) -> bool:
-    """Does the account have the IAM role? A missing role is an answer, not a failure."""
-    try:
-        aws.iam.get_role(name=name, opts=opts)
-    except Exception as error:  # the invoke surfaces IAM's NoSuchEntity as a plain exception
-        if "NoSuchEntity" in str(error) or "cannot be found" in str(error):
-            return False
-        raise
-    return True
+SERVICE_ROLE_PATH = f"/aws-service-role/{AUTOSCALING_SERVICE}/"
+
+
+def role_exists(name: str, path: str, opts: pulumi.InvokeOptions) -> bool:
+    """Does the account have the IAM role? Listed by path, so a missing role is an empty answer
+    (a lookup by name fails with "couldn't find resource"), and any other failure stops the deploy."""
+    return name in aws.iam.get_roles(path_prefix=path, opts=opts).names
 
 
 def autoscaling_service_role(
     name: str, invoke: pulumi.InvokeOptions, opts: pulumi.ResourceOptions
 ) -> aws.iam.ServiceLinkedRole | None:
     """The role when this deploy has to create it (the key then waits for it), else None."""
-    if role_exists(AUTOSCALING_ROLE, invoke):
+    if role_exists(AUTOSCALING_ROLE, SERVICE_ROLE_PATH, invoke):
         return None
     return aws.iam.ServiceLinkedRole(
         name,

@@ -52,3 +52,14 @@ def test_lustre_and_its_clients_reach_each_other_on_the_lustre_ports(aws_plan):
     efa = groups["aws-train-efa"]
     assert not [r for r in ingress if "to-efa" in r.name]
     assert lustre != efa
+
+
+def test_the_file_system_waits_for_its_lustre_rules(aws_plan):
+    """FSx checks the group's Lustre rules at CreateFileSystem ("cannot create file system")."""
+    lustre = one(aws_plan, "aws:fsx/lustreFileSystem:LustreFileSystem")
+    rules = [
+        r.urn
+        for r in aws_plan.of_type("aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule")
+        if r.name.startswith("aws-train-lustre-") and "-to-" not in r.name  # the file system's own group
+    ]
+    assert rules and set(rules) <= set(lustre.dependencies)

@@ -20,10 +20,11 @@ def test_an_account_that_has_the_role_gets_no_new_one(aws_plan):
 
 
 def test_a_fresh_account_gets_the_role_before_the_storage_key(monkeypatch):
-    def no_such_role(args, ctx):
-        raise InvokeFailure("NoSuchEntity: The role with name AWSServiceRoleForAutoScaling cannot be found.")
+    def no_service_roles(args, ctx):
+        assert args["pathPrefix"] == "/aws-service-role/autoscaling.amazonaws.com/"
+        return {"names": [], "arns": [], "id": ctx.region}
 
-    monkeypatch.setitem(AWS_FAKES.invokes, "aws:iam/getRole:getRole", no_such_role)
+    monkeypatch.setitem(AWS_FAKES.invokes, "aws:iam/getRoles:getRoles", no_service_roles)
     plan = synthesize(load_spec(EXAMPLES / "aws-p5-training.yaml"))
     role = one(plan, SLR)
     assert role.inputs["awsServiceName"] == "autoscaling.amazonaws.com"
@@ -35,6 +36,6 @@ def test_other_lookup_failures_are_not_taken_for_a_missing_role(monkeypatch):
     def denied(args, ctx):
         raise InvokeFailure("AccessDenied: not authorized to perform iam:GetRole")
 
-    monkeypatch.setitem(AWS_FAKES.invokes, "aws:iam/getRole:getRole", denied)
+    monkeypatch.setitem(AWS_FAKES.invokes, "aws:iam/getRoles:getRoles", denied)
     with pytest.raises(Exception, match="AccessDenied"):
         synthesize(load_spec(EXAMPLES / "aws-p5-training.yaml"))
