@@ -307,20 +307,24 @@ class Session:
     ) -> StackEngine:
         return self.open_stack(self.request(create, stage, infra_outputs))
 
-    def infra_outputs(self) -> dict[str, Any]:
-        """The infrastructure stack's outputs, which the platform stack is built from."""
-        engine = self.open(create=False, stage=INFRA)
+    def outputs(self, stage: str = INFRA) -> tuple[str, dict[str, StackOutput]]:
+        """(stack name, outputs) of an existing stack; engine failures explained."""
+        engine = self.open(create=False, stage=stage)
         try:
-            outputs = engine.outputs()
+            return engine.name, engine.outputs()
         except DeployError:
             raise
         except Exception as error:
             if is_command_error(error):
                 raise explain_failure(str(error), engine.name, self.settings.backend_url) from None
             raise
+
+    def infra_outputs(self) -> dict[str, Any]:
+        """The infrastructure stack's outputs, which the platform stack is built from."""
+        name, outputs = self.outputs(INFRA)
         if not outputs:
             raise DeployError(
-                f"the infrastructure stack {engine.name} has no outputs: it is not deployed",
+                f"the infrastructure stack {name} has no outputs: it is not deployed",
                 f"apply it first: ailz up {self.loaded.file} --target {self.target} --stage infra",
                 2,
             )
@@ -540,33 +544,17 @@ def _refuse_orphaning_the_platform(session: Session) -> None:
 
 
 def target_outputs(session: Session, show_secrets: bool = False, stage: str = INFRA) -> dict[str, Any]:
-    engine = session.open(create=False, stage=stage)
-    try:
-        outputs = engine.outputs()
-    except DeployError:
-        raise
-    except Exception as error:
-        if is_command_error(error):
-            raise explain_failure(str(error), engine.name, session.settings.backend_url) from None
-        raise
+    _, outputs = session.outputs(stage)
     return masked_outputs(outputs, show_secrets)
 
 
 def target_kubeconfig(session: Session) -> str:
     """The kubeconfig the target's stack exported (exec-credential plugins, no static secret)."""
-    engine = session.open(create=False)
-    try:
-        outputs = engine.outputs()
-    except DeployError:
-        raise
-    except Exception as error:
-        if is_command_error(error):
-            raise explain_failure(str(error), engine.name, session.settings.backend_url) from None
-        raise
+    name, outputs = session.outputs(INFRA)
     kubeconfig = outputs.get("kubeconfig")
     if kubeconfig is None or not kubeconfig.value:
         raise DeployError(
-            f"stack {engine.name} has no kubeconfig output",
+            f"stack {name} has no kubeconfig output",
             f"deploy it first: ailz up <spec> --target {session.target}",
             2,
         )
