@@ -43,6 +43,12 @@ BOUNDARY_DENIED = (
 # Global services whose calls carry no regional endpoint; exempt from the region guard.
 GLOBAL_ACTIONS = ("iam:*", "sts:*", "organizations:*", "support:*")
 
+# The EC2 Auto Scaling service-linked role: its name and IAM path (IAM user guide, "Using
+# service-linked roles"; EC2 Auto Scaling user guide, "Service-linked roles for Amazon EC2 Auto Scaling").
+AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
+AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
+AUTOSCALING_ROLE_PATH = f"/aws-service-role/{AUTOSCALING_SERVICE}/"
+
 CLUSTER_ADMIN_POLICY = "arn:{partition}:eks::aws:cluster-access-policy/AmazonEKSClusterAdminPolicy"
 
 
@@ -201,10 +207,7 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
         # Node groups launch through the Auto Scaling service-linked role, which must be able to use
         # the key of the encrypted root volumes (EC2 Auto Scaling guide: "Required AWS KMS key policy
         # for use with encrypted volumes").
-        autoscaling = (
-            f"arn:{partition}:iam::{account}:role/aws-service-role/autoscaling.amazonaws.com/"
-            "AWSServiceRoleForAutoScaling"
-        )
+        autoscaling = f"arn:{partition}:iam::{account}:role{AUTOSCALING_ROLE_PATH}{AUTOSCALING_ROLE}"
         statements += [
             {
                 "Sid": "AutoScalingUsesKeyForEncryptedVolumes",

@@ -11,11 +11,7 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-AUTOSCALING_ROLE = "AWSServiceRoleForAutoScaling"
-AUTOSCALING_SERVICE = "autoscaling.amazonaws.com"
-
-
-SERVICE_ROLE_PATH = f"/aws-service-role/{AUTOSCALING_SERVICE}/"
+from ailz.components.aws.iam_policies import AUTOSCALING_ROLE, AUTOSCALING_ROLE_PATH, AUTOSCALING_SERVICE
 
 
 def role_exists(name: str, path: str, opts: pulumi.InvokeOptions) -> bool:
@@ -28,7 +24,7 @@ def autoscaling_service_role(
     name: str, invoke: pulumi.InvokeOptions, opts: pulumi.ResourceOptions
 ) -> aws.iam.ServiceLinkedRole | None:
     """The role when this deploy has to create it (the key then waits for it), else None."""
-    if role_exists(AUTOSCALING_ROLE, SERVICE_ROLE_PATH, invoke):
+    if role_exists(AUTOSCALING_ROLE, AUTOSCALING_ROLE_PATH, invoke):
         return None
     return aws.iam.ServiceLinkedRole(
         name,
