@@ -18,6 +18,8 @@ SECTION_FILES = {
     "aws_vpc": "aws.yaml",
     "eks_zones": "aws.yaml",
     "eks_pods": "aws.yaml",
+    "eks_quotas": "aws.yaml",
+    "aws_owned_buckets": "aws.yaml",
     "eks_pod_identity_agent": "aws.yaml",
     "aws_limits": "aws.yaml",
     "managed_lustre": "gcp.yaml",

@@ -48,6 +48,14 @@ class EfaLayout(Fact):
     efa_only_min_vpc_cni: str = Field(description="First vpc-cni release with efa-only support.")
 
 
+class VpcLimits(Fact):
+    """AWS: the addresses an instance can hold (EC2 DescribeInstanceTypes NetworkInfo)."""
+
+    vcpus: int = Field(gt=0)
+    interfaces_per_card: int = Field(ge=1, description="Network interfaces each network card holds.")
+    ipv4_per_interface: int = Field(ge=1, description="Private IPv4 addresses per ENA interface.")
+
+
 class GcpNetworks(Fact):
     """GCP: the networks a machine family needs beyond the primary VPC."""
 
@@ -103,6 +111,7 @@ class Machine(BaseModel):
     nccl_profile: str = Field(description="Key of the fabric profile with the NCCL environment.")
     expected: Expected
     efa: EfaLayout | None = None
+    vpc_limits: VpcLimits | None = None
     gcp: GcpNetworks | None = None
     onprem: OnpremFabric | None = None
     zones: list[str] | None = Field(
@@ -276,6 +285,10 @@ class AwsVpc(Fact):
     """Amazon VPC address rules the AWS subnet planner follows."""
 
     min_vpc_prefix: int = Field(ge=0, le=32, description="Largest VPC CIDR AWS allows (/16).")
+    cidr_blocks_per_vpc: int = Field(gt=0, description="IPv4 CIDR blocks per VPC, the primary included.")
+    secondary_exclusions: dict[str, list[IPv4Network]] = Field(
+        description="Primary CIDR range -> ranges a secondary CIDR block may not come from."
+    )
     max_vpc_prefix: int = Field(ge=0, le=32, description="Smallest VPC CIDR AWS allows (/28).")
     reserved_per_subnet: int = Field(ge=0, description="Addresses AWS keeps in every subnet.")
 
@@ -287,9 +300,29 @@ class EksZones(Fact):
 
 
 class EksPods(Fact):
-    """Pods the VPC CNI may place on one EKS node, each taking a VPC address."""
+    """Pods the VPC CNI may place on one EKS node, each taking a VPC address, and how EKS and the
+    VPC CNI count them (components/aws/address_plan.py)."""
 
-    max_pods_per_node: int = Field(gt=0)
+    max_pods_per_node: int = Field(gt=0, description="Managed node groups on up to 30 vCPUs.")
+    max_pods_large: int = Field(gt=0, description="Managed node groups on instances with more vCPUs.")
+    large_above_vcpus: int = Field(gt=0)
+    host_network_pods: int = Field(ge=0, description="Pods on the node's own address (aws-node, kube-proxy).")
+    prefix_addresses: int = Field(gt=0, description="Addresses in one delegated prefix (/28).")
+    warm_prefixes: int = Field(ge=0, description="VPC CNI WARM_PREFIX_TARGET ailz sets.")
+    warm_interfaces: int = Field(ge=0, description="VPC CNI WARM_ENI_TARGET default.")
+
+
+class AwsOwnedBuckets(Fact):
+    """S3 objects nodes read from AWS's own buckets through the S3 gateway endpoint ({region})."""
+
+    read_only_objects: list[str]
+
+
+class EksQuotas(Fact):
+    """EKS service quotas (adjustable per account; a target may state raised values)."""
+
+    node_groups_per_cluster: int = Field(gt=0)
+    nodes_per_node_group: int = Field(gt=0)
 
 
 class GcpAddressing(Fact):
@@ -531,6 +564,8 @@ class Catalog(BaseModel):
     aws_vpc: AwsVpc
     eks_zones: EksZones
     eks_pods: EksPods
+    eks_quotas: EksQuotas
+    aws_owned_buckets: AwsOwnedBuckets
     eks_pod_identity_agent: CredentialEndpoint
     aws_limits: AwsLimits
     managed_lustre: ManagedLustre

@@ -46,18 +46,29 @@ def on_capacity_block(ix, lt) -> bool:
     )
 
 
+def on_reservation(lt) -> bool:
+    """The template launches into one capacity reservation, which decides placement: an ODCR made
+    in a cluster placement group is consumed only from that group (which the spec names), one made
+    outside any group cannot be consumed from a group ailz would create."""
+    return P.present(
+        lt.inputs, "capacityReservationSpecification", "capacityReservationTarget", "capacityReservationId"
+    )
+
+
 @stack_rule("AILZ-FAB-001", LAUNCH_TEMPLATE)
 def efa_in_cluster_placement_group(lt: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if not efa_interfaces(lt):
         return
     if not P.present(lt.inputs, "placement", "groupName"):
-        if not on_capacity_block(ix, lt):
+        if not on_capacity_block(ix, lt) and not on_reservation(lt):
             yield "EFA launch template has no placement.groupName (needs a 'cluster' placement group)"
         return
     linked = ix.refs(lt, "placement", PLACEMENT_GROUP)
     group = linked[0].name if linked else P.get(lt.inputs, "placement", "groupName")
     pg = linked[0] if linked else _named(ix, PLACEMENT_GROUP, group)
     if pg is None:
+        if on_reservation(lt):
+            return  # the reservation's own group, made with it
         yield f"placement group '{group}' is not part of the plan; its strategy cannot be verified"
     elif P.get(pg.inputs, "strategy") != "cluster":
         yield f"placement group '{group}' has strategy '{P.get(pg.inputs, 'strategy')}', EFA needs 'cluster'"

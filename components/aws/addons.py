@@ -5,13 +5,34 @@ from __future__ import annotations
 
 import re
 
+from ailz.components.common.names import GPU_TAINT_KEY
+
 # Add-ons that must run before any node joins (networking and credentials for pods).
 NETWORK_ADDONS = ("vpc-cni", "kube-proxy", "eks-pod-identity-agent")
 # Add-on settings ailz needs: vpc-cni enforces NetworkPolicy only when asked (EKS user guide,
 # "Limit Pod traffic with Kubernetes network policies"), and every team namespace is default-deny.
-ADDON_CONFIGURATION = {"vpc-cni": {"enableNetworkPolicy": "true"}}
+# The node monitoring agent's DCGM server tolerates no taint by default (its chart's values and
+# configuration schema, dcgmAgent.tolerations): let it onto the tainted GPU nodes, whose accelerated
+# hardware faults node auto repair only sees through it (EKS user guide, "Node health").
+ADDON_CONFIGURATION: dict[str, dict] = {
+    "vpc-cni": {"enableNetworkPolicy": "true"},
+    "eks-node-monitoring-agent": {
+        "dcgmAgent": {"tolerations": [{"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}]}
+    },
+}
+# VPC CNI prefix delegation (amazon-vpc-cni-k8s README): /28 prefixes, one kept warm.
+PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
 # Add-ons whose pods need schedulable nodes.
-WORKLOAD_ADDONS = ("coredns", "aws-ebs-csi-driver", "aws-fsx-csi-driver")
+WORKLOAD_ADDONS = ("coredns", "aws-ebs-csi-driver", "aws-fsx-csi-driver", "eks-node-monitoring-agent")
+
+
+def addon_configuration(addon: str, prefix_delegation: bool = False) -> dict | None:
+    """The add-on's configuration values ailz sets, or None."""
+    config = dict(ADDON_CONFIGURATION.get(addon, {}))
+    if addon == "vpc-cni" and prefix_delegation:
+        config["env"] = dict(PREFIX_DELEGATION)
+    return config or None
+
 
 _VERSION = re.compile(r"^v?(\d+)\.(\d+)\.(\d+)")
 

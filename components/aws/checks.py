@@ -6,19 +6,12 @@ import ipaddress
 import re
 
 from ailz.catalog import Catalog, load_catalog
-from ailz.components.aws.cidr_plan import (
-    MAX_VPC_PREFIX,
-    MIN_VPC_PREFIX,
-    addresses_per_node,
-    private_subnet_addresses,
-)
-from ailz.components.aws.nic_layout import efa_layout
+from ailz.components.aws.address_plan import QuotaExceeded, SubnetsFull, plan_node_groups
+from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
 
 # FSx for Lustre PERSISTENT_2 sizes and throughputs: catalog/aws.yaml `fsx_lustre`.
-# ENIs FSx for Lustre and the interface endpoints take in the GPU subnet (a generous bound).
-SERVICE_ADDRESSES = 64
 
 _RESERVATION_ID = re.compile(r"^cr-[0-9a-f]{8,17}$")
 _KMS_KEY_ARN = re.compile(r"^arn:aws[a-z-]*:kms:([a-z0-9-]+):\d{12}:key/[A-Za-z0-9-]+$")
@@ -50,7 +43,8 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
 
 
 def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
-    net = ipaddress.ip_network(target.network.cidr)
+    network = target.network
+    net = ipaddress.ip_network(network.cidr)
     path = (*base, "network", "cidr")
     if not MIN_VPC_PREFIX <= net.prefixlen <= MAX_VPC_PREFIX:
         return [
@@ -63,34 +57,100 @@ def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
         ]
     if not net.is_private:
         return [SpecIssue(path, f"{net} is not a private (RFC 1918) range", "use e.g. 10.20.0.0/16")]
-    needed = SERVICE_ADDRESSES
-    for pool in target.gpu_pools:
-        machine = catalog.machines.get(pool.machine)
-        if machine is None or machine.efa is None:
-            continue
-        interfaces = len(efa_layout(machine.efa.network_cards, machine.efa.max_efa_interfaces))
-        needed += pool.scaling[2] * addresses_per_node(interfaces)
-    have = private_subnet_addresses(target.network.cidr)
-    if needed > have:
+    issues = _secondary_cidrs(network, base, catalog)
+    if issues or any(_not_aws(catalog, p.machine) for p in target.gpu_pools):
+        return issues  # unknown and other clouds' machines are reported by the common checks
+    try:
+        plan_node_groups(target, catalog)
+    except QuotaExceeded as err:
         return [
             SpecIssue(
-                path,
-                f"the GPU subnet carved from {net} holds {have} addresses, but the pools at their "
-                f"maximum size need {needed}",
-                f"use a larger VPC (the GPU subnet is a quarter of it), e.g. a /{_prefix_for(needed)}"
-                if needed <= private_subnet_addresses(f"10.0.0.0/{MIN_VPC_PREFIX}")
-                else "even a /16 is too small: split the pools over more targets or lower max_nodes",
+                (*base, "gpu_pools"),
+                str(err),
+                "ask AWS to raise the quota and state it in eks_quotas, or split the pools over more targets",
             )
         ]
+    except SubnetsFull as err:
+        key = "secondary_cidrs" if network.secondary_cidrs else "cidr"
+        return [SpecIssue((*base, "network", key), str(err), _more_addresses(target))]
     return []
 
 
-def _prefix_for(addresses: int) -> int:
-    """The longest VPC prefix whose GPU subnet holds this many addresses (at least a /16)."""
-    for prefix in range(MAX_VPC_PREFIX, MIN_VPC_PREFIX, -1):
-        if private_subnet_addresses(f"10.0.0.0/{prefix}") >= addresses:
-            return prefix
-    return MIN_VPC_PREFIX
+def _not_aws(catalog: Catalog, name: str) -> bool:
+    machine = catalog.machines.get(name)
+    return machine is None or machine.provider != "aws" or machine.vpc_limits is None
+
+
+def _more_addresses(target) -> str:
+    network = target.network
+    if network.secondary_cidrs:
+        return "add or enlarge network.secondary_cidrs (up to a /16 each), or lower max_nodes"
+    if ipaddress.ip_network(network.cidr).prefixlen > MIN_VPC_PREFIX:
+        return (
+            "use a larger VPC (the GPU subnet is a quarter of it) or add network.secondary_cidrs, "
+            "e.g. [100.64.0.0/16], for the GPU nodes"
+        )
+    return "add network.secondary_cidrs, e.g. [100.64.0.0/16]: GPU nodes and their pods take addresses there"
+
+
+# RFC 6598 shared address space, which AWS accepts as a secondary VPC block next to any private primary
+SHARED_ADDRESS_SPACE = ipaddress.ip_network("100.64.0.0/10")
+
+
+def _secondary_cidrs(network, base, catalog: Catalog) -> list[SpecIssue]:
+    """Secondary blocks AWS would refuse to associate, or that ailz could not carve."""
+    path = (*base, "network", "secondary_cidrs")
+    if network.secondary_cidrs and network.existing is not None:
+        return [
+            SpecIssue(
+                path,
+                "an existing VPC's CIDR blocks are its network team's",
+                "associate the block with the VPC yourself and list its subnets in existing.gpu_subnet_ids",
+            )
+        ]
+    issues: list[SpecIssue] = []
+    vpc = catalog.aws_vpc
+    primary = ipaddress.ip_network(network.cidr)
+    seen = [primary]
+    for k, cidr in enumerate(network.secondary_cidrs):
+        block = ipaddress.ip_network(cidr)
+        where = (*path, k)
+        allowed = block.is_private or block.subnet_of(SHARED_ADDRESS_SPACE)
+        if not allowed or not vpc.min_vpc_prefix <= block.prefixlen <= vpc.max_vpc_prefix:
+            issues.append(
+                SpecIssue(
+                    where,
+                    f"{block} is not a private or RFC 6598 block of /{vpc.min_vpc_prefix} to "
+                    f"/{vpc.max_vpc_prefix}",
+                    "use e.g. 100.64.0.0/16",
+                )
+            )
+            continue
+        clash = next((other for other in seen if block.overlaps(other)), None)
+        if clash is not None:
+            issues.append(SpecIssue(where, f"{block} overlaps {clash}", "use a block of its own"))
+            continue
+        for key, refused in vpc.secondary_exclusions.items():
+            if not primary.subnet_of(ipaddress.ip_network(key)):
+                continue
+            bad = next((r for r in refused if block.overlaps(r)), None)
+            if bad is not None:
+                issues.append(
+                    SpecIssue(
+                        where,
+                        f"AWS refuses a secondary block in {bad} on a VPC whose primary CIDR is in {key}",
+                        "use 100.64.0.0/10 space, e.g. 100.64.0.0/16",
+                    )
+                )
+                break
+        seen.append(block)
+    if len(network.secondary_cidrs) + 1 > vpc.cidr_blocks_per_vpc:
+        issues.append(
+            SpecIssue(
+                path, f"a VPC holds {vpc.cidr_blocks_per_vpc} CIDR blocks by default", "list fewer blocks"
+            )
+        )
+    return issues
 
 
 def _pools(target, base, catalog: Catalog) -> list[SpecIssue]:

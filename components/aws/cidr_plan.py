@@ -32,16 +32,16 @@ class SubnetPlan:
     zone: str
     cidr: str
     public: bool
+    gpu: bool = False  # a GPU-node subnet from a secondary CIDR block
 
     @property
     def usable_addresses(self) -> int:
-        return ipaddress.ip_network(self.cidr).num_addresses - _reserved_per_subnet()
+        return usable_addresses(self.cidr)
 
 
-def addresses_per_node(network_interfaces: int) -> int:
-    """Addresses one GPU node may take: one per network interface the instance can hold (an EFA
-    node can take 32) plus the pods the VPC CNI places on it."""
-    return network_interfaces + load_catalog().eks_pods.max_pods_per_node
+def usable_addresses(cidr: str) -> int:
+    """Addresses of a subnet AWS lets instances use."""
+    return ipaddress.ip_network(cidr).num_addresses - _reserved_per_subnet()
 
 
 def private_subnet_addresses(vpc_cidr: str) -> int:
@@ -50,8 +50,11 @@ def private_subnet_addresses(vpc_cidr: str) -> int:
     return 2 ** (32 - net.prefixlen - PRIVATE_SPLIT) - _reserved_per_subnet()
 
 
-def plan_subnets(vpc_cidr: str, zones: list[str], public: bool) -> list[SubnetPlan]:
-    """One private subnet per zone (zones[0] is the GPU zone), plus public ones for NAT."""
+def plan_subnets(
+    vpc_cidr: str, zones: list[str], public: bool, secondary_cidrs: list[str] | None = None
+) -> list[SubnetPlan]:
+    """One private subnet per zone (zones[0] is the GPU zone), public ones for NAT, and one GPU
+    subnet in the GPU zone per secondary CIDR block (the whole block)."""
     net = ipaddress.ip_network(vpc_cidr)
     if not MIN_VPC_PREFIX <= net.prefixlen <= MAX_VPC_PREFIX:
         raise ValueError(f"VPC CIDR {vpc_cidr} must be between /{MIN_VPC_PREFIX} and /{MAX_VPC_PREFIX}")
@@ -68,23 +71,81 @@ def plan_subnets(vpc_cidr: str, zones: list[str], public: bool) -> list[SubnetPl
             SubnetPlan(name=f"public-{zone}", zone=zone, cidr=str(small[i]), public=True)
             for i, zone in enumerate(zones)
         ]
+    plans += [
+        SubnetPlan(name=f"gpu-{zones[0]}-{i}", zone=zones[0], cidr=cidr, public=False, gpu=True)
+        for i, cidr in enumerate(secondary_cidrs or [], start=1)
+    ]
     return plans
 
 
-def control_plane_zones(
+def plan_zones(
     pool_zone: str,
     region_zones: list[str],
-    count: int = MAX_ZONES,
     zone_ids: list[str] | None = None,
     unsupported_ids: tuple[str, ...] = (),
-) -> list[str]:
-    """The GPU zone first, then other zones of the region (EKS needs subnets in two or more), never
-    a zone whose ID EKS refuses. `zone_ids` is parallel to `region_zones` (as EC2 reports them)."""
+    count: int = MAX_ZONES,
+) -> tuple[list[str], list[str]]:
+    """(zones that get a private subnet, the GPU zone first; zones whose subnets the EKS cluster
+    uses). EKS places no cluster subnet in some zone IDs; nodes may still run there, so a GPU zone
+    that is one of them keeps its subnet but the cluster takes two others. `zone_ids` is parallel
+    to `region_zones`, as EC2 reports them (zone names differ per account, IDs do not)."""
     ids = dict(zip(region_zones, zone_ids or [], strict=False))
-    if ids.get(pool_zone) in unsupported_ids:
-        raise ValueError(
-            f"{pool_zone} is zone {ids[pool_zone]}, where EKS places no cluster subnet: "
-            "put the GPU pools in another zone of the region"
-        )
     others = [z for z in sorted(region_zones) if z != pool_zone and ids.get(z) not in unsupported_ids]
-    return [pool_zone, *others][:count]
+    zones = [pool_zone, *others][:count]
+    cluster = [z for z in zones if ids.get(z) not in unsupported_ids]
+    if len(cluster) < 2:
+        raise ValueError(
+            f"EKS needs cluster subnets in two zones it supports, but {pool_zone}'s region offers "
+            f"{', '.join(cluster) or 'none'} (zone IDs EKS refuses: {', '.join(unsupported_ids)})"
+        )
+    return zones, cluster
+
+
+@dataclass(frozen=True)
+class ExistingSubnet:
+    """What EC2 reports of a subnet ailz is given (DescribeSubnets)."""
+
+    id: str
+    vpc_id: str
+    zone: str
+    zone_id: str
+    available_addresses: int
+
+
+def existing_vpc_problems(
+    network,
+    *,
+    vpc_cidr: str,
+    subnets: list[ExistingSubnet],
+    gpu_zone: str,
+    gpu_addresses: int,
+    unsupported_zone_ids: tuple[str, ...],
+) -> list[str]:
+    """What keeps an existing VPC's subnets from holding this target: each a sentence saying what is
+    wrong and what would be right. `gpu_addresses`: what the GPU subnets must have free together."""
+    existing = network.existing
+    problems = []
+    if vpc_cidr != network.cidr:
+        problems.append(f"the VPC's primary CIDR is {vpc_cidr}, the spec says network.cidr {network.cidr}")
+    by_id = {s.id: s for s in subnets}
+    for s in subnets:
+        if s.vpc_id != existing.vpc_id:
+            problems.append(f"{s.id} is in {s.vpc_id}, not in {existing.vpc_id}")
+    for sid in existing.gpu_subnet_ids:
+        if by_id[sid].zone != gpu_zone:
+            problems.append(f"GPU subnet {sid} is in {by_id[sid].zone}; GPU pools run in {gpu_zone}")
+    cluster = [by_id[sid] for sid in existing.cluster_subnet_ids]
+    for s in cluster:
+        if s.zone_id in unsupported_zone_ids:
+            problems.append(
+                f"cluster subnet {s.id} is in zone {s.zone_id}, where EKS places no cluster subnet"
+            )
+    if len({s.zone for s in cluster}) < 2:
+        problems.append("the cluster subnets must span two or more Availability Zones (EKS)")
+    free = sum(by_id[sid].available_addresses for sid in existing.gpu_subnet_ids)
+    if free < gpu_addresses:
+        problems.append(
+            f"the GPU subnets have {free} free addresses; the GPU pools at their maximum size, "
+            f"Lustre and endpoints need {gpu_addresses}"
+        )
+    return problems

@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.addons import ADDON_CONFIGURATION, NETWORK_ADDONS, require_minimum
+from ailz.components.aws.addons import NETWORK_ADDONS, addon_configuration, require_minimum
 from ailz.components.aws.iam_policies import CLUSTER_ADMIN_POLICY
 from ailz.components.aws.kubeconfig import eks_kubeconfig
 from ailz.components.common.base import AilzComponent
@@ -19,6 +19,28 @@ LOG_RETENTION_DAYS = 365
 HTTPS = 443
 
 
+def same_principal(caller_arn: str):
+    """A test for "this IAM role or user ARN is the caller". STS reports a role session as
+    arn:aws:sts::<account>:assumed-role/<name>/<session>, without the role's path; role names are
+    unique in an account, so account and name decide."""
+    parts = caller_arn.split(":", 5)
+    if len(parts) < 6:
+        return lambda arn: False
+    account, resource = parts[4], parts[5]
+    if resource.startswith("assumed-role/"):
+        kind, name = "role", resource.split("/")[1]
+    else:
+        kind, name = resource.split("/", 1)[0], resource.rsplit("/", 1)[-1]
+
+    def matches(arn: str) -> bool:
+        other = arn.split(":", 5)
+        if len(other) < 6 or other[4] != account:
+            return False
+        return other[5].split("/", 1)[0] == kind and other[5].rsplit("/", 1)[-1] == name
+
+    return matches
+
+
 class EksCluster(AilzComponent):
     def __init__(
         self,
@@ -27,7 +49,9 @@ class EksCluster(AilzComponent):
         *,
         kubernetes: Kubernetes,
         region: str,
-        vpc_cidr: str,
+        vpc_cidrs: list[str],
+        prefix_delegation: bool,
+        caller_arn: str,
         role: aws.iam.Role,
         subnet_ids: list[pulumi.Input[str]],
         keys: dict[str, pulumi.Input[str]],
@@ -75,7 +99,14 @@ class EksCluster(AilzComponent):
             tags=tags,
             opts=self.child(depends_on=[log_group]),
         )
+        self.prefix_delegation = prefix_delegation
+        # the deploying identity already has its access entry (bootstrapped as the creator): a
+        # second entry for the same principal fails
+        creator = same_principal(caller_arn)
         for index, principal in enumerate(kubernetes.admin_roles):
+            if creator(principal):
+                pulumi.log.info(f"{principal} deploys this cluster and administers it as its creator")
+                continue
             entry = aws.eks.AccessEntry(
                 f"{name}-admin-{index}",
                 cluster_name=self.cluster.name,
@@ -101,7 +132,10 @@ class EksCluster(AilzComponent):
         # The private endpoint answers only traffic the cluster security group admits (its default
         # rule admits the group itself): HTTPS from the target's VPC, e.g. a runner or bastion there,
         # and from each connected network (EKS user guide, "Cluster API server endpoint")
-        sources = {"vpc": vpc_cidr, **{str(i): cidr for i, cidr in enumerate(kubernetes.connected_cidrs)}}
+        sources = {
+            **{("vpc" if i == 0 else f"vpc-{i}"): cidr for i, cidr in enumerate(vpc_cidrs)},
+            **{str(i): cidr for i, cidr in enumerate(kubernetes.connected_cidrs)},
+        }
         for key, cidr in sources.items():
             aws.vpc.SecurityGroupIngressRule(
                 f"{name}-api-{key}",
@@ -146,7 +180,7 @@ class EksCluster(AilzComponent):
             resolve_conflicts_on_create="OVERWRITE",
             resolve_conflicts_on_update="PRESERVE",
             configuration_values=(
-                json.dumps(ADDON_CONFIGURATION[addon]) if addon in ADDON_CONFIGURATION else None
+                json.dumps(config) if (config := addon_configuration(addon, self.prefix_delegation)) else None
             ),
             pod_identity_associations=pod_identity,
             tags=self.tags,

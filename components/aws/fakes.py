@@ -4,7 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from ailz.components.common.fakes import CloudFakes, ComputedFn, FakeContext, module_and_kind, short_hash
+from ailz.components.common.fakes import (
+    CloudFakes,
+    ComputedFn,
+    FakeContext,
+    InvokeFailure,
+    module_and_kind,
+    short_hash,
+)
 
 FAKE_ACCOUNT = "111111111111"
 
@@ -125,17 +132,45 @@ def _instance_type_offerings(args: dict[str, Any], ctx: FakeContext) -> dict[str
     }
 
 
+def _zone_id(region: str, index: int) -> str:
+    """us-east-1, 0 -> use1-az1: the zone ID of the fake account's zone a, b, c."""
+    return f"{region[:2]}{region.split('-')[1][0]}{region[-1]}-az{index + 1}"
+
+
+# Free addresses of a subnet of an existing VPC, as the fake EC2 reports them (a /19's worth).
+FAKE_FREE_ADDRESSES = 8187
+
+
+def _existing_subnet(args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    """A subnet of the existing VPC the spec names, where the spec says it is: GPU subnets in the
+    target's zone, cluster subnets spread over zones a, b, c."""
+    subnet = args.get("id", "")
+    existing = ctx.spec.network.existing if ctx.spec is not None else None
+    if existing is not None and subnet in existing.gpu_subnet_ids:
+        index = "abc".index(ctx.zone[-1]) if ctx.zone[-1] in "abc" else 0
+    elif existing is not None and subnet in existing.cluster_subnet_ids:
+        index = existing.cluster_subnet_ids.index(subnet) % 3
+    else:
+        raise InvokeFailure(f"no subnet {subnet}")
+    return {
+        "id": subnet,
+        "vpcId": existing.vpc_id,
+        "availabilityZone": f"{ctx.region}{'abc'[index]}",
+        "availabilityZoneId": _zone_id(ctx.region, index),
+        "availableIpAddressCount": FAKE_FREE_ADDRESSES,
+        "cidrBlock": "10.0.0.0/19",
+    }
+
+
 AWS_FAKES = CloudFakes(
     provider="aws",
-    locate=lambda target: FakeContext(region=target.region, zone=target.zone),
+    locate=lambda target: FakeContext(region=target.region, zone=target.zone, spec=target),
     every_resource=_aws,
     types=TYPES,
     invokes={
         "aws:index/getAvailabilityZones:getAvailabilityZones": lambda args, ctx: {
             "names": [f"{ctx.region}{s}" for s in "abc"],
-            "zoneIds": [
-                f"{ctx.region[:2]}{ctx.region.split('-')[1][0]}{ctx.region[-1]}-az{i}" for i in (1, 2, 3)
-            ],
+            "zoneIds": [_zone_id(ctx.region, i) for i in range(3)],
             "state": "available",
             "id": ctx.region,
         },
@@ -163,5 +198,11 @@ AWS_FAKES = CloudFakes(
             "id": ctx.region,
         },
         "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
+        "aws:ec2/getSubnet:getSubnet": _existing_subnet,
+        "aws:ec2/getVpc:getVpc": lambda args, ctx: {"id": args.get("id"), "cidrBlock": ctx.spec.network.cidr},
+        "aws:ec2/getRouteTable:getRouteTable": lambda args, ctx: {
+            "id": f"rtb-{short_hash('rtb', args.get('subnetId', ''))}",
+            "routeTableId": f"rtb-{short_hash('rtb', args.get('subnetId', ''))}",
+        },
     },
 )

@@ -12,6 +12,7 @@ import pulumi_aws as aws
 
 from ailz.catalog import Machine
 from ailz.components.aws import gpu_pool_plan as plan
+from ailz.components.aws.address_plan import PoolGroups
 from ailz.components.aws.nic_layout import efa_interface_count
 from ailz.components.aws.user_data import node_user_data
 from ailz.components.common.base import AilzComponent
@@ -36,8 +37,10 @@ class GpuNodePool(AilzComponent):
         cluster_name: pulumi.Input[str],
         cluster_security_group_id: pulumi.Input[str],
         node_role: aws.iam.Role,
-        subnet_id: pulumi.Input[str],
+        groups: PoolGroups,
+        subnet_ids: pulumi.Input[list[str]],
         zone: str,
+        launch_template_name: str,
         efa_security_group_id: pulumi.Input[str],
         storage_key_arn: pulumi.Input[str],
         tags: dict[str, str],
@@ -69,11 +72,14 @@ class GpuNodePool(AilzComponent):
         self.efa_interfaces = efa_interface_count(slots)
         self.launch_template = aws.ec2.LaunchTemplate(
             name,
-            name=name,
+            # launch template names are the region's: qualified by the cluster (zone and target)
+            name=launch_template_name[:128],
             description=f"ailz GPU pool {pool.name}: {machine.description}",
             instance_type=machine.name,
             update_default_version=True,
-            user_data=base64.b64encode(node_user_data(machine.local_nvme.count).encode()).decode(),
+            user_data=base64.b64encode(
+                node_user_data(machine.local_nvme.count, groups.addressing.max_pods).encode()
+            ).decode(),
             network_interfaces=plan.network_interfaces(
                 name, slots, [cluster_security_group_id, efa_security_group_id]
             ),
@@ -83,8 +89,10 @@ class GpuNodePool(AilzComponent):
             metadata_options={
                 "http_endpoint": "enabled",
                 "http_tokens": "required",
-                # 2 hops: containers reach IMDSv2 through the node's network namespace.
-                "http_put_response_hop_limit": 2,
+                # 1 hop: pods on GPU nodes get no instance credentials (their own come from Pod
+                # Identity); what runs there that reads IMDS uses the host network (VPC CNI, EFA
+                # device plugin) or falls back to the Kubernetes API (EBS CSI node).
+                "http_put_response_hop_limit": 1,
                 "instance_metadata_tags": "disabled",
             },
             block_device_mappings=[
@@ -104,28 +112,37 @@ class GpuNodePool(AilzComponent):
             tags=tags,
             opts=self.child(),
         )
-        self.node_group = aws.eks.NodeGroup(
-            name,
-            cluster_name=cluster_name,
-            node_group_name=name,
-            node_role_arn=node_role.arn,
-            subnet_ids=[subnet_id],
-            ami_type=AMI_TYPE,
-            capacity_type=plan.capacity_type(pool),
-            launch_template={
-                "id": self.launch_template.id,
-                "version": self.launch_template.latest_version.apply(str),
-            },
-            scaling_config=plan.scaling(pool),
-            update_config=plan.update_config(pool),
-            labels=plan.node_labels(pool, target),
-            taints=[plan.GPU_TAINT],
-            node_repair_config={"enabled": True},
-            tags=tags,
-            # EKS (Capacity Block end) and autoscalers move the desired size; do not fight them.
-            opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
-        )
+        # a pool larger than one node group may hold is several groups of the same template, the
+        # first keeping the pool's name
+        self.node_groups = [
+            aws.eks.NodeGroup(
+                name if share.index == 0 else f"{name}-{share.index + 1}",
+                cluster_name=cluster_name,
+                node_group_name=name if share.index == 0 else f"{name}-{share.index + 1}",
+                node_role_arn=node_role.arn,
+                subnet_ids=plan.group_subnets(share, subnet_ids),
+                ami_type=AMI_TYPE,
+                capacity_type=plan.capacity_type(pool),
+                launch_template={
+                    "id": self.launch_template.id,
+                    "version": self.launch_template.latest_version.apply(str),
+                },
+                scaling_config=plan.scaling(pool, share),
+                update_config=plan.update_config(pool),
+                labels=plan.node_labels(pool, target),
+                taints=[plan.GPU_TAINT],
+                node_repair_config={"enabled": True},
+                tags=tags,
+                # EKS (Capacity Block end) and autoscalers move the desired size; do not fight them.
+                opts=self.child(depends_on=depends_on or [], ignore_changes=["scalingConfig.desiredSize"]),
+            )
+            for share in groups.groups
+        ]
+        self.node_group = self.node_groups[0]
         self.name = name
         self.register_outputs(
-            {"nodeGroup": self.node_group.node_group_name, "efaInterfaces": self.efa_interfaces}
+            {
+                "nodeGroups": [g.node_group_name for g in self.node_groups],
+                "efaInterfaces": self.efa_interfaces,
+            }
         )

@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 from ailz.catalog import Machine
+from ailz.components.aws.address_plan import NodeGroupShare
 from ailz.components.aws.nic_layout import NicSlot, efa_layout
 from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
 from ailz.spec.common import GpuPool
@@ -100,13 +101,26 @@ def update_config(pool: GpuPool) -> dict[str, Any]:
     return config
 
 
-def scaling(pool: GpuPool) -> dict[str, int]:
-    """Node group scaling. A Capacity Block group must be able to drop to 0: before upgrades (EKS
-    user guide, Capacity Blocks with managed node groups) and when the block ends."""
-    low, desired, high = pool.scaling
+def scaling(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[str, int]:
+    """Scaling of one of the pool's node groups (the whole pool when it is one). A Capacity Block
+    group must be able to drop to 0: before upgrades (EKS user guide, Capacity Blocks with managed
+    node groups) and when the block ends."""
+    low, desired, high = (
+        pool.scaling if share is None else (share.min_size, share.desired_size, share.max_size)
+    )
     if pool.capacity.kind == "capacity-block":
         low = 0
     return {"min_size": low, "desired_size": desired, "max_size": high}
+
+
+def group_subnets(share: NodeGroupShare, subnet_ids: Any) -> Any:
+    """The GPU subnet the planner placed the group in, or all of them when their room is only known
+    at deploy time (an existing VPC). `subnet_ids` is a list or an Output of one."""
+    if share.subnet is None:
+        return subnet_ids
+    if isinstance(subnet_ids, list):
+        return [subnet_ids[share.subnet]]
+    return subnet_ids.apply(lambda ids: [ids[share.subnet]])
 
 
 def node_labels(pool: GpuPool, target: str) -> dict[str, str]:

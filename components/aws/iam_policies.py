@@ -163,6 +163,14 @@ def ebs_csi_key_access(key_arn: str) -> Document:
     }
 
 
+# FSx for Lustre's service-linked role for one file system's data repositories (FSx for Lustre
+# guide, "Using service-linked roles for Amazon FSx"): AWSServiceRoleForFSxS3Access_<fs id>.
+FSX_S3_ROLE = (
+    "arn:{partition}:iam::{account}:role/aws-service-role/s3.data-source.lustre.fsx.amazonaws.com/"
+    "AWSServiceRoleForFSxS3Access_*"
+)
+
+
 def key_policy(data_class: str, account: str, partition: str, region: str) -> Document:
     """Key policy: the account administers the key through IAM; services use it where needed."""
     statements: list[dict[str, Any]] = [
@@ -225,10 +233,13 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
         ]
-        # S3 (and FSx data repository tasks reading S3) use the key on behalf of account principals.
+        # FSx reads and writes the linked datasets bucket as its per-file-system service-linked
+        # role, through S3 (FSx for Lustre guide, "Working with server-side encrypted Amazon S3
+        # buckets"); its name carries the file system id, so it is matched by pattern. Every other
+        # principal of the account uses the key through IAM (the first statement).
         statements.append(
             {
-                "Sid": "AccountPrincipalsThroughS3AndFsx",
+                "Sid": "FsxDataRepositoryThroughS3",
                 "Effect": "Allow",
                 "Principal": {"AWS": "*"},
                 "Action": list(KEY_USE_ACTIONS),
@@ -236,8 +247,9 @@ def key_policy(data_class: str, account: str, partition: str, region: str) -> Do
                 "Condition": {
                     "StringEquals": {
                         "kms:CallerAccount": account,
-                        "kms:ViaService": [f"s3.{region}.amazonaws.com", f"fsx.{region}.amazonaws.com"],
-                    }
+                        "kms:ViaService": f"s3.{region}.amazonaws.com",
+                    },
+                    "ArnLike": {"aws:PrincipalArn": FSX_S3_ROLE.format(partition=partition, account=account)},
                 },
             }
         )
@@ -284,3 +296,32 @@ def flow_log_delivery(bucket_arn: str, account: str) -> list[dict[str, Any]]:
             "Condition": {"StringEquals": {"aws:SourceAccount": account}},
         },
     ]
+
+
+def s3_endpoint_policy(account: str, region: str, partition: str, aws_owned_objects: list[str]) -> Document:
+    """The S3 gateway endpoint of a VPC without internet egress: the account's own buckets, and
+    reads of the AWS-owned objects nodes need (ECR image layers), nothing else. Otherwise the
+    endpoint would be a path to copy data to any bucket in the region."""
+    return {
+        "Version": VERSION,
+        "Statement": [
+            {
+                "Sid": "OwnAccountBuckets",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:*",
+                "Resource": "*",
+                "Condition": {"StringEquals": {"aws:ResourceAccount": account}},
+            },
+            {
+                "Sid": "AwsOwnedObjects",
+                "Effect": "Allow",
+                "Principal": "*",
+                "Action": "s3:GetObject",
+                "Resource": [
+                    arn.format(region=region).replace("arn:aws:", f"arn:{partition}:", 1)
+                    for arn in aws_owned_objects
+                ],
+            },
+        ],
+    }

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from ailz.catalog import Machine
+from ailz.catalog import Machine, load_catalog
+from ailz.components.aws.address_plan import node_addressing, quotas, split_pool
 from ailz.components.aws.checks import check_aws_target
 from ailz.components.aws.fakes import AWS_FAKES
+from ailz.components.aws.gpu_pool_plan import NO_PLACEMENT_GROUP
 from ailz.components.aws.spec import AwsTarget
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
 from ailz.spec.common import GpuPool
@@ -15,11 +17,24 @@ def stack_config(target: AwsTarget) -> dict[str, str]:
 
 
 def describe_pool(target: AwsTarget, pool: GpuPool, machine: Machine) -> PoolFacts:
+    group = pool.capacity.placement_group
     if pool.capacity.kind == "capacity-block":
         # EC2 co-locates the instances of a Capacity Block itself (EC2 Capacity Blocks documentation)
         placement = f"co-located by the Capacity Block, single AZ {target.zone}"
+    elif group == NO_PLACEMENT_GROUP:
+        placement = f"no placement group, single AZ {target.zone}"
+    elif group is not None:
+        placement = f"existing cluster placement group {group}, single AZ {target.zone}"
     else:
         placement = f"cluster placement group, single AZ {target.zone}"
+    catalog = load_catalog()
+    shares = split_pool(pool.scaling, quotas(target, catalog)[1])
+    if len(shares) > 1:
+        sizes = "+".join(str(s.max_size) for s in shares)
+        placement += f"; {len(shares)} EKS node groups ({sizes} nodes at most)"
+    if machine.vpc_limits is not None:
+        pods = node_addressing(machine, target.network.prefix_delegation, catalog).max_pods
+        placement += f"; maxPods {pods}"
     return PoolFacts(fabric=machine.fabric, capacity=reserved_capacity(pool), placement=placement)
 
 

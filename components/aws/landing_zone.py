@@ -6,15 +6,15 @@ from __future__ import annotations
 import pulumi
 import pulumi_aws as aws
 
-from ailz.catalog import load_catalog
 from ailz.components.aws.addons import parse_version
+from ailz.components.aws.address_plan import SERVICE_ADDRESSES, addresses_needed, plan_node_groups
 from ailz.components.aws.bucket import EncryptedBucket
-from ailz.components.aws.cidr_plan import control_plane_zones
+from ailz.components.aws.cidr_plan import plan_zones
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.cold_storage import ColdStorage
 from ailz.components.aws.gpu_pool import GpuNodePool
 from ailz.components.aws.iam import IamBaseline
-from ailz.components.aws.iam_policies import flow_log_delivery
+from ailz.components.aws.iam_policies import flow_log_delivery, s3_endpoint_policy
 from ailz.components.aws.keys import EncryptionKeys
 from ailz.components.aws.lustre import WarmLustre, fsx_lustre_pv_spec
 from ailz.components.aws.names import bucket_name
@@ -42,7 +42,9 @@ class AwsLandingZone(AilzComponent):
             opts=self.child(),
         )
         invoke = pulumi.InvokeOptions(parent=self, provider=self.provider)
-        account = aws.get_caller_identity(opts=invoke).account_id
+        catalog = ctx.catalog
+        caller = aws.get_caller_identity(opts=invoke)
+        account = caller.account_id
         partition = aws.get_partition(opts=invoke).partition
         # Availability Zones only: no Local or Wavelength Zones for the control plane.
         region_zones = aws.get_availability_zones(
@@ -50,12 +52,13 @@ class AwsLandingZone(AilzComponent):
             filters=[{"name": "opt-in-status", "values": ["opt-in-not-required"]}],
             opts=invoke,
         )
-        zones = control_plane_zones(
+        zones, cluster_zones = plan_zones(
             target.zone,
             list(region_zones.names),
             zone_ids=list(region_zones.zone_ids),
-            unsupported_ids=tuple(load_catalog().eks_zones.unsupported_zone_ids),
+            unsupported_ids=tuple(catalog.eks_zones.unsupported_zone_ids),
         )
+        node_groups = {p.pool: p for p in plan_node_groups(target, catalog)}
         cluster_name = f"{ctx.zone.name}-{target.name}"[:100]
 
         def part(**kwargs) -> pulumi.ResourceOptions:
@@ -98,17 +101,25 @@ class AwsLandingZone(AilzComponent):
             extra_policy=lambda arn: flow_log_delivery(arn, account),
             opts=part(),
         )
+        no_egress = target.network.egress == "none"
         network = Network(
             f"{target.name}-network",
             ctx.path("network"),
             target=target.name,
             region=target.region,
-            cidr=target.network.cidr,
-            egress=target.network.egress,
+            network=target.network,
             zones=zones,
+            cluster_zones=cluster_zones,
             cluster_name=cluster_name,
             flow_log_bucket_arn=log_bucket.arn,
+            endpoint_policy=s3_endpoint_policy(
+                account, target.region, partition, catalog.aws_owned_buckets.read_only_objects
+            )
+            if no_egress
+            else None,
+            gpu_subnet_addresses=addresses_needed(list(node_groups.values())) + SERVICE_ADDRESSES,
             tags=ctx.tags(),
+            provider=self.provider,
             opts=part(),
         )
         cold = None
@@ -135,7 +146,9 @@ class AwsLandingZone(AilzComponent):
             ctx.path("kubernetes"),
             kubernetes=target.kubernetes,
             region=target.region,
-            vpc_cidr=target.network.cidr,
+            vpc_cidrs=network.cidrs,
+            prefix_delegation=target.network.prefix_delegation,
+            caller_arn=caller.arn,
             role=iam.cluster_role,
             subnet_ids=network.private_subnet_ids,
             keys=keys.arns,
@@ -153,7 +166,7 @@ class AwsLandingZone(AilzComponent):
             target=target.name,
             cluster_name=cluster.cluster.name,
             node_role=iam.node_role,
-            subnet_ids=network.private_subnet_ids,
+            subnet_ids=network.system_subnet_ids,
             storage_key_arn=keys.arns["storage"],
             tags=ctx.tags(),
             depends_on=cluster.network_addons,
@@ -169,8 +182,10 @@ class AwsLandingZone(AilzComponent):
                 cluster_name=cluster.cluster.name,
                 cluster_security_group_id=cluster.security_group_id,
                 node_role=iam.node_role,
-                subnet_id=network.gpu_subnet_id,
+                groups=node_groups[pool.name],
+                subnet_ids=network.gpu_subnet_ids,
                 zone=network.gpu_zone,
+                launch_template_name=f"{cluster_name}-{pool.name}",
                 efa_security_group_id=network.efa_sg.id,
                 storage_key_arn=keys.arns["storage"],
                 tags=ctx.tags(pool, Name=f"{target.name}-{pool.name}"),
@@ -198,8 +213,10 @@ class AwsLandingZone(AilzComponent):
                 f"{target.name}-lustre",
                 ctx.path("storage", "warm"),
                 warm=target.storage.warm,
-                subnet_id=network.gpu_subnet_id,
+                subnet_id=network.lustre_subnet_id,
                 security_group_ids=[network.lustre_sg.id],
+                log_key_arn=keys.arns["logs"],
+                log_group_name=f"/aws/fsx/{cluster_name}-lustre",
                 key_arn=keys.arns["storage"],
                 datasets_bucket=datasets.name if datasets else None,
                 tags=ctx.tags(Name=f"{target.name}-lustre", purpose="warm-storage"),
@@ -235,10 +252,11 @@ class AwsLandingZone(AilzComponent):
             "pools": [p.name for p in target.gpu_pools],
             "nodeGroups": pulumi.Output.from_input(
                 {
-                    p.name: pool.node_group.node_group_name
+                    p.name: [g.node_group_name for g in pool.node_groups]
                     for p, pool in zip(target.gpu_pools, pools, strict=True)
                 }
             ),
+            "maxPodsPerNode": {p.pool: p.addressing.max_pods for p in node_groups.values()},
             "efaInterfacesPerNode": pulumi.Output.from_input(
                 {p.name: pool.efa_interfaces for p, pool in zip(target.gpu_pools, pools, strict=True)}
             ),

@@ -18,6 +18,7 @@ DAILY_BACKUPS = {
 }
 NO_BACKUPS = {"automatic_backup_retention_days": 0}
 DATASETS_PATH = "/datasets"
+LOG_RETENTION_DAYS = 365
 
 
 FSX_CSI_DRIVER = "fsx.csi.aws.com"
@@ -51,6 +52,8 @@ class WarmLustre(AilzComponent):
         subnet_id: pulumi.Input[str],
         security_group_ids: list[pulumi.Input[str]],
         key_arn: pulumi.Input[str],
+        log_key_arn: pulumi.Input[str],
+        log_group_name: str,
         datasets_bucket: pulumi.Input[str] | None,
         tags: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
@@ -58,6 +61,17 @@ class WarmLustre(AilzComponent):
         super().__init__("aws", "WarmLustre", name, spec_path, opts)
         tags = aws_tags(tags)
         facts = load_catalog().fsx_lustre  # sizes, throughputs, version and ailz's defaults
+        # FSx logs into a group ailz owns, encrypted and kept for a year, instead of the shared
+        # /aws/fsx/lustre it creates otherwise (the name must start with /aws/fsx: FSx API
+        # reference, LustreLogCreateConfiguration)
+        log_group = aws.cloudwatch.LogGroup(
+            f"{name}-logs",
+            name=log_group_name,
+            retention_in_days=LOG_RETENTION_DAYS,
+            kms_key_id=log_key_arn,
+            tags=tags,
+            opts=self.child(),
+        )
         self.file_system = aws.fsx.LustreFileSystem(
             name,
             deployment_type="PERSISTENT_2",
@@ -70,7 +84,7 @@ class WarmLustre(AilzComponent):
             subnet_ids=subnet_id,  # one subnet: PERSISTENT_2 is single-AZ
             security_group_ids=security_group_ids,
             metadata_configuration={"mode": "AUTOMATIC"},
-            log_configuration={"level": "WARN_ERROR"},
+            log_configuration={"level": "WARN_ERROR", "destination": log_group.arn},
             # FSx backs up only file systems not linked to a data repository (FSx API reference,
             # CreateBackup); linked to the datasets bucket, the bucket is the durable copy. Unlinked,
             # FSx keeps daily backups for a week.

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import json
+
 import pulumi
 import pulumi_aws as aws
 
 from ailz.catalog import load_catalog
-from ailz.components.aws.cidr_plan import SubnetPlan, plan_subnets
+from ailz.components.aws.cidr_plan import ExistingSubnet, SubnetPlan, existing_vpc_problems, plan_subnets
+from ailz.components.aws.spec import AwsNetwork
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.labels import aws_tags
 
@@ -27,6 +30,10 @@ NO_EGRESS_ENDPOINTS = (
 
 
 class Network(AilzComponent):
+    """The target's VPC, created from the spec's CIDRs or adopted (`network.existing`): subnets, NAT,
+    routes and flow logs only in a VPC ailz creates; endpoints there or when asked; the EFA and
+    Lustre security groups always."""
+
     def __init__(
         self,
         name: str,
@@ -34,52 +41,96 @@ class Network(AilzComponent):
         *,
         target: str,
         region: str,
-        cidr: str,
-        egress: str,
+        network: AwsNetwork,
         zones: list[str],
+        cluster_zones: list[str],
         cluster_name: str,
         flow_log_bucket_arn: pulumi.Input[str],
+        endpoint_policy: dict | None,
+        gpu_subnet_addresses: int,
         tags: dict[str, str],
+        provider: aws.Provider,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("aws", "Network", name, spec_path, opts)
         self.target, self.base_tags = target, tags
-        nat = egress == "nat"
-        self.plans: list[SubnetPlan] = plan_subnets(cidr, zones, public=nat)
+        self.gpu_zone = zones[0]
+        # who may reach the endpoints: the VPC's every block (pods take addresses in secondary ones)
+        self.cidrs = [network.cidr, *network.secondary_cidrs]
+        if network.existing is None:
+            route_tables = self._create_vpc(
+                region, network, zones, cluster_zones, cluster_name, flow_log_bucket_arn
+            )
+        else:
+            route_tables = self._adopt_vpc(network, zones[0], gpu_subnet_addresses, provider)
+        if network.existing is None or network.existing.create_endpoints:
+            self._endpoints(region, network.egress, route_tables, endpoint_policy)
+        self._security_groups()
+        self.register_outputs({"vpcId": self.vpc_id})
 
-        def tagged(name: str, **extra: str) -> dict[str, str]:
-            return aws_tags({**tags, "Name": f"{target}-{name}", **extra})
+    def tagged(self, name: str, **extra: str) -> dict[str, str]:
+        return aws_tags({**self.base_tags, "Name": f"{self.target}-{name}", **extra})
 
+    def _create_vpc(
+        self,
+        region: str,
+        network: AwsNetwork,
+        zones: list[str],
+        cluster_zones: list[str],
+        cluster_name: str,
+        flow_log_bucket_arn: pulumi.Input[str],
+    ) -> list[pulumi.Input[str]]:
+        """A new VPC with carved subnets; returns the private route tables."""
+        target, tagged = self.target, self.tagged
+        nat = network.egress == "nat"
+        self.plans: list[SubnetPlan] = plan_subnets(network.cidr, zones, nat, network.secondary_cidrs)
         self.vpc = aws.ec2.Vpc(
             f"{target}-vpc",
-            cidr_block=cidr,
+            cidr_block=network.cidr,
             enable_dns_support=True,
             enable_dns_hostnames=True,
             tags=tagged("vpc"),
             opts=self.child(),
         )
+        self.vpc_id = self.vpc.id
         # The default security group of a new VPC allows all traffic between members: empty it.
         aws.ec2.DefaultSecurityGroup(
             f"{target}-default-sg", vpc_id=self.vpc.id, tags=tagged("default-sg-locked"), opts=self.child()
         )
+        # a subnet in a secondary block can only be made once the block is the VPC's
+        blocks = {
+            cidr: aws.ec2.VpcIpv4CidrBlockAssociation(
+                f"{target}-cidr-{i}", vpc_id=self.vpc.id, cidr_block=cidr, opts=self.child()
+            )
+            for i, cidr in enumerate(network.secondary_cidrs, start=1)
+        }
         subnets: dict[str, aws.ec2.Subnet] = {}
         for plan in self.plans:
             role = (
-                {"kubernetes.io/role/elb": "1"} if plan.public else {"kubernetes.io/role/internal-elb": "1"}
+                {}
+                if plan.gpu
+                else (
+                    {"kubernetes.io/role/elb": "1"}
+                    if plan.public
+                    else {"kubernetes.io/role/internal-elb": "1"}
+                )
             )
             subnets[plan.name] = aws.ec2.Subnet(
                 f"{target}-{plan.name}",
-                vpc_id=self.vpc.id,
+                vpc_id=blocks[plan.cidr].vpc_id if plan.cidr in blocks else self.vpc.id,
                 cidr_block=plan.cidr,
                 availability_zone=plan.zone,
                 map_public_ip_on_launch=False,
                 tags=tagged(plan.name, **role, **{f"kubernetes.io/cluster/{cluster_name}": "shared"}),
                 opts=self.child(),
             )
-        private = [p for p in self.plans if not p.public]
-        self.private_subnet_ids = [subnets[p.name].id for p in private]
-        self.gpu_zone = private[0].zone
-        self.gpu_subnet_id = subnets[private[0].name].id
+        private = [p for p in self.plans if not p.public and not p.gpu]
+        gpu = [p for p in self.plans if p.gpu] or private[:1]
+        self.private_subnet_ids = [subnets[p.name].id for p in private if p.zone in cluster_zones]
+        self.system_subnet_ids = self.private_subnet_ids
+        self.gpu_subnet_ids = [subnets[p.name].id for p in gpu]
+        # FSx for Lustre stays in the primary block: clients in every block reach it over the VPC
+        self.lustre_subnet_id = subnets[private[0].name].id
 
         nat_by_zone: dict[str, aws.ec2.NatGateway] = {}
         if nat:
@@ -117,12 +168,12 @@ class Network(AilzComponent):
                     tags=tagged(f"nat-{plan.zone}"),
                     opts=self.child(depends_on=[igw]),
                 )
-        private_tables = []
+        tables: dict[str, aws.ec2.RouteTable] = {}
         for plan in private:
             table = aws.ec2.RouteTable(
                 f"{target}-{plan.name}", vpc_id=self.vpc.id, tags=tagged(plan.name), opts=self.child()
             )
-            private_tables.append(table)
+            tables[plan.zone] = table
             if nat:
                 aws.ec2.Route(
                     f"{target}-{plan.name}-default",
@@ -131,50 +182,12 @@ class Network(AilzComponent):
                     nat_gateway_id=nat_by_zone[plan.zone].id,
                     opts=self.child(),
                 )
+        # GPU subnets of secondary blocks share their zone's private route table
+        for plan in (p for p in self.plans if not p.public):
             aws.ec2.RouteTableAssociation(
                 f"{target}-{plan.name}",
                 subnet_id=subnets[plan.name].id,
-                route_table_id=table.id,
-                opts=self.child(),
-            )
-
-        aws.ec2.VpcEndpoint(
-            f"{target}-s3",
-            vpc_id=self.vpc.id,
-            service_name=f"com.amazonaws.{region}.s3",
-            vpc_endpoint_type="Gateway",
-            route_table_ids=[t.id for t in private_tables],
-            tags=tagged("s3"),
-            opts=self.child(),
-        )
-        endpoint_sg = aws.ec2.SecurityGroup(
-            f"{target}-endpoints",
-            vpc_id=self.vpc.id,
-            description="HTTPS from the VPC to interface endpoints",
-            tags=tagged("endpoints"),
-            opts=self.child(),
-        )
-        aws.vpc.SecurityGroupIngressRule(
-            f"{target}-endpoints-https",
-            security_group_id=endpoint_sg.id,
-            ip_protocol="tcp",
-            from_port=443,
-            to_port=443,
-            cidr_ipv4=cidr,
-            tags=tagged("endpoints-https"),
-            opts=self.child(),
-        )
-        services = INTERFACE_ENDPOINTS + (() if nat else NO_EGRESS_ENDPOINTS)
-        for service in services:
-            aws.ec2.VpcEndpoint(
-                f"{target}-{service.replace('.', '-')}",
-                vpc_id=self.vpc.id,
-                service_name=f"com.amazonaws.{region}.{service}",
-                vpc_endpoint_type="Interface",
-                private_dns_enabled=True,
-                subnet_ids=self.private_subnet_ids,
-                security_group_ids=[endpoint_sg.id],
-                tags=tagged(service.replace(".", "-")),
+                route_table_id=tables[plan.zone].id,
                 opts=self.child(),
             )
         aws.ec2.FlowLog(
@@ -188,11 +201,103 @@ class Network(AilzComponent):
             tags=tagged("flow-logs"),
             opts=self.child(),
         )
+        return [t.id for t in tables.values()]
 
+    def _adopt_vpc(
+        self, network: AwsNetwork, gpu_zone: str, gpu_subnet_addresses: int, provider: aws.Provider
+    ) -> list[str]:
+        """An existing VPC: its subnets are used once EC2 reports them where the spec says. The few
+        lookups run before anything is declared, so a wrong zone or a full subnet stops the
+        deployment with one sentence instead of failing half-way."""
+        existing = network.existing
+        invoke = pulumi.InvokeOptions(parent=self, provider=provider)
+        ids = list(dict.fromkeys([*existing.cluster_subnet_ids, *existing.gpu_subnet_ids]))
+        vpc = aws.ec2.get_vpc(id=existing.vpc_id, opts=invoke)
+        subnets = [aws.ec2.get_subnet(id=i, opts=invoke) for i in ids]
+        problems = existing_vpc_problems(
+            network,
+            vpc_cidr=vpc.cidr_block,
+            subnets=[
+                ExistingSubnet(
+                    s.id,
+                    s.vpc_id,
+                    s.availability_zone,
+                    s.availability_zone_id,
+                    int(s.available_ip_address_count),
+                )
+                for s in subnets
+            ],
+            gpu_zone=gpu_zone,
+            gpu_addresses=gpu_subnet_addresses,
+            unsupported_zone_ids=tuple(load_catalog().eks_zones.unsupported_zone_ids),
+        )
+        if problems:
+            raise ValueError(
+                f"network.existing ({existing.vpc_id}) does not fit this target: " + "; ".join(problems)
+            )
+        self.vpc_id = existing.vpc_id
+        self.private_subnet_ids = list(existing.cluster_subnet_ids)
+        self.system_subnet_ids = self.private_subnet_ids
+        self.gpu_subnet_ids = list(existing.gpu_subnet_ids)
+        self.lustre_subnet_id = existing.gpu_subnet_ids[0]
+        if not existing.create_endpoints:
+            return []
+        # the S3 gateway endpoint goes into the route tables the subnets are associated with
+        tables = {aws.ec2.get_route_table(subnet_id=i, opts=invoke).route_table_id for i in ids}
+        return sorted(tables)
+
+    def _endpoints(
+        self, region: str, egress: str, route_tables: pulumi.Input, endpoint_policy: dict | None
+    ) -> None:
+        target, tagged = self.target, self.tagged
+        aws.ec2.VpcEndpoint(
+            f"{target}-s3",
+            vpc_id=self.vpc_id,
+            service_name=f"com.amazonaws.{region}.s3",
+            vpc_endpoint_type="Gateway",
+            route_table_ids=route_tables,
+            policy=json.dumps(endpoint_policy) if endpoint_policy else None,
+            tags=tagged("s3"),
+            opts=self.child(),
+        )
+        endpoint_sg = aws.ec2.SecurityGroup(
+            f"{target}-endpoints",
+            vpc_id=self.vpc_id,
+            description="HTTPS from the VPC to interface endpoints",
+            tags=tagged("endpoints"),
+            opts=self.child(),
+        )
+        for i, cidr in enumerate(self.cidrs):
+            aws.vpc.SecurityGroupIngressRule(
+                f"{target}-endpoints-https" + (f"-{i}" if i else ""),
+                security_group_id=endpoint_sg.id,
+                ip_protocol="tcp",
+                from_port=443,
+                to_port=443,
+                cidr_ipv4=cidr,
+                tags=tagged("endpoints-https"),
+                opts=self.child(),
+            )
+        services = INTERFACE_ENDPOINTS + (() if egress == "nat" else NO_EGRESS_ENDPOINTS)
+        for service in services:
+            aws.ec2.VpcEndpoint(
+                f"{target}-{service.replace('.', '-')}",
+                vpc_id=self.vpc_id,
+                service_name=f"com.amazonaws.{region}.{service}",
+                vpc_endpoint_type="Interface",
+                private_dns_enabled=True,
+                subnet_ids=self.private_subnet_ids,
+                security_group_ids=[endpoint_sg.id],
+                tags=tagged(service.replace(".", "-")),
+                opts=self.child(),
+            )
+
+    def _security_groups(self) -> None:
+        target, tagged = self.target, self.tagged
         # EFA: all traffic in and out, but only between members of this group (EC2 EFA guide).
         self.efa_sg = aws.ec2.SecurityGroup(
             f"{target}-efa",
-            vpc_id=self.vpc.id,
+            vpc_id=self.vpc_id,
             description="EFA: all traffic between GPU nodes of the zone, nothing else",
             tags=tagged("efa"),
             opts=self.child(),
@@ -216,7 +321,7 @@ class Network(AilzComponent):
         # FSx for Lustre: the file servers talk to each other and accept clients on the Lustre ports.
         self.lustre_sg = aws.ec2.SecurityGroup(
             f"{target}-lustre",
-            vpc_id=self.vpc.id,
+            vpc_id=self.vpc_id,
             description="FSx for Lustre: Lustre ports from the cluster nodes",
             tags=tagged("lustre"),
             opts=self.child(),
@@ -246,7 +351,6 @@ class Network(AilzComponent):
             tags=tagged("lustre-out-self"),
             opts=self.child(),
         )
-        self.register_outputs({"vpcId": self.vpc.id})
 
     def allow_lustre_from(
         self, name: str, security_group_id: pulumi.Input[str], admit_on_client: bool = True

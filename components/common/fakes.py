@@ -14,10 +14,11 @@ from typing import Any
 
 
 class FakeContext:
-    """Where the fake cloud is: the target's region, zone and project."""
+    """Where the fake cloud is: the target's region, zone and project, and the target's spec for
+    data sources that describe what the spec names (an existing network)."""
 
-    def __init__(self, region: str = "", zone: str = "", project: str = "") -> None:
-        self.region, self.zone, self.project = region, zone, project
+    def __init__(self, region: str = "", zone: str = "", project: str = "", spec: Any = None) -> None:
+        self.region, self.zone, self.project, self.spec = region, zone, project, spec
 
 
 # (type token, resource name, inputs, where) -> outputs the provider computes for every resource

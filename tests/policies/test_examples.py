@@ -12,8 +12,28 @@ from ailz.stacks.plan import PlanResource
 from tests.conftest import ROOT
 
 EXAMPLES = ["aws-p5-training", "gcp-a3-ultra", "hybrid-sovereign", "onprem-sovereign"]
+# every landing-zone spec in examples/ (policy config and CI files live in subdirectories)
+ALL_EXAMPLES = sorted(p.stem for p in (ROOT / "examples").glob("*.yaml"))
 CONFIG = str(ROOT / "examples" / "policy" / "config.yaml")
 WAIVERS = str(ROOT / "examples" / "policy" / "waivers.yaml")
+
+
+# Known gap: GKE's GPUDirect installer images ailz deploys are not pinned by digest (AILZ-K8S-006).
+UNPINNED_GKE_IMAGES = {"gcp-a3-ultra", "hybrid-sovereign"}
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        pytest.param(n, marks=pytest.mark.xfail(strict=True, reason="GPUDirect installer images unpinned"))
+        if n in UNPINNED_GKE_IMAGES
+        else n
+        for n in ALL_EXAMPLES
+    ],
+)
+def test_ailz_output_passes_its_own_gate_at_prod_without_waivers(example_plan, name):
+    result = run_gate(example_plan(name), profile="prod")
+    assert result.passed, result.text()
 
 
 @pytest.mark.parametrize("name", EXAMPLES)

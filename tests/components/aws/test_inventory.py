@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 
 import pytest
@@ -54,7 +55,7 @@ def test_launch_template_hardening(aws_plan):
             "instanceType": "p5.48xlarge",
             "metadataOptions": {
                 "httpTokens": "required",
-                "httpPutResponseHopLimit": 2,
+                "httpPutResponseHopLimit": 1,
                 "httpEndpoint": "enabled",
             },
             "blockDeviceMappings": [
@@ -172,7 +173,17 @@ def test_addons(aws_plan):
         "coredns",
         "aws-ebs-csi-driver",
         "aws-fsx-csi-driver",
+        "eks-node-monitoring-agent",
     }
+    # node auto repair sees accelerated-hardware faults only through the agent's DCGM server,
+    # which must be let onto the tainted GPU nodes
+    monitoring = json.loads(addons["eks-node-monitoring-agent"].inputs["configurationValues"])
+    assert monitoring["dcgmAgent"]["tolerations"] == [
+        {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
+    ]
+    assert system.urn in addons["eks-node-monitoring-agent"].dependencies if (
+        system := one(aws_plan, NG, "aws-train-system")
+    ) else False
     major, minor, patch = (
         int(x) for x in addons["vpc-cni"].inputs["addonVersion"][1:].split("-")[0].split(".")
     )
@@ -190,7 +201,7 @@ def test_efa_device_plugin(aws_plan):
     assert_subset(
         {
             "chart": "aws-efa-k8s-device-plugin",
-            "version": "v0.5.20",
+            "version": "v0.5.30",
             "repositoryOpts": {"repo": "https://aws.github.io/eks-charts"},
             "namespace": "kube-system",
         },
@@ -316,7 +327,9 @@ def test_outputs(aws_plan):
             "zone": "eu-west-1a",
             "clusterName": "acme-ai-aws-train",
             "pools": ["h100", "a100-dev"],
-            "nodeGroups": {"h100": "aws-train-h100", "a100-dev": "aws-train-a100-dev"},
+            "nodeGroups": {"h100": ["aws-train-h100"], "a100-dev": ["aws-train-a100-dev"]},
+            # card 0 of a p5 has one ENA interface for pods, a p4d fourteen (capped by EKS)
+            "maxPodsPerNode": {"h100": 51, "a100-dev": 250},
             "efaInterfacesPerNode": {"h100": 32, "a100-dev": 4},
         },
         outputs,

@@ -151,12 +151,15 @@ def test_system_nodes_bounds():
     assert any("max_nodes (2) must be at least nodes (5)" in m for m in messages)
 
 
-def test_too_many_nodes_even_for_a_16():
-    text = EXAMPLE.replace("        nodes: 4\n", "        nodes: 200\n", 1).replace(
-        "reserved_nodes: 4", "reserved_nodes: 200"
-    )
-    issue = one_issue(text, ("targets", 0, "network", "cidr"))
-    assert "even a /16 is too small" in issue.hint
+def test_a_16_holds_300_p5_but_not_400():
+    def sized(nodes: int) -> str:
+        return EXAMPLE.replace("        nodes: 4\n", f"        nodes: {nodes}\n", 1).replace(
+            "reserved_nodes: 4", f"reserved_nodes: {nodes}"
+        )
+
+    load_text(sized(300), "zone.yaml")
+    issue = one_issue(sized(400), ("targets", 0, "network", "cidr"))
+    assert "add network.secondary_cidrs" in issue.hint
 
 
 def test_a_capacity_block_takes_no_placement_group():
@@ -164,3 +167,57 @@ def test_a_capacity_block_takes_no_placement_group():
     with pytest.raises(SpecError) as error:
         load_text(text, "zone.yaml")
     assert "Capacity Block itself; it takes no placement group" in error.value.render()
+
+
+def test_a_thousand_p5_in_the_primary_block_point_to_secondary_cidrs():
+    text = EXAMPLE.replace("nodes: 4\n", "nodes: 1024\n", 1)
+    text = text.replace("reserved_nodes: 4", "reserved_nodes: 1024")
+    issue = one_issue(text, ("targets", 0, "network", "cidr"))
+    assert "need 51900" in issue.message  # 1,024 p5 x 50 and 2 p4d x 350
+    assert "secondary_cidrs" in issue.hint
+
+
+def test_a_thousand_p5_fit_with_a_secondary_block():
+    text = (
+        EXAMPLE.replace("nodes: 4\n", "nodes: 1024\n", 1)
+        .replace("reserved_nodes: 4", "reserved_nodes: 1024")
+        .replace("cidr: 10.20.0.0/16\n", "cidr: 10.20.0.0/16\n      secondary_cidrs: [100.64.0.0/16]\n")
+    )
+    load_text(text, "zone.yaml")
+
+
+@pytest.mark.parametrize(
+    ("block", "expected"),
+    [
+        ("172.16.0.0/16", "AWS refuses a secondary block in 172.16.0.0/12"),
+        ("10.20.128.0/20", "overlaps 10.20.0.0/16"),
+        ("8.8.0.0/16", "not a private or RFC 6598 block"),
+        ("100.64.0.0/12", "not a private or RFC 6598 block of /16 to /28"),
+    ],
+)
+def test_secondary_blocks_aws_would_refuse(block, expected):
+    text = EXAMPLE.replace("cidr: 10.20.0.0/16\n", f"cidr: 10.20.0.0/16\n      secondary_cidrs: [{block}]\n")
+    issue = one_issue(text, ("targets", 0, "network", "secondary_cidrs", 0))
+    assert expected in issue.message
+
+
+def test_more_node_groups_than_eks_allows_names_the_quota():
+    text = (
+        EXAMPLE.replace("nodes: 4\n", "nodes: 1024\n", 1)
+        .replace("reserved_nodes: 4", "reserved_nodes: 1024")
+        .replace("cidr: 10.20.0.0/16\n", "cidr: 10.20.0.0/16\n      secondary_cidrs: [100.64.0.0/16]\n")
+        .replace("    gpu_pools:\n", "    eks_quotas: {nodes_per_node_group: 30}\n    gpu_pools:\n", 1)
+    )
+    issue = one_issue(text, ("targets", 0, "gpu_pools"))
+    assert "30 managed node groups per cluster" in issue.message and "eks_quotas" in issue.hint
+
+
+def test_secondary_blocks_on_an_existing_vpc_are_refused():
+    text = EXAMPLE.replace(
+        "cidr: 10.20.0.0/16\n",
+        "cidr: 10.20.0.0/16\n      secondary_cidrs: [100.64.0.0/16]\n"
+        "      existing: {vpc_id: vpc-0a1b2c3d, cluster_subnet_ids: [subnet-0001aaaa, subnet-0002aaaa], "
+        "gpu_subnet_ids: [subnet-0003aaaa]}\n",
+    )
+    issue = one_issue(text, ("targets", 0, "network", "secondary_cidrs"))
+    assert "network team" in issue.message
