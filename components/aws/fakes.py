@@ -85,6 +85,9 @@ TYPES: dict[str, ComputedFn] = {
         "defaultVersion": 1,
     },
     "aws:ec2/placementGroup:PlacementGroup": lambda name, inputs, ctx: {"name": inputs.get("name") or name},
+    "aws:cloudwatch/logGroup:LogGroup": lambda name, inputs, ctx: {
+        "arn": f"arn:aws:logs:{ctx.region}:{FAKE_ACCOUNT}:log-group:{inputs.get('name') or name}"
+    },
 }
 
 # The newest add-on builds EKS offered when ailz was last checked; the real data source answers

@@ -266,6 +266,25 @@ def test_capacity_blocks_need_no_placement_group():
     assert [f.name for f in findings(resources, rule_id="AILZ-FAB-001")] == ["h100-lt"]
 
 
+def test_a_reservation_decides_its_own_placement():
+    resources = compliant()
+    resources["ng"].inputs["capacityType"] = "ON_DEMAND"
+    resources["lt"].inputs.pop("instanceMarketOptions", None)
+    resources["lt"].inputs["capacityReservationSpecification"] = {
+        "capacityReservationTarget": {"capacityReservationId": "cr-0123456789abcdef0"}
+    }
+    # an ODCR made outside any placement group: none may be named
+    resources["lt"].inputs.pop("placement")
+    assert findings(resources, rule_id="AILZ-FAB-001") == []
+    # an ODCR made inside the user's own group: named, not part of the plan
+    resources["lt"].inputs["placement"] = {"groupName": "ml-cpg-1"}
+    assert findings(resources, rule_id="AILZ-FAB-001") == []
+    # on demand without a reservation, EFA nodes need the cluster group
+    resources["lt"].inputs.pop("capacityReservationSpecification")
+    resources["lt"].inputs.pop("placement")
+    assert [f.name for f in findings(resources, rule_id="AILZ-FAB-001")] == ["h100-lt"]
+
+
 def test_system_pools_are_not_gpu_pools():
     resources = compliant()
     system = res(
