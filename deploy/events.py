@@ -13,7 +13,6 @@ from typing import Any
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
-
 def op_value(op: Any) -> str:
     return getattr(op, "value", op) or ""
 

@@ -15,6 +15,8 @@ from ailz.components.common import names as naming
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"
+
+
 class RenderError(ValueError):
     """The spec asks for something ailz cannot render a job for (user input, exit 2)."""
 

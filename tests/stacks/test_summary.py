@@ -6,10 +6,14 @@ from ailz.components.kinds import load_spec, load_text
 from ailz.stacks.summary import pool_summaries
 from tests.conftest import EXAMPLES
 
-GCP_BLOCK = (EXAMPLES / "gcp-a3-ultra.yaml").read_text().replace(
-    "capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4}",
-    "capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4, "
-    "reservation_block: block-7}",
+GCP_BLOCK = (
+    (EXAMPLES / "gcp-a3-ultra.yaml")
+    .read_text()
+    .replace(
+        "capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4}",
+        "capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4, "
+        "reservation_block: block-7}",
+    )
 )
 
 

@@ -181,9 +181,11 @@ def test_addons(aws_plan):
     assert monitoring["dcgmAgent"]["tolerations"] == [
         {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
     ]
-    assert system.urn in addons["eks-node-monitoring-agent"].dependencies if (
-        system := one(aws_plan, NG, "aws-train-system")
-    ) else False
+    assert (
+        system.urn in addons["eks-node-monitoring-agent"].dependencies
+        if (system := one(aws_plan, NG, "aws-train-system"))
+        else False
+    )
     major, minor, patch = (
         int(x) for x in addons["vpc-cni"].inputs["addonVersion"][1:].split("-")[0].split(".")
     )

@@ -85,9 +85,17 @@ def test_us_east_1_az3_never_holds_a_cluster_subnet(example_plan):
 def test_an_existing_vpc_gets_only_what_ailz_owns(example_plan):
     plan = example_plan("aws-existing-vpc")
     types = {r.type for r in plan.resources}
-    for created in ("aws:ec2/vpc:Vpc", SUBNET, "aws:ec2/natGateway:NatGateway", "aws:ec2/flowLog:FlowLog",
-                    "aws:ec2/routeTable:RouteTable", ENDPOINT, "aws:ec2/internetGateway:InternetGateway"):  # fmt: skip
-        assert created not in types, created
+    network_teams = [
+        "vpc:Vpc",
+        "subnet:Subnet",
+        "natGateway:NatGateway",
+        "flowLog:FlowLog",
+        "routeTable:RouteTable",
+        "vpcEndpoint:VpcEndpoint",
+        "internetGateway:InternetGateway",
+    ]
+    for created in network_teams:
+        assert f"aws:ec2/{created}" not in types, created
     efa = one(plan, "aws:ec2/securityGroup:SecurityGroup", "aws-train-efa")
     assert efa.inputs["vpcId"] == "vpc-0a1b2c3d4e5f60718"
     cluster = one(plan, "aws:eks/cluster:Cluster")
@@ -164,17 +172,20 @@ def test_prefix_delegation_reaches_the_vpc_cni():
     assert node_config(one(plan, LT, "aws-train-h100"))["spec"]["kubelet"]["config"]["maxPods"] == 250
 
 
+STS, IAM = "arn:aws:sts::111122223333:", "arn:aws:iam::111122223333:"
+
+
 @pytest.mark.parametrize(
     ("caller", "principal", "same"),
     [
-        ("arn:aws:sts::111122223333:assumed-role/platform-admin/ci", "arn:aws:iam::111122223333:role/platform-admin", True),
-        ("arn:aws:sts::111122223333:assumed-role/platform-admin/ci", "arn:aws:iam::111122223333:role/ops/platform-admin", True),
-        ("arn:aws:sts::111122223333:assumed-role/deployer/ci", "arn:aws:iam::111122223333:role/platform-admin", False),
-        ("arn:aws:sts::999999999999:assumed-role/platform-admin/ci", "arn:aws:iam::111122223333:role/platform-admin", False),
-        ("arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:user/alice", True),
-        ("arn:aws:iam::111122223333:user/alice", "arn:aws:iam::111122223333:role/alice", False),
+        (f"{STS}assumed-role/platform-admin/ci", f"{IAM}role/platform-admin", True),
+        (f"{STS}assumed-role/platform-admin/ci", f"{IAM}role/ops/platform-admin", True),  # path
+        (f"{STS}assumed-role/deployer/ci", f"{IAM}role/platform-admin", False),
+        ("arn:aws:sts::999999999999:assumed-role/platform-admin/ci", f"{IAM}role/platform-admin", False),
+        (f"{IAM}user/alice", f"{IAM}user/alice", True),
+        (f"{IAM}user/alice", f"{IAM}role/alice", False),
     ],
-)  # fmt: skip
+)
 def test_the_deploying_identity_is_recognised_in_admin_roles(caller, principal, same):
     assert same_principal(caller)(principal) is same
 

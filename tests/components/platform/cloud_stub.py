@@ -21,9 +21,7 @@ class NoInfrastructure:
 
 
 class CloudClusterStub(AilzComponent):
-    def __init__(
-        self, ctx: TargetContext, infra: dict, opts: pulumi.ResourceOptions | None = None
-    ) -> None:
+    def __init__(self, ctx: TargetContext, infra: dict, opts: pulumi.ResourceOptions | None = None) -> None:
         target = ctx.target
         super().__init__("test", "CloudCluster", target.name, ctx.path(), opts)
         provider = k8s.Provider(f"{target.name}-k8s", kubeconfig="{}", opts=self.child())
