@@ -318,6 +318,12 @@ class AwsOwnedBuckets(Fact):
     read_only_objects: list[str]
 
 
+class EksServiceCidrs(Fact):
+    """The Kubernetes service ranges EKS picks from when a cluster names none, in its order."""
+
+    candidates: list[IPv4Network]
+
+
 class EksQuotas(Fact):
     """EKS service quotas (adjustable per account; a target may state raised values)."""
 
@@ -565,6 +571,7 @@ class Catalog(BaseModel):
     eks_zones: EksZones
     eks_pods: EksPods
     eks_quotas: EksQuotas
+    eks_service_cidrs: EksServiceCidrs
     aws_owned_buckets: AwsOwnedBuckets
     eks_pod_identity_agent: CredentialEndpoint
     aws_limits: AwsLimits

@@ -54,8 +54,10 @@ class Capacity(SpecModel):
     placement_group: str | None = Field(
         default=None,
         pattern=r"^[A-Za-z0-9_.:-]{1,255}$",
-        description="AWS: the existing cluster placement group the reservation was made in, or 'none' "
-        "for no placement group; default: ailz creates one (EC2 places Capacity Blocks itself).",
+        description="AWS: the existing cluster placement group an ODCR was made in, or 'none'. "
+        "Default: none for reservations (the reservation decides where its instances run), a "
+        "cluster placement group of ailz's own for on-demand and spot pools; EC2 places Capacity "
+        "Blocks itself.",
     )
 
     @model_validator(mode="after")

@@ -7,7 +7,7 @@ import re
 
 from ailz.catalog import Catalog, load_catalog
 from ailz.components.aws.address_plan import QuotaExceeded, SubnetsFull, plan_node_groups
-from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX
+from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, service_cidr
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
 
@@ -36,6 +36,7 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     base = ("targets", index)
     issues: list[SpecIssue] = []
     issues += _network(target, base, catalog)
+    issues += _services(zone, target, base, catalog)
     issues += _pools(target, base, catalog)
     issues += _storage(target, base)
     issues += _identities(zone, target, base)
@@ -74,6 +75,29 @@ def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
         key = "secondary_cidrs" if network.secondary_cidrs else "cidr"
         return [SpecIssue((*base, "network", key), str(err), _more_addresses(target))]
     return []
+
+
+def target_service_cidr(zone: LandingZone, target, catalog: Catalog) -> str | None:
+    """The cluster's Kubernetes service range, clear of the VPC, connected and peered networks."""
+    peers = [t.network.cidr for t in zone.targets if t.name in target.network.peer_with]
+    return service_cidr(
+        [target.network.cidr, *target.network.secondary_cidrs],
+        [*target.kubernetes.connected_cidrs, *peers],
+        [str(c) for c in catalog.eks_service_cidrs.candidates],
+    )
+
+
+def _services(zone: LandingZone, target, base, catalog: Catalog) -> list[SpecIssue]:
+    if target_service_cidr(zone, target, catalog) is not None:
+        return []
+    ranges = ", ".join(str(c) for c in catalog.eks_service_cidrs.candidates)
+    return [
+        SpecIssue(
+            (*base, "kubernetes", "connected_cidrs"),
+            f"every Kubernetes service range EKS offers ({ranges}) overlaps the VPC or a connected network",
+            "leave one of them free: services would shadow that network's addresses inside the cluster",
+        )
+    ]
 
 
 def _not_aws(catalog: Catalog, name: str) -> bool:

@@ -149,3 +149,19 @@ def existing_vpc_problems(
             f"Lustre and endpoints need {gpu_addresses}"
         )
     return problems
+
+
+def service_cidr(vpc_cidrs: list[str], other_networks: list[str], candidates: list[str]) -> str | None:
+    """The cluster's Kubernetes service range: the one EKS picks itself (the second candidate when
+    the VPC is in 10.0.0.0/8, else the first), unless it overlaps the VPC or a network the cluster
+    is connected to; None when every candidate does."""
+    primary = ipaddress.ip_network(vpc_cidrs[0])
+    ordered = list(candidates)
+    if primary.subnet_of(ipaddress.ip_network("10.0.0.0/8")):
+        ordered.reverse()
+    taken = [ipaddress.ip_network(c) for c in [*vpc_cidrs, *other_networks]]
+    for candidate in ordered:
+        net = ipaddress.ip_network(candidate)
+        if not any(net.overlaps(t) for t in taken):
+            return candidate
+    return None

@@ -50,6 +50,7 @@ class EksCluster(AilzComponent):
         kubernetes: Kubernetes,
         region: str,
         vpc_cidrs: list[str],
+        service_cidr: str,
         prefix_delegation: bool,
         caller_arn: str,
         role: aws.iam.Role,
@@ -93,7 +94,8 @@ class EksCluster(AilzComponent):
             },
             encryption_config={"provider": {"key_arn": keys["secrets"]}, "resources": ["secrets"]},
             enabled_cluster_log_types=CONTROL_PLANE_LOGS,
-            kubernetes_network_config={"ip_family": "ipv4"},
+            # named, not left to EKS: its default may be a connected network's range
+            kubernetes_network_config={"ip_family": "ipv4", "service_ipv4_cidr": service_cidr},
             upgrade_policy={"support_type": "STANDARD"},
             bootstrap_self_managed_addons=False,
             tags=tags,

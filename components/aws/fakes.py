@@ -99,6 +99,7 @@ FAKE_ADDON_VERSIONS = {
     "coredns": "v1.12.2-eksbuild.4",
     "aws-ebs-csi-driver": "v1.48.0-eksbuild.2",
     "aws-fsx-csi-driver": "v1.6.0-eksbuild.1",
+    "eks-node-monitoring-agent": "v1.4.0-eksbuild.2",
 }
 
 
@@ -202,6 +203,12 @@ AWS_FAKES = CloudFakes(
         },
         "aws:ec2/getInstanceTypeOfferings:getInstanceTypeOfferings": _instance_type_offerings,
         "aws:ec2/getSubnet:getSubnet": _existing_subnet,
+        # the block has started: its node groups are created at their size
+        "aws:ec2/getCapacityBlockReservation:getCapacityBlockReservation": lambda args, ctx: {
+            "id": args.get("id"),
+            "state": "active",
+            "availabilityZone": ctx.zone,
+        },
         "aws:ec2/getVpc:getVpc": lambda args, ctx: {"id": args.get("id"), "cidrBlock": ctx.spec.network.cidr},
         "aws:ec2/getRouteTable:getRouteTable": lambda args, ctx: {
             "id": f"rtb-{short_hash('rtb', args.get('subnetId', ''))}",

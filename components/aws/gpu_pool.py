@@ -112,6 +112,19 @@ class GpuNodePool(AilzComponent):
             tags=tags,
             opts=self.child(),
         )
+        block_state = None
+        if pool.capacity.kind == "capacity-block":
+            block = aws.ec2.get_capacity_block_reservation_output(
+                id=pool.capacity.reservation_id, opts=pulumi.InvokeOptions(parent=self, provider=provider)
+            )
+            block_state = block.state.apply(lambda state: self._block_state(pool, state))
+
+        def scaling(share):
+            sizes = plan.scaling(pool, share)
+            if block_state is None:
+                return sizes
+            return block_state.apply(lambda state: plan.block_scaling(sizes, state))
+
         # a pool larger than one node group may hold is several groups of the same template, the
         # first keeping the pool's name
         self.node_groups = [
@@ -127,8 +140,8 @@ class GpuNodePool(AilzComponent):
                     "id": self.launch_template.id,
                     "version": self.launch_template.latest_version.apply(str),
                 },
-                scaling_config=plan.scaling(pool, share),
-                update_config=plan.update_config(pool),
+                scaling_config=scaling(share),
+                update_config=plan.update_config(pool, share),
                 labels=plan.node_labels(pool, target),
                 taints=[plan.GPU_TAINT],
                 node_repair_config={"enabled": True},
@@ -146,3 +159,13 @@ class GpuNodePool(AilzComponent):
                 "efaInterfaces": self.efa_interfaces,
             }
         )
+
+    @staticmethod
+    def _block_state(pool: GpuPool, state: str) -> str:
+        if state != "active":
+            pulumi.log.warn(
+                f"Capacity Block {pool.capacity.reservation_id} is {state}: pool '{pool.name}' starts with "
+                f"0 nodes; once the block is active, scale its node groups to {pool.scaling[1]} nodes "
+                "(aws eks update-nodegroup-config --scaling-config desiredSize=N)"
+            )
+        return state

@@ -21,8 +21,11 @@ NODE_GROUP_CAPACITY = {
     "spot": "SPOT",
 }
 # EC2 places Capacity Block instances together in an UltraCluster itself (EC2 API reference,
-# CapacityBlock); ailz adds its own cluster placement group for every other capacity kind.
-OWN_PLACEMENT_GROUP = ("on-demand", "reservation", "spot")
+# CapacityBlock). An ODCR decides its own placement: one AWS delivers in a placement group is
+# consumed only from that group (the spec names it), and launching into a group of ailz's own
+# fails with insufficient capacity (aws-parallelcluster PlacementGroupCapacityReservationValidator).
+# ailz adds its own cluster placement group for on-demand and spot pools only.
+OWN_PLACEMENT_GROUP = ("on-demand", "spot")
 
 
 def check_offered(machine: str, zone: str, offered: list[str]) -> None:
@@ -93,9 +96,16 @@ def network_interfaces(name: str, slots: list[NicSlot], security_groups: list[An
 MINIMAL_UPDATE_CAPACITY = ("reservation", "capacity-block")
 
 
-def update_config(pool: GpuPool) -> dict[str, Any]:
-    """Node group updateConfig: one node at a time; on reserved capacity, replace in place."""
-    config: dict[str, Any] = {"max_unavailable": 1}
+# Nodes a rollout replaces at once: a tenth of the group (a 342-node group would take days one at
+# a time), within the 1-100 EKS accepts (EKS API reference, NodegroupUpdateConfig.maxUnavailable).
+ROLLOUT_FRACTION, MAX_UNAVAILABLE = 0.1, 100
+
+
+def update_config(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[str, Any]:
+    """Node group updateConfig: a tenth of the group at a time; on reserved capacity, replace in
+    place."""
+    size = pool.scaling[2] if share is None else share.max_size
+    config: dict[str, Any] = {"max_unavailable": max(1, min(MAX_UNAVAILABLE, int(size * ROLLOUT_FRACTION)))}
     if pool.capacity.kind in MINIMAL_UPDATE_CAPACITY:
         config["update_strategy"] = "MINIMAL"
     return config
@@ -111,6 +121,12 @@ def scaling(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[str, int
     if pool.capacity.kind == "capacity-block":
         low = 0
     return {"min_size": low, "desired_size": desired, "max_size": high}
+
+
+def block_scaling(scaling: dict[str, int], state: str) -> dict[str, int]:
+    """A Capacity Block launches instances only while it is active: a node group created before
+    that starts empty, or its creation fails waiting for nodes (EKS user guide, Capacity Blocks)."""
+    return scaling if state == "active" else {**scaling, "desired_size": 0}
 
 
 def group_subnets(share: NodeGroupShare, subnet_ids: Any) -> Any:

@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.address_plan import SERVICE_ADDRESSES, addresses_needed, plan_node_groups
 from ailz.components.aws.bucket import EncryptedBucket
+from ailz.components.aws.checks import target_service_cidr
 from ailz.components.aws.cidr_plan import plan_zones
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.cold_storage import ColdStorage
@@ -147,6 +148,7 @@ class AwsLandingZone(AilzComponent):
             kubernetes=target.kubernetes,
             region=target.region,
             vpc_cidrs=network.cidrs,
+            service_cidr=target_service_cidr(ctx.zone, target, catalog),
             prefix_delegation=target.network.prefix_delegation,
             caller_arn=caller.arn,
             role=iam.cluster_role,
@@ -156,7 +158,8 @@ class AwsLandingZone(AilzComponent):
             min_vpc_cni=min_vpc_cni,
             tags=ctx.tags(Name=cluster_name),
             provider=self.provider,
-            opts=part(),
+            # the control plane knows the secondary blocks' nodes only when they exist before it
+            opts=part(depends_on=network.cidr_blocks),
         )
         network.allow_lustre_from("cluster", cluster.security_group_id)
         system = SystemNodePool(
@@ -165,6 +168,7 @@ class AwsLandingZone(AilzComponent):
             nodes=target.system_nodes,
             target=target.name,
             cluster_name=cluster.cluster.name,
+            launch_template_name=f"{cluster_name}-system",
             node_role=iam.node_role,
             subnet_ids=network.system_subnet_ids,
             storage_key_arn=keys.arns["storage"],

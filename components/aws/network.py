@@ -57,6 +57,7 @@ class Network(AilzComponent):
         self.gpu_zone = zones[0]
         # who may reach the endpoints: the VPC's every block (pods take addresses in secondary ones)
         self.cidrs = [network.cidr, *network.secondary_cidrs]
+        self.cidr_blocks: list[pulumi.Resource] = []
         if network.existing is None:
             route_tables = self._create_vpc(
                 region, network, zones, cluster_zones, cluster_name, flow_log_bucket_arn
@@ -104,6 +105,7 @@ class Network(AilzComponent):
             )
             for i, cidr in enumerate(network.secondary_cidrs, start=1)
         }
+        self.cidr_blocks = list(blocks.values())
         subnets: dict[str, aws.ec2.Subnet] = {}
         for plan in self.plans:
             role = (

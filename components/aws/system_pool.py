@@ -23,6 +23,7 @@ class SystemNodePool(AilzComponent):
         nodes: SystemNodes,
         target: str,
         cluster_name: pulumi.Input[str],
+        launch_template_name: str,
         node_role: aws.iam.Role,
         subnet_ids: list[pulumi.Input[str]],
         storage_key_arn: pulumi.Input[str],
@@ -35,13 +36,16 @@ class SystemNodePool(AilzComponent):
         tags = aws_tags({**tags, "Name": name, "purpose": "system"})
         self.launch_template = aws.ec2.LaunchTemplate(
             name,
-            name=name,
+            # launch template names are the region's: qualified by the cluster (zone and target)
+            name=launch_template_name[:128],
             description="ailz system nodes",
             update_default_version=True,
             metadata_options={
                 "http_endpoint": "enabled",
                 "http_tokens": "required",
-                "http_put_response_hop_limit": 2,
+                # 1 hop: pods get no node credentials; the EBS CSI controller, the only system
+                # service that reads IMDS, falls back to the Kubernetes API for its metadata
+                "http_put_response_hop_limit": 1,
             },
             block_device_mappings=[
                 {

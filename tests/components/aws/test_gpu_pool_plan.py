@@ -38,7 +38,8 @@ def test_capacity_options_follow_the_capacity_kind(pool):
     assert plan.capacity_type(pool) == {"capacity-block": "CAPACITY_BLOCK", "spot": "SPOT"}.get(
         kind, "ON_DEMAND"
     )
-    assert plan.needs_placement_group(pool) == (kind != "capacity-block")
+    # EC2 places a Capacity Block itself, and an ODCR decides its own placement group
+    assert plan.needs_placement_group(pool) == (kind in ("on-demand", "spot"))
     assert (plan.market_options(pool) is not None) == (kind == "capacity-block")
     reservation = plan.reservation_options(pool)
     if kind in ("reservation", "capacity-block"):
@@ -54,6 +55,21 @@ def test_scaling_stays_ordered_and_capacity_blocks_can_drain(pool):
     assert scaling["desired_size"] == pool.nodes
     if pool.capacity.kind == "capacity-block":
         assert scaling["min_size"] == 0
+
+
+@given(pools())
+def test_a_capacity_block_that_has_not_started_starts_its_groups_empty(pool):
+    sizes = plan.scaling(pool)
+    assert plan.block_scaling(sizes, "active") == sizes
+    for state in ("scheduled", "payment-pending", "expired"):
+        assert plan.block_scaling(sizes, state) == {**sizes, "desired_size": 0}
+
+
+@given(pools())
+def test_rollouts_replace_a_tenth_of_a_group_within_what_eks_accepts(pool):
+    unavailable = plan.update_config(pool)["max_unavailable"]
+    assert 1 <= unavailable <= 100
+    assert unavailable <= max(1, pool.scaling[2] // 10)
 
 
 @given(pools())
@@ -96,6 +112,9 @@ def test_a_reservation_outside_any_placement_group_gets_none():
     assert not plan.needs_placement_group(pool) and plan.existing_placement(pool) is None
 
 
-def test_by_default_ailz_creates_the_placement_group():
+def test_a_reservation_gets_no_placement_group_of_ailz_by_default():
+    # launching an ODCR's instances into a group it was not made in fails for lack of capacity
     pool = _reserved(None)
-    assert plan.needs_placement_group(pool) and plan.existing_placement(pool) is None
+    assert not plan.needs_placement_group(pool) and plan.existing_placement(pool) is None
+    on_demand = GpuPool(name="pool", machine="p5.48xlarge", nodes=2)
+    assert plan.needs_placement_group(on_demand)

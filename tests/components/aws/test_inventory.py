@@ -116,8 +116,9 @@ def test_reservation_pool(docs_plan):
         lt.inputs,
     )
     assert "instanceMarketOptions" not in lt.inputs
-    pg = one(docs_plan, PG, "fra-b200-b200")
-    assert pg.urn in lt.property_dependencies["placement"]
+    # the reservation decides placement: its own group, none of ailz's
+    assert lt.inputs["placement"] == {"groupName": "fra-b200-cpg"}
+    assert not [p for p in docs_plan.of_type(PG) if p.name == "fra-b200-b200"]
     assert one(docs_plan, NG, "fra-b200-b200").inputs["capacityType"] == "ON_DEMAND"
 
 

@@ -199,3 +199,57 @@ def test_an_admin_role_that_deploys_gets_no_second_access_entry():
     plan = synthesize(load_text(text, "zone.yaml"))
     principals = [e.inputs["principalArn"] for e in plan.of_type("aws:eks/accessEntry:AccessEntry")]
     assert principals == ["arn:aws:iam::111122223333:role/platform-admin"]
+
+
+def test_every_launch_template_name_carries_the_landing_zone(example_plan):
+    plan = example_plan("aws-p5-training")
+    assert sorted(t.inputs["name"] for t in plan.of_type(LT)) == [
+        "acme-ai-aws-train-a100-dev",
+        "acme-ai-aws-train-h100",
+        "acme-ai-aws-train-system",
+    ]
+
+
+def test_no_node_hands_its_credentials_to_pods(example_plan):
+    for template in example_plan("aws-p5-training").of_type(LT):
+        assert template.inputs["metadataOptions"]["httpPutResponseHopLimit"] == 1, template.name
+
+
+def test_the_cluster_waits_for_the_secondary_blocks(example_plan):
+    plan = example_plan("aws-p5-1024")
+    block = one(plan, "aws:ec2/vpcIpv4CidrBlockAssociation:VpcIpv4CidrBlockAssociation")
+    assert block.urn in one(plan, "aws:eks/cluster:Cluster").dependencies
+
+
+def test_the_service_range_is_named_and_clear_of_connected_networks(example_plan):
+    # a VPC in 10.0.0.0/8: EKS's own choice, 172.20.0.0/16, as before
+    cluster = one(example_plan("aws-p5-training"), "aws:eks/cluster:Cluster")
+    assert cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "172.20.0.0/16"
+    text = (EXAMPLES / "aws-p5-training.yaml").read_text(encoding="utf-8")
+    moved = text.replace("connected_cidrs: [10.100.0.0/16]", "connected_cidrs: [172.20.0.0/14]")
+    cluster = one(synthesize(load_text(moved, "zone.yaml")), "aws:eks/cluster:Cluster")
+    assert cluster.inputs["kubernetesNetworkConfig"]["serviceIpv4Cidr"] == "10.100.0.0/16"
+
+
+def test_no_service_range_left_is_a_spec_error():
+    from ailz.spec.errors import SpecError
+
+    text = (EXAMPLES / "aws-p5-training.yaml").read_text(encoding="utf-8")
+    text = text.replace("connected_cidrs: [10.100.0.0/16]", "connected_cidrs: [10.100.0.0/16, 172.16.0.0/12]")
+    with pytest.raises(SpecError) as caught:
+        load_text(text, "zone.yaml")
+    (issue,) = [i for i in caught.value.issues if i.path[-1] == "connected_cidrs"]
+    assert "every Kubernetes service range EKS offers" in issue.message
+
+
+def test_the_node_monitoring_agent_needs_the_build_that_takes_dcgm_tolerations():
+    from ailz.components.aws.addons import require_minimum
+
+    assert require_minimum("eks-node-monitoring-agent", "v1.4.0-eksbuild.2", None) == "v1.4.0-eksbuild.2"
+    with pytest.raises(ValueError, match=r"eks-node-monitoring-agent >= v1.3.0"):
+        require_minimum("eks-node-monitoring-agent", "v1.2.0-eksbuild.1", None)
+
+
+def test_without_egress_systems_manager_keeps_its_buckets(no_egress_plan):
+    policy = json.loads(one(no_egress_plan, ENDPOINT, "aws-train-s3").inputs["policy"])
+    assert "arn:aws:s3:::amazon-ssm-eu-west-1/*" in policy["Statement"][1]["Resource"]
