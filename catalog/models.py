@@ -138,6 +138,9 @@ class FabricProfile(BaseModel):
     description: str
     nccl_env: dict[str, str]
     obsolete_env: list[str] = Field(default_factory=list)
+    tuner_decides: bool = Field(
+        default=False, description="The vendor's tuner plugin picks NCCL's algorithms: never pin NCCL_ALGO."
+    )
     image: str
     source: str = Field(min_length=8)
 
@@ -276,6 +279,8 @@ class CloudStorage(Fact):
     """GCP cold tier: Cloud Storage storage classes."""
 
     nearline_min_storage_days: int = Field(gt=0, description="Nearline's minimum storage duration.")
+    soft_delete_min_days: int = Field(gt=0, description="Shortest soft-delete retention, when enabled.")
+    soft_delete_max_days: int = Field(gt=0)
 
 
 # --- network addressing --------------------------------------------------------------------------
@@ -447,6 +452,10 @@ class GpudirectInstaller(Fact):
     model_config = ConfigDict(populate_by_name=True)
     staging_dir: str
     stage_on_host: bool
+    install_args: list[str] = Field(description="Arguments of the plugin image's container_entry.sh.")
+    excludes: list[str] = Field(
+        default_factory=list, description="Fabric profiles whose plugin may not share its cluster."
+    )
     copies: dict[str, str] = Field(alias="copy", description="Staged path -> host path.")
     nri_device_injector: bool
     aperture_devices: ApertureDevices | None = None

@@ -193,8 +193,12 @@ def gke_rdma_networks(resource: PlanResource, ix: PlanIndex, params: Params) -> 
             f"(gVNIC + RDMA), the pool attaches {len(attached)}"
         )
     placement = P.get(resource.inputs, "placementPolicy") or {}
-    if machine.gcp.compact_placement and not (
-        P.get(placement, "type") == "COMPACT" or P.get(placement, "policyName")
+    # a reserved pool is placed by its reservation (block or the reservation's own policy)
+    reserved = P.get(resource.inputs, "nodeConfig", "reservationAffinity", "consumeReservationType")
+    if (
+        machine.gcp.compact_placement
+        and reserved != "SPECIFIC_RESERVATION"
+        and not (P.get(placement, "type") == "COMPACT" or P.get(placement, "policyName"))
     ):
         yield f"{machine.name} pools need placementPolicy.type COMPACT (catalog compact_placement)"
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.components.common import names as naming
+from ailz.components.common.images import mirrored_image
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"
@@ -101,7 +102,10 @@ def plan_job(
     chosen_image = image or pod.get("image") or profile.image
     mirror = target.registries.mirror if target.registries is not None else None
     if mirror and not image:
-        chosen_image = f"{mirror}/{chosen_image.split('/', 1)[1]}"
+        chosen_image = mirrored_image(chosen_image, mirror)
+    sidecar = pod.get("sidecar")
+    if mirror and sidecar and sidecar.get("image"):  # the GPUDirect receive daemon, from the mirror too
+        pod = {**pod, "sidecar": {**sidecar, "image": mirrored_image(sidecar["image"], mirror)}}
     return JobPlan(
         name=run_name,
         zone=spec.name,

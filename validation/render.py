@@ -37,7 +37,7 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
     env = dict(plan.profile.nccl_env)
     env["NCCL_DEBUG"] = "INFO"  # channel lines prove GPUDirect RDMA ("via NET/.../GDRDMA")
     env["NCCL_DEBUG_SUBSYS"] = "INIT,NET,ENV"
-    if plan.nodes > 1:
+    if plan.nodes > 1 and not plan.profile.tuner_decides:
         env["NCCL_ALGO"] = "Ring"  # the catalog's two-node figures are Ring: bounded by the network
     fabric = plan.target.site_fabric
     if fabric is not None:

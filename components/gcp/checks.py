@@ -14,6 +14,32 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _fabric_mix(target, base, catalog: Catalog) -> list[SpecIssue]:
+    """GPUDirect plugins that must not share a cluster (GPUDirect RDMA next to TCPX/TCPXO)."""
+    installers = catalog.gpudirect_host.installers
+    profiles = {}
+    for j, pool in enumerate(target.gpu_pools):
+        machine = catalog.machines.get(pool.machine)
+        if machine is not None and machine.provider == "gcp":
+            profiles.setdefault(machine.nccl_profile, (j, pool))
+    issues = []
+    for profile, (_, pool) in profiles.items():
+        installer = installers.get(profile)
+        for other in installer.excludes if installer else []:
+            if other in profiles:
+                k, clash = profiles[other]
+                issues.append(
+                    SpecIssue(
+                        (*base, "gpu_pools", k, "machine"),
+                        f"pool '{clash.name}' ({clash.machine}, GPUDirect {other.upper()}) cannot share "
+                        f"a cluster with pool '{pool.name}' ({pool.machine}, GPUDirect RDMA): Google says "
+                        f"not to install the {other.upper()} plugin on clusters that use GPUDirect RDMA",
+                        f"move pool '{clash.name}' to a gcp target of its own (its own cluster)",
+                    )
+                )
+    return issues
+
+
 def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
     """Problems in zone.targets[index], a GCP target."""
     # components.gcp planners are pure (no provider SDK), so checks can reuse them
@@ -22,7 +48,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
 
     target = zone.targets[index]
     base = ("targets", index)
-    issues: list[SpecIssue] = []
+    issues: list[SpecIssue] = _fabric_mix(target, base, catalog)
     for j, pool in enumerate(target.gpu_pools):
         if pool.capacity.placement_group is not None:
             issues.append(

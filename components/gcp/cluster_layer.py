@@ -40,6 +40,8 @@ class GcpClusterLayer(AilzComponent):
         )
         in_cluster = pulumi.ResourceOptions(parent=self, providers={"kubernetes": provider})
         labels = k8s_labels(ctx.tags())
+        # every image the GPUDirect host plumbing pulls comes from the mirror when there is one
+        mirror = target.registries.mirror if target.registries is not None else None
         in_cluster_parts: list[pulumi.Resource] = []
         if infra.get("gkeNetworks"):
             in_cluster_parts.append(
@@ -64,6 +66,7 @@ class GcpClusterLayer(AilzComponent):
                     image=ctx.catalog.fabric_profiles[profile].image,
                     accelerators=accelerators,
                     labels=labels,
+                    mirror=mirror,
                     opts=in_cluster,
                 )
             )
@@ -74,6 +77,7 @@ class GcpClusterLayer(AilzComponent):
                     ctx.path("gpu_pools"),
                     accelerators=injected,
                     labels=labels,
+                    mirror=mirror,
                     opts=in_cluster,
                 )
             )

@@ -45,12 +45,40 @@ def bucket_name(project: str, target: str, kind: str) -> str:
     return f"{project}-{target}-{kind}"[:max_length].rstrip("-")
 
 
+def checkpoint_protection(retention_days: int | None) -> dict:
+    """What `checkpoint_retention_days` means on every cloud: an overwritten or deleted checkpoint
+    stays recoverable for that many days, then goes. On Cloud Storage: versioning keeps the old
+    generation, soft delete keeps a deleted object (7 to 90 days, Cloud Storage's bounds), and a
+    lifecycle rule deletes noncurrent generations after the retention. A bucket retention policy
+    would instead forbid overwriting a checkpoint until it ages out and never delete it."""
+    if not retention_days:
+        return {"lifecycle_rules": [_noncurrent_after(NONCURRENT_VERSIONS_KEPT)]}
+    facts = load_catalog().cloud_storage
+    kept = min(max(retention_days, facts.soft_delete_min_days), facts.soft_delete_max_days)
+    return {
+        "soft_delete_policy": {"retention_duration_seconds": kept * DAY_SECONDS},
+        "lifecycle_rules": [
+            {
+                "action": {"type": "Delete"},
+                "condition": {"days_since_noncurrent_time": retention_days, "with_state": "ARCHIVED"},
+            }
+        ],
+    }
+
+
+def _noncurrent_after(versions: int) -> dict:
+    return {
+        "action": {"type": "Delete"},
+        "condition": {"num_newer_versions": versions, "with_state": "ARCHIVED"},
+    }
+
+
 class ColdStorage(GcpComponent):
     """Buckets with CMEK, uniform access, no public access, versioning and lifecycle.
 
     Checkpoints get no archive rule (they are read back soon or deleted; archived objects cost a
-    retrieval fee). With checkpoint_retention_days they get a retention policy instead of
-    versioning: Cloud Storage does not allow both on one bucket.
+    retrieval fee); with checkpoint_retention_days, old and deleted checkpoints stay recoverable
+    that long (checkpoint_protection).
     """
 
     def __init__(
@@ -73,10 +101,10 @@ class ColdStorage(GcpComponent):
         rules = lifecycle_rules(archive_after_days)
         for kind in kinds:
             checkpoints = kind == "checkpoints"
-            retention = (
-                {"retention_period": checkpoint_retention_days * DAY_SECONDS}
-                if checkpoints and checkpoint_retention_days
-                else None
+            protection = (
+                checkpoint_protection(checkpoint_retention_days)
+                if checkpoints
+                else {"lifecycle_rules": rules}
             )
             self.buckets[kind] = gcp.storage.Bucket(
                 f"{name}-{kind}",
@@ -86,11 +114,9 @@ class ColdStorage(GcpComponent):
                 storage_class="STANDARD",
                 uniform_bucket_level_access=True,
                 public_access_prevention="enforced",
-                # a retention policy and Object Versioning exclude each other on one bucket
-                versioning={"enabled": retention is None},
+                versioning={"enabled": True},
                 encryption={"default_kms_key_name": kms_key} if kms_key is not None else None,
-                lifecycle_rules=(rules[-1:] if retention is None else None) if checkpoints else rules,
-                retention_policy=retention,
+                **protection,
                 labels={**labels, "data-kind": kind},
                 force_destroy=False,
                 opts=self.child(),

@@ -5,7 +5,14 @@ from __future__ import annotations
 import ipaddress
 from typing import Any
 
-from ailz.components.common.fakes import CloudFakes, FakeContext, module_and_kind, short_hash
+from ailz.components.common.fakes import (
+    CloudFakes,
+    FakeContext,
+    InvokeFailure,
+    InvokeFn,
+    module_and_kind,
+    short_hash,
+)
 
 FAKE_PROJECT_NUMBER = "222222222222"
 
@@ -80,6 +87,16 @@ def _filestore_instance(name: str, inputs: dict[str, Any], ctx: FakeContext) -> 
 
 FAKE_GCS_AGENT = f"service-{FAKE_PROJECT_NUMBER}@gs-project-accounts.iam.gserviceaccount.com"
 
+
+def _absent(kind: str) -> InvokeFn:
+    """A Cloud KMS lookup of something that does not exist, as the provider reports it."""
+
+    def lookup(args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+        raise InvokeFailure(f"googleapi: Error 404: {kind} {args.get('name')} not found.")
+
+    return lookup
+
+
 GCP_FAKES = CloudFakes(
     provider="gcp",
     locate=lambda target: FakeContext(region=target.region, zone=target.zone, project=target.project),
@@ -92,6 +109,9 @@ GCP_FAKES = CloudFakes(
         "gcp:lustre/instance:Instance": _lustre_instance,
     },
     invokes={
+        # a fresh project: no key ring of the zone's yet
+        "gcp:kms/getKMSKeyRing:getKMSKeyRing": _absent("KeyRing"),
+        "gcp:kms/getKMSCryptoKey:getKMSCryptoKey": _absent("CryptoKey"),
         "gcp:organizations/getProject:getProject": lambda args, ctx: {
             "projectId": args.get("projectId") or ctx.project,
             "number": FAKE_PROJECT_NUMBER,

@@ -38,9 +38,13 @@ def reservation_affinity(pool: GpuPool) -> dict:
 
 
 def compact_placement(pool: GpuPool, machine: Machine) -> bool:
-    """COMPACT placement where the family supports it; a reservation block already places nodes."""
+    """COMPACT placement of the pool's own where the family supports it, for capacity that is not
+    reserved. A reservation places its VMs itself: by its block, or by the placement policy and
+    maintenance interval it was created with, which a node pool policy of its own contradicts
+    (GKE's A3 Ultra / A4 guide sets none on reserved pools; xpk stopped adding one for A3 Mega
+    reservations, google/xpk #476 and #522)."""
     facts = machine.gcp
-    return bool(facts and facts.compact_placement and not pool.capacity.reservation_block)
+    return bool(facts and facts.compact_placement and pool.capacity.kind != "reservation")
 
 
 def scaling(pool: GpuPool) -> dict:

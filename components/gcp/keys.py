@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
 import pulumi
 import pulumi_gcp as gcp
 
@@ -36,11 +39,31 @@ def service_agents(
     }
 
 
+# What a lookup of a key ring or key that is not there answers: not found, or, on a project whose
+# Cloud KMS API is not enabled yet (ailz enables it in the same deployment), the API is disabled.
+ABSENT = ("not found", "notfound", "404", "service_disabled", "has not been used", "is disabled")
+
+
+def existing_id(lookup: Callable[[], Any], resource_id: str) -> str | None:
+    """`resource_id` when the lookup finds the resource, None when Cloud KMS says it is absent;
+    any other failure (permissions, network) is raised as it is."""
+    try:
+        lookup()
+    except Exception as err:  # a failed invoke: the engine raises what the provider said
+        if any(marker in str(err).lower() for marker in ABSENT):
+            return None
+        raise
+    return resource_id
+
+
 class EncryptionKeys(GcpComponent):
     """One key per data class with a rotation period, plus encrypter grants for service agents.
 
     key_management customer-managed: ailz creates a key ring in the target region and
-    SOFTWARE-protected keys. external: the keys already exist (Cloud EKM / Cloud HSM, created
+    SOFTWARE-protected keys. Cloud KMS keeps key rings and keys for good, so they outlive the
+    stack: destroy leaves them and their key versions as they are (data they encrypt stays
+    readable), and the next deployment adopts the ring and keys of the same names instead of
+    failing because they exist. external: the keys already exist (Cloud EKM / Cloud HSM, created
     with the external key manager, never by ailz); ailz uses the ids from
     encryption.external_keys and only grants the service agents on them.
     """
@@ -62,10 +85,29 @@ class EncryptionKeys(GcpComponent):
         if external_keys:
             self.key_ids = {data_class: external_keys[data_class] for data_class in DATA_CLASSES}
         else:
-            ring = gcp.kms.KeyRing(name, name=name, project=project, location=region, opts=self.child())
+            invoke = pulumi.InvokeOptions(parent=self)
+            ring_name = f"projects/{project}/locations/{region}/keyRings/{name}"
+            found_ring = existing_id(
+                lambda: gcp.kms.get_kms_key_ring(name=name, location=region, project=project, opts=invoke),
+                ring_name,
+            )
+            ring = gcp.kms.KeyRing(
+                name,
+                name=name,
+                project=project,
+                location=region,
+                opts=self.child(retain_on_delete=True, import_=found_ring),
+            )
             # Full resource names (what GKE, GCS and Lustre take), tied to the resources they name.
-            ring_id = ring.id.apply(lambda _: f"projects/{project}/locations/{region}/keyRings/{name}")
+            ring_id = ring.id.apply(lambda _: ring_name)
             for data_class in DATA_CLASSES:
+                key_name = f"{name}-{data_class}"
+                found_key = found_ring and existing_id(
+                    lambda key_name=key_name: gcp.kms.get_kms_crypto_key(
+                        name=key_name, key_ring=ring_name, opts=invoke
+                    ),
+                    f"{ring_name}/cryptoKeys/{key_name}",
+                )
                 key = gcp.kms.CryptoKey(
                     f"{name}-{data_class}",
                     name=f"{name}-{data_class}",
@@ -77,7 +119,7 @@ class EncryptionKeys(GcpComponent):
                         "protection_level": "SOFTWARE",
                     },
                     labels={**labels, "data-class": data_class},
-                    opts=self.child(),
+                    opts=self.child(retain_on_delete=True, import_=found_key or None),
                 )
                 self.key_ids[data_class] = pulumi.Output.all(ring_id, key.name).apply(
                     lambda parts: f"{parts[0]}/cryptoKeys/{parts[1]}"

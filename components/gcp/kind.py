@@ -22,6 +22,8 @@ def describe_pool(target: GcpTarget, pool: GpuPool, machine: Machine) -> PoolFac
         placement = f"compact placement, zone {target.zone}"
     elif block:
         placement = f"placed by reservation block {block}, zone {target.zone}"
+    elif pool.capacity.kind == "reservation":
+        placement = f"placed by reservation {pool.capacity.reservation_id}, zone {target.zone}"
     else:
         placement = f"no placement policy, zone {target.zone}"
     return PoolFacts(fabric=machine.fabric, capacity=reserved_capacity(pool), placement=placement)

@@ -27,10 +27,11 @@ class NcclPluginInstaller(GcpComponent):
         image: str,
         accelerators: list[str],
         labels: dict[str, str],
+        mirror: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("NcclPluginInstaller", name, spec_path, opts)
-        body = installer_daemonset(profile, image, accelerators, labels)
+        body = installer_daemonset(profile, image, accelerators, labels, mirror)
         self.daemonset = k8s.apps.v1.DaemonSet(
             name, metadata=body["metadata"], spec=body["spec"], opts=self.child()
         )

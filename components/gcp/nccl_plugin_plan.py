@@ -12,6 +12,7 @@ from typing import Any
 
 from ailz.catalog import load_catalog
 from ailz.catalog.models import ApertureDevices, GpudirectHost, Machine
+from ailz.components.common.images import mirrored_image
 
 NAMESPACE = "kube-system"
 ACCELERATOR_LABEL = "cloud.google.com/gke-accelerator"
@@ -94,10 +95,11 @@ def aperture_script(aperture: ApertureDevices) -> str:
 
 
 def installer_daemonset(
-    profile: str, image: str, accelerators: list[str], labels: dict[str, str]
+    profile: str, image: str, accelerators: list[str], labels: dict[str, str], mirror: str | None = None
 ) -> dict[str, Any]:
     """The NCCL plugin installer of one fabric profile: init containers install, pause keeps the pod
-    so a new image rolls out node by node."""
+    so a new image rolls out node by node. With a mirror, every image comes from it (the aperture
+    helper is a Docker Hub image, which a node without internet egress cannot reach)."""
     facts = host_facts()
     installer = facts.installers[profile]
     staging = installer.staging_dir
@@ -109,9 +111,8 @@ def installer_daemonset(
     if installer.stage_on_host:  # the plugin stages into the host's /var/lib, as the vendor does
         volumes.append({"name": "host-var-lib", "hostPath": {"path": "/var/lib", "type": "Directory"}})
         mounts.append({"name": "host-var-lib", "mountPath": "/var/lib"})
-    script = (
-        "set -ex\nchmod 755 /scripts/container_entry.sh\n/scripts/container_entry.sh install --install-nccl\n"
-    )
+    script = "set -ex\nchmod 755 /scripts/container_entry.sh\n"
+    script += f"/scripts/container_entry.sh {' '.join(installer.install_args)}\n"
     for source, target in sorted(installer.copies.items()):
         script += f"cp -r {staging}/{source}/. /host{target}\n".replace("/./.", "/.")
     init = []
@@ -120,7 +121,7 @@ def installer_daemonset(
         init.append(
             {
                 "name": "aperture-devices",
-                "image": aperture.helper_image,
+                "image": mirrored_image(aperture.helper_image, mirror),
                 "command": ["nsenter", "--all", "--target", "1", "--", "sh", "-c", aperture_script(aperture)],
                 "securityContext": {"privileged": True},
                 "resources": {"requests": {"cpu": "10m"}},
@@ -129,7 +130,7 @@ def installer_daemonset(
     init.append(
         {
             "name": "install",
-            "image": image,
+            "image": mirrored_image(image, mirror),
             "command": ["/bin/sh", "-c"],
             "args": [script],
             "securityContext": {"privileged": True},
@@ -144,7 +145,7 @@ def installer_daemonset(
         "containers": [
             {
                 "name": "pause",
-                "image": facts.pause_image,
+                "image": mirrored_image(facts.pause_image, mirror),
                 "resources": {"requests": {"cpu": "1m", "memory": "8Mi"}},
             }
         ],
@@ -152,7 +153,9 @@ def installer_daemonset(
     return _daemonset(installer_name(profile), labels, pod)
 
 
-def nri_injector_daemonset(accelerators: list[str], labels: dict[str, str]) -> dict[str, Any]:
+def nri_injector_daemonset(
+    accelerators: list[str], labels: dict[str, str], mirror: str | None = None
+) -> dict[str, Any]:
     """GKE's NRI device injector: containerd asks it, for each new container, which host devices the
     pod's devices.gke.io/container.<name> annotation lists (GPUs for the unprivileged tcpx(o)-daemon)."""
     facts = host_facts().nri_device_injector
@@ -165,7 +168,7 @@ def nri_injector_daemonset(accelerators: list[str], labels: dict[str, str]) -> d
         "containers": [
             {
                 "name": "device-injector",
-                "image": facts.image,
+                "image": mirrored_image(facts.image, mirror),
                 "securityContext": {"privileged": True},
                 "resources": {"requests": {"cpu": "150m"}},
                 "volumeMounts": [

@@ -24,10 +24,11 @@ class NriDeviceInjector(GcpComponent):
         *,
         accelerators: list[str],
         labels: dict[str, str],
+        mirror: str | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("NriDeviceInjector", name, spec_path, opts)
-        body = nri_injector_daemonset(accelerators, labels)
+        body = nri_injector_daemonset(accelerators, labels, mirror)
         self.daemonset = k8s.apps.v1.DaemonSet(
             name, metadata=body["metadata"], spec=body["spec"], opts=self.child()
         )

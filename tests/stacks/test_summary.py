@@ -25,7 +25,12 @@ def test_gke_pool_on_a_reservation_block_is_placed_by_the_block_not_compact():
     rows = _rows(load_text(GCP_BLOCK, "block.yaml").zone)
     assert rows["gcp-train", "h200"].placement == "placed by reservation block block-7, zone europe-west4-b"
     assert rows["gcp-train", "h200"].capacity == "reservation a3u-train-res"
-    assert rows["gcp-train", "h100-mega"].placement == "compact placement, zone europe-west4-b"
+
+
+def test_gke_pools_on_a_reservation_are_placed_by_it_others_compact():
+    rows = _rows(load_spec(EXAMPLES / "gcp-a3-mega.yaml").zone)
+    assert rows["gcp-ft", "h100-mega"].placement == "placed by reservation a3m-ft-res, zone us-central1-a"
+    assert rows["gcp-ft", "h100-batch"].placement == "compact placement, zone us-central1-a"
 
 
 def test_every_kind_describes_its_pools():

@@ -179,11 +179,15 @@ def test_gcp_a3_ultra_gib(specs):
     rank, _ = scripts(objects)
     assert "source /usr/local/gib/scripts/set_nccl_env.sh" in rank
     assert "LD_LIBRARY_PATH=/usr/local/gib/lib64" in rank
-    assert exported(rank)["NCCL_NET"] == "gIB"
+    # set_nccl_env.sh is the gIB environment: nothing exported overrides it, and its tuner picks
+    # the algorithms even across nodes (no NCCL_ALGO, no NCCL_IB_GID_INDEX of ailz's)
+    env = exported(rank)
+    assert not {"NCCL_ALGO", "NCCL_IB_GID_INDEX", "NCCL_NET"} & set(env)
+    assert rank.index("set_nccl_env.sh") < rank.index("all_reduce_perf")
 
 
 def test_gcp_a3_mega_tcpxo(specs):
-    plan, objects = rendered(specs("gcp-a3-ultra"), "gcp-train", "h100-mega")
+    plan, objects = rendered(specs("gcp-a3-mega"), "gcp-ft", "h100-mega")
     assert interfaces(objects) == {"eth0": "default", **{f"eth{i}": f"vpc{i}" for i in range(1, 9)}}
     pod = pod_templates(objects[-1])["worker"]
     containers = {c["name"]: c for c in pod["spec"]["containers"]}
@@ -192,13 +196,23 @@ def test_gcp_a3_mega_tcpxo(specs):
         "volumeMounts"
     ]
     assert "/dev/nvidia7" in pod["metadata"]["annotations"]["devices.gke.io/container.tcpxo-daemon"]
-    assert exported(scripts(objects)[0])["NCCL_FASTRAK_IFNAME"] == ",".join(f"eth{i}" for i in range(1, 9))
+    env = exported(scripts(objects)[0])
+    assert env["NCCL_FASTRAK_IFNAME"] == ",".join(f"eth{i}" for i in range(1, 9))
+    assert "NCCL_ALGO" not in env  # the TCPXO tuner decides (gpudirect-tcpxo README)
+    # no egress: the job and its receive daemon come from the mirror, the daemon with current flags
+    mirror = "us-central1-docker.pkg.dev/acme-ai-finetune/mirror/"
+    assert containers["nccl"]["image"].startswith(mirror)
+    assert containers["tcpxo-daemon"]["image"].startswith(mirror)
+    assert "--num_nics" not in " ".join(containers["tcpxo-daemon"]["command"])
 
 
 def test_gcp_a3_high_tcpx_daemon_gets_the_gpus_from_the_injector(specs):
-    spec = specs("gcp-a3-ultra").model_copy(deep=True)
-    spec.targets[0].gpu_pools[1].machine = "a3-highgpu-8g"
-    _, objects = rendered(spec, "gcp-train", "h100-mega")
+    _, objects = rendered(specs("gcp-a3-mega"), "gcp-ft", "h100-batch", nodes=2)
+    env = exported(scripts(objects)[0])
+    # the vendor's nccl-config.yaml settings, Ring pinned for the network figures
+    assert env["NCCL_GPUDIRECTTCPX_PROGRAM_FLOW_STEERING_WAIT_MICROS"] == "500000"
+    assert env["NCCL_GPUDIRECTTCPX_TX_BINDINGS"].strip("'").startswith("eth1:8-21,112-125")
+    assert env["NCCL_ALGO"] == "Ring"
     annotations = pod_templates(objects[-1])["worker"]["metadata"]["annotations"]
     devices = annotations["devices.gke.io/container.tcpx-daemon"]
     assert "/dev/nvidia7" in devices and "/dev/nvidia-uvm" in devices

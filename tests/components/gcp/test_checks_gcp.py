@@ -26,7 +26,7 @@ def test_rdma_machine_outside_roce_zones():
     issue = next(i for i in issues if i.path == ("targets", 0, "zone"))
     assert "vpc-roce" in issue.message and "europe-west4-a" in issue.message
     assert "europe-west4-b" in issue.hint
-    assert issue.line == 18
+    assert issue.line == 20
 
 
 def test_gke_version_below_family_minimum():
@@ -48,11 +48,22 @@ def test_pool_bigger_than_reservation():
 
 def test_spot_training_refused():
     text = EXAMPLE.replace(
-        "capacity: {kind: reservation, reservation_id: a3m-ft-res, reserved_nodes: 2}",
+        "capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4}",
         "capacity: {kind: spot}",
     )
     issues = issues_of(text)
-    assert any(i.path == ("targets", 0, "gpu_pools", 1, "capacity", "kind") for i in issues)
+    assert any(i.path == ("targets", 0, "gpu_pools", 0, "capacity", "kind") for i in issues)
+
+
+def test_gpudirect_rdma_and_tcpxo_never_share_a_cluster():
+    text = EXAMPLE.replace(
+        "    storage:\n",
+        "      - {name: h100-mega, machine: a3-megagpu-8g, nodes: 2}\n    storage:\n",
+        1,
+    )
+    (issue,) = [i for i in issues_of(text) if i.path == ("targets", 0, "gpu_pools", 1, "machine")]
+    assert "cannot share a cluster with pool 'h200'" in issue.message
+    assert "gcp target of its own" in issue.hint
 
 
 @pytest.mark.parametrize(

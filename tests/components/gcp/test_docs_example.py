@@ -37,8 +37,10 @@ def test_a4_pool_on_a_reservation_block(docs_plan):
     assert len(b200["networkConfig"]["additionalNodeNetworkConfigs"]) == 9
 
 
-def test_a3_high_batch_pool_autoscales_with_four_networks(docs_plan):
-    batch = pool(docs_plan, "h100-batch").inputs
+def test_a3_high_batch_pool_autoscales_with_four_networks(example_plan):
+    # A3 High (TCPX) lives beside A3 Mega (TCPXO), never beside GPUDirect RDMA
+    plan = example_plan("gcp-a3-mega")
+    batch = one(plan, "gcp:container/nodePool:NodePool", "acme-ft-gcp-ft-h100-batch").inputs
     assert_subset(
         {
             "initialNodeCount": 1,
@@ -49,7 +51,7 @@ def test_a3_high_batch_pool_autoscales_with_four_networks(docs_plan):
         batch,
     )
     networks = [c["network"] for c in batch["networkConfig"]["additionalNodeNetworkConfigs"]]
-    assert networks == [f"acme-sovereign-gke-a4-fabric-vpc{i}" for i in range(1, 5)]
+    assert networks == [f"acme-ft-gcp-ft-fabric-vpc{i}" for i in range(1, 5)]
 
 
 def test_regional_cluster_with_external_keys(docs_plan):
@@ -107,13 +109,11 @@ def test_cluster_handle_for_the_in_cluster_layer(docs_synthesis):
     assert handle.gpu_driver_preinstalled is True and handle.install_gpu_operator is False
     assert list(handle.service_account_annotations) == ["vision"]
     assert list(handle.service_account_annotations["vision"]) == ["iam.gke.io/gcp-service-account"]
-    # waits for the GKE network objects, the gIB and TCPX installers, the NRI device injector (A3
-    # High) and the Lustre volume; the node pools are in the infrastructure stack, applied before
+    # waits for the GKE network objects, the gIB installer and the Lustre volume; the node pools
+    # are in the infrastructure stack, applied before
     names = sorted(getattr(r, "_name", "") for r in handle.depends_on)
     assert names == [
         "acme-sovereign-gke-a4-gib",
         "acme-sovereign-gke-a4-lustre-volume",
         "acme-sovereign-gke-a4-networks",
-        "acme-sovereign-gke-a4-nri",
-        "acme-sovereign-gke-a4-tcpx",
     ]

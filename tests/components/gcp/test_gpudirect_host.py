@@ -14,6 +14,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from ailz.catalog import load_catalog
+from ailz.components.common.images import mirrored_image
 from ailz.components.gcp import nccl_plugin_plan as plan_
 from tests.conftest import ROOT
 from tests.golden import assert_golden as shared_assert_golden
@@ -50,10 +51,15 @@ def assert_golden(name: str, data: Any) -> None:
     shared_assert_golden(GOLDEN, name, data)
 
 
+MIRROR = "us-central1-docker.pkg.dev/acme-ai-finetune/mirror"  # examples/gcp-a3-mega.yaml
+DOCS_MIRROR = "us-central1-docker.pkg.dev/acme-a4-train/mirror"  # docs/gcp.md
+
+
 @pytest.fixture(scope="module")
 def mega_plan(example_plan):
-    """examples/gcp-a3-ultra.yaml: an A3 Ultra pool (gIB) and an A3 Mega pool (TCPXO)."""
-    return example_plan("gcp-a3-ultra")
+    """examples/gcp-a3-mega.yaml: an A3 Mega pool (TCPXO) and an A3 High pool (TCPX), no egress,
+    every image from the mirror."""
+    return example_plan("gcp-a3-mega")
 
 
 # --- A3 Mega (GPUDirect-TCPXO) -------------------------------------------------------------------
@@ -61,15 +67,22 @@ def mega_plan(example_plan):
 
 def test_a3_mega_target_gets_each_installer_once_and_the_injector(mega_plan):
     found = daemonsets(mega_plan)
-    assert set(found) == {"ailz-nccl-gib-installer", "ailz-nccl-tcpxo-installer", "ailz-nri-device-injector"}
-    assert accelerators(found["ailz-nccl-gib-installer"]) == ["nvidia-h200-141gb"]
+    assert set(found) == {"ailz-nccl-tcpx-installer", "ailz-nccl-tcpxo-installer", "ailz-nri-device-injector"}
+    assert accelerators(found["ailz-nccl-tcpx-installer"]) == ["nvidia-h100-80gb"]
     assert accelerators(found["ailz-nccl-tcpxo-installer"]) == ["nvidia-h100-mega-80gb"]
-    # the RDMA family needs no injector: only the TCPXO nodes get it
-    assert accelerators(found["ailz-nri-device-injector"]) == ["nvidia-h100-mega-80gb"]
+    assert accelerators(found["ailz-nri-device-injector"]) == ["nvidia-h100-80gb", "nvidia-h100-mega-80gb"]
     for daemonset in found.values():
         validate_manifest(daemonset)
         assert daemonset["metadata"]["namespace"] == "kube-system"
-        assert daemonset["metadata"]["labels"]["landing-zone"] == "acme-gcp"
+        assert daemonset["metadata"]["labels"]["landing-zone"] == "acme-ft"
+
+
+def test_without_egress_every_host_image_comes_from_the_mirror(mega_plan):
+    # the TCPXO installer's helper is a Docker Hub image upstream, which such a node cannot reach
+    for daemonset in daemonsets(mega_plan).values():
+        pod = daemonset["spec"]["template"]["spec"]
+        for container in [*pod.get("initContainers", []), *pod["containers"]]:
+            assert container["image"].startswith(MIRROR + "/"), container["image"]
 
 
 def test_tcpxo_installer(mega_plan):
@@ -77,8 +90,10 @@ def test_tcpxo_installer(mega_plan):
     pod = daemonset["spec"]["template"]["spec"]
     aperture, install = pod["initContainers"]
     # the plugin version the NCCL pods run (catalog profile) is the one installed on the host
-    assert install["image"] == load_catalog().fabric_profiles["tcpxo"].image
+    assert install["image"] == mirrored_image(load_catalog().fabric_profiles["tcpxo"].image, MIRROR)
     assert install["image"].endswith("/gpudirect-tcpxo/nccl-plugin-gpudirecttcpx-dev:v1.0.15")
+    assert aperture["image"] == f"{MIRROR}/library/ubuntu:24.04"
+    assert "container_entry.sh install --install-nccl" in install["args"][0]
     assert "cp -r /var/lib/tcpxo/lib64/. /host" + NVIDIA_LIB in install["args"][0]
     assert host_paths(daemonset) == {NVIDIA_LIB, "/var/lib"}
     # the aperture step runs in the host's namespaces
@@ -99,31 +114,34 @@ def test_nri_device_injector(mega_plan):
     assert_golden("nri-device-injector", daemonset)
 
 
-# --- A3 High (GPUDirect-TCPX), the docs example -----------------------------------------------------
+# --- A3 High (GPUDirect-TCPX) beside A3 Mega; A4 (gIB) in the docs example -------------------------
 
 
-def test_a3_high_target_gets_the_tcpx_installer_and_the_injector(docs_plan):
-    found = daemonsets(docs_plan)
-    assert set(found) == {"ailz-nccl-gib-installer", "ailz-nccl-tcpx-installer", "ailz-nri-device-injector"}
-    assert accelerators(found["ailz-nccl-gib-installer"]) == ["nvidia-b200"]
-    assert accelerators(found["ailz-nccl-tcpx-installer"]) == ["nvidia-h100-80gb"]
-    assert accelerators(found["ailz-nri-device-injector"]) == ["nvidia-h100-80gb"]
-    for daemonset in found.values():
-        validate_manifest(daemonset)
-    tcpx = found["ailz-nccl-tcpx-installer"]
+def test_a3_high_gets_the_tcpx_installer(mega_plan):
+    tcpx = daemonsets(mega_plan)["ailz-nccl-tcpx-installer"]
     (install,) = tcpx["spec"]["template"]["spec"]["initContainers"]  # no aperture devices on TCPX
-    assert install["image"] == load_catalog().fabric_profiles["tcpx"].image
+    assert install["image"] == mirrored_image(load_catalog().fabric_profiles["tcpx"].image, MIRROR)
     assert "cp -r /var/lib/tcpx/lib64/. /host" + NVIDIA_LIB in install["args"][0]
     assert host_paths(tcpx) == {NVIDIA_LIB, "/var/lib"}
     assert_golden("nccl-tcpx-installer", tcpx)
 
 
+def test_gpudirect_rdma_gets_only_its_own_installer(docs_plan):
+    # Google: no TCPX/TCPXO plugin (nor the injector it needs) on clusters that use GPUDirect RDMA
+    assert set(daemonsets(docs_plan)) == {"ailz-nccl-gib-installer"}
+
+
 def test_gib_installer_on_a4(docs_plan):
     gib = daemonsets(docs_plan)["ailz-nccl-gib-installer"]
+    validate_manifest(gib)
+    assert accelerators(gib) == ["nvidia-b200"]
     (install,) = gib["spec"]["template"]["spec"]["initContainers"]
-    assert install["image"] == load_catalog().fabric_profiles["gib"].image
+    assert install["image"] == mirrored_image(load_catalog().fabric_profiles["gib"].image, DOCS_MIRROR)
+    assert install["image"].endswith("/gpudirect-gib/nccl-plugin-gib:v1.1.1")
     assert host_paths(gib) == {NVIDIA_LIB, "/home/kubernetes/bin/gib"}
     script = install["args"][0]
+    # the vendor's installer no longer takes --install-nccl (container-engine-accelerators 2da1c92)
+    assert "/scripts/container_entry.sh install\n" in script
     assert "cp -r /var/lib/gib/lib64/. /host" + NVIDIA_LIB in script
     assert "cp -r /var/lib/gib/. /host/home/kubernetes/bin/gib" in script
     assert_golden("nccl-gib-installer", gib)

@@ -74,7 +74,6 @@ def test_a3_ultra_pool_reaches_every_nic(plan):
             "location": "europe-west4-b",
             "nodeLocations": ["europe-west4-b"],
             "nodeCount": 4,
-            "placementPolicy": {"type": "COMPACT"},
             "nodeConfig": {
                 "machineType": "a3-ultragpu-8g",
                 "guestAccelerators": [
@@ -108,12 +107,23 @@ def test_a3_ultra_pool_reaches_every_nic(plan):
     assert not h200.inputs["nodeConfig"].get("spot")
 
 
-def test_a3_mega_eight_gvnic_networks(plan):
+def test_a_reserved_pool_is_placed_by_its_reservation(plan):
+    # the reservation carries its own placement (GKE's A3 Ultra / A4 guide sets no policy on it)
+    assert "placementPolicy" not in pool(plan, "h200").inputs
+
+
+@pytest.fixture(scope="module")
+def mega(example_plan):
+    return example_plan("gcp-a3-mega")
+
+
+def test_a3_mega_eight_gvnic_networks(mega):
+    plan = mega
     nets = networks_by_name(plan)
-    mega = [nets[f"acme-gcp-gcp-train-fabric-vpc{i}"] for i in range(1, 9)]
+    mega = [nets[f"acme-ft-gcp-ft-fabric-vpc{i}"] for i in range(1, 9)]
     assert all(n.inputs["mtu"] == 8244 and "networkProfile" not in n.inputs for n in mega)
     configs = pool(plan, "h100-mega").inputs["networkConfig"]["additionalNodeNetworkConfigs"]
-    assert [c["network"] for c in configs] == [f"acme-gcp-gcp-train-fabric-vpc{i}" for i in range(1, 9)]
+    assert [c["network"] for c in configs] == [f"acme-ft-gcp-ft-fabric-vpc{i}" for i in range(1, 9)]
     assert_subset(
         {
             "nodeConfig": {
@@ -130,24 +140,22 @@ def test_a3_mega_eight_gvnic_networks(plan):
         rule = next(
             f
             for f in plan.of_type(FIREWALL)
-            if f.inputs["name"] == f"acme-gcp-gcp-train-fabric-vpc{i}-allow-internal"
+            if f.inputs["name"] == f"acme-ft-gcp-ft-fabric-vpc{i}-allow-internal"
         )
         subnet = next(
-            s for s in plan.of_type(SUBNET) if s.inputs["name"] == f"acme-gcp-gcp-train-fabric-vpc{i}-sub"
+            s for s in plan.of_type(SUBNET) if s.inputs["name"] == f"acme-ft-gcp-ft-fabric-vpc{i}-sub"
         )
         assert rule.inputs["sourceRanges"] == [subnet.inputs["ipCidrRange"]]
         assert subnet.inputs["privateIpGoogleAccess"] is True
-    # primary + 8 (A3 Mega) + gvnic-1 + RoCE (A3 Ultra)
-    assert len(nets) == 11
+    # primary + 8 gVNIC (A3 Mega; A3 High uses the first 4)
+    assert len(nets) == 9
 
 
 def test_network_objects_match_the_shared_names_and_schemas(plan):
     from ailz.catalog import load_catalog
 
     catalog = load_catalog()
-    expected = naming.gke_extra_networks(catalog.machine("a3-ultragpu-8g")) + naming.gke_extra_networks(
-        catalog.machine("a3-megagpu-8g")
-    )
+    expected = naming.gke_extra_networks(catalog.machine("a3-ultragpu-8g"))
     params = {r.inputs["metadata"]["name"]: r for r in plan.of_type(PARAMS)}
     networks = {r.inputs["metadata"]["name"]: r for r in plan.of_type(GKE_NETWORK)}
     assert set(params) == set(networks) == {n["name"] for n in expected}
@@ -266,9 +274,14 @@ def test_buckets_and_lustre(plan):
             inputs,
         )
     assert buckets["datasets"]["versioning"] == buckets["models"]["versioning"] == {"enabled": True}
-    # retention policy instead of versioning (Cloud Storage allows only one of them)
-    assert buckets["checkpoints"]["versioning"] == {"enabled": False}
-    assert buckets["checkpoints"]["retentionPolicy"] == {"retentionPeriod": 14 * 86400}
+    # checkpoint_retention_days: 14 means what it means on AWS, an overwritten or deleted checkpoint
+    # stays recoverable 14 days; no retention policy, which would forbid overwriting checkpoints
+    checkpoints = buckets["checkpoints"]
+    assert checkpoints["versioning"] == {"enabled": True} and "retentionPolicy" not in checkpoints
+    assert checkpoints["softDeletePolicy"] == {"retentionDurationSeconds": 14 * 86400}
+    assert checkpoints["lifecycleRules"] == [
+        {"action": {"type": "Delete"}, "condition": {"daysSinceNoncurrentTime": 14, "withState": "ARCHIVED"}}
+    ]
     archive = [
         r for r in buckets["datasets"]["lifecycleRules"] if r["action"].get("storageClass") == "ARCHIVE"
     ]
@@ -376,7 +389,6 @@ def test_outputs(plan):
         "acme-gcp-gcp-train-fabric-gvnic-1",
         "acme-gcp-gcp-train-fabric-rdma",
     ]
-    assert len(outputs["networks"]["h100-mega"]) == 8
     assert set(outputs["buckets"]) == {"datasets", "checkpoints", "models"}
     assert outputs["kmsKeys"]["secrets"] == EXAMPLE_KEY + "secrets"
     assert outputs["lustreMountPoint"].endswith("@tcp:/acmegcpg")

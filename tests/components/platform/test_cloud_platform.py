@@ -41,7 +41,7 @@ def test_gcp_handle_has_no_gpu_operator(cloud_plan):
     objects = manifests(plan, "gcp-train")
     sa = named(objects, "ServiceAccount", "workload", "research")
     assert sa["metadata"]["annotations"] == {"iam.gke.io/gcp-service-account": GCP_SA}
-    assert [f["metadata"]["name"] for f in by_kind(objects, "ResourceFlavor")] == ["h100-mega", "h200"]
+    assert [f["metadata"]["name"] for f in by_kind(objects, "ResourceFlavor")] == ["h200"]
     # no on-prem-only parts on a cloud target
     kinds = {o["kind"] for o in objects}
     assert not kinds & {"NicClusterPolicy", "IPoIBNetwork", "MacvlanNetwork", "IPPool", "StorageClass"}
