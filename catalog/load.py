@@ -30,6 +30,7 @@ SECTION_FILES = {
     "gcp_vpc": "gcp.yaml",
     "gke_metadata_server": "gcp.yaml",
     "gcp_limits": "gcp.yaml",
+    "gke_limits": "gcp.yaml",
     "gpudirect_host": "gcp.yaml",
 }
 

@@ -275,6 +275,13 @@ class FilestoreZonal(Fact):
         return self
 
 
+class GkeLimits(Fact):
+    """GKE Standard limits a target's node pools must fit."""
+
+    nodes_per_pool_per_zone: int = Field(gt=0)
+    nodes_per_cluster: int = Field(gt=0)
+
+
 class CloudStorage(Fact):
     """GCP cold tier: Cloud Storage storage classes."""
 
@@ -591,6 +598,7 @@ class Catalog(BaseModel):
     gcp_vpc: GcpVpc
     gke_metadata_server: CredentialEndpoint
     gcp_limits: GcpLimits
+    gke_limits: GkeLimits
     gpudirect_host: GpudirectHost
     platform: Platform
 

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 
 from ailz.catalog import Catalog, Machine
 from ailz.components.aws.nic_layout import efa_layout
+from ailz.components.common.pool_split import PoolShare, split_pool
 
 
 @dataclass(frozen=True)
@@ -62,42 +63,11 @@ def node_addressing(machine: Machine, prefix_delegation: bool, catalog: Catalog)
     return NodeAddressing(max_pods, used * limits.ipv4_per_interface)
 
 
-@dataclass(frozen=True)
-class NodeGroupShare:
-    """One managed node group of a pool: its sizes and the index of its GPU subnet (None: every
-    GPU subnet, for subnets whose free addresses are only known at deploy time)."""
-
-    index: int
-    min_size: int
-    desired_size: int
-    max_size: int
-    subnet: int | None = None
-
-
-def _spread(total: int, parts: int) -> list[int]:
-    base, extra = divmod(total, parts)
-    return [base + (1 if i < extra else 0) for i in range(parts)]
-
-
-def split_pool(scaling: tuple[int, int, int], nodes_per_group: int) -> list[NodeGroupShare]:
-    """A pool larger than one node group may hold becomes several, as even as possible."""
-    low, desired, high = scaling
-    groups = max(1, math.ceil(high / nodes_per_group))
-    return [
-        NodeGroupShare(i, a, b, c)
-        for i, (a, b, c) in enumerate(
-            zip(_spread(low, groups), _spread(desired, groups), _spread(high, groups), strict=True)
-        )
-    ]
-
-
 class SubnetsFull(ValueError):
     """The GPU subnets cannot hold the node groups at their maximum size."""
 
 
-def place_groups(
-    groups: list[tuple[str, NodeGroupShare, int]], free: list[int]
-) -> dict[tuple[str, int], int]:
+def place_groups(groups: list[tuple[str, PoolShare, int]], free: list[int]) -> dict[tuple[str, int], int]:
     """(pool, share, addresses per node) -> GPU subnet index, first fit in order, so every node of
     a group has an address. `free` is what each GPU subnet holds; raises SubnetsFull."""
     left = list(free)
@@ -128,7 +98,7 @@ class PoolGroups:
 
     pool: str
     addressing: NodeAddressing
-    groups: list[NodeGroupShare]
+    groups: list[PoolShare]
 
 
 class QuotaExceeded(ValueError):
@@ -194,7 +164,7 @@ def plan_node_groups(target, catalog: Catalog) -> list[PoolGroups]:
             p.pool,
             p.addressing,
             [
-                NodeGroupShare(s.index, s.min_size, s.desired_size, s.max_size, placed[(p.pool, s.index)])
+                PoolShare(s.index, s.min_size, s.desired_size, s.max_size, placed[(p.pool, s.index)])
                 for s in p.groups
             ],
         )

@@ -129,9 +129,9 @@ class GpuNodePool(AilzComponent):
         # first keeping the pool's name
         self.node_groups = [
             aws.eks.NodeGroup(
-                name if share.index == 0 else f"{name}-{share.index + 1}",
+                share.name(name),
                 cluster_name=cluster_name,
-                node_group_name=name if share.index == 0 else f"{name}-{share.index + 1}",
+                node_group_name=share.name(name),
                 node_role_arn=node_role.arn,
                 subnet_ids=plan.group_subnets(share, subnet_ids),
                 ami_type=AMI_TYPE,

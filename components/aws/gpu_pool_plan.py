@@ -6,9 +6,9 @@ from __future__ import annotations
 from typing import Any
 
 from ailz.catalog import Machine
-from ailz.components.aws.address_plan import NodeGroupShare
 from ailz.components.aws.nic_layout import NicSlot, efa_layout
 from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
+from ailz.components.common.pool_split import PoolShare
 from ailz.spec.common import GpuPool
 
 GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NO_SCHEDULE"}
@@ -101,7 +101,7 @@ MINIMAL_UPDATE_CAPACITY = ("reservation", "capacity-block")
 ROLLOUT_FRACTION, MAX_UNAVAILABLE = 0.1, 100
 
 
-def update_config(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[str, Any]:
+def update_config(pool: GpuPool, share: PoolShare | None = None) -> dict[str, Any]:
     """Node group updateConfig: a tenth of the group at a time; on reserved capacity, replace in
     place."""
     size = pool.scaling[2] if share is None else share.max_size
@@ -111,7 +111,7 @@ def update_config(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[st
     return config
 
 
-def scaling(pool: GpuPool, share: NodeGroupShare | None = None) -> dict[str, int]:
+def scaling(pool: GpuPool, share: PoolShare | None = None) -> dict[str, int]:
     """Scaling of one of the pool's node groups (the whole pool when it is one). A Capacity Block
     group must be able to drop to 0: before upgrades (EKS user guide, Capacity Blocks with managed
     node groups) and when the block ends."""
@@ -129,7 +129,7 @@ def block_scaling(scaling: dict[str, int], state: str) -> dict[str, int]:
     return scaling if state == "active" else {**scaling, "desired_size": 0}
 
 
-def group_subnets(share: NodeGroupShare, subnet_ids: Any) -> Any:
+def group_subnets(share: PoolShare, subnet_ids: Any) -> Any:
     """The GPU subnet the planner placed the group in, or all of them when their room is only known
     at deploy time (an existing VPC). `subnet_ids` is a list or an Output of one."""
     if share.subnet is None:

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 from ailz.catalog import Machine, load_catalog
-from ailz.components.aws.address_plan import node_addressing, quotas, split_pool
+from ailz.components.aws.address_plan import node_addressing, quotas
 from ailz.components.aws.checks import check_aws_target
 from ailz.components.aws.fakes import AWS_FAKES
 from ailz.components.aws.gpu_pool_plan import NO_PLACEMENT_GROUP
 from ailz.components.aws.spec import AwsTarget
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
+from ailz.components.common.pool_split import split_pool
 from ailz.spec.common import GpuPool
 
 

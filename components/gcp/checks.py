@@ -14,6 +14,23 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _cluster_size(target, base, catalog: Catalog) -> list[SpecIssue]:
+    """Every node the target's pools may reach must fit one GKE Standard cluster."""
+    from ailz.components.gcp.network_plan import SYSTEM_NODES
+
+    limit = catalog.gke_limits.nodes_per_cluster
+    nodes = SYSTEM_NODES + sum(pool.scaling[2] for pool in target.gpu_pools)
+    if nodes <= limit:
+        return []
+    return [
+        SpecIssue(
+            (*base, "gpu_pools"),
+            f"the pools reach {nodes} nodes with the system pool; a GKE Standard cluster holds {limit}",
+            "split the pools over more gcp targets (each is a cluster of its own)",
+        )
+    ]
+
+
 def _fabric_mix(target, base, catalog: Catalog) -> list[SpecIssue]:
     """GPUDirect plugins that must not share a cluster (GPUDirect RDMA next to TCPX/TCPXO)."""
     installers = catalog.gpudirect_host.installers
@@ -48,7 +65,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
 
     target = zone.targets[index]
     base = ("targets", index)
-    issues: list[SpecIssue] = _fabric_mix(target, base, catalog)
+    issues: list[SpecIssue] = _fabric_mix(target, base, catalog) + _cluster_size(target, base, catalog)
     for j, pool in enumerate(target.gpu_pools):
         if pool.capacity.placement_group is not None:
             issues.append(

@@ -43,51 +43,58 @@ class GpuNodePool(GcpComponent):
         super().__init__("GpuNodePool", name, spec_path, opts)
         facts = machine.gcp
         assert facts is not None, f"{machine.name} has no GCP facts in the catalog"
+        node_config = {
+            "machine_type": machine.name,
+            "guest_accelerators": [
+                {
+                    "type": facts.accelerator_type,
+                    "count": machine.gpu.count,
+                    "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"},
+                }
+            ],
+            "gvnic": {"enabled": True},
+            "image_type": "COS_CONTAINERD",
+            "ephemeral_storage_local_ssd_config": {"local_ssd_count": machine.local_nvme.count},
+            "disk_type": facts.boot_disk_type,
+            "disk_size_gb": BOOT_DISK_GB,
+            "boot_disk_kms_key": boot_disk_key,
+            "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
+            "workload_metadata_config": {"mode": "GKE_METADATA"},
+            "reservation_affinity": gpu_pool_plan.reservation_affinity(pool),
+            "spot": pool.capacity.kind == "spot" or None,
+            "taints": [gpu_pool_plan.GPU_TAINT],
+            "labels": gpu_pool_plan.node_labels(tags, pool, target),
+            "resource_labels": resource_labels,
+            "service_account": service_account,
+            "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
+            "metadata": {"disable-legacy-endpoints": "true"},
+        }
         placement = {"type": "COMPACT"} if gpu_pool_plan.compact_placement(pool, machine) else None
-        self.node_pool = gcp.container.NodePool(
-            name,
-            name=pool.name,
-            project=project,
-            location=location,
-            cluster=cluster,
-            node_locations=[zone],
-            max_pods_per_node=GPU_MAX_PODS,
-            **gpu_pool_plan.scaling(pool),
-            placement_policy=placement,
-            management={"auto_repair": True, "auto_upgrade": True},
-            # reserved capacity has no spare machine to surge onto: replace one node at a time
-            upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
-            network_config={
-                "additional_node_network_configs": [
-                    {"network": nic.network_name, "subnetwork": nic.subnet_name} for nic in extra_nics
-                ],
-            },
-            node_config={
-                "machine_type": machine.name,
-                "guest_accelerators": [
-                    {
-                        "type": facts.accelerator_type,
-                        "count": machine.gpu.count,
-                        "gpu_driver_installation_config": {"gpu_driver_version": "LATEST"},
-                    }
-                ],
-                "gvnic": {"enabled": True},
-                "image_type": "COS_CONTAINERD",
-                "ephemeral_storage_local_ssd_config": {"local_ssd_count": machine.local_nvme.count},
-                "disk_type": facts.boot_disk_type,
-                "disk_size_gb": BOOT_DISK_GB,
-                "boot_disk_kms_key": boot_disk_key,
-                "shielded_instance_config": {"enable_secure_boot": True, "enable_integrity_monitoring": True},
-                "workload_metadata_config": {"mode": "GKE_METADATA"},
-                "reservation_affinity": gpu_pool_plan.reservation_affinity(pool),
-                "spot": pool.capacity.kind == "spot" or None,
-                "taints": [gpu_pool_plan.GPU_TAINT],
-                "labels": gpu_pool_plan.node_labels(tags, pool, target),
-                "resource_labels": resource_labels,
-                "service_account": service_account,
-                "oauth_scopes": ["https://www.googleapis.com/auth/cloud-platform"],
-                "metadata": {"disable-legacy-endpoints": "true"},
-            },
-            opts=self.child(),
-        )
-        self.register_outputs({"name": self.node_pool.name})
+        # a pool larger than one node pool may hold in its zone is several, on the same reservation;
+        # the first keeps the pool's name
+        self.node_pools = [
+            gcp.container.NodePool(
+                share.name(name),
+                name=share.name(pool.name),
+                project=project,
+                location=location,
+                cluster=cluster,
+                node_locations=[zone],
+                max_pods_per_node=GPU_MAX_PODS,
+                **gpu_pool_plan.scaling(pool, share),
+                placement_policy=placement,
+                management={"auto_repair": True, "auto_upgrade": True},
+                # reserved capacity has no spare machine to surge onto: replace one node at a time
+                upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
+                network_config={
+                    "additional_node_network_configs": [
+                        {"network": nic.network_name, "subnetwork": nic.subnet_name} for nic in extra_nics
+                    ],
+                },
+                node_config=node_config,
+                opts=self.child(),
+            )
+            for share in gpu_pool_plan.node_pools(pool)
+        ]
+        self.node_pool = self.node_pools[0]
+        self.register_outputs({"names": [p.name for p in self.node_pools]})

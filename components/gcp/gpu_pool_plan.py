@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from ailz.catalog import Machine
+from ailz.catalog import Machine, load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.labels import k8s_labels
+from ailz.components.common.pool_split import PoolShare, split_pool
 from ailz.spec.common import GpuPool
 
 # Node label prefixes GKE and the kubelet reserve for themselves.
@@ -47,9 +48,14 @@ def compact_placement(pool: GpuPool, machine: Machine) -> bool:
     return bool(facts and facts.compact_placement and pool.capacity.kind != "reservation")
 
 
-def scaling(pool: GpuPool) -> dict:
+def node_pools(pool: GpuPool) -> list[PoolShare]:
+    """The pool as GKE node pools: at most `gke_limits.nodes_per_pool_per_zone` nodes each."""
+    return split_pool(pool.scaling, load_catalog().gke_limits.nodes_per_pool_per_zone)
+
+
+def scaling(pool: GpuPool, share: PoolShare | None = None) -> dict:
     """Fixed size when min == max (reserved training), autoscaling bounds otherwise."""
-    low, nodes, high = pool.scaling
+    low, nodes, high = pool.scaling if share is None else (share.min_size, share.desired_size, share.max_size)
     if low == high:
         return {"node_count": nodes}
     return {

@@ -6,7 +6,7 @@ from ailz.catalog import Machine
 from ailz.components.common.kind import PoolFacts, TargetKind, reserved_capacity
 from ailz.components.gcp.checks import check_gcp_target
 from ailz.components.gcp.fakes import GCP_FAKES
-from ailz.components.gcp.gpu_pool_plan import compact_placement
+from ailz.components.gcp.gpu_pool_plan import compact_placement, node_pools
 from ailz.components.gcp.spec import GcpTarget
 from ailz.spec.common import GpuPool
 
@@ -26,6 +26,9 @@ def describe_pool(target: GcpTarget, pool: GpuPool, machine: Machine) -> PoolFac
         placement = f"placed by reservation {pool.capacity.reservation_id}, zone {target.zone}"
     else:
         placement = f"no placement policy, zone {target.zone}"
+    if len(pools := node_pools(pool)) > 1:
+        sizes = "+".join(str(p.max_size) for p in pools)
+        placement += f"; {len(pools)} GKE node pools ({sizes} nodes at most)"
     return PoolFacts(fabric=machine.fabric, capacity=reserved_capacity(pool), placement=placement)
 
 

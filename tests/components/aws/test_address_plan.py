@@ -8,16 +8,15 @@ from hypothesis import strategies as st
 
 from ailz.catalog import load_catalog
 from ailz.components.aws.address_plan import (
-    NodeGroupShare,
     QuotaExceeded,
     SubnetsFull,
     node_addressing,
     place_groups,
     plan_node_groups,
     pod_interfaces,
-    split_pool,
 )
 from ailz.components.aws.spec import AwsTarget
+from ailz.components.common.pool_split import PoolShare, split_pool
 
 CATALOG = load_catalog()
 AWS_MACHINES = sorted(n for n, m in CATALOG.machines.items() if m.provider == "aws")
@@ -75,7 +74,7 @@ def test_split_groups_add_up_and_fit_the_quota(low, extra, more, per_group):
     free=st.lists(st.integers(0, 70000), min_size=1, max_size=4),
 )
 def test_placed_groups_never_overfill_a_subnet(sizes, per_node, free):
-    groups = [("p", NodeGroupShare(i, 0, n, n), per_node) for i, n in enumerate(sizes)]
+    groups = [("p", PoolShare(i, 0, n, n), per_node) for i, n in enumerate(sizes)]
     try:
         placed = place_groups(groups, free)
     except SubnetsFull:
