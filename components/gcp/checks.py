@@ -14,6 +14,58 @@ def _minor(version: str) -> tuple[int, int]:
     return int(major), int(minor)
 
 
+def _existing_network(target, base, users: dict[str, int], warm: bool) -> list[SpecIssue]:
+    """An existing network's own ranges, and what ailz still needs next to it."""
+    import ipaddress
+
+    from ailz.components.gcp import network_plan
+
+    existing = target.network.existing
+    path = (*base, "network", "existing")
+    issues = []
+    primary = ipaddress.ip_network(target.network.cidr)
+    control = ipaddress.ip_network(existing.control_plane_cidr)
+    if control.prefixlen != 28 or control.overlaps(primary):
+        issues.append(
+            SpecIssue(
+                (*path, "control_plane_cidr"),
+                f"{control} is not a /28 outside the subnet's {primary}",
+                "GKE's private control plane takes a /28 that no subnet of the network uses",
+            )
+        )
+    if users and existing.gpu_cidr is None:
+        issues.append(
+            SpecIssue(
+                path,
+                f"the GPU pools need {len(users)} GPU NIC subnets, carved from gpu_cidr",
+                "add gpu_cidr: a private range no subnet of the node's networks uses, e.g. a /20",
+            )
+        )
+    elif users:
+        gpu = ipaddress.ip_network(existing.gpu_cidr)
+        if gpu.overlaps(primary) or gpu.overlaps(control):
+            issues.append(
+                SpecIssue(
+                    (*path, "gpu_cidr"),
+                    f"{gpu} overlaps the node subnet or control plane",
+                    "use a range of its own",
+                )
+            )
+        try:
+            network_plan.plan_extra_subnets(existing.gpu_cidr, users)
+        except network_plan.AddressPlanError as err:
+            issues.append(SpecIssue((*path, "gpu_cidr"), str(err), "use a larger gpu_cidr"))
+    if warm and existing.private_services_range is None:
+        issues.append(
+            SpecIssue(
+                path,
+                "a warm tier reaches the network through private services access, the network team's",
+                "name the network's private services access range in private_services_range",
+            )
+        )
+    return issues
+
+
 def _cluster_size(target, base, catalog: Catalog) -> list[SpecIssue]:
     """Every node the target's pools may reach must fit one GKE Standard cluster."""
     from ailz.components.gcp.network_plan import SYSTEM_NODES
@@ -120,12 +172,19 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     except ValueError as err:
         issues.append(SpecIssue((*base, "gpu_pools"), str(err), "put these pools in separate targets"))
         users = {}
-    try:
-        network_plan.plan_addresses(
-            target.network.cidr, users, sum(pool.scaling[2] for pool in target.gpu_pools), warm is not None
-        )
-    except network_plan.AddressPlanError as err:
-        issues.append(SpecIssue((*base, "network", "cidr"), str(err), "pick a larger private range"))
+    existing = target.network.existing
+    if existing is not None:
+        issues += _existing_network(target, base, users, warm is not None)
+    else:
+        try:
+            network_plan.plan_addresses(
+                target.network.cidr,
+                users,
+                sum(pool.scaling[2] for pool in target.gpu_pools),
+                warm is not None,
+            )
+        except network_plan.AddressPlanError as err:
+            issues.append(SpecIssue((*base, "network", "cidr"), str(err), "pick a larger private range"))
 
     if warm is not None and not (lustre or filestore):
         issues.append(

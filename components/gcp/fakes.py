@@ -97,9 +97,31 @@ def _absent(kind: str) -> InvokeFn:
     return lookup
 
 
+def _existing_subnetwork(args: dict[str, Any], ctx: FakeContext) -> dict[str, Any]:
+    """The network team's subnet as the spec describes it, with pod and service ranges of the
+    names it gives (a /14 for pods, a /20 for services)."""
+    existing = ctx.spec.network.existing if ctx.spec is not None else None
+    if existing is None or args.get("name") != existing.subnetwork:
+        raise InvokeFailure(f"googleapi: Error 404: subnetwork {args.get('name')} not found.")
+    return {
+        "name": existing.subnetwork,
+        "region": args.get("region") or ctx.region,
+        "project": args.get("project") or ctx.project,
+        "ipCidrRange": ctx.spec.network.cidr,
+        "secondaryIpRanges": [
+            {"rangeName": existing.pods_range, "ipCidrRange": "100.64.0.0/14"},
+            {"rangeName": existing.services_range, "ipCidrRange": "100.68.0.0/20"},
+        ],
+        "id": f"projects/{args.get('project')}/regions/{args.get('region')}/subnetworks/"
+        + existing.subnetwork,
+    }
+
+
 GCP_FAKES = CloudFakes(
     provider="gcp",
-    locate=lambda target: FakeContext(region=target.region, zone=target.zone, project=target.project),
+    locate=lambda target: FakeContext(
+        region=target.region, zone=target.zone, project=target.project, spec=target
+    ),
     every_resource=_gcp,
     types={
         "gcp:filestore/instance:Instance": _filestore_instance,
@@ -111,6 +133,7 @@ GCP_FAKES = CloudFakes(
     invokes={
         # a fresh project: no key ring of the zone's yet
         "gcp:kms/getKMSKeyRing:getKMSKeyRing": _absent("KeyRing"),
+        "gcp:compute/getSubnetwork:getSubnetwork": _existing_subnetwork,
         "gcp:kms/getKMSCryptoKey:getKMSCryptoKey": _absent("CryptoKey"),
         "gcp:organizations/getProject:getProject": lambda args, ctx: {
             "projectId": args.get("projectId") or ctx.project,

@@ -14,6 +14,7 @@ from ailz.components.common.labels import gcp_labels, k8s_labels
 from ailz.components.gcp import network_plan
 from ailz.components.gcp.cluster import GkeCluster
 from ailz.components.gcp.cold_storage import ColdStorage
+from ailz.components.gcp.existing_network import adopt_network
 from ailz.components.gcp.filestore import SHARE, FilestoreShare, filestore_pv_spec
 from ailz.components.gcp.gpu_networks import GpuNetworks
 from ailz.components.gcp.gpu_pool import GpuNodePool
@@ -97,30 +98,34 @@ class GcpLandingZone(AilzComponent):
             pool.name: [item["name"] for item in naming.gke_extra_networks(machines[pool.name])]
             for pool in target.gpu_pools
         }
-        addresses = network_plan.plan_addresses(
-            target.network.cidr,
-            network_plan.nic_users([(pool.scaling[2], machines[pool.name]) for pool in target.gpu_pools]),
-            sum(pool.scaling[2] for pool in target.gpu_pools),
-            warm_kind is not None,
-        )
-
-        primary = Network(
-            f"{prefix}-vpc",
-            ctx.path("network"),
-            project=project,
-            region=region,
-            cidr=target.network.cidr,
-            addresses=addresses,
-            egress=target.network.egress,
-            # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog); GCP's
-            # default VPC MTU when no GPU family asks for them
-            mtu=max(
-                (m.gcp.gvnic_mtu for m in machines.values() if m.gcp),
-                default=load_catalog().gcp_vpc.default_mtu,
-            ),
-            labels=labels,
-            opts=after_apis,
-        )
+        users = network_plan.nic_users([(pool.scaling[2], machines[pool.name]) for pool in target.gpu_pools])
+        existing = target.network.existing
+        if existing is not None:
+            primary, addresses = adopt_network(target, users, invoke)
+        else:
+            addresses = network_plan.plan_addresses(
+                target.network.cidr,
+                users,
+                sum(pool.scaling[2] for pool in target.gpu_pools),
+                warm_kind is not None,
+            )
+            primary = Network(
+                f"{prefix}-vpc",
+                ctx.path("network"),
+                project=project,
+                region=region,
+                cidr=target.network.cidr,
+                addresses=addresses,
+                egress=target.network.egress,
+                # jumbo frames on the primary VPC too, as the families' gVNIC networks (catalog); GCP's
+                # default VPC MTU when no GPU family asks for them
+                mtu=max(
+                    (m.gcp.gvnic_mtu for m in machines.values() if m.gcp),
+                    default=load_catalog().gcp_vpc.default_mtu,
+                ),
+                labels=labels,
+                opts=after_apis,
+            )
         fabric = None
         fabric_name = f"{prefix}-fabric"
         vpc_of = {s.network_name: f"{fabric_name}-{v.key}" for v in vpcs for s in v.subnets}
@@ -146,6 +151,11 @@ class GcpLandingZone(AilzComponent):
             network=primary.network.id,
             subnetwork=primary.subnet.id,
             master_cidr=addresses.master,
+            **(
+                {"pods_range": existing.pods_range, "services_range": existing.services_range}
+                if existing
+                else {}
+            ),
             authorized_cidr=target.network.cidr,
             # connected networks reach the private endpoint, listed ones the public one
             api_access_cidrs=[*target.kubernetes.connected_cidrs, *target.kubernetes.api_access_cidrs],
@@ -210,7 +220,12 @@ class GcpLandingZone(AilzComponent):
 
         warm_mount: dict[str, pulumi.Input[str]] = {}
         warm_volume: dict[str, pulumi.Input] = {}
-        if storage.warm is not None and addresses.private_services:
+        if storage.warm is not None and existing is not None:
+            # the network team's private services access range, on their network
+            warm_mount, warm_volume = self._warm_tier(
+                ctx, prefix, primary, existing.private_services_range, key("storage"), labels, after_keys
+            )
+        elif storage.warm is not None and addresses.private_services:
             psa = PrivateServiceAccess(
                 f"{prefix}-psa",
                 ctx.path("storage", "warm"),
@@ -224,7 +239,7 @@ class GcpLandingZone(AilzComponent):
                 ctx,
                 prefix,
                 primary,
-                psa,
+                psa.range.name,
                 key("storage"),
                 labels,
                 self._opts(depends_on=[*after_keys.depends_on, psa]),
@@ -274,7 +289,7 @@ class GcpLandingZone(AilzComponent):
         self.outputs.update({old: self.outputs[new] for old, new in RENAMED_OUTPUTS.items()})
         self.register_outputs(self.outputs)
 
-    def _warm_tier(self, ctx, prefix, primary, psa, kms_key, labels, opts):
+    def _warm_tier(self, ctx, prefix, primary, reserved_range, kms_key, labels, opts):
         """Managed Lustre or Filestore; returns its mount for clients outside the cluster and the
         PersistentVolume the platform stage declares for it (warmVolumeKind, warmVolumeSpec)."""
         target, warm = ctx.target, ctx.target.storage.warm
@@ -305,7 +320,7 @@ class GcpLandingZone(AilzComponent):
             project=target.project,
             zone=target.zone,
             network=primary.network,
-            reserved_range=psa.range.name,
+            reserved_range=reserved_range,
             capacity_gib=gib,
             kms_key=kms_key,
             labels=labels,

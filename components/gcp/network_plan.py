@@ -119,7 +119,7 @@ def _prefix_for(hosts: int, floor: int = MIN_SUBNET_PREFIX) -> int:
     return min(floor, 32 - bits)
 
 
-def _pod_block(max_pods: int) -> int:
+def pod_block(max_pods: int) -> int:
     """Pod addresses GKE reserves per node: twice the max pods, rounded up to a CIDR block."""
     return 2 ** math.ceil(math.log2(load_catalog().gcp_addressing.pod_range_per_max_pod * max_pods))
 
@@ -129,8 +129,8 @@ def _requests(
 ) -> list[tuple[str, int]]:
     """Block name -> prefix length, for a target CIDR of prefix length `base`."""
     facts = load_catalog().gcp_addressing
-    system_pods = SYSTEM_NODES * _pod_block(facts.default_max_pods_per_node)  # GKE's default applies
-    pod_addresses = system_pods + gpu_nodes * _pod_block(GPU_MAX_PODS)
+    system_pods = SYSTEM_NODES * pod_block(facts.default_max_pods_per_node)  # GKE's default applies
+    pod_addresses = system_pods + gpu_nodes * pod_block(GPU_MAX_PODS)
     requests: list[tuple[str, int]] = [
         # half the CIDR for pods, more if the nodes need it (then it cannot fit)
         ("pods", min(base + 1, 32 - math.ceil(math.log2(pod_addresses)))),
@@ -193,3 +193,24 @@ def plan_addresses(
         private_services=placed.get("private_services"),
         extra=extra,
     )
+
+
+def plan_extra_subnets(cidr: str, extra_subnets: dict[str, int]) -> dict[str, str]:
+    """Only the GPU NIC subnets, carved from `cidr` (an existing network's `gpu_cidr`: its pods,
+    services, nodes and control plane are the network team's)."""
+    net = ipaddress.ip_network(cidr)
+    floor = min(max(net.prefixlen + 8, 24), MIN_SUBNET_PREFIX)
+    requests = [(name, _prefix_for(nodes, floor)) for name, nodes in extra_subnets.items()]
+    needed = _needed(requests)
+    if needed > net.num_addresses:
+        raise AddressPlanError(
+            f"{cidr} holds {net.num_addresses} addresses but the {len(extra_subnets)} GPU NIC subnets "
+            f"need {needed}; use a larger gpu_cidr"
+        )
+    cursor, placed = int(net.network_address), {}
+    for name, prefix in sorted(requests, key=lambda item: item[1]):
+        size = 2 ** (32 - prefix)
+        cursor = -(-cursor // size) * size
+        placed[name] = str(ipaddress.ip_network((cursor, prefix)))
+        cursor += size
+    return {name: placed[name] for name in extra_subnets}

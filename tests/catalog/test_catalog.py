@@ -223,10 +223,10 @@ def test_address_rules(catalog):
     assert vpc.min_vpc_prefix <= MIN_VPC_PREFIX <= MAX_VPC_PREFIX <= vpc.max_vpc_prefix
     assert (vpc.reserved_per_subnet, catalog.gcp_addressing.reserved_per_subnet) == (5, 4)
     # GKE's table (Configure maximum Pods per node): 110 pods -> a /24 per node, 32 -> a /26, 8 -> a /28
-    from ailz.components.gcp.network_plan import _pod_block
+    from ailz.components.gcp.network_plan import pod_block
 
-    assert _pod_block(catalog.gcp_addressing.default_max_pods_per_node) == 2 ** (32 - 24)
-    assert (_pod_block(32), _pod_block(8)) == (2 ** (32 - 26), 2 ** (32 - 28))
+    assert pod_block(catalog.gcp_addressing.default_max_pods_per_node) == 2 ** (32 - 24)
+    assert (pod_block(32), pod_block(8)) == (2 ** (32 - 26), 2 ** (32 - 28))
 
 
 def test_loading_the_catalog_imports_no_provider_sdk():

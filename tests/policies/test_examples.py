@@ -20,7 +20,13 @@ WAIVERS = str(ROOT / "examples" / "policy" / "waivers.yaml")
 
 # Known gaps: GKE's GPUDirect installer images ailz deploys are not pinned by digest (AILZ-K8S-006),
 # and charts from a mirror are not yet an allowed registry (AILZ-RES-004).
-UNPINNED_GKE_IMAGES = {"gcp-a3-ultra", "gcp-a3-ultra-1024", "gcp-a3-mega", "hybrid-sovereign"}
+UNPINNED_GKE_IMAGES = {
+    "gcp-a3-ultra",
+    "gcp-a3-ultra-1024",
+    "gcp-a3-mega",
+    "gcp-shared-vpc",
+    "hybrid-sovereign",
+}
 
 
 @pytest.mark.parametrize(
