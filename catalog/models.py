@@ -228,12 +228,30 @@ class LustreTier(BaseModel):
     min_capacity_gib: int = Field(gt=0)
     step_gib: int = Field(gt=0, description="Capacity step up to step_threshold_gib.")
     step_threshold_gib: int = Field(gt=0)
+    large_step_gib: int = Field(gt=0, description="Above the threshold, capacity is a multiple of this.")
+    max_capacity_gib: int = Field(gt=0)
+
+    def problem(self, gib: int, throughput: int) -> str | None:
+        """Why this capacity is not valid in the tier, or None."""
+        if gib < self.min_capacity_gib:
+            return f"the {throughput} MB/s/TiB tier starts at {self.min_capacity_gib} GiB"
+        if gib > self.max_capacity_gib:
+            return f"the {throughput} MB/s/TiB tier holds at most {self.max_capacity_gib} GiB"
+        if gib <= self.step_threshold_gib and gib % self.step_gib:
+            return f"the {throughput} MB/s/TiB tier grows in steps of {self.step_gib} GiB"
+        if gib > self.step_threshold_gib and gib % self.large_step_gib:
+            return (
+                f"above {self.step_threshold_gib} GiB the {throughput} MB/s/TiB tier is a multiple of "
+                f"{self.large_step_gib} GiB"
+            )
+        return None
 
 
 class ManagedLustre(Fact):
     """GCP warm tier: Google Cloud Managed Lustre, keyed by throughput tier (MB/s per TiB)."""
 
     csi_min_gke_version: str = Field(description="Oldest GKE whose Lustre CSI driver mounts it.")
+    default_port_min_gke_version: str = Field(description="Oldest new cluster using Lustre's port 988.")
     csi_source: str = Field(min_length=8)
     tiers: dict[int, LustreTier]
     default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")
@@ -245,9 +263,8 @@ class ManagedLustre(Fact):
         tier = self.tiers.get(self.default_throughput_per_tib)
         if tier is None:
             raise ValueError(f"default_throughput_per_tib {self.default_throughput_per_tib} is not a tier")
-        gib = self.default_capacity_gib
-        if gib < tier.min_capacity_gib or (gib <= tier.step_threshold_gib and gib % tier.step_gib):
-            raise ValueError(f"default_capacity_gib {gib} is not valid in its tier")
+        if tier.problem(self.default_capacity_gib, self.default_throughput_per_tib):
+            raise ValueError(f"default_capacity_gib {self.default_capacity_gib} is not valid in its tier")
         return self
 
 

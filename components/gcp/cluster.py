@@ -155,7 +155,9 @@ class GkeCluster(GcpComponent):
                 "managed_prometheus": {"enabled": True},
             },
             logging_config={"enable_components": ["SYSTEM_COMPONENTS", "WORKLOADS"]},
-            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_BASIC"},
+            # basic posture (workload configuration audit); VULNERABILITY_BASIC is no longer
+            # supported and the enterprise mode needs GKE Enterprise (GKE deprecations, posture)
+            security_posture_config={"mode": "BASIC", "vulnerability_mode": "VULNERABILITY_DISABLED"},
             # the DNS-based endpoint: reachable from anywhere, every request authorized by IAM first, so
             # the platform stage and kubectl reach a private cluster without a network path
             control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},

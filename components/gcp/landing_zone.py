@@ -27,6 +27,7 @@ from ailz.components.gcp.private_services import PrivateServiceAccess
 from ailz.components.gcp.project_services import ProjectServices
 from ailz.components.gcp.system_pool import SystemNodePool
 from ailz.components.gcp.team_identity import TeamIdentity
+from ailz.components.gcp.versions import cluster_version, required_versions
 from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_FILESTORE_GIB, DEFAULT_THROUGHPUT
 from ailz.components.gcp.warm_volume import lustre_pv_spec
 
@@ -159,7 +160,8 @@ class GcpLandingZone(AilzComponent):
             authorized_cidr=target.network.cidr,
             # connected networks reach the private endpoint, listed ones the public one
             api_access_cidrs=[*target.kubernetes.connected_cidrs, *target.kubernetes.api_access_cidrs],
-            version=target.kubernetes.version,
+            # the spec's minor, raised to the patch its machines and warm tier need within it
+            version=cluster_version(target.kubernetes.version, required_versions(target, ctx.catalog)),
             private_endpoint=target.kubernetes.endpoint == "private",
             multi_networking=bool(vpcs),
             training=training,

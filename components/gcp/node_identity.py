@@ -7,13 +7,11 @@ import pulumi_gcp as gcp
 
 from ailz.components.gcp.component import GcpComponent
 
-# What a node needs to ship logs/metrics and pull images, and nothing more (GKE hardening guide:
-# "Use least privilege service accounts for your nodes"); never editor or container.admin.
+# What a node needs to ship logs and metrics and pull images, and nothing more: GKE's own
+# least-privilege node role (GKE docs, "Configure node service accounts": nodes need at least
+# roles/container.defaultNodeServiceAccount) and image pulls; never editor or container.admin.
 NODE_ROLES = (
-    "roles/logging.logWriter",
-    "roles/monitoring.metricWriter",
-    "roles/monitoring.viewer",
-    "roles/stackdriver.resourceMetadata.writer",
+    "roles/container.defaultNodeServiceAccount",
     "roles/artifactregistry.reader",
 )
 

@@ -21,12 +21,7 @@ def capacity_problem(capacity_gib: int, throughput: int) -> str | None:
     tiers = load_catalog().managed_lustre.tiers
     if throughput not in tiers:
         return f"throughput_per_tib {throughput} is not a Managed Lustre tier; use one of {sorted(tiers)}"
-    tier = tiers[throughput]
-    if capacity_gib < tier.min_capacity_gib:
-        return f"the {throughput} MB/s/TiB tier starts at {tier.min_capacity_gib} GiB"
-    if capacity_gib <= tier.step_threshold_gib and capacity_gib % tier.step_gib:
-        return f"the {throughput} MB/s/TiB tier grows in steps of {tier.step_gib} GiB"
-    return None
+    return tiers[throughput].problem(capacity_gib, throughput)
 
 
 def filestore_problem(capacity_gib: int) -> str | None:

@@ -114,3 +114,31 @@ def test_a_redeploy_adopts_the_ring_and_keys_it_left_behind():
     keys = _keys(lambda args: {"id": "found"})
     assert keys["z-keys"]["import_id"] == RING
     assert keys["z-keys-storage"]["import_id"] == f"{RING}/cryptoKeys/z-keys-storage"
+
+
+def test_the_cluster_asks_for_the_patch_its_machines_and_storage_need():
+    from ailz.components.gcp.versions import cluster_version
+
+    # A4 GPUDirect RDMA needs a 1.32 patch; on 1.33 Managed Lustre's port 988 needs another
+    assert cluster_version("1.32", ["1.32.2-gke.1475000", "1.31.4-gke.1183000"]) == "1.32.2-gke.1475000"
+    assert cluster_version("1.33", ["1.32.2-gke.1475000", "1.33.2-gke.4780000", "1.33.2-gke.1111000"]) == (
+        "1.33.2-gke.4780000"
+    )
+    assert cluster_version("1.34", ["1.32.2-gke.1475000"]) == "1.34"
+
+
+@pytest.mark.parametrize(
+    ("gib", "tier", "expected"),
+    [
+        (9000, 1000, None),
+        (1584000, 1000, None),  # above the threshold, a multiple of the large step
+        (1539000, 1000, "multiple of 72000"),
+        (10080000, 1000, "at most 10008000"),
+        (12240000, 125, None),
+    ],
+)
+def test_managed_lustre_sizes_follow_the_tier_table(gib, tier, expected):
+    from ailz.components.gcp.warm_tiers import capacity_problem
+
+    problem = capacity_problem(gib, tier)
+    assert problem is None if expected is None else expected in problem
