@@ -542,6 +542,10 @@ class Manifest(Fact):
     url: str
     path: str
     namespace: str
+    images: dict[str, str] = Field(
+        default_factory=dict,
+        description="Deployment/container in `namespace` -> the image the manifest names.",
+    )
 
 
 class EksImageRegistries(Fact):

@@ -91,7 +91,9 @@ def plan_job(
     if pod is None:
         raise RenderError(f"no NCCL test pod layout for fabric profile {profile_name!r}")
     settings = spec.validation.nccl
-    count = nodes if nodes is not None else min(pool.nodes, 2)
+    # two nodes by default, the pool's maximum (an autoscaled pool grows for the job) permitting:
+    # one node measures NVLink only, never the fabric
+    count = nodes if nodes is not None else min(pool.scaling[2], 2)
     if count < 1:
         raise RenderError("--nodes must be at least 1")
     if pin_nodes and len(pin_nodes) != count:

@@ -84,15 +84,15 @@ class GpuNodePool(GcpComponent):
                 **gpu_pool_plan.scaling(pool, share),
                 placement_policy=placement,
                 management={"auto_repair": True, "auto_upgrade": True},
-                # reserved capacity has no spare machine to surge onto: replace one node at a time
-                upgrade_settings={"strategy": "SURGE", "max_surge": 0, "max_unavailable": 1},
+                upgrade_settings=gpu_pool_plan.upgrade_settings(share),
                 network_config={
                     "additional_node_network_configs": [
                         {"network": nic.network_name, "subnetwork": nic.subnet_name} for nic in extra_nics
                     ],
                 },
                 node_config=node_config,
-                opts=self.child(),
+                # hundreds of GPU VMs take longer than the provider's default 30 minutes to create
+                opts=self.child(custom_timeouts=pulumi.CustomTimeouts(create="3h", update="6h")),
             )
             for share in gpu_pool_plan.node_pools(pool)
         ]

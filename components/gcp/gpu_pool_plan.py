@@ -53,6 +53,16 @@ def node_pools(pool: GpuPool) -> list[PoolShare]:
     return split_pool(pool.scaling, load_catalog().gke_limits.nodes_per_pool_per_zone)
 
 
+# Nodes an upgrade replaces at once: a tenth of the node pool, at least one (a 512-node pool would
+# take days one at a time); no surge, since a reservation has no spare machine.
+ROLLOUT_FRACTION = 0.1
+
+
+def upgrade_settings(share: PoolShare) -> dict:
+    unavailable = max(1, int(share.max_size * ROLLOUT_FRACTION))
+    return {"strategy": "SURGE", "max_surge": 0, "max_unavailable": unavailable}
+
+
 def scaling(pool: GpuPool, share: PoolShare | None = None) -> dict:
     """Fixed size when min == max (reserved training), autoscaling bounds otherwise."""
     low, nodes, high = pool.scaling if share is None else (share.min_size, share.desired_size, share.max_size)

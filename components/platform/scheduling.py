@@ -10,11 +10,13 @@ import yaml
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle
+from ailz.components.common.images import mirrored_image
 from ailz.components.platform.charts import (
     chart_source,
     image_repository,
     kueue_config,
     manifest_url,
+    platform_facts,
     scheduling_facts,
 )
 from ailz.components.platform.objects import declare, helm_release, namespace
@@ -43,6 +45,31 @@ def kueue_manager_config() -> dict[str, Any]:
         "integrations": {"frameworks": list(facts["frameworks"])},
         "resources": {"excludeResourcePrefixes": list(facts["exclude_resource_prefixes"])},
     }
+
+
+def mirror_image_patches(manifest: str, mirror: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Server-side patches that point a manifest's Deployments at the mirror (force: the manifest
+    applied the upstream image first)."""
+    facts = platform_facts().manifests[manifest]
+    patches = []
+    for where, image in sorted(facts.images.items()):
+        deployment, container = where.split("/")
+        patches.append(
+            {
+                "metadata": {
+                    "name": deployment,
+                    "namespace": facts.namespace,
+                    "labels": labels,
+                    "annotations": {"pulumi.com/patchForce": "true"},
+                },
+                "spec": {
+                    "template": {
+                        "spec": {"containers": [{"name": container, "image": mirrored_image(image, mirror)}]}
+                    }
+                },
+            }
+        )
+    return patches
 
 
 def kueue_values(mirror: str | None) -> dict[str, Any]:
@@ -91,11 +118,25 @@ class Scheduling(AilzComponent):
         self.jobset = helm_release(
             "jobset", jobset_src, jobset_values(cluster.registry_mirror), self, provider, [jobset_ns, *after]
         )
+        mirror = cluster.registry_mirror
         self.mpi_operator = k8s.yaml.v2.ConfigFile(
             "mpi-operator",
             file=manifest_url("mpi-operator", cluster.manifest_mirror),
+            # with a mirror, the Docker Hub image the manifest names never pulls: the patch below
+            # points the Deployment at the mirror and waits for it instead
+            skip_await=bool(mirror) or None,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=after),
         )
+        if mirror:
+            for body in mirror_image_patches("mpi-operator", mirror, labels):
+                k8s.apps.v1.DeploymentPatch(
+                    f"mpi-operator-{body['metadata']['name']}-image",
+                    metadata=body["metadata"],
+                    spec=body["spec"],
+                    opts=pulumi.ResourceOptions(
+                        parent=self, provider=provider, depends_on=[self.mpi_operator]
+                    ),
+                )
         self.flavors = [
             declare(resource_flavor(pool, labels), self, provider, [self.kueue]) for pool in pool_gpus
         ]

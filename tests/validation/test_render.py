@@ -180,9 +180,10 @@ def test_gcp_a3_ultra_gib(specs):
     assert "source /usr/local/gib/scripts/set_nccl_env.sh" in rank
     assert "LD_LIBRARY_PATH=/usr/local/gib/lib64" in rank
     # set_nccl_env.sh is the gIB environment: nothing exported overrides it, and its tuner picks
-    # the algorithms even across nodes (no NCCL_ALGO, no NCCL_IB_GID_INDEX of ailz's)
+    # the algorithms even across nodes (no NCCL_ALGO, no NCCL_IB_GID_INDEX of ailz's); NCCL_NET=gIB
+    # only makes a missing plugin fail instead of falling back to sockets
     env = exported(rank)
-    assert not {"NCCL_ALGO", "NCCL_IB_GID_INDEX", "NCCL_NET"} & set(env)
+    assert not {"NCCL_ALGO", "NCCL_IB_GID_INDEX"} & set(env) and env["NCCL_NET"] == "gIB"
     assert rank.index("set_nccl_env.sh") < rank.index("all_reduce_perf")
 
 

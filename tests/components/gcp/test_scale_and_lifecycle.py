@@ -142,3 +142,14 @@ def test_managed_lustre_sizes_follow_the_tier_table(gib, tier, expected):
 
     problem = capacity_problem(gib, tier)
     assert problem is None if expected is None else expected in problem
+
+
+def test_upgrades_replace_a_tenth_of_a_node_pool_without_surge():
+    from ailz.components.common.pool_split import PoolShare
+
+    assert gpu_pool_plan.upgrade_settings(PoolShare(0, 512, 512, 512)) == {
+        "strategy": "SURGE",
+        "max_surge": 0,
+        "max_unavailable": 51,
+    }
+    assert gpu_pool_plan.upgrade_settings(PoolShare(0, 4, 4, 4))["max_unavailable"] == 1

@@ -20,6 +20,8 @@ def manifests(plan: Plan, target: str) -> list[dict[str, Any]]:
             continue
         if not resource.type.startswith("kubernetes:") or resource.type in NOT_MANIFESTS:
             continue
+        if resource.type.endswith("Patch"):  # a server-side patch of an object, not a whole one
+            continue
         out.append(resource.inputs)
     return out
 

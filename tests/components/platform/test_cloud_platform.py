@@ -46,3 +46,20 @@ def test_gcp_handle_has_no_gpu_operator(cloud_plan):
     kinds = {o["kind"] for o in objects}
     assert not kinds & {"NicClusterPolicy", "IPoIBNetwork", "MacvlanNetwork", "IPPool", "StorageClass"}
     assert release(plan, "gcp-train", "kueue").inputs["chart"] == "oci://registry.k8s.io/kueue/charts/kueue"
+
+
+def test_without_egress_the_mpi_operator_runs_from_the_mirror(example_plan):
+    # the upstream manifest names a Docker Hub image; a patch points its Deployment at the mirror,
+    # and the manifest itself is not waited for (its first rollout cannot pull)
+    plan = example_plan("gcp-a3-mega")
+    config = next(r for r in plan.resources if r.type == "kubernetes:yaml/v2:ConfigFile")
+    assert config.inputs["skipAwait"] is True
+    (patch,) = [r for r in plan.resources if r.type == "kubernetes:apps/v1:DeploymentPatch"]
+    assert patch.inputs["metadata"]["name"] == "mpi-operator"
+    assert patch.inputs["metadata"]["annotations"] == {"pulumi.com/patchForce": "true"}
+    (container,) = patch.inputs["spec"]["template"]["spec"]["containers"]
+    assert container == {
+        "name": "mpi-operator",
+        "image": "us-central1-docker.pkg.dev/acme-ai-finetune/mirror/mpioperator/mpi-operator:0.6.0",
+    }
+    assert config.urn in patch.dependencies
