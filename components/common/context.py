@@ -76,6 +76,9 @@ class ClusterHandle:
     # runs the DOCA driver container (else the hosts have MOFED/DOCA installed)
     rdma: bool = False
     rdma_driver_container: bool = False
+    # the site layer installs Node Feature Discovery (with the Network Operator): the GPU Operator
+    # uses it instead of deploying a second one
+    nfd_installed: bool = False
     # where pods reach storage: the HTTPS storage APIs of a cloud, or the site network and port
     storage_cidrs: tuple[str, ...] = ("0.0.0.0/0",)
     storage_ports: tuple[int, ...] = (443,)

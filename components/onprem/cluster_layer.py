@@ -65,6 +65,7 @@ class OnpremClusterLayer(AilzComponent):
             node_resources=node_resources(ctx, fabric),
             rdma=fabric is not None,
             rdma_driver_container=fabric is not None and fabric.install_driver,
+            nfd_installed=fabric is not None,
             # pods reach storage on the site network only
             storage_cidrs=(target.network.cidr,),
             storage_ports=(endpoint_port(cold.endpoint) if cold and cold.endpoint else 443,),

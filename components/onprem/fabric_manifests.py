@@ -200,8 +200,22 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
 
 
 def network_operator_values(mirror: str | None) -> dict[str, Any]:
-    """The operator only: ailz writes the NicClusterPolicy; NFD comes from the GPU Operator."""
-    values: dict[str, Any] = {"nfd": {"enabled": False}, "sriovNetworkOperator": {"enabled": False}}
+    """The operator and its Node Feature Discovery; ailz writes the NicClusterPolicy. The chart's
+    NodeFeatureRule (labels nodes with Mellanox NICs, which the operator's DaemonSets select) needs
+    NFD's CRDs at install, so NFD comes from this chart, its CRD hook installing them first, and
+    the GPU Operator uses it (ClusterHandle.nfd_installed). With a mirror, every image the chart
+    itself pulls: the operator (also the pre-install CRD hook's image), the DOCA driver's init
+    container, NFD (network-operator v25.7.0 values.yaml and templates)."""
+    values: dict[str, Any] = {
+        "nfd": {"enabled": True, "deployNodeFeatureRules": True},
+        "sriovNetworkOperator": {"enabled": False},
+    }
     if mirror:
-        values["operator"] = {"repository": image_repository("nvidia", mirror)}
+        values["operator"] = {
+            "repository": image_repository("nvidia-cloud-native", mirror),
+            "ofedDriver": {"initContainer": {"repository": image_repository("nvidia-mellanox", mirror)}},
+        }
+        values["node-feature-discovery"] = {
+            "image": {"repository": f"{image_repository('nvidia-mellanox', mirror)}/node-feature-discovery"}
+        }
     return values

@@ -41,6 +41,7 @@ class GpuStackOptions:
     gdrcopy: bool = False
     mig_strategy: str = "single"
     registry_mirror: str | None = None
+    nfd: bool = True  # deploy Node Feature Discovery (False: the cluster runs one already)
 
 
 def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> dict[str, Any]:
@@ -51,7 +52,7 @@ def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> di
     if not opts.driver_preinstalled:
         driver["rdma"] = {"enabled": opts.rdma, "useHostMofed": opts.rdma and opts.host_mofed}
     values: dict[str, Any] = {
-        "nfd": {"enabled": True},
+        "nfd": {"enabled": opts.nfd},
         "operator": {"labels": dict(pod_labels)},
         "daemonsets": {"labels": dict(pod_labels)},
         "driver": driver,
@@ -68,7 +69,8 @@ def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> di
             for part in path.split("."):
                 node = node.setdefault(part, {})
             node["repository"] = image_repository(image_key, opts.registry_mirror)
-        values["node-feature-discovery"] = {
-            "image": {"repository": image_repository("nfd", opts.registry_mirror)}
-        }
+        if opts.nfd:
+            values["node-feature-discovery"] = {
+                "image": {"repository": image_repository("nfd", opts.registry_mirror)}
+            }
     return values

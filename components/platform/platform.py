@@ -41,6 +41,7 @@ def gpu_stack_options(ctx: TargetContext, cluster: ClusterHandle) -> GpuStackOpt
         gds=cluster.rdma and warm is not None and warm.kind == "parallel-fs",
         gdrcopy=cluster.rdma,
         registry_mirror=cluster.registry_mirror,
+        nfd=not cluster.nfd_installed,
     )
 
 

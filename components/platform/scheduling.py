@@ -86,7 +86,8 @@ def jobset_values(mirror: str | None) -> dict[str, Any]:
     """No ServiceMonitor (the Prometheus operator is not part of the platform); image from the mirror."""
     values: dict[str, Any] = {"prometheus": {"enable": False}}
     if mirror:
-        values["image"] = {"registry": mirror}
+        # the chart reads image.repository (jobset v0.8.1 templates); it has no image.registry
+        values["image"] = {"repository": image_repository("jobset", mirror)}
     return values
 
 

@@ -80,7 +80,8 @@ def test_gpu_operator_release_is_pinned_and_mirrored(plan):
                 "gds": {"enabled": True},
                 "gdrcopy": {"enabled": True},
                 "dcgmExporter": {"enabled": True},
-                "nfd": {"enabled": True},
+                # NFD comes with the Network Operator, whose NodeFeatureRule needs its CRDs first
+                "nfd": {"enabled": False},
                 "mig": {"strategy": "single"},
             },
         },
@@ -91,6 +92,24 @@ def test_gpu_operator_release_is_pinned_and_mirrored(plan):
         v["repository"] for v in gpu.inputs["values"].values() if isinstance(v, dict) and "repository" in v
     ]
     assert repos and all(r.startswith("registry.fra1.acme.internal/") for r in repos)
+
+
+def test_network_operator_pulls_every_chart_image_from_the_mirror(plan):
+    operator = release(plan, TARGET, "network-operator")
+    values = operator.inputs["values"]
+    mirror = "registry.fra1.acme.internal"
+    # the operator image is also the pre-install CRD hook's: upstream, the atomic release fails
+    assert values["operator"]["repository"] == f"{mirror}/nvidia/cloud-native"
+    assert values["operator"]["ofedDriver"]["initContainer"]["repository"] == f"{mirror}/nvidia/mellanox"
+    assert values["node-feature-discovery"]["image"]["repository"] == (
+        f"{mirror}/nvidia/mellanox/node-feature-discovery"
+    )
+    assert values["nfd"] == {"enabled": True, "deployNodeFeatureRules": True}
+
+
+def test_jobset_pulls_from_the_mirror_through_the_key_its_chart_reads(plan):
+    jobset = release(plan, TARGET, "jobset")
+    assert jobset.inputs["values"]["image"] == {"repository": "registry.fra1.acme.internal/jobset/jobset"}
 
 
 def test_nic_cluster_policy_shares_rdma_over_every_hca(objects):
