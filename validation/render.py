@@ -14,6 +14,7 @@ import jinja2
 import yaml
 
 from ailz.components.common import names as naming
+from ailz.components.common.fabric_env import gid_env
 from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
@@ -44,10 +45,8 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
         if fabric.hcas:
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
         env["NCCL_SOCKET_IFNAME"] = "eth0"
-        if fabric.kind == "roce" and fabric.gid_index is not None:
-            env["NCCL_IB_GID_INDEX"] = str(fabric.gid_index)  # else the roce profile's default
-        elif fabric.kind != "roce":
-            env.pop("NCCL_IB_GID_INDEX", None)
+        env.pop("NCCL_IB_GID_INDEX", None)
+        env.update(gid_env(fabric))  # a pinned GID only when the spec says so
     obsolete = sorted(set(env) & set(plan.profile.obsolete_env))
     if obsolete:
         raise RenderError(f"catalog profile {plan.profile.name} sets obsolete variables {obsolete}")

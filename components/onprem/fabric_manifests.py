@@ -8,6 +8,7 @@ import math
 from typing import Any
 
 from ailz.components.common import names as naming
+from ailz.components.common.fabric_env import gid_env
 from ailz.components.platform.charts import chart_facts, image_repository
 
 MELLANOX_VENDOR = "15b3"
@@ -189,8 +190,7 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
         "NCCL_IB_DISABLE": "0",
         "mtu": str(fabric.mtu),
     }
-    if fabric.gid_index is not None:
-        data["NCCL_IB_GID_INDEX"] = str(fabric.gid_index)
+    data.update(gid_env(fabric))
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

@@ -246,15 +246,17 @@ def test_onprem_sriov_requests_one_virtual_function_per_rail(specs):
     assert naming.onprem_rdma_resource("shared") not in limits
 
 
-def test_onprem_roce_without_gid_index_uses_the_profile_default(specs):
-    from ailz.catalog import load_catalog
-
+def test_onprem_roce_without_gid_index_lets_nccl_pick_a_gid_on_the_rails(specs):
+    # with the shared device plugin the HCA's GID table also holds the host's and other pods'
+    # addresses: no fixed index, NCCL (2.21+) selects an IPv4 GID inside the rails' range
     spec = specs("onprem-sovereign").model_copy(deep=True)
     spec.targets[0].fabric.kind = "roce"
     spec.targets[0].fabric.gid_index = None
     _, objects = rendered(spec, "fra-dgx", "dgx")
-    default = load_catalog().fabric_profiles["roce"].nccl_env["NCCL_IB_GID_INDEX"]
-    assert exported(scripts(objects)[0])["NCCL_IB_GID_INDEX"] == default
+    env = exported(scripts(objects)[0])
+    assert "NCCL_IB_GID_INDEX" not in env
+    assert env["NCCL_IB_ADDR_FAMILY"] == "AF_INET"
+    assert env["NCCL_IB_ADDR_RANGE"] == str(spec.targets[0].fabric.ip_pool)
 
 
 def test_onprem_roce_gid_index(specs):

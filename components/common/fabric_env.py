@@ -1,0 +1,29 @@
+"""How NCCL picks its RoCE GID on a site fabric: an index pinned only when the spec says so, else
+NCCL's own selection (2.21 and later) restricted to the rails' addresses. With the shared RDMA
+device plugin a pod shares the HCA, whose GID table also holds the host's and other pods' addresses:
+a fixed index (NCCL used to default to 3) may be someone else's, and queue pairs fail. Pure."""
+
+from __future__ import annotations
+
+import ipaddress
+from typing import Any
+
+
+def rails_range(fabric: Any) -> str:
+    """The smallest range holding every rail subnet (the IP pool they are carved from)."""
+    if not fabric.rail_subnets:
+        return str(fabric.ip_pool)
+    nets = [ipaddress.ip_network(s) for s in fabric.rail_subnets]
+    span = nets[0]
+    while not all(n.subnet_of(span) for n in nets):
+        span = span.supernet()
+    return str(span)
+
+
+def gid_env(fabric: Any) -> dict[str, str]:
+    """NCCL_IB_* variables choosing the GID of a RoCE fabric (none on InfiniBand)."""
+    if fabric.kind != "roce":
+        return {}
+    if fabric.gid_index is not None:
+        return {"NCCL_IB_GID_INDEX": str(fabric.gid_index)}
+    return {"NCCL_IB_ADDR_FAMILY": "AF_INET", "NCCL_IB_ADDR_RANGE": rails_range(fabric)}
