@@ -108,3 +108,7 @@ WARM_VOLUMES = {"lustre": "ailz-lustre", "filestore": "ailz-filestore"}
 
 # The Kueue LocalQueue in every team and validation namespace (jobs set kueue.x-k8s.io/queue-name).
 LOCAL_QUEUE = "default"
+# every ClusterQueue of a target (its teams' and validation's) shares GPUs in this Kueue cohort
+KUEUE_COHORT = "ailz"
+# workload namespaces (teams, validation) whose jobs and pods Kueue manages, queue name or not
+KUEUE_MANAGED_LABEL = "ailz.io/kueue-managed"

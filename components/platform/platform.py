@@ -6,12 +6,14 @@ from typing import Any
 
 import pulumi
 
+from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext
 from ailz.components.common.labels import k8s_labels
 from ailz.components.platform.gpu_operator import GpuOperator
 from ailz.components.platform.gpu_operator_values import GpuStackOptions
 from ailz.components.platform.pod_security import RdmaPodSecurity
+from ailz.components.platform.quota_plan import plan_quotas
 from ailz.components.platform.scheduling import Scheduling
 from ailz.components.platform.team import TeamNamespace
 from ailz.components.platform.team_manifests import rdma_per_gpu
@@ -65,12 +67,16 @@ class ClusterPlatform(AilzComponent):
             )
         RdmaPodSecurity(f"{ctx.target.name}-rdma-pods", path, cluster=cluster, labels=labels, opts=here)
         gpus = pool_gpus(ctx)
+        teams = [team for team in ctx.zone.teams if ctx.target.name in team.targets]
+        # one cohort whose guaranteed quotas add up to the GPUs there are (quota_plan.py)
+        shares = plan_quotas({t.name: t.gpu_quota for t in teams}, gpus, naming.VALIDATION_NAMESPACE)
         cidrs, ports = list(cluster.storage_cidrs), list(cluster.storage_ports)
         self.scheduling = Scheduling(
             f"{ctx.target.name}-scheduling",
             path,
             cluster=cluster,
             pool_gpus=gpus,
+            queue_shares=shares[naming.VALIDATION_NAMESPACE],
             storage_cidrs=cidrs,
             storage_ports=ports,
             labels=labels,
@@ -80,9 +86,7 @@ class ClusterPlatform(AilzComponent):
         per_gpu = fabric_per_gpu(ctx, cluster)
         store = cluster.object_store
         self.teams: list[Any] = []
-        for team in ctx.zone.teams:
-            if ctx.target.name not in team.targets:
-                continue
+        for team in teams:
             self.teams.append(
                 TeamNamespace(
                     team.name,
@@ -93,7 +97,7 @@ class ClusterPlatform(AilzComponent):
                     fabric_per_gpu=per_gpu,
                     storage_cidrs=cidrs,
                     storage_ports=ports,
-                    pool_gpus=gpus,
+                    queue_shares=shares[team.name],
                     kueue=[self.scheduling.kueue, *self.scheduling.flavors],
                     object_store=store,
                     opts=here,

@@ -20,7 +20,9 @@ from ailz.components.platform.charts import (
     scheduling_facts,
 )
 from ailz.components.platform.objects import declare, helm_release, namespace
+from ailz.components.platform.quota_plan import QueueShare
 from ailz.components.platform.scheduling_manifests import (
+    VALIDATION_PREEMPTION,
     cluster_queue,
     local_queue,
     resource_flavor,
@@ -42,6 +44,11 @@ def kueue_manager_config() -> dict[str, Any]:
         "leaderElection": {"leaderElect": True, "resourceName": facts["leader_election_resource_name"]},
         # all-or-nothing per job, without holding every other admission while one job starts
         "waitForPodsReady": {"enable": True, "blockAdmission": False, "timeout": "10m"},
+        # a job without a queue name is still Kueue's (LocalQueue defaulting puts it in the
+        # namespace's `default` queue), in ailz's workload namespaces only: system namespaces and
+        # the operators' own are never touched
+        "manageJobsWithoutQueueName": True,
+        "managedJobsNamespaceSelector": {"matchLabels": {naming.KUEUE_MANAGED_LABEL: "true"}},
         "integrations": {"frameworks": list(facts["frameworks"])},
         "resources": {"excludeResourcePrefixes": list(facts["exclude_resource_prefixes"])},
     }
@@ -99,6 +106,7 @@ class Scheduling(AilzComponent):
         *,
         cluster: ClusterHandle,
         pool_gpus: dict[str, int],
+        queue_shares: dict[str, QueueShare],
         storage_cidrs: list[str],
         storage_ports: list[int],
         labels: dict[str, str],
@@ -148,15 +156,15 @@ class Scheduling(AilzComponent):
         )
         for obj in namespace_network_policies(ns, storage_cidrs, storage_ports, labels):
             declare(obj, self, provider, [validation_ns])
-        # validation may use every GPU of the target, one job at a time
+        # validation owns what the teams leave and borrows any idle GPU, never preempting a team
         queue = cluster_queue(
             ns,
             ns,
-            sum(pool_gpus.values()),
-            pool_gpus,
+            queue_shares,
             facts["cpu_per_gpu"],
             facts["memory_gib_per_gpu"],
             labels,
+            VALIDATION_PREEMPTION,
         )
         cq = declare(queue, self, provider, [self.kueue, *self.flavors])
         declare(local_queue(ns, ns, labels), self, provider, [cq, validation_ns])

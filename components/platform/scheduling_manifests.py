@@ -6,6 +6,7 @@ from typing import Any
 
 from ailz.components.common import names as naming
 from ailz.components.common.names import GPU_RESOURCE
+from ailz.components.platform.quota_plan import QueueShare
 
 KUEUE_API = "kueue.x-k8s.io/v1beta1"
 
@@ -24,27 +25,48 @@ def resource_flavor(pool_name: str, labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
+# A team reclaims its guaranteed GPUs from whoever borrowed them and, inside its own queue,
+# preempts lower-priority work; the validation queue only ever borrows what is idle and gives it
+# back (Kueue ClusterQueue preemption, v1beta1).
+TEAM_PREEMPTION = {"reclaimWithinCohort": "Any", "withinClusterQueue": "LowerPriority"}
+VALIDATION_PREEMPTION = {"reclaimWithinCohort": "Never", "withinClusterQueue": "Never"}
+
+
+def _resource(name: str, nominal: Any, borrowing: Any | None) -> dict[str, Any]:
+    entry = {"name": name, "nominalQuota": nominal}
+    if borrowing is not None:
+        entry["borrowingLimit"] = borrowing
+    return entry
+
+
 def cluster_queue(
     name: str,
     namespace: str,
-    gpu_quota: int,
-    pool_gpus: dict[str, int],
+    shares: dict[str, QueueShare],
     cpu_per_gpu: int,
     memory_gib_per_gpu: int,
     labels: dict[str, str],
+    preemption: dict[str, str],
 ) -> dict[str, Any]:
-    """Per flavor, the team may hold up to its quota (or the pool, if smaller); the namespace's
+    """One queue of the target's cohort (naming.KUEUE_COHORT): per flavor its guaranteed GPUs and
+    what it may borrow (quota_plan.py); cpu and memory follow the GPUs. The namespace's
     ResourceQuota caps the sum across flavors."""
     flavors = []
-    for pool, gpus in pool_gpus.items():
-        share = min(gpu_quota, gpus)
+    for pool, share in shares.items():
+        borrow = share.borrowing_limit
         flavors.append(
             {
                 "name": pool,
                 "resources": [
-                    {"name": "cpu", "nominalQuota": share * cpu_per_gpu},
-                    {"name": "memory", "nominalQuota": f"{share * memory_gib_per_gpu}Gi"},
-                    {"name": GPU_RESOURCE, "nominalQuota": share},
+                    _resource(
+                        "cpu", share.nominal * cpu_per_gpu, None if borrow is None else borrow * cpu_per_gpu
+                    ),
+                    _resource(
+                        "memory",
+                        f"{share.nominal * memory_gib_per_gpu}Gi",
+                        None if borrow is None else f"{borrow * memory_gib_per_gpu}Gi",
+                    ),
+                    _resource(GPU_RESOURCE, share.nominal, borrow),
                 ],
             }
         )
@@ -53,8 +75,10 @@ def cluster_queue(
         "kind": "ClusterQueue",
         "metadata": {"name": name, "labels": dict(labels)},
         "spec": {
+            "cohort": naming.KUEUE_COHORT,
             "namespaceSelector": {"matchLabels": {"kubernetes.io/metadata.name": namespace}},
             "queueingStrategy": "BestEffortFIFO",
+            "preemption": dict(preemption),
             "resourceGroups": [{"coveredResources": ["cpu", "memory", GPU_RESOURCE], "flavors": flavors}],
         },
     }

@@ -11,7 +11,8 @@ from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle
 from ailz.components.platform.charts import scheduling_facts
 from ailz.components.platform.objects import declare
-from ailz.components.platform.scheduling_manifests import cluster_queue, local_queue
+from ailz.components.platform.quota_plan import QueueShare
+from ailz.components.platform.scheduling_manifests import TEAM_PREEMPTION, cluster_queue, local_queue
 from ailz.components.platform.team_manifests import team_manifests
 
 
@@ -27,7 +28,7 @@ class TeamNamespace(AilzComponent):
         fabric_per_gpu: dict[str, float],
         storage_cidrs: list[str],
         storage_ports: list[int],
-        pool_gpus: dict[str, int],
+        queue_shares: dict[str, QueueShare],
         kueue: list[Any],
         object_store: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -61,7 +62,7 @@ class TeamNamespace(AilzComponent):
             )
         facts = scheduling_facts()
         queue = cluster_queue(
-            ns, ns, team.gpu_quota, pool_gpus, facts["cpu_per_gpu"], facts["memory_gib_per_gpu"], labels
+            ns, ns, queue_shares, facts["cpu_per_gpu"], facts["memory_gib_per_gpu"], labels, TEAM_PREEMPTION
         )
         cq = declare(queue, self, provider, kueue)
         declare(local_queue(ns, ns, labels), self, provider, [cq, self.namespace])

@@ -29,9 +29,10 @@ def psa_labels(level: str, audit_level: str | None = None) -> dict[str, str]:
 
 def workload_namespace_labels(rdma_pods: bool) -> dict[str, str]:
     """restricted PSA, or for RDMA pods: PSA audits baseline and the admission policy enforces."""
+    managed = {naming.KUEUE_MANAGED_LABEL: "true"}  # Kueue admits its jobs, queue name or not
     if not rdma_pods:
-        return psa_labels("restricted")
-    return {**psa_labels("privileged", audit_level="baseline"), RDMA_POD_LABEL: "true"}
+        return {**psa_labels("restricted"), **managed}
+    return {**psa_labels("privileged", audit_level="baseline"), RDMA_POD_LABEL: "true", **managed}
 
 
 def rdma_per_gpu(node_resources: list[dict[str, int]]) -> dict[str, float]:

@@ -235,9 +235,19 @@ def test_scheduling(plan, objects):
     )
     local = named(objects, "LocalQueue", naming.LOCAL_QUEUE, naming.VALIDATION_NAMESPACE)
     assert local["spec"]["clusterQueue"] == naming.VALIDATION_NAMESPACE
+    # one cohort whose guaranteed GPUs add up to the 128 there are: the teams' quotas (96 + 32)
+    # fill it, so validation owns none and borrows what is idle, never preempting a team
+    queues = by_kind(objects, "ClusterQueue")
+    assert {q["spec"]["cohort"] for q in queues} == {naming.KUEUE_COHORT}
+    gpu_of = {
+        q["metadata"]["name"]: q["spec"]["resourceGroups"][0]["flavors"][0]["resources"][2] for q in queues
+    }
+    assert sum(g["nominalQuota"] for g in gpu_of.values()) == 128
+    assert gpu_of[naming.VALIDATION_NAMESPACE] == {"name": "nvidia.com/gpu", "nominalQuota": 0}
+    assert gpu_of["research"] == {"name": "nvidia.com/gpu", "nominalQuota": 96, "borrowingLimit": 0}
     validation = named(objects, "ClusterQueue", naming.VALIDATION_NAMESPACE)
-    gpu = validation["spec"]["resourceGroups"][0]["flavors"][0]["resources"][2]
-    assert gpu == {"name": "nvidia.com/gpu", "nominalQuota": 128}
+    assert validation["spec"]["preemption"] == {"reclaimWithinCohort": "Never", "withinClusterQueue": "Never"}
+    assert queue["spec"]["preemption"]["reclaimWithinCohort"] == "Any"
     assert release(plan, TARGET, "kueue").inputs["version"] == "0.14.2"
     assert release(plan, TARGET, "jobset").inputs["chart"].endswith("/jobset")
     mpi = next(r for r in plan.of_type("kubernetes:yaml/v2:ConfigFile") if r.target == TARGET)

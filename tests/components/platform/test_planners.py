@@ -86,16 +86,21 @@ POOLS = st.dictionaries(
 )
 
 
-@given(quota=st.integers(min_value=0, max_value=1000), pools=POOLS)
-def test_cluster_queue_never_exceeds_quota_or_pool(quota, pools):
-    queue = cluster_queue("t", "t", quota, pools, 24, 240, {})
+@given(quota=st.integers(min_value=1, max_value=1000), pools=POOLS)
+def test_cluster_queue_guarantees_its_share_and_borrows_up_to_its_quota(quota, pools):
+    from ailz.components.platform.quota_plan import plan_quotas
+    from ailz.components.platform.scheduling_manifests import TEAM_PREEMPTION
+
+    shares = plan_quotas({"t": quota}, pools, "v")["t"]
+    queue = cluster_queue("t", "t", shares, 24, 240, {}, TEAM_PREEMPTION)
     flavors = queue["spec"]["resourceGroups"][0]["flavors"]
     assert [f["name"] for f in flavors] == list(pools)
     for flavor in flavors:
-        gpu = next(r for r in flavor["resources"] if r["name"] == "nvidia.com/gpu")["nominalQuota"]
-        assert gpu == min(quota, pools[flavor["name"]])
-        cpu = next(r for r in flavor["resources"] if r["name"] == "cpu")["nominalQuota"]
-        assert cpu == 24 * gpu
+        gpu = next(r for r in flavor["resources"] if r["name"] == "nvidia.com/gpu")
+        assert gpu["nominalQuota"] + gpu["borrowingLimit"] == min(quota, pools[flavor["name"]])
+        cpu = next(r for r in flavor["resources"] if r["name"] == "cpu")
+        assert cpu["nominalQuota"] == 24 * gpu["nominalQuota"]
+        assert cpu["borrowingLimit"] == 24 * gpu["borrowingLimit"]
 
 
 def test_gpu_values_follow_the_node_image():
