@@ -42,7 +42,8 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
         env["NCCL_ALGO"] = "Ring"  # the catalog's two-node figures are Ring: bounded by the network
     fabric = plan.target.site_fabric
     if fabric is not None:
-        if fabric.hcas:
+        if fabric.hcas and fabric.device_plugin == "shared":
+            # the pod sees the host's HCAs by name; an SR-IOV pod sees only its VFs (other names)
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
         env["NCCL_SOCKET_IFNAME"] = "eth0"
         env.pop("NCCL_IB_GID_INDEX", None)

@@ -92,14 +92,22 @@ def onprem_network_names(fabric_kind: str, hca_count: int) -> list[str]:
 
 def onprem_rdma_request(device_plugin: str, hca_count: int) -> dict[str, int]:
     """What a pod that uses every rail of its node requests: the shared device plugin hands all
-    HCAs to a pod for one unit; SR-IOV needs one virtual function per rail network it attaches."""
-    count = 1 if device_plugin == "shared" else hca_count
-    return {onprem_rdma_resource(device_plugin): count}
+    HCAs to a pod for one unit; SR-IOV one virtual function of each rail, from that rail's own
+    resource, so the VF kubelet picks is the one wired into the rail's network."""
+    if device_plugin == "shared":
+        return {onprem_rdma_resource(device_plugin): 1}
+    return {onprem_rail_resource(i): 1 for i in range(hca_count)}
 
 
 def onprem_rdma_resource(device_plugin: str = "shared") -> str:
-    """Extended resource a pod requests for RDMA: shared device plugin or SR-IOV VFs."""
+    """Extended resource a pod requests for RDMA: the shared device plugin's, or the prefix of the
+    SR-IOV rails' resources (onprem_rail_resource)."""
     return "rdma/rdma_shared" if device_plugin == "shared" else "nvidia.com/sriov_rdma"
+
+
+def onprem_rail_resource(rail: int) -> str:
+    """SR-IOV: the virtual functions of one rail's physical function, a resource of their own."""
+    return f"{onprem_rdma_resource('sriov')}_rail{rail}"
 
 
 # The PersistentVolume of a target's warm file system that team claims bind by volumeName, on every

@@ -23,6 +23,17 @@ def _fabric(target, index: int) -> list[SpecIssue]:
         return []
     base = ("targets", index, "fabric")
     issues: list[SpecIssue] = []
+    if fabric.kind == "infiniband" and fabric.device_plugin == "sriov":
+        # InfiniBand VFs need a GUID and a PKey each, which the host-device CNI does not assign;
+        # NVIDIA's path is the SR-IOV Network Operator with SriovIBNetwork, not built here yet
+        issues.append(
+            SpecIssue(
+                (*base, "device_plugin"),
+                "InfiniBand over SR-IOV needs GUIDs and PKeys per virtual function, which ailz does not "
+                "assign yet (NVIDIA: the SR-IOV Network Operator's SriovIBNetwork)",
+                "use device_plugin: shared (IPoIB over the RDMA shared device plugin), or RoCE with sriov",
+            )
+        )
     if not fabric.hcas:
         issues.append(
             SpecIssue(

@@ -25,10 +25,15 @@ def node_resources(ctx: TargetContext, fabric: Fabric | None) -> list[dict[str, 
     plugin; without a fabric, no fabric devices at all."""
     if fabric is None:
         return []
-    resource = names.onprem_rdma_resource(fabric.device_plugin)
+    hcas = len(fabric.hcas)
+    # the shared plugin: every HCA; SR-IOV: a virtual function of each rail (per whole-node pod)
+    fabric_devices = (
+        {names.onprem_rdma_resource("shared"): hcas}
+        if fabric.device_plugin == "shared"
+        else names.onprem_rdma_request("sriov", hcas)
+    )
     return [
-        {names.GPU_RESOURCE: ctx.machine(pool).gpu.count, resource: len(fabric.hcas)}
-        for pool in ctx.target.gpu_pools
+        {names.GPU_RESOURCE: ctx.machine(pool).gpu.count, **fabric_devices} for pool in ctx.target.gpu_pools
     ]
 
 

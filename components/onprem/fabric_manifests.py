@@ -90,18 +90,22 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
             "config": json.dumps(config, indent=2),
         }
     else:
+        # one resource per rail, each the VFs of that rail's PF: one pooled resource would let
+        # kubelet hand a pod a VF of another rail than the network it attaches (SR-IOV network
+        # device plugin: pfNames selects the PF whose VFs a resource pools)
         config = {
             "resourceList": [
                 {
                     "resourcePrefix": prefix,
-                    "resourceName": name,
+                    "resourceName": naming.onprem_rail_resource(i).partition("/")[2],
                     "selectors": {
                         "vendors": [MELLANOX_VENDOR],
-                        "pfNames": list(fabric.interfaces),
+                        "pfNames": [interface],
                         "linkTypes": [link_type],
                         "isRdma": True,
                     },
                 }
+                for i, interface in enumerate(fabric.interfaces)
             ]
         }
         spec["sriovDevicePlugin"] = {
@@ -154,14 +158,13 @@ def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
     """One secondary network per rail; the operator renders a NetworkAttachmentDefinition of that name
     in FABRIC_NAMESPACE, which pods and NCCL jobs reference."""
     names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
-    _, resource = _resource_parts(fabric.device_plugin)
     out = []
     for i, name in enumerate(names):
         ipam = json.dumps({"type": "nv-ipam", "poolName": name})
         spec: dict[str, Any] = {"networkNamespace": naming.FABRIC_NAMESPACE}
         if fabric.device_plugin == "sriov":
             kind = "HostDeviceNetwork"
-            spec["resourceName"] = resource
+            spec["resourceName"] = naming.onprem_rail_resource(i).partition("/")[2]  # this rail's VFs
         elif fabric.kind == "infiniband":
             kind = "IPoIBNetwork"
             spec["master"] = fabric.interfaces[i]
@@ -183,13 +186,18 @@ def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
 def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
     """What a training pod needs to use the fabric: networks, RDMA resource, NCCL settings."""
     names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
+    request = naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas))
     data = {
         "networks": ",".join(f"{naming.FABRIC_NAMESPACE}/{n}" for n in names),
-        "rdmaResource": naming.onprem_rdma_resource(fabric.device_plugin),
-        "NCCL_IB_HCA": "=" + ",".join(fabric.hcas),
+        # one of each: the shared resource, or a VF of every rail
+        "rdmaResource": ",".join(request),
         "NCCL_IB_DISABLE": "0",
         "mtu": str(fabric.mtu),
     }
+    if fabric.device_plugin == "shared":
+        # the pod shares the host's HCAs under their own names; with SR-IOV it sees only its VFs,
+        # one per rail, under other mlx5 names, and NCCL takes every HCA it sees
+        data["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
     data.update(gid_env(fabric))
     return {
         "apiVersion": "v1",

@@ -242,8 +242,10 @@ def test_onprem_sriov_requests_one_virtual_function_per_rail(specs):
     spec.targets[0].fabric.device_plugin = "sriov"
     _, objects = rendered(spec, "fra-dgx", "dgx")
     limits = pod_templates(objects[-1])["worker"]["spec"]["containers"][0]["resources"]["limits"]
-    assert limits[naming.onprem_rdma_resource("sriov")] == "8"
+    assert all(limits[naming.onprem_rail_resource(i)] == "1" for i in range(8))
     assert naming.onprem_rdma_resource("shared") not in limits
+    # the pod sees only its VFs, under other names than the host's HCAs: NCCL takes all it sees
+    assert "NCCL_IB_HCA" not in exported(scripts(objects)[0])
 
 
 def test_onprem_roce_without_gid_index_lets_nccl_pick_a_gid_on_the_rails(specs):

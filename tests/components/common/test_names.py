@@ -41,4 +41,9 @@ def test_gke_networks_per_family():
 
 def test_onprem_rdma_requests():
     assert naming.onprem_rdma_request("shared", 8) == {"rdma/rdma_shared": 1}
-    assert naming.onprem_rdma_request("sriov", 8) == {"nvidia.com/sriov_rdma": 8}
+    # one VF of each rail, from that rail's own resource
+    assert naming.onprem_rdma_request("sriov", 3) == {
+        "nvidia.com/sriov_rdma_rail0": 1,
+        "nvidia.com/sriov_rdma_rail1": 1,
+        "nvidia.com/sriov_rdma_rail2": 1,
+    }

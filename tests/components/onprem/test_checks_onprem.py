@@ -121,3 +121,14 @@ def test_cli_exits_2_with_the_message(tmp_path):
     result = CliRunner().invoke(app, ["plan", str(spec)])
     assert result.exit_code == 2
     assert "targets[0].fabric.hcas" in result.output and "Traceback" not in result.output
+
+
+def test_infiniband_over_sriov_is_refused_until_vfs_get_guids_and_pkeys():
+    fabric = "    fabric: {kind: infiniband, hcas: [mlx5_0], interfaces: [ib0], device_plugin: sriov}"
+    found = issues(fabric)
+    assert [p for p, *_ in found] == ["targets.0.fabric.device_plugin"]
+    assert "GUIDs and PKeys" in found[0][1] and "device_plugin: shared" in found[0][2]
+
+
+def test_roce_over_sriov_is_accepted():
+    assert issues("    fabric: {kind: roce, hcas: [mlx5_0], interfaces: [eth1], device_plugin: sriov}") == []

@@ -51,7 +51,8 @@ def test_onprem_doc_sriov_roce(doc_plans):
     policy = named(objects, "NicClusterPolicy", "nic-cluster-policy")
     assert {"ofedDriver", "sriovDevicePlugin"} <= set(policy["spec"])
     quota = named(objects, "ResourceQuota", "gpu-quota", "vision")
-    assert quota["spec"]["hard"]["requests.nvidia.com/sriov_rdma"] == "8"  # 4 HCAs for 8 GPUs
+    # a whole 8-GPU node takes one VF of each of its 4 rails: 16 GPUs, 2 of each rail
+    assert all(quota["spec"]["hard"][f"requests.nvidia.com/sriov_rdma_rail{i}"] == "2" for i in range(4))
     storage = named(objects, "NetworkPolicy", "allow-storage", "vision")["spec"]["egress"][0]
     assert storage["ports"] == [{"protocol": "TCP", "port": 9000}]
     gpu = next(r for r in doc_plans["onprem.md"].resources if r.inputs.get("name") == "gpu-operator")

@@ -125,14 +125,19 @@ def _fabric(**kw):
 def test_sriov_fabric_uses_host_device_networks_and_sriov_resource():
     fabric = _fabric()
     policy = nic_cluster_policy(fabric, None, {})
-    config = json.loads(policy["spec"]["sriovDevicePlugin"]["config"])["resourceList"][0]
-    assert f"{config['resourcePrefix']}/{config['resourceName']}" == naming.onprem_rdma_resource("sriov")
-    assert config["selectors"]["pfNames"] == ["enp1", "enp2"] and config["selectors"]["isRdma"] is True
+    # one resource per rail, each pooling only its own PF's VFs
+    configs = json.loads(policy["spec"]["sriovDevicePlugin"]["config"])["resourceList"]
+    assert [f"{c['resourcePrefix']}/{c['resourceName']}" for c in configs] == [
+        naming.onprem_rail_resource(0),
+        naming.onprem_rail_resource(1),
+    ]
+    assert [c["selectors"]["pfNames"] for c in configs] == [["enp1"], ["enp2"]]
+    assert all(c["selectors"]["isRdma"] is True for c in configs)
     assert "rdmaSharedDevicePlugin" not in policy["spec"]
     assert policy["spec"]["ofedDriver"]["repository"] == "nvcr.io/nvidia/mellanox"
     networks = rail_networks(fabric, {})
     assert {n["kind"] for n in networks} == {"HostDeviceNetwork"}
-    assert networks[1]["spec"]["resourceName"] == "sriov_rdma"
+    assert networks[1]["spec"]["resourceName"] == "sriov_rdma_rail1"
 
 
 def test_namespace_pod_security():
