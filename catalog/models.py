@@ -584,6 +584,15 @@ class Scheduling(Fact):
     memory_gib_per_gpu: int = Field(gt=0)
 
 
+class PodSecurityBaseline(Fact):
+    """What the Pod Security Standards' baseline level allows, which RDMA namespaces enforce by
+    admission policy (plus IPC_LOCK and the GPUDirect stacks' own needs)."""
+
+    capabilities: list[str] = Field(description="Capabilities a container may add.")
+    selinux_types: list[str]
+    sysctls: list[str] = Field(description="Safe sysctls a pod may set.")
+
+
 class Platform(BaseModel):
     """catalog/platform.yaml: the in-cluster software ailz installs, pinned."""
 
@@ -596,6 +605,7 @@ class Platform(BaseModel):
     scheduling: Scheduling
     node_local_dns: NodeLocalAddress
     kubernetes_labels: KubernetesLabels
+    pod_security_baseline: PodSecurityBaseline
 
 
 class Catalog(BaseModel):

@@ -149,9 +149,11 @@ def _admit(policy: dict, pod: dict) -> list[str]:
     env = celpy.Environment()
     activation = {"object": celpy.json_to_cel(pod)}
     variables = {}
-    for variable in policy["spec"].get("variables", []):
-        value = env.program(env.compile(variable["expression"])).evaluate(activation)
-        variables[variable["name"]] = value
+    for variable in policy["spec"].get("variables", []):  # in order: a variable may use earlier ones
+        activation["variables"] = celpy.celtypes.MapType(
+            {celpy.celtypes.StringType(k): v for k, v in variables.items()}
+        )
+        variables[variable["name"]] = env.program(env.compile(variable["expression"])).evaluate(activation)
     activation["variables"] = celpy.celtypes.MapType(
         {celpy.celtypes.StringType(k): v for k, v in variables.items()}
     )

@@ -9,6 +9,7 @@ from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.names import GPU_RESOURCE
 from ailz.components.platform.admission import cel_list, pod_writes
+from ailz.components.platform.charts import platform_facts
 
 RDMA_POD_LABEL = "ailz.io/rdma-pods"
 RDMA_POD_POLICY = "ailz-rdma-pods"
@@ -247,19 +248,105 @@ def rdma_pod_policy(
     host_paths: tuple[str, ...] = (),
     daemon_capabilities: dict[str, tuple[str, ...]] | None = None,
 ) -> list[dict[str, Any]]:
-    """Admission policy for RDMA namespaces: add no capability but IPC_LOCK, nothing privileged,
-    no host namespaces, host paths or host ports (the baseline rules PSA would otherwise enforce).
-    A platform's GPUDirect stack may need exact host paths and, for its named daemon containers,
-    exact capabilities; only those are let through."""
+    """Admission policy for RDMA namespaces: exactly the Pod Security baseline (catalog
+    `pod_security_baseline`) plus IPC_LOCK, which PSA cannot express. A platform's GPUDirect stack
+    may need exact host paths and, for its named daemon containers, exact capabilities; only those
+    are let through."""
     daemons = daemon_capabilities or {}
+    baseline = platform_facts().pod_security_baseline
     daemon_rule = " || ".join(
         f"(c.name == '{name}' && cap in {cel_list(caps)})" for name, caps in sorted(daemons.items())
     )
-    capability_rule = "cap == 'IPC_LOCK'" + (f" || {daemon_rule}" if daemon_rule else "")
+    allowed = cel_list([*baseline.capabilities, "IPC_LOCK"])
+    capability_rule = f"cap in {allowed}" + (f" || {daemon_rule}" if daemon_rule else "")
     host_path_rule = "!has(v.hostPath)"
     if host_paths:
         host_path_rule += f" || v.hostPath.path in {cel_list(host_paths)}"
     volumes_rule = f"!has(object.spec.volumes) || object.spec.volumes.all(v, {host_path_rule})"
+    # the pod's and every container's securityContext: `x` is either
+    contexts = (
+        "[has(object.spec.securityContext) ? object.spec.securityContext : {}] + "
+        "variables.containers.map(c, has(c.securityContext) ? c.securityContext : {})"
+    )
+
+    def every_context(rule: str) -> str:
+        return f"variables.contexts.all(x, {rule})"
+
+    validations = [
+        {
+            "expression": "variables.containers.all(c, !has(c.securityContext) || "
+            "!has(c.securityContext.privileged) || c.securityContext.privileged == false)",
+            "message": "privileged containers are not allowed",
+        },
+        {
+            "expression": "variables.containers.all(c, !has(c.securityContext) || "
+            "!has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || "
+            f"c.securityContext.capabilities.add.all(cap, {capability_rule}))",
+            "message": "a container may add only the baseline capabilities and IPC_LOCK"
+            + (" (and the GPUDirect daemon's own)" if daemons else ""),
+        },
+        {
+            "expression": "!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && "
+            "!(has(object.spec.hostPID) && object.spec.hostPID) && "
+            "!(has(object.spec.hostIPC) && object.spec.hostIPC)",
+            "message": "host network, PID and IPC namespaces are not allowed",
+        },
+        {
+            "expression": volumes_rule,
+            "message": "hostPath volumes are not allowed"
+            + (f" except {', '.join(host_paths)}" if host_paths else ""),
+        },
+        {
+            "expression": "variables.containers.all(c, !has(c.ports) || "
+            "c.ports.all(p, !has(p.hostPort) || p.hostPort == 0))",
+            "message": "host ports are not allowed",
+        },
+        {
+            "expression": every_context(
+                "!has(x.windowsOptions) || !has(x.windowsOptions.hostProcess) || "
+                "x.windowsOptions.hostProcess == false"
+            ),
+            "message": "Windows host process containers are not allowed",
+        },
+        {
+            "expression": every_context(
+                "!has(x.seccompProfile) || !has(x.seccompProfile.type) || "
+                "x.seccompProfile.type != 'Unconfined'"
+            ),
+            "message": "seccomp profile Unconfined is not allowed",
+        },
+        {
+            "expression": every_context(
+                "!has(x.appArmorProfile) || !has(x.appArmorProfile.type) || "
+                "x.appArmorProfile.type != 'Unconfined'"
+            )
+            + " && (!has(object.metadata.annotations) || object.metadata.annotations.all(k, "
+            "!k.startsWith('container.apparmor.security.beta.kubernetes.io/') || "
+            "object.metadata.annotations[k] == 'runtime/default' || "
+            "object.metadata.annotations[k].startsWith('localhost/')))",
+            "message": "AppArmor profile Unconfined is not allowed",
+        },
+        {
+            "expression": every_context(
+                "!has(x.seLinuxOptions) || ("
+                "(!has(x.seLinuxOptions.type) || "
+                f"x.seLinuxOptions.type in {cel_list(baseline.selinux_types)}) && "
+                "(!has(x.seLinuxOptions.user) || x.seLinuxOptions.user == '') && "
+                "(!has(x.seLinuxOptions.role) || x.seLinuxOptions.role == ''))"
+            ),
+            "message": "SELinux may not set a user or role, nor a type outside the baseline's",
+        },
+        {
+            "expression": "variables.containers.all(c, !has(c.securityContext) || "
+            "!has(c.securityContext.procMount) || c.securityContext.procMount == 'Default')",
+            "message": "an unmasked /proc mount is not allowed",
+        },
+        {
+            "expression": "!has(object.spec.securityContext) || !has(object.spec.securityContext.sysctls) || "
+            f"object.spec.securityContext.sysctls.all(s, s.name in {cel_list(baseline.sysctls)})",
+            "message": "only the baseline's safe sysctls are allowed",
+        },
+    ]
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
@@ -267,37 +354,11 @@ def rdma_pod_policy(
         "spec": {
             "failurePolicy": "Fail",
             "matchConstraints": pod_writes(),
-            "variables": [{"name": "containers", "expression": _all_containers()}],
-            "validations": [
-                {
-                    "expression": "variables.containers.all(c, !has(c.securityContext) || "
-                    "!has(c.securityContext.privileged) || c.securityContext.privileged == false)",
-                    "message": "privileged containers are not allowed",
-                },
-                {
-                    "expression": "variables.containers.all(c, !has(c.securityContext) || "
-                    "!has(c.securityContext.capabilities) || !has(c.securityContext.capabilities.add) || "
-                    f"c.securityContext.capabilities.add.all(cap, {capability_rule}))",
-                    "message": "the only capability a pod may add is IPC_LOCK"
-                    + (" (and the GPUDirect daemon's own)" if daemons else ""),
-                },
-                {
-                    "expression": "!(has(object.spec.hostNetwork) && object.spec.hostNetwork) && "
-                    "!(has(object.spec.hostPID) && object.spec.hostPID) && "
-                    "!(has(object.spec.hostIPC) && object.spec.hostIPC)",
-                    "message": "host network, PID and IPC namespaces are not allowed",
-                },
-                {
-                    "expression": volumes_rule,
-                    "message": "hostPath volumes are not allowed"
-                    + (f" except {', '.join(host_paths)}" if host_paths else ""),
-                },
-                {
-                    "expression": "variables.containers.all(c, !has(c.ports) || "
-                    "c.ports.all(p, !has(p.hostPort) || p.hostPort == 0))",
-                    "message": "host ports are not allowed",
-                },
+            "variables": [
+                {"name": "containers", "expression": _all_containers()},
+                {"name": "contexts", "expression": contexts},
             ],
+            "validations": validations,
         },
     }
     binding = {

@@ -197,10 +197,12 @@ def test_teams(objects):
     assert sa["metadata"]["annotations"] == {}
 
 
-def test_rdma_pod_policy_permits_only_ipc_lock(objects):
+def test_rdma_pod_policy_is_baseline_plus_ipc_lock(objects):
+    # its CEL is evaluated against allowed and refused pods in test_rdma_policy_baseline.py
     policy = named(objects, "ValidatingAdmissionPolicy", "ailz-rdma-pods")
     rules = " ".join(v["expression"] for v in policy["spec"]["validations"])
-    assert "cap == 'IPC_LOCK'" in rules and "privileged == false" in rules and "hostPath" in rules
+    assert "'IPC_LOCK'" in rules and "privileged == false" in rules and "hostPath" in rules
+    assert "Unconfined" in rules and "procMount" in rules and "sysctls" in rules
     binding = named(objects, "ValidatingAdmissionPolicyBinding", "ailz-rdma-pods")
     assert binding["spec"]["matchResources"]["namespaceSelector"] == {
         "matchLabels": {"ailz.io/rdma-pods": "true"}
