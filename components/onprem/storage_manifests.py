@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlparse
 
+from ailz.components.common.names import GPU_TAINT_KEY
 from ailz.components.platform.charts import chart_facts, image_repository
 
 HOT_CLASS, WARM_CLASS = "ailz-hot", "ailz-warm"
@@ -36,7 +37,10 @@ def local_provisioner_values(mirror: str | None) -> dict[str, Any]:
                 "fsType": "ext4",
                 "storageClass": False,  # ailz declares the class itself, labelled
             }
-        ]
+        ],
+        # the hot tier is the GPU nodes' NVMe: serve the tainted GPU nodes too (the chart's
+        # top-level `tolerations`, empty by default, helm/provisioner values.yaml)
+        "tolerations": [{"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}],
     }
     if mirror:
         tag = chart_facts("local-static-provisioner")["image_tag"]

@@ -132,3 +132,11 @@ def test_infiniband_over_sriov_is_refused_until_vfs_get_guids_and_pkeys():
 
 def test_roce_over_sriov_is_accepted():
     assert issues("    fabric: {kind: roce, hcas: [mlx5_0], interfaces: [eth1], device_plugin: sriov}") == []
+
+
+def test_the_hot_tier_provisioner_serves_tainted_gpu_nodes():
+    from ailz.components.common.names import GPU_TAINT_KEY
+    from ailz.components.onprem.storage_manifests import local_provisioner_values
+
+    tolerations = local_provisioner_values(None)["tolerations"]
+    assert {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"} in tolerations
