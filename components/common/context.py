@@ -84,6 +84,9 @@ class ClusterHandle:
     storage_ports: tuple[int, ...] = (443,)
     # an S3-compatible object store teams get as a ConfigMap (on-prem), else None
     object_store: dict[str, str] | None = None
+    # what a training pod needs to use the site's RDMA fabric (the nccl-fabric ConfigMap's data),
+    # copied into every team namespace, where team RBAC reads it
+    fabric_config: dict[str, str] | None = None
 
 
 def registry_mirrors(target) -> dict[str, str | None]:

@@ -12,6 +12,7 @@ from ailz.components.common import names
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
 from ailz.components.common.labels import k8s_labels
+from ailz.components.onprem.fabric_manifests import nccl_fabric_config
 from ailz.components.onprem.rdma_fabric import RdmaFabric
 from ailz.components.onprem.sovereignty import SovereigntyControls
 from ailz.components.onprem.spec import Fabric
@@ -71,6 +72,7 @@ class OnpremClusterLayer(AilzComponent):
             rdma=fabric is not None,
             rdma_driver_container=fabric is not None and fabric.install_driver,
             nfd_installed=fabric is not None,
+            fabric_config=nccl_fabric_config(fabric, {})["data"] if fabric is not None else None,
             # pods reach storage on the site network only
             storage_cidrs=(target.network.cidr,),
             storage_ports=(endpoint_port(cold.endpoint) if cold and cold.endpoint else 443,),

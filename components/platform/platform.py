@@ -100,6 +100,7 @@ class ClusterPlatform(AilzComponent):
                     queue_shares=shares[team.name],
                     kueue=[self.scheduling.kueue, *self.scheduling.flavors],
                     object_store=store,
+                    fabric_config=cluster.fabric_config,
                     opts=here,
                 )
             )

@@ -31,6 +31,7 @@ class TeamNamespace(AilzComponent):
         queue_shares: dict[str, QueueShare],
         kueue: list[Any],
         object_store: dict[str, str] | None = None,
+        fabric_config: dict[str, str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("k8s", "Team", name, spec_path, opts)
@@ -48,6 +49,18 @@ class TeamNamespace(AilzComponent):
         self.namespace = declare(objects[0], self, provider, cluster.depends_on)
         for obj in objects[1:]:
             declare(obj, self, provider, [self.namespace])
+        if fabric_config:
+            declare(
+                {
+                    "apiVersion": "v1",
+                    "kind": "ConfigMap",
+                    "metadata": {"name": "nccl-fabric", "namespace": ns, "labels": dict(labels)},
+                    "data": fabric_config,
+                },
+                self,
+                provider,
+                [self.namespace],
+            )
         if object_store:
             declare(
                 {

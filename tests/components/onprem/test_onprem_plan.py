@@ -291,3 +291,10 @@ def test_hybrid_plans_all_three_kinds(example_plan):
     # the research team spans three targets; in this one it gets its own namespace and quota
     quota = named(objects, "ResourceQuota", "gpu-quota", "research")
     assert quota["spec"]["hard"]["requests.nvidia.com/gpu"] == "16"
+
+
+def test_teams_read_the_fabric_settings_in_their_own_namespace(objects):
+    # the fabric namespace is outside team RBAC: each team namespace gets the same settings
+    shared = named(objects, "ConfigMap", "nccl-fabric", naming.FABRIC_NAMESPACE)
+    for team in ("research", "public-sector"):
+        assert named(objects, "ConfigMap", "nccl-fabric", team)["data"] == shared["data"]
