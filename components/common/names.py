@@ -120,3 +120,5 @@ LOCAL_QUEUE = "default"
 KUEUE_COHORT = "ailz"
 # workload namespaces (teams, validation) whose jobs and pods Kueue manages, queue name or not
 KUEUE_MANAGED_LABEL = "ailz.io/kueue-managed"
+# the node labels, taints and annotations fabric validation may set (ailz.io/nccl, ailz.io/nccl-bad)
+VALIDATOR_NODE_KEYS = "ailz.io/nccl"

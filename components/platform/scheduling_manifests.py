@@ -96,6 +96,78 @@ def local_queue(namespace: str, cluster_queue_name: str, labels: dict[str, str])
 VALIDATOR_ROLE = "ailz-validator"
 
 
+def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """RBAC lets the validator group patch any node; this admission policy narrows it to what
+    validation sets: labels, annotations and taints under naming.VALIDATOR_NODE_KEYS, and nothing
+    else of the node (no cordon, no other label, taint or annotation)."""
+    prefix = naming.VALIDATOR_NODE_KEYS
+
+    def same_outside(field: str) -> str:
+        old, new = f"variables.old_{field}", f"variables.new_{field}"
+        return (
+            f"{old}.all(k, k.startsWith('{prefix}') || (k in {new} && {new}[k] == {old}[k])) && "
+            f"{new}.all(k, k.startsWith('{prefix}') || k in {old})"
+        )
+
+    def meta(obj: str, field: str) -> str:
+        return f"has({obj}.metadata.{field}) ? {obj}.metadata.{field} : {{}}"
+
+    taints = "has({0}.spec.taints) ? {0}.spec.taints : []"
+    policy = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicy",
+        "metadata": {"name": f"{VALIDATOR_ROLE}-nodes", "labels": dict(labels)},
+        "spec": {
+            "failurePolicy": "Fail",
+            "matchConstraints": {
+                "resourceRules": [
+                    {
+                        "apiGroups": [""],
+                        "apiVersions": ["v1"],
+                        "operations": ["UPDATE"],
+                        "resources": ["nodes"],
+                    }
+                ]
+            },
+            "matchConditions": [
+                {"name": "validator", "expression": f"request.userInfo.groups.exists(g, g == '{group}')"}
+            ],
+            "variables": [
+                {"name": "old_labels", "expression": meta("oldObject", "labels")},
+                {"name": "new_labels", "expression": meta("object", "labels")},
+                {"name": "old_annotations", "expression": meta("oldObject", "annotations")},
+                {"name": "new_annotations", "expression": meta("object", "annotations")},
+                {"name": "old_taints", "expression": taints.format("oldObject")},
+                {"name": "new_taints", "expression": taints.format("object")},
+            ],
+            "validations": [
+                {"expression": same_outside("labels"), "message": f"only {prefix}* labels may change"},
+                {
+                    "expression": same_outside("annotations"),
+                    "message": f"only {prefix}* annotations may change",
+                },
+                {
+                    "expression": f"variables.old_taints.filter(t, !t.key.startsWith('{prefix}')) == "
+                    f"variables.new_taints.filter(t, !t.key.startsWith('{prefix}'))",
+                    "message": f"only {prefix}* taints may change",
+                },
+                {
+                    "expression": "(has(object.spec.unschedulable) && object.spec.unschedulable) == "
+                    "(has(oldObject.spec.unschedulable) && oldObject.spec.unschedulable)",
+                    "message": "the validator may not cordon or uncordon nodes",
+                },
+            ],
+        },
+    }
+    binding = {
+        "apiVersion": "admissionregistration.k8s.io/v1",
+        "kind": "ValidatingAdmissionPolicyBinding",
+        "metadata": {"name": f"{VALIDATOR_ROLE}-nodes", "labels": dict(labels)},
+        "spec": {"policyName": f"{VALIDATOR_ROLE}-nodes", "validationActions": ["Deny"]},
+    }
+    return [policy, binding]
+
+
 def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) -> list[dict[str, Any]]:
     """What `ailz validate nccl` does, and nothing more: run jobs in the validation namespace,
     read their pods, logs and events, and read (label and taint) nodes. Bound when a group is set."""
@@ -137,6 +209,7 @@ def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) ->
                 "subjects": subject,
                 "roleRef": {**role_ref, "kind": "ClusterRole"},
             },
+            *validator_node_policy(group, labels),
             {
                 "apiVersion": "rbac.authorization.k8s.io/v1",
                 "kind": "RoleBinding",
