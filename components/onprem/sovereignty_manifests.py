@@ -6,7 +6,7 @@ from typing import Any
 
 import yaml
 
-from ailz.components.platform.admission import cel_list, pod_writes
+from ailz.components.platform.admission import cel_list, core_writes, pod_writes
 
 REGISTRY_POLICY = "ailz-allowed-registries"
 LOAD_BALANCER_POLICY = "ailz-no-load-balancers"
@@ -82,16 +82,7 @@ def load_balancer_policy(labels: dict[str, str]) -> list[dict[str, Any]]:
         "metadata": {"name": LOAD_BALANCER_POLICY, "labels": dict(labels)},
         "spec": {
             "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": [""],
-                        "apiVersions": ["v1"],
-                        "operations": ["CREATE", "UPDATE"],
-                        "resources": ["services"],
-                    }
-                ]
-            },
+            "matchConstraints": core_writes("services"),
             "validations": [
                 {
                     "expression": "!has(object.spec.type) || object.spec.type != 'LoadBalancer'",

@@ -5,15 +5,15 @@ from __future__ import annotations
 from typing import Any
 
 
+def core_writes(resource: str, operations: tuple[str, ...] = ("CREATE", "UPDATE")) -> dict[str, Any]:
+    """Admission match constraints: writes of one core (v1) resource."""
+    rule = {"apiGroups": [""], "apiVersions": ["v1"], "operations": list(operations), "resources": [resource]}
+    return {"resourceRules": [rule]}
+
+
 def pod_writes() -> dict[str, Any]:
     """Admission match constraints: every pod created or updated."""
-    rule = {
-        "apiGroups": [""],
-        "apiVersions": ["v1"],
-        "operations": ["CREATE", "UPDATE"],
-        "resources": ["pods"],
-    }
-    return {"resourceRules": [rule]}
+    return core_writes("pods")
 
 
 def cel_list(items) -> str:

@@ -6,6 +6,7 @@ from typing import Any
 
 from ailz.components.common import names as naming
 from ailz.components.common.names import GPU_RESOURCE
+from ailz.components.platform.admission import core_writes
 from ailz.components.platform.quota_plan import QueueShare
 
 KUEUE_API = "kueue.x-k8s.io/v1beta1"
@@ -119,16 +120,7 @@ def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, 
         "metadata": {"name": f"{VALIDATOR_ROLE}-nodes", "labels": dict(labels)},
         "spec": {
             "failurePolicy": "Fail",
-            "matchConstraints": {
-                "resourceRules": [
-                    {
-                        "apiGroups": [""],
-                        "apiVersions": ["v1"],
-                        "operations": ["UPDATE"],
-                        "resources": ["nodes"],
-                    }
-                ]
-            },
+            "matchConstraints": core_writes("nodes", ("UPDATE",)),
             "matchConditions": [
                 {"name": "validator", "expression": f"request.userInfo.groups.exists(g, g == '{group}')"}
             ],

@@ -49,30 +49,16 @@ class TeamNamespace(AilzComponent):
         self.namespace = declare(objects[0], self, provider, cluster.depends_on)
         for obj in objects[1:]:
             declare(obj, self, provider, [self.namespace])
-        if fabric_config:
-            declare(
-                {
+        # what the site hands every team: its fabric's NCCL settings, its object store
+        for name, data in (("nccl-fabric", fabric_config), ("object-store", object_store)):
+            if data:
+                config = {
                     "apiVersion": "v1",
                     "kind": "ConfigMap",
-                    "metadata": {"name": "nccl-fabric", "namespace": ns, "labels": dict(labels)},
-                    "data": fabric_config,
-                },
-                self,
-                provider,
-                [self.namespace],
-            )
-        if object_store:
-            declare(
-                {
-                    "apiVersion": "v1",
-                    "kind": "ConfigMap",
-                    "metadata": {"name": "object-store", "namespace": ns, "labels": dict(labels)},
-                    "data": object_store,
-                },
-                self,
-                provider,
-                [self.namespace],
-            )
+                    "metadata": {"name": name, "namespace": ns, "labels": dict(labels)},
+                    "data": data,
+                }
+                declare(config, self, provider, [self.namespace])
         facts = scheduling_facts()
         queue = cluster_queue(
             ns, ns, queue_shares, facts["cpu_per_gpu"], facts["memory_gib_per_gpu"], labels, TEAM_PREEMPTION
