@@ -105,11 +105,13 @@ def allowed_registries(resource: PlanResource, ix: PlanIndex, params: Params) ->
         return
     if resource.type == HELM_RELEASE:
         charts = registries_of_target(resource, ix).get("charts")
-        chart_hosts = allowed | {_host(charts)} if charts else allowed
+        # a registry host, or a path under it (a mirror is often a repository path of a registry)
+        chart_places = allowed | {charts.split("://", 1)[-1].lower().rstrip("/")} if charts else allowed
         for key in (("repositoryOpts", "repo"), ("chart",)):
             location = P.get(resource.inputs, *key) or ""
             remote = isinstance(location, str) and location.startswith(CHART_SCHEMES)
-            if remote and _host(location) not in chart_hosts:
+            where = location.split("://", 1)[-1] if remote else ""
+            if remote and not (_host(location) in chart_places or _registry_allowed(where, chart_places)):
                 yield f"chart {location} does not come from an allowed registry"
     for where, image in images_of(resource):
         if not _registry_allowed(image, allowed):

@@ -18,8 +18,8 @@ CONFIG = str(ROOT / "examples" / "policy" / "config.yaml")
 WAIVERS = str(ROOT / "examples" / "policy" / "waivers.yaml")
 
 
-# Known gaps: GKE's GPUDirect installer images ailz deploys are not pinned by digest (AILZ-K8S-006),
-# and charts from a mirror are not yet an allowed registry (AILZ-RES-004).
+# Known gap: GKE's GPUDirect installer images ailz deploys are published by tag only and not pinned
+# by digest (AILZ-K8S-006).
 UNPINNED_GKE_IMAGES = {
     "gcp-a3-ultra",
     "gcp-a3-ultra-1024",

@@ -323,6 +323,30 @@ def test_operator_repository_values_and_oci_charts_are_checked():
     assert findings(resources, rule_id="AILZ-RES-004") == []
 
 
+def test_charts_under_a_mirror_path_are_allowed_and_others_on_its_host_are_not():
+    import copy
+
+    from tests.policies.fixtures import CONTEXT
+
+    context = copy.deepcopy(CONTEXT)
+    mirror = "us-central1-docker.pkg.dev/acme/mirror"
+    context["targets"]["fra"]["registries"] = {"mirror": mirror, "allowed": [mirror]}
+    resources = compliant()
+    helm = resources["helm"]
+    helm.inputs["values"] = {}
+    helm.inputs.pop("repositoryOpts")
+    helm.inputs["chart"] = f"oci://{mirror}/charts/gpu-operator"  # a repository path of a registry
+
+    def on_chart():
+        return [
+            f for f in findings(resources, rule_id="AILZ-RES-004", context=context) if f.name == helm.name
+        ]
+
+    assert on_chart() == []
+    helm.inputs["chart"] = "oci://us-central1-docker.pkg.dev/someone-else/charts/gpu-operator"
+    assert len(on_chart()) == 1
+
+
 def test_gpu_taint_rule_reads_the_instance_type_from_the_launch_template():
     resources = compliant()
     resources["ng"].inputs.pop("instanceTypes")  # the type lives on the launch template only
