@@ -533,6 +533,11 @@ class Chart(Fact):
     component_repository: str | None = None
     doca_driver_version: str | None = None
     image_tag: str | None = Field(default=None, description="local-static-provisioner image tag.")
+    images: list[str] = Field(
+        default_factory=list,
+        description="Images the chart pulls with its defaults and what ailz enables (`ailz images`).",
+    )
+    images_source: str | None = None
 
 
 class Manifest(Fact):

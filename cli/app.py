@@ -6,6 +6,7 @@ import typer
 
 from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
+from ailz.cli.images_cmd import images
 from ailz.cli.plan_cmd import plan
 from ailz.cli.policy_cmd import policy_app
 from ailz.cli.validate_cmd import validate_app
@@ -18,6 +19,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.command("plan")(plan)
+app.command("images")(images)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(policy_app, name="policy")
 app.add_typer(validate_app, name="validate")
