@@ -123,8 +123,14 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
     return {
         "apiVersion": "mellanox.com/v1alpha1",
         "kind": "NicClusterPolicy",
-        # the Network Operator only reconciles the policy with this name
-        "metadata": {"name": "nic-cluster-policy", "labels": dict(labels)},
+        # the Network Operator only reconciles the policy with this name; Pulumi waits until it is
+        # ready: the operator installs nv-ipam's IPPool CRD while reconciling it, and the IPPools
+        # that depend on the policy fail without it (network-operator v25.7.0 state-nv-ipam-cni)
+        "metadata": {
+            "name": "nic-cluster-policy",
+            "labels": dict(labels),
+            "annotations": {"pulumi.com/waitFor": "jsonpath={.status.state}=ready"},
+        },
         "spec": spec,
     }
 

@@ -12,8 +12,18 @@ def core_writes(resource: str, operations: tuple[str, ...] = ("CREATE", "UPDATE"
 
 
 def pod_writes() -> dict[str, Any]:
-    """Admission match constraints: every pod created or updated."""
-    return core_writes("pods")
+    """Admission match constraints: every pod created or updated, and ephemeral containers added
+    to a running pod (`kubectl debug`), which are a subresource of their own."""
+    constraints = core_writes("pods")
+    constraints["resourceRules"].append(
+        {
+            "apiGroups": [""],
+            "apiVersions": ["v1"],
+            "operations": ["UPDATE"],
+            "resources": ["pods/ephemeralcontainers"],
+        }
+    )
+    return constraints
 
 
 def cel_list(items) -> str:

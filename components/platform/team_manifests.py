@@ -322,7 +322,7 @@ def rdma_pod_policy(
             )
             + " && (!has(object.metadata.annotations) || object.metadata.annotations.all(k, "
             "!k.startsWith('container.apparmor.security.beta.kubernetes.io/') || "
-            "object.metadata.annotations[k] == 'runtime/default' || "
+            "object.metadata.annotations[k] in ['', 'runtime/default'] || "
             "object.metadata.annotations[k].startsWith('localhost/')))",
             "message": "AppArmor profile Unconfined is not allowed",
         },

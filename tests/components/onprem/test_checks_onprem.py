@@ -140,3 +140,16 @@ def test_the_hot_tier_provisioner_serves_tainted_gpu_nodes():
 
     tolerations = local_provisioner_values(None)["tolerations"]
     assert {"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"} in tolerations
+
+
+def test_ip_pools_wait_for_the_nic_cluster_policy_to_be_ready():
+    # the operator installs nv-ipam's IPPool CRD while it reconciles the policy
+    from types import SimpleNamespace
+
+    from ailz.components.onprem.fabric_manifests import nic_cluster_policy
+
+    fabric = SimpleNamespace(
+        kind="infiniband", hcas=["mlx5_0"], interfaces=["ib0"], device_plugin="shared", install_driver=False
+    )
+    policy = nic_cluster_policy(fabric, None, {})
+    assert policy["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.state}=ready"}

@@ -108,3 +108,16 @@ def test_pods_beyond_baseline_are_refused_with_the_reason(name):
     manifest, reason = DENIED[name]
     refused = _admit(POLICY, manifest)
     assert len(refused) == 1 and reason in refused[0], refused
+
+
+def test_ephemeral_containers_added_to_a_running_pod_are_checked_too():
+    # `kubectl debug` adds them through a subresource of its own, which PSA `privileged` lets by
+    rules = POLICY["spec"]["matchConstraints"]["resourceRules"]
+    assert {"pods", "pods/ephemeralcontainers"} <= {r for rule in rules for r in rule["resources"]}
+
+
+def test_an_empty_apparmor_annotation_is_baseline():
+    assert (
+        _admit(POLICY, pod(metadata__annotations={"container.apparmor.security.beta.kubernetes.io/nccl": ""}))
+        == []
+    )
