@@ -63,10 +63,27 @@ def test_command(plan: JobPlan) -> list[str]:
     ]  # fmt: skip
 
 
+def sriov_hca_lines(plan: JobPlan) -> list[str]:
+    """An SR-IOV pod's HCAs are its VFs, under mlx5 names known only inside the pod; with the
+    RDMA subsystem shared between network namespaces it may also see the host's PFs and other
+    pods' VFs. NCCL takes exactly the RDMA devices behind the pod's rail interfaces (Multus names
+    them net1.. in the order of the networks annotation)."""
+    fabric = plan.target.site_fabric
+    if fabric is None or fabric.device_plugin != "sriov":
+        return []
+    rails = len(fabric.hcas)
+    return [
+        f"NCCL_IB_HCA==$(for i in $(seq 1 {rails}); do ls /sys/class/net/net$i/device/infiniband; done "
+        "| paste -sd, -)",
+        "export NCCL_IB_HCA",
+    ]
+
+
 def rank_script(plan: JobPlan) -> str:
     """Runs in every rank (started over ssh, so the container env is not inherited)."""
     lines = ["#!/bin/bash", "set -e", *plan.pod.get("setup", [])]
     lines += [f"export {key}={shlex.quote(value)}" for key, value in nccl_env(plan).items()]
+    lines += sriov_hca_lines(plan)
     lines.append("exec " + shlex.join(test_command(plan)))
     return "\n".join(lines) + "\n"
 

@@ -128,7 +128,7 @@ def exported(script):
     return dict(
         line.removeprefix("export ").split("=", 1)
         for line in script.splitlines()
-        if line.startswith("export NCCL")
+        if line.startswith("export NCCL") and "=" in line
     )
 
 
@@ -244,8 +244,15 @@ def test_onprem_sriov_requests_one_virtual_function_per_rail(specs):
     limits = pod_templates(objects[-1])["worker"]["spec"]["containers"][0]["resources"]["limits"]
     assert all(limits[naming.onprem_rail_resource(i)] == "1" for i in range(8))
     assert naming.onprem_rdma_resource("shared") not in limits
-    # the pod sees only its VFs, under other names than the host's HCAs: NCCL takes all it sees
-    assert "NCCL_IB_HCA" not in exported(scripts(objects)[0])
+    # the pod's VFs have other names than the host's HCAs, and the shared RDMA subsystem may show
+    # it other devices too: NCCL takes exactly the devices behind its rail interfaces net1..net8
+    rank = scripts(objects)[0]
+    assert "NCCL_IB_HCA" not in exported(rank)
+    assert "for i in $(seq 1 8); do ls /sys/class/net/net$i/device/infiniband" in rank
+    assert rank.index("export NCCL_IB_HCA") < rank.index("exec ")
+    import subprocess
+
+    subprocess.run(["bash", "-n", "-c", rank], check=True)
 
 
 def test_onprem_roce_without_gid_index_lets_nccl_pick_a_gid_on_the_rails(specs):
