@@ -14,7 +14,7 @@ import jinja2
 import yaml
 
 from ailz.components.common import names as naming
-from ailz.components.common.fabric_env import gid_env
+from ailz.components.common.fabric_env import gid_env, sriov_hca_command
 from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
@@ -64,19 +64,11 @@ def test_command(plan: JobPlan) -> list[str]:
 
 
 def sriov_hca_lines(plan: JobPlan) -> list[str]:
-    """An SR-IOV pod's HCAs are its VFs, under mlx5 names known only inside the pod; with the
-    RDMA subsystem shared between network namespaces it may also see the host's PFs and other
-    pods' VFs. NCCL takes exactly the RDMA devices behind the pod's rail interfaces (Multus names
-    them net1.. in the order of the networks annotation)."""
+    """SR-IOV: NCCL takes exactly the RDMA devices behind the pod's rail interfaces (fabric_env)."""
     fabric = plan.target.site_fabric
     if fabric is None or fabric.device_plugin != "sriov":
         return []
-    rails = len(fabric.hcas)
-    return [
-        f"NCCL_IB_HCA==$(for i in $(seq 1 {rails}); do ls /sys/class/net/net$i/device/infiniband; done "
-        "| paste -sd, -)",
-        "export NCCL_IB_HCA",
-    ]
+    return [f"NCCL_IB_HCA=$({sriov_hca_command(len(fabric.hcas))})", "export NCCL_IB_HCA"]
 
 
 def rank_script(plan: JobPlan) -> str:

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ailz.components.common import names as naming
-from ailz.components.common.fabric_env import gid_env
+from ailz.components.common.fabric_env import gid_env, sriov_hca_command
 from ailz.components.platform.charts import chart_facts, image_repository
 
 MELLANOX_VENDOR = "15b3"
@@ -201,9 +201,11 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
         "mtu": str(fabric.mtu),
     }
     if fabric.device_plugin == "shared":
-        # the pod shares the host's HCAs under their own names; with SR-IOV it sees only its VFs,
-        # one per rail, under other mlx5 names, and NCCL takes every HCA it sees
+        # the pod shares the host's HCAs under their own names
         data["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
+    else:
+        # an SR-IOV pod's VFs have names known only inside it: `export NCCL_IB_HCA=$(<this>)`
+        data["NCCL_IB_HCA_COMMAND"] = sriov_hca_command(len(fabric.hcas))
     data.update(gid_env(fabric))
     return {
         "apiVersion": "v1",
