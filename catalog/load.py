@@ -19,6 +19,7 @@ SECTION_FILES = {
     "eks_zones": "aws.yaml",
     "eks_pods": "aws.yaml",
     "eks_quotas": "aws.yaml",
+    "eks_addons": "aws.yaml",
     "eks_service_cidrs": "aws.yaml",
     "aws_owned_buckets": "aws.yaml",
     "eks_pod_identity_agent": "aws.yaml",

@@ -353,6 +353,12 @@ class EksServiceCidrs(Fact):
     candidates: list[IPv4Network]
 
 
+class EksAddons(Fact):
+    """Oldest EKS add-on builds that take the configuration ailz sets (components/aws/addons.py)."""
+
+    minimum_versions: dict[str, str]
+
+
 class EksQuotas(Fact):
     """EKS service quotas (adjustable per account; a target may state raised values)."""
 
@@ -623,6 +629,7 @@ class Catalog(BaseModel):
     eks_zones: EksZones
     eks_pods: EksPods
     eks_quotas: EksQuotas
+    eks_addons: EksAddons
     eks_service_cidrs: EksServiceCidrs
     aws_owned_buckets: AwsOwnedBuckets
     eks_pod_identity_agent: CredentialEndpoint

@@ -48,3 +48,23 @@ def write_text(text: str, out_file: str | None) -> None:
             handle.write(text if text.endswith("\n") else text + "\n")
     except OSError as error:
         fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")
+
+
+def synthesize_or_exit(spec: str, targets: list[str] | None):
+    """(loaded spec, offline plan) of the named targets (all when none), or a clear exit: an
+    unknown target is a usage error, a synthesis failure a failed check with its cause."""
+    loaded = load_spec_or_exit(spec)
+    known = [t.name for t in loaded.zone.targets]
+    for name in targets or []:
+        if name not in known:
+            fail(f"no target named '{name}' in {spec}", hint=f"targets: {', '.join(known)}")
+    from ailz.stacks.synth import SynthesisError, synthesize
+
+    try:
+        return loaded, synthesize(loaded, targets=targets or None)
+    except SynthesisError as error:
+        err.print(f"[bold red]error:[/] {error}")
+        cause = error.__cause__
+        if cause is not None:
+            err.print(f"  caused by: {type(cause).__name__}: {cause}", markup=False)
+        raise typer.Exit(EXIT_FAILED) from None

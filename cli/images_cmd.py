@@ -10,7 +10,7 @@ from typing import Any
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, err, fail, load_spec_or_exit, out, write_text
+from ailz.cli.common import out, synthesize_or_exit, write_text
 
 PATCH_TYPES = ("kubernetes:apps/v1:DeploymentPatch",)
 
@@ -67,26 +67,24 @@ def _nic_policy_images(resource) -> list[tuple[str, str]]:
 
 
 def _chart_images(resource, mirror: str | None) -> list[tuple[str, str]]:
-    """(pulled, upstream) for the images a release's chart pulls (catalog `charts.<name>.images`)."""
+    """(pulled, upstream) for the images a release's chart pulls (catalog `charts.<name>.images`):
+    under the mirror, except a one-image chart whose image ailz sets itself in the values."""
     from ailz.catalog import load_catalog
-    from ailz.components.common.images import mirrored_image, registry_and_path
+    from ailz.components.common.images import mirrored_image
 
-    chart_ref = str(resource.inputs.get("chart") or "")
-    for chart in load_catalog().platform.charts.values():
-        if chart_ref.rstrip("/").endswith(chart.chart) and chart.images:
-            values = resource.inputs.get("values") or {}
-            image = values.get("image") if isinstance(values, dict) else None
-            out_pairs = []
-            for upstream in chart.images:
-                if isinstance(image, str) and len(chart.images) == 1:  # the one image, set whole by ailz
-                    out_pairs.append((image, upstream))
-                elif isinstance(image, dict) and image.get("repository") and len(chart.images) == 1:
-                    tag = registry_and_path(upstream)[1].rsplit(":", 1)[-1]
-                    out_pairs.append((f"{image['repository']}:{tag}", upstream))
-                else:
-                    out_pairs.append((mirrored_image(upstream, mirror), upstream))
-            return out_pairs
-    return []
+    chart_ref = str(resource.inputs.get("chart") or "").rstrip("/")
+    chart = next((c for c in load_catalog().platform.charts.values() if chart_ref.endswith(c.chart)), None)
+    if chart is None:
+        return []
+    values = resource.inputs.get("values") or {}
+    override = values.get("image") if isinstance(values, dict) else None
+    if len(chart.images) == 1 and override:
+        (upstream,) = chart.images
+        if isinstance(override, str):  # the whole reference
+            return [(override, upstream)]
+        if override.get("repository"):  # the repository, the chart's tag
+            return [(f"{override['repository']}:{upstream.rsplit(':', 1)[-1]}", upstream)]
+    return [(mirrored_image(upstream, mirror), upstream) for upstream in chart.images]
 
 
 def known_upstreams(catalog) -> set[str]:
@@ -94,8 +92,7 @@ def known_upstreams(catalog) -> set[str]:
     GPUDirect host plumbing, charts, manifests): what a mirror copies from."""
     found = {p.image for p in catalog.fabric_profiles.values() if p.image}
     for pod in catalog.nccl_pods.values():
-        layout = pod.model_dump() if hasattr(pod, "model_dump") else dict(pod)
-        found |= {layout.get("image")} | {(layout.get("sidecar") or {}).get("image")}
+        found |= {pod.image, pod.sidecar.image if pod.sidecar else None}
     host = catalog.gpudirect_host
     found |= {host.pause_image, host.nri_device_injector.image}
     found |= {i.aperture_devices.helper_image for i in host.installers.values() if i.aperture_devices}
@@ -192,18 +189,7 @@ def images(
     out_file: str = typer.Option(None, "--out", help="Write the list to this file instead of stdout."),
 ) -> None:
     """List every image and chart each target pulls, with the mirror path it must have."""
-    loaded = load_spec_or_exit(spec)
-    known = [t.name for t in loaded.zone.targets]
-    for name in target or []:
-        if name not in known:
-            fail(f"no target named '{name}' in {spec}", hint=f"targets: {', '.join(known)}")
-    from ailz.stacks.synth import SynthesisError, synthesize
-
-    try:
-        plan = synthesize(loaded, targets=target or None)
-    except SynthesisError as error:
-        err.print(f"[bold red]error:[/] {error}")
-        raise typer.Exit(EXIT_FAILED) from None
+    loaded, plan = synthesize_or_exit(spec, target)
     found = inventory(loaded, plan)
     if output is ImagesOutput.json:
         write_text(json.dumps(found, indent=2) + "\n", out_file)

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, err, fail, load_spec_or_exit, out, write_text
+from ailz.cli.common import out, synthesize_or_exit, write_text
 
 
 class PlanOutput(StrEnum):
@@ -21,22 +21,7 @@ def plan(
     out_file: str = typer.Option(None, "--out", help="Write the plan to this file instead of stdout."),
 ) -> None:
     """Show, per target, every cloud and Kubernetes resource the zone would create."""
-    loaded = load_spec_or_exit(spec)
-    known = [t.name for t in loaded.zone.targets]
-    for name in target or []:
-        if name not in known:
-            fail(f"no target named '{name}' in {spec}", hint=f"targets: {', '.join(known)}")
-
-    from ailz.stacks.synth import SynthesisError, synthesize
-
-    try:
-        result = synthesize(loaded, targets=target or None)
-    except SynthesisError as error:
-        err.print(f"[bold red]error:[/] {error}")
-        cause = error.__cause__
-        if cause is not None:
-            err.print(f"  caused by: {type(cause).__name__}: {cause}", markup=False)
-        raise typer.Exit(EXIT_FAILED) from None
+    loaded, result = synthesize_or_exit(spec, target)
 
     if output is PlanOutput.json:
         write_text(result.to_json(), out_file)

@@ -20,9 +20,6 @@ ADDON_CONFIGURATION: dict[str, dict] = {
         "dcgmAgent": {"tolerations": [{"key": GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}]}
     },
 }
-# Oldest add-on builds that take the configuration above: the node monitoring agent's chart gained
-# dcgmAgent.tolerations in 1.3.0 (aws/eks-node-monitoring-agent, "Add dcgm agent tolerations").
-ADDON_MINIMUMS = {"eks-node-monitoring-agent": "v1.3.0"}
 # VPC CNI prefix delegation (amazon-vpc-cni-k8s README): /28 prefixes, one kept warm.
 PREFIX_DELEGATION = {"ENABLE_PREFIX_DELEGATION": "true", "WARM_PREFIX_TARGET": "1"}
 # Add-ons whose pods need schedulable nodes.
@@ -54,8 +51,10 @@ def at_least(version: str, minimum: str) -> bool:
 
 def require_minimum(addon: str, version: str, minimum: str | None) -> str:
     """The version, or a clear error when EKS only offers something older than ailz needs (the
-    caller's minimum, e.g. efa-only interfaces on vpc-cni, or ADDON_MINIMUMS)."""
-    minimum = minimum or ADDON_MINIMUMS.get(addon)
+    caller's minimum, e.g. efa-only interfaces on vpc-cni, or the catalog's `eks_addons`)."""
+    from ailz.catalog import load_catalog
+
+    minimum = minimum or load_catalog().eks_addons.minimum_versions.get(addon)
     if minimum and not at_least(version, minimum):
         raise ValueError(
             f"EKS offers {addon} {version} for this Kubernetes version, but ailz needs "

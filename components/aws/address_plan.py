@@ -14,6 +14,7 @@ import math
 from dataclasses import dataclass
 
 from ailz.catalog import Catalog, Machine
+from ailz.components.aws.cidr_plan import private_subnet_addresses, usable_addresses
 from ailz.components.aws.nic_layout import efa_layout
 from ailz.components.common.pool_split import PoolShare, split_pool
 
@@ -29,16 +30,8 @@ def pod_interfaces(machine: Machine) -> int:
     limits = machine.vpc_limits
     if limits is None:
         raise ValueError(f"the catalog has no VPC limits for {machine.name}")
-    card0 = (
-        [
-            s
-            for s in efa_layout(machine.efa.network_cards, machine.efa.max_efa_interfaces)
-            if s.network_card_index == 0
-        ]
-        if machine.efa
-        else []
-    )
-    efa_on_card0 = sum(1 for s in card0 if s.is_efa)
+    slots = efa_layout(machine.efa.network_cards, machine.efa.max_efa_interfaces) if machine.efa else []
+    efa_on_card0 = sum(1 for s in slots if s.network_card_index == 0 and s.is_efa)
     return limits.interfaces_per_card - efa_on_card0
 
 
@@ -117,8 +110,6 @@ def quotas(target, catalog: Catalog) -> tuple[int, int]:
 def gpu_subnet_room(target, catalog: Catalog) -> list[int] | None:
     """Addresses each GPU subnet leaves for GPU nodes, in GPU-subnet order; None for an existing
     VPC, whose subnets are measured at deploy time."""
-    from ailz.components.aws.cidr_plan import private_subnet_addresses, usable_addresses
-
     network = target.network
     if network.existing is not None:
         return None

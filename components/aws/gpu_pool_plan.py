@@ -8,7 +8,7 @@ from typing import Any
 from ailz.catalog import Machine
 from ailz.components.aws.nic_layout import NicSlot, efa_layout
 from ailz.components.common.names import GPU_TAINT_KEY, POOL_LABEL, TARGET_LABEL
-from ailz.components.common.pool_split import PoolShare
+from ailz.components.common.pool_split import PoolShare, rollout_batch
 from ailz.spec.common import GpuPool
 
 GPU_TAINT = {"key": GPU_TAINT_KEY, "value": "true", "effect": "NO_SCHEDULE"}
@@ -96,16 +96,15 @@ def network_interfaces(name: str, slots: list[NicSlot], security_groups: list[An
 MINIMAL_UPDATE_CAPACITY = ("reservation", "capacity-block")
 
 
-# Nodes a rollout replaces at once: a tenth of the group (a 342-node group would take days one at
-# a time), within the 1-100 EKS accepts (EKS API reference, NodegroupUpdateConfig.maxUnavailable).
-ROLLOUT_FRACTION, MAX_UNAVAILABLE = 0.1, 100
+# EKS accepts 1-100 nodes unavailable at once (EKS API reference, NodegroupUpdateConfig.maxUnavailable).
+MAX_UNAVAILABLE = 100
 
 
 def update_config(pool: GpuPool, share: PoolShare | None = None) -> dict[str, Any]:
     """Node group updateConfig: a tenth of the group at a time; on reserved capacity, replace in
     place."""
     size = pool.scaling[2] if share is None else share.max_size
-    config: dict[str, Any] = {"max_unavailable": max(1, min(MAX_UNAVAILABLE, int(size * ROLLOUT_FRACTION)))}
+    config: dict[str, Any] = {"max_unavailable": rollout_batch(size, MAX_UNAVAILABLE)}
     if pool.capacity.kind in MINIMAL_UPDATE_CAPACITY:
         config["update_strategy"] = "MINIMAL"
     return config

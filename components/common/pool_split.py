@@ -38,3 +38,14 @@ def split_pool(scaling: tuple[int, int, int], nodes_per_group: int) -> list[Pool
             zip(_spread(low, groups), _spread(desired, groups), _spread(high, groups), strict=True)
         )
     ]
+
+
+# Nodes an upgrade replaces at once: a tenth of the node group (a 342-node group would take days one
+# at a time), at least one; ailz's choice, bounded by what each cloud accepts.
+ROLLOUT_FRACTION = 0.1
+
+
+def rollout_batch(nodes: int, most: int | None = None) -> int:
+    """Nodes of a group of `nodes` an upgrade may take down at once."""
+    batch = max(1, int(nodes * ROLLOUT_FRACTION))
+    return batch if most is None else min(most, batch)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ailz.catalog import Machine, load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.labels import k8s_labels
-from ailz.components.common.pool_split import PoolShare, split_pool
+from ailz.components.common.pool_split import PoolShare, rollout_batch, split_pool
 from ailz.spec.common import GpuPool
 
 # Node label prefixes GKE and the kubelet reserve for themselves.
@@ -53,14 +53,9 @@ def node_pools(pool: GpuPool) -> list[PoolShare]:
     return split_pool(pool.scaling, load_catalog().gke_limits.nodes_per_pool_per_zone)
 
 
-# Nodes an upgrade replaces at once: a tenth of the node pool, at least one (a 512-node pool would
-# take days one at a time); no surge, since a reservation has no spare machine.
-ROLLOUT_FRACTION = 0.1
-
-
 def upgrade_settings(share: PoolShare) -> dict:
-    unavailable = max(1, int(share.max_size * ROLLOUT_FRACTION))
-    return {"strategy": "SURGE", "max_surge": 0, "max_unavailable": unavailable}
+    """No surge (a reservation has no spare machine), a tenth of the node pool at a time."""
+    return {"strategy": "SURGE", "max_surge": 0, "max_unavailable": rollout_batch(share.max_size)}
 
 
 def scaling(pool: GpuPool, share: PoolShare | None = None) -> dict:

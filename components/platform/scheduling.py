@@ -10,13 +10,11 @@ import yaml
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle
-from ailz.components.common.images import mirrored_image
 from ailz.components.platform.charts import (
     chart_source,
     image_repository,
     kueue_config,
     manifest_url,
-    platform_facts,
     scheduling_facts,
 )
 from ailz.components.platform.objects import declare, helm_release, namespace
@@ -25,6 +23,7 @@ from ailz.components.platform.scheduling_manifests import (
     VALIDATION_PREEMPTION,
     cluster_queue,
     local_queue,
+    mirror_image_patches,
     resource_flavor,
     validator_rbac,
 )
@@ -52,31 +51,6 @@ def kueue_manager_config() -> dict[str, Any]:
         "integrations": {"frameworks": list(facts["frameworks"])},
         "resources": {"excludeResourcePrefixes": list(facts["exclude_resource_prefixes"])},
     }
-
-
-def mirror_image_patches(manifest: str, mirror: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Server-side patches that point a manifest's Deployments at the mirror (force: the manifest
-    applied the upstream image first)."""
-    facts = platform_facts().manifests[manifest]
-    patches = []
-    for where, image in sorted(facts.images.items()):
-        deployment, container = where.split("/")
-        patches.append(
-            {
-                "metadata": {
-                    "name": deployment,
-                    "namespace": facts.namespace,
-                    "labels": labels,
-                    "annotations": {"pulumi.com/patchForce": "true"},
-                },
-                "spec": {
-                    "template": {
-                        "spec": {"containers": [{"name": container, "image": mirrored_image(image, mirror)}]}
-                    }
-                },
-            }
-        )
-    return patches
 
 
 def kueue_values(mirror: str | None) -> dict[str, Any]:

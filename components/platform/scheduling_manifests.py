@@ -5,8 +5,10 @@ from __future__ import annotations
 from typing import Any
 
 from ailz.components.common import names as naming
+from ailz.components.common.images import mirrored_image
 from ailz.components.common.names import GPU_RESOURCE
 from ailz.components.platform.admission import core_writes
+from ailz.components.platform.charts import platform_facts
 from ailz.components.platform.quota_plan import QueueShare
 
 KUEUE_API = "kueue.x-k8s.io/v1beta1"
@@ -211,3 +213,28 @@ def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) ->
             },
         ]
     return objects
+
+
+def mirror_image_patches(manifest: str, mirror: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Server-side patches that point a manifest's Deployments at the mirror (force: the manifest
+    applied the upstream image first)."""
+    facts = platform_facts().manifests[manifest]
+    patches = []
+    for where, image in sorted(facts.images.items()):
+        deployment, container = where.split("/")
+        patches.append(
+            {
+                "metadata": {
+                    "name": deployment,
+                    "namespace": facts.namespace,
+                    "labels": labels,
+                    "annotations": {"pulumi.com/patchForce": "true"},
+                },
+                "spec": {
+                    "template": {
+                        "spec": {"containers": [{"name": container, "image": mirrored_image(image, mirror)}]}
+                    }
+                },
+            }
+        )
+    return patches

@@ -421,6 +421,15 @@ def _kubeconfig(server: str) -> StackOutput:
     return StackOutput(text, secret=True)
 
 
+def _engine_with_api_on(port: int) -> FakeEngine:
+    """An infrastructure stack whose kubeconfig points at this loopback port."""
+    return FakeEngine(
+        STACK,
+        events={"up": "up_aws_train.jsonl"},
+        stack_outputs={"kubeconfig": _kubeconfig(f"https://127.0.0.1:{port}")},
+    )
+
+
 def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded, monkeypatch):
     import socket
 
@@ -430,12 +439,7 @@ def test_an_unreachable_api_stops_before_the_platform_stack_is_touched(loaded, m
     with socket.socket() as probe:  # a loopback port nobody listens on
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    engine = FakeEngine(
-        STACK,
-        events={"up": "up_aws_train.jsonl"},
-        stack_outputs={"kubeconfig": _kubeconfig(f"https://127.0.0.1:{port}")},
-    )
-    session = make_session(loaded, engine)
+    session = make_session(loaded, _engine_with_api_on(port))
     with pytest.raises(DeployError) as error:
         up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
     assert f"127.0.0.1:{port}" in str(error.value) and "not reachable from here" in str(error.value)
@@ -454,12 +458,7 @@ def test_a_reachable_api_lets_the_platform_stage_run(loaded, monkeypatch):
         server.bind(("127.0.0.1", 0))
         server.listen()
         port = server.getsockname()[1]
-        engine = FakeEngine(
-            STACK,
-            events={"up": "up_aws_train.jsonl"},
-            stack_outputs={"kubeconfig": _kubeconfig(f"https://127.0.0.1:{port}")},
-        )
-        session = make_session(loaded, engine)
+        session = make_session(loaded, _engine_with_api_on(port))
         report = up_target(session, FakeGate(), synthesize=fake_synthesize([]), stages=(PLATFORM,))
     assert report.ok and [c[0] for c in session.open_stack.platform.calls] == ["up"]
 

@@ -182,11 +182,9 @@ def test_addons(aws_plan):
     assert monitoring["dcgmAgent"]["tolerations"] == [
         {"key": "nvidia.com/gpu", "operator": "Exists", "effect": "NoSchedule"}
     ]
-    assert (
-        system.urn in addons["eks-node-monitoring-agent"].dependencies
-        if (system := one(aws_plan, NG, "aws-train-system"))
-        else False
-    )
+    # a DaemonSet add-on: it waits for nodes to schedule on
+    system_nodes = one(aws_plan, NG, "aws-train-system")
+    assert system_nodes.urn in addons["eks-node-monitoring-agent"].dependencies
     major, minor, patch = (
         int(x) for x in addons["vpc-cni"].inputs["addonVersion"][1:].split("-")[0].split(".")
     )
