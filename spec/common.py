@@ -30,6 +30,16 @@ def _cidr(value: str) -> str:
 Cidr = Annotated[str, AfterValidator(_cidr)]
 
 
+def _ipv4(value: str) -> str:
+    try:
+        return str(ipaddress.IPv4Address(value))
+    except ValueError as err:
+        raise ValueError(f"not an IPv4 address ({err}); write e.g. 172.30.0.1") from err
+
+
+IPv4 = Annotated[str, AfterValidator(_ipv4)]
+
+
 class SpecModel(BaseModel):
     """Strict base: unknown keys are errors, names stay as written."""
 
@@ -220,6 +230,29 @@ class Fabric(SpecModel):
     )
     install_driver: bool = Field(
         default=False, description="Let the Network Operator run the DOCA driver container (hosts lack it)."
+    )
+    gpudirect: Literal["peermem", "dma-buf"] = Field(
+        default="peermem",
+        description="How the NIC reaches GPU memory. peermem: the legacy nvidia-peermem module, which "
+        "works with any driver and kernel (NCCL still prefers DMA-BUF where the host supports it); "
+        "dma-buf: NVIDIA's recommended path, no peermem module, needs the open GPU kernel modules and "
+        "Linux 5.12 or later on every GPU node.",
+    )
+    traffic_class: int | None = Field(
+        default=None,
+        ge=0,
+        le=255,
+        description="RoCE: NCCL_IB_TC, the IP ToS byte of RDMA traffic (DSCP << 2 | ECN), matching "
+        "the switches' lossless class, e.g. 106 for DSCP 26 with ECN.",
+    )
+    rail_gateways: list[IPv4] = Field(
+        default_factory=list,
+        description="L3 rails: the router address inside each rail subnet, same order as hcas.",
+    )
+    rail_routes: list[list[Cidr]] = Field(
+        default_factory=list,
+        description="L3 rails: per rail, the networks reached through that rail's gateway (the same "
+        "rail's subnets elsewhere in the fabric), same order as hcas.",
     )
 
 

@@ -14,7 +14,7 @@ import jinja2
 import yaml
 
 from ailz.components.common import names as naming
-from ailz.components.common.fabric_env import gid_env, sriov_hca_command
+from ailz.components.common.fabric_env import roce_env, sriov_hca_command
 from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
@@ -47,7 +47,7 @@ def nccl_env(plan: JobPlan) -> dict[str, str]:
             env["NCCL_IB_HCA"] = "=" + ",".join(fabric.hcas)
         env["NCCL_SOCKET_IFNAME"] = "eth0"
         env.pop("NCCL_IB_GID_INDEX", None)
-        env.update(gid_env(fabric))  # a pinned GID only when the spec says so
+        env.update(roce_env(fabric))  # a pinned GID only when the spec says so
     obsolete = sorted(set(env) & set(plan.profile.obsolete_env))
     if obsolete:
         raise RenderError(f"catalog profile {plan.profile.name} sets obsolete variables {obsolete}")

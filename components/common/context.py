@@ -76,6 +76,9 @@ class ClusterHandle:
     # runs the DOCA driver container (else the hosts have MOFED/DOCA installed)
     rdma: bool = False
     rdma_driver_container: bool = False
+    # how the NIC reaches GPU memory: "peermem" (the GPU Operator loads nvidia-peermem) or "dma-buf"
+    # (no module; the open GPU kernel modules and Linux 5.12+ export GPU memory as DMA-BUF)
+    gpudirect: str = "peermem"
     # the site layer installs Node Feature Discovery (with the Network Operator): the GPU Operator
     # uses it instead of deploying a second one
     nfd_installed: bool = False

@@ -1,7 +1,9 @@
-"""How NCCL picks its RoCE GID on a site fabric: an index pinned only when the spec says so, else
+"""NCCL's RoCE settings on a site fabric. The GID: an index pinned only when the spec says so, else
 NCCL's own selection (2.21 and later) restricted to the rails' addresses. With the shared RDMA
 device plugin a pod shares the HCA, whose GID table also holds the host's and other pods' addresses:
-a fixed index (NCCL used to default to 3) may be someone else's, and queue pairs fail. Pure."""
+a fixed index (NCCL used to default to 3) may be someone else's, and queue pairs fail. The traffic
+class: the IP ToS byte NCCL's queue pairs send with (NCCL_IB_TC, default 0), which must be the
+switches' lossless class. Pure."""
 
 from __future__ import annotations
 
@@ -20,13 +22,17 @@ def rails_range(fabric: Any) -> str:
     return str(span)
 
 
-def gid_env(fabric: Any) -> dict[str, str]:
-    """NCCL_IB_* variables choosing the GID of a RoCE fabric (none on InfiniBand)."""
+def roce_env(fabric: Any) -> dict[str, str]:
+    """NCCL_IB_* variables choosing the GID and traffic class of a RoCE fabric (none on InfiniBand)."""
     if fabric.kind != "roce":
         return {}
     if fabric.gid_index is not None:
-        return {"NCCL_IB_GID_INDEX": str(fabric.gid_index)}
-    return {"NCCL_IB_ADDR_FAMILY": "AF_INET", "NCCL_IB_ADDR_RANGE": rails_range(fabric)}
+        env = {"NCCL_IB_GID_INDEX": str(fabric.gid_index)}
+    else:
+        env = {"NCCL_IB_ADDR_FAMILY": "AF_INET", "NCCL_IB_ADDR_RANGE": rails_range(fabric)}
+    if fabric.traffic_class is not None:
+        env["NCCL_IB_TC"] = str(fabric.traffic_class)
+    return env
 
 
 def sriov_hca_command(rails: int) -> str:

@@ -60,6 +60,14 @@ def _fabric(target, index: int) -> list[SpecIssue]:
                 "remove gid_index, or set kind: roce",
             )
         )
+    if fabric.kind == "infiniband" and fabric.traffic_class is not None:
+        issues.append(
+            SpecIssue(
+                (*base, "traffic_class"),
+                "traffic_class sets the IP ToS byte of RoCE traffic; InfiniBand has no IP header",
+                "remove traffic_class, or set kind: roce",
+            )
+        )
     if fabric.rail_subnets and len(fabric.rail_subnets) != len(fabric.hcas):
         issues.append(
             SpecIssue(
@@ -70,6 +78,68 @@ def _fabric(target, index: int) -> list[SpecIssue]:
         )
         return issues
     issues += _pools(target, fabric, base)
+    if not issues:
+        issues += _routes(target, fabric, base)
+    return issues
+
+
+def _routes(target, fabric, base) -> list[SpecIssue]:
+    """L3 rails: a gateway inside each rail's subnet, and routes that leave the pod's own networks
+    alone (nv-ipam hands both to the pod's interface of that rail)."""
+    from ailz.components.onprem.fabric_manifests import rail_subnets
+
+    rails = len(fabric.hcas)
+    if fabric.rail_routes and not fabric.rail_gateways:
+        return [
+            SpecIssue(
+                (*base, "rail_routes"),
+                "rail_routes need a gateway on each rail to route through",
+                "add rail_gateways: the router address inside each rail subnet, same order as hcas",
+            )
+        ]
+    issues: list[SpecIssue] = []
+    for key, items in (("rail_gateways", fabric.rail_gateways), ("rail_routes", fabric.rail_routes)):
+        if items and len(items) != rails:
+            issues.append(
+                SpecIssue(
+                    (*base, key),
+                    f"{len(items)} {key.replace('_', ' ')} for {rails} HCAs",
+                    "give one per HCA, in the same order as hcas",
+                )
+            )
+    if issues or not fabric.rail_gateways:
+        return issues
+    subnets = [ipaddress.ip_network(s) for s in rail_subnets(fabric)]
+    site = ipaddress.ip_network(target.network.cidr)
+    for i, (gateway, subnet) in enumerate(zip(fabric.rail_gateways, subnets, strict=True)):
+        address = ipaddress.ip_address(gateway)
+        if address not in subnet or address in (subnet.network_address, subnet.broadcast_address):
+            issues.append(
+                SpecIssue(
+                    (*base, "rail_gateways", i),
+                    f"gateway {gateway} is not a host address of rail {i}'s subnet {subnet}",
+                    f"give the router's address inside {subnet}, e.g. {next(subnet.hosts())}",
+                )
+            )
+    for i, routes in enumerate(fabric.rail_routes):
+        for j, dst in enumerate(routes):
+            net = ipaddress.ip_network(dst)
+            path = (*base, "rail_routes", i, j)
+            if net.prefixlen == 0:
+                issues.append(
+                    SpecIssue(path, "a default route through a rail would take the pod's other traffic "
+                              "off its own network", "route only the rails' networks, e.g. 172.30.0.0/16")
+                )  # fmt: skip
+            elif net.overlaps(site):
+                issues.append(
+                    SpecIssue(path, f"route {net} overlaps the target network {site}: the pod would "
+                              "reach the cluster through the rail", "route only the rails' networks")
+                )  # fmt: skip
+            elif net.overlaps(subnets[i]):
+                issues.append(
+                    SpecIssue(path, f"route {net} overlaps rail {i}'s own subnet {subnets[i]}, which "
+                              "the pod reaches directly", "route only the networks beyond the gateway")
+                )  # fmt: skip
     return issues
 
 

@@ -71,6 +71,7 @@ class OnpremClusterLayer(AilzComponent):
             node_resources=node_resources(ctx, fabric),
             rdma=fabric is not None,
             rdma_driver_container=fabric is not None and fabric.install_driver,
+            gpudirect=fabric.gpudirect if fabric is not None else "peermem",
             nfd_installed=fabric is not None,
             fabric_config=nccl_fabric_config(fabric, {})["data"] if fabric is not None else None,
             # pods reach storage on the site network only

@@ -8,7 +8,7 @@ import math
 from typing import Any
 
 from ailz.components.common import names as naming
-from ailz.components.common.fabric_env import gid_env, sriov_hca_command
+from ailz.components.common.fabric_env import roce_env, sriov_hca_command
 from ailz.components.platform.charts import chart_facts, image_repository
 
 MELLANOX_VENDOR = "15b3"
@@ -140,24 +140,36 @@ def ip_pools(fabric: Any, nodes: int, labels: dict[str, str]) -> list[dict[str, 
     names = naming.onprem_network_names(fabric.kind, len(fabric.hcas))
     namespace = chart_facts("network-operator")["namespace"]
     pools = []
-    for name, subnet in zip(names, rail_subnets(fabric), strict=True):
+    for i, (name, subnet) in enumerate(zip(names, rail_subnets(fabric), strict=True)):
+        gpu_nodes = {"matchExpressions": [{"key": naming.POOL_LABEL, "operator": "Exists"}]}
+        spec: dict[str, Any] = {
+            "subnet": subnet,
+            "perNodeBlockSize": per_node_block(subnet, nodes),
+            "nodeSelector": {"nodeSelectorTerms": [gpu_nodes]},
+        }
+        spec.update(rail_routing(fabric, i))
         pools.append(
             {
                 "apiVersion": "nv-ipam.nvidia.com/v1alpha1",
                 "kind": "IPPool",
                 "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
-                "spec": {
-                    "subnet": subnet,
-                    "perNodeBlockSize": per_node_block(subnet, nodes),
-                    "nodeSelector": {
-                        "nodeSelectorTerms": [
-                            {"matchExpressions": [{"key": naming.POOL_LABEL, "operator": "Exists"}]}
-                        ]
-                    },
-                },
+                "spec": spec,
             }
         )
     return pools
+
+
+def rail_routing(fabric: Any, rail: int) -> dict[str, Any]:
+    """An L3 rail's gateway and the routes through it, as nv-ipam hands them to the pod's interface
+    of that rail: routes only with a gateway, never a default route, so the pod's own network keeps
+    its default (nvidia-k8s-ipam at network-operator-v25.7.0: IPPool gateway and routes[].dst)."""
+    if not fabric.rail_gateways:
+        return {}
+    out: dict[str, Any] = {"gateway": fabric.rail_gateways[rail]}
+    routes = fabric.rail_routes[rail] if fabric.rail_routes else []
+    if routes:
+        out["routes"] = [{"dst": dst} for dst in routes]
+    return out
 
 
 def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -206,7 +218,7 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
     else:
         # an SR-IOV pod's VFs have names known only inside it: `export NCCL_IB_HCA=$(<this>)`
         data["NCCL_IB_HCA_COMMAND"] = sriov_hca_command(len(fabric.hcas))
-    data.update(gid_env(fabric))
+    data.update(roce_env(fabric))
     return {
         "apiVersion": "v1",
         "kind": "ConfigMap",

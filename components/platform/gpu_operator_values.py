@@ -35,8 +35,9 @@ _IMAGE_KEYS = {
 class GpuStackOptions:
     driver_preinstalled: bool
     toolkit_preinstalled: bool = False
-    rdma: bool = False  # GPUDirect RDMA (nvidia-peermem) over an InfiniBand/RoCE fabric
+    rdma: bool = False  # GPUDirect RDMA over an InfiniBand/RoCE fabric
     host_mofed: bool = True  # the hosts run DOCA/MOFED themselves (not the Network Operator)
+    dma_buf: bool = False  # GPUDirect RDMA through DMA-BUF instead of the nvidia-peermem module
     gds: bool = False  # GPUDirect Storage to a parallel filesystem
     gdrcopy: bool = False
     mig_strategy: str = "single"
@@ -50,7 +51,12 @@ def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> di
         raise ValueError(f"mig strategy {opts.mig_strategy!r} is not one of {MIG_STRATEGIES}")
     driver: dict[str, Any] = {"enabled": not opts.driver_preinstalled}
     if not opts.driver_preinstalled:
-        driver["rdma"] = {"enabled": opts.rdma, "useHostMofed": opts.rdma and opts.host_mofed}
+        # driver.rdma.enabled builds and loads the legacy nvidia-peermem module; DMA-BUF leaves it
+        # off and needs the open kernel modules (GPU Operator v25.10 GPUDirect RDMA docs)
+        peermem = opts.rdma and not opts.dma_buf
+        driver["rdma"] = {"enabled": peermem, "useHostMofed": peermem and opts.host_mofed}
+        if opts.dma_buf:
+            driver["kernelModuleType"] = "open"
     values: dict[str, Any] = {
         "nfd": {"enabled": opts.nfd},
         "operator": {"labels": dict(pod_labels)},

@@ -40,6 +40,7 @@ def gpu_stack_options(ctx: TargetContext, cluster: ClusterHandle) -> GpuStackOpt
         toolkit_preinstalled=cluster.container_toolkit_preinstalled,
         rdma=cluster.rdma,
         host_mofed=not (cluster.rdma and cluster.rdma_driver_container),
+        dma_buf=cluster.rdma and cluster.gpudirect == "dma-buf",
         gds=cluster.rdma and warm is not None and warm.kind == "parallel-fs",
         gdrcopy=cluster.rdma,
         registry_mirror=cluster.registry_mirror,

@@ -268,6 +268,17 @@ def test_onprem_roce_without_gid_index_lets_nccl_pick_a_gid_on_the_rails(specs):
     assert env["NCCL_IB_ADDR_RANGE"] == str(spec.targets[0].fabric.ip_pool)
 
 
+def test_onprem_roce_traffic_class_reaches_nccl(specs):
+    spec = specs("onprem-sovereign").model_copy(deep=True)
+    spec.targets[0].fabric.kind = "roce"
+    spec.targets[0].fabric.traffic_class = 106
+    _, objects = rendered(spec, "fra-dgx", "dgx")
+    assert exported(scripts(objects)[0])["NCCL_IB_TC"] == "106"
+    spec.targets[0].fabric.traffic_class = None
+    _, objects = rendered(spec, "fra-dgx", "dgx")
+    assert "NCCL_IB_TC" not in exported(scripts(objects)[0])  # NCCL's default class 0
+
+
 def test_onprem_roce_gid_index(specs):
     spec = specs("onprem-sovereign").model_copy(deep=True)
     spec.targets[0].fabric.kind = "roce"

@@ -153,3 +153,40 @@ def test_ip_pools_wait_for_the_nic_cluster_policy_to_be_ready():
     )
     policy = nic_cluster_policy(fabric, None, {})
     assert policy["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.state}=ready"}
+
+
+ROCE = "    fabric: {{kind: roce, hcas: [mlx5_0, mlx5_1], interfaces: [e0, e1], rail_subnets: [172.31.0.0/24, 172.31.1.0/24], {extra}}}"  # noqa: E501
+
+
+GATEWAYS = "rail_gateways: [172.31.0.1, 172.31.1.1], "
+
+
+def test_l3_rails_with_gateways_and_routes_are_accepted():
+    extra = "rail_gateways: [172.31.0.1, 172.31.1.1], rail_routes: [[172.31.64.0/18], [172.31.128.0/18]], traffic_class: 106"  # noqa: E501
+    assert issues(ROCE.format(extra=extra)) == []
+
+
+@pytest.mark.parametrize(
+    "extra, path, words",
+    [
+        ("rail_routes: [[172.31.64.0/18], [172.31.128.0/18]]", "rail_routes", "need a gateway"),
+        ("rail_gateways: [172.31.0.1]", "rail_gateways", "1 rail gateways for 2 HCAs"),
+        ("rail_gateways: [172.31.0.1, 172.31.9.1]", "rail_gateways.1", "not a host address of rail 1"),
+        ("rail_gateways: [172.31.0.0, 172.31.1.1]", "rail_gateways.0", "not a host address"),
+        (GATEWAYS + "rail_routes: [[0.0.0.0/0], []]", "rail_routes.0.0", "default"),
+        (GATEWAYS + "rail_routes: [[10.60.0.0/24], []]", "rail_routes.0.0", "target network"),
+        (GATEWAYS + "rail_routes: [[], [172.31.0.0/16]]", "rail_routes.1.0", "own subnet"),
+        ("rail_gateways: [172.31.0.1, 300.1.1.1]", "rail_gateways.1", "not an IPv4 address"),
+        ("traffic_class: 256", "traffic_class", "less than or equal to 255"),
+    ],
+)
+def test_l3_rail_mistakes_name_the_rail(extra, path, words):
+    found = issues(ROCE.format(extra=extra))
+    assert [p for p, *_ in found] == [f"targets.0.fabric.{path}"]
+    assert words in found[0][1]
+
+
+def test_traffic_class_is_roce_only():
+    extra = "    fabric: {kind: infiniband, hcas: [mlx5_0], interfaces: [ib0], traffic_class: 106}"
+    found = issues(extra)
+    assert [p for p, *_ in found] == ["targets.0.fabric.traffic_class"] and "kind: roce" in found[0][2]

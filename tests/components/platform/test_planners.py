@@ -13,6 +13,7 @@ from hypothesis import strategies as st
 from ailz.components.common import names as naming
 from ailz.components.onprem.fabric_manifests import (
     carve_rail_subnets,
+    ip_pools,
     nic_cluster_policy,
     per_node_block,
     rail_networks,
@@ -114,10 +115,36 @@ def test_gpu_values_follow_the_node_image():
         gpu_operator_values(GpuStackOptions(driver_preinstalled=False, mig_strategy="all"), {})
 
 
+def test_dma_buf_leaves_peermem_off_and_asks_for_the_open_kernel_modules():
+    own = gpu_operator_values(GpuStackOptions(driver_preinstalled=False, rdma=True, dma_buf=True), {})
+    assert own["driver"]["rdma"] == {"enabled": False, "useHostMofed": False}
+    assert own["driver"]["kernelModuleType"] == "open"
+    legacy = gpu_operator_values(GpuStackOptions(driver_preinstalled=False, rdma=True), {})
+    assert "kernelModuleType" not in legacy["driver"]  # the chart's auto
+    host = gpu_operator_values(GpuStackOptions(driver_preinstalled=True, rdma=True, dma_buf=True), {})
+    assert host["driver"] == {"enabled": False}  # the hosts' own driver decides
+
+
+def test_l3_rails_get_their_gateway_and_routes_from_nv_ipam():
+    fabric = _fabric(
+        rail_subnets=["172.31.0.0/24", "172.31.1.0/24"],
+        rail_gateways=["172.31.0.1", "172.31.1.1"],
+        rail_routes=[["172.31.64.0/18"], []],
+    )
+    pools = ip_pools(fabric, 2, {})
+    assert pools[0]["spec"]["gateway"] == "172.31.0.1"
+    assert pools[0]["spec"]["routes"] == [{"dst": "172.31.64.0/18"}]
+    assert pools[1]["spec"]["gateway"] == "172.31.1.1" and "routes" not in pools[1]["spec"]
+    assert not any(p["spec"].get("defaultGateway") for p in pools)  # the pod keeps its own default
+    flat = ip_pools(_fabric(), 2, {})
+    assert not {"gateway", "routes"} & set(flat[0]["spec"])
+
+
 def _fabric(**kw):
     base = dict(
         kind="roce", hcas=["mlx5_0", "mlx5_1"], interfaces=["enp1", "enp2"], mtu=9000, gid_index=3,
         device_plugin="sriov", install_driver=True, ip_pool="172.30.0.0/16", rail_subnets=[],
+        rail_gateways=[], rail_routes=[], traffic_class=None, gpudirect="peermem",
     )  # fmt: skip
     return SimpleNamespace(**{**base, **kw})
 
