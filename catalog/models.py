@@ -544,6 +544,12 @@ class Chart(Fact):
         description="Images the chart pulls with its defaults and what ailz enables (`ailz images`).",
     )
     images_source: str | None = None
+    subchart_images: dict[str, dict[str, str]] = Field(
+        default_factory=dict,
+        description="Per subchart ailz enables (its values key), the values key of each image it "
+        "pulls and the upstream image; ailz sets every one, under the mirror when there is one.",
+    )
+    sriov_source: str | None = None
 
 
 class Manifest(Fact):

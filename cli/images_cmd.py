@@ -84,7 +84,11 @@ def _chart_images(resource, mirror: str | None) -> list[tuple[str, str]]:
             return [(override, upstream)]
         if override.get("repository"):  # the repository, the chart's tag
             return [(f"{override['repository']}:{upstream.rsplit(':', 1)[-1]}", upstream)]
-    return [(mirrored_image(upstream, mirror), upstream) for upstream in chart.images]
+    found = [(mirrored_image(upstream, mirror), upstream) for upstream in chart.images]
+    for subchart, upstreams in chart.subchart_images.items():  # the ones ailz enables sets every image
+        images = ((values.get(subchart) or {}).get("images") or {}) if isinstance(values, dict) else {}
+        found += [(images[key], upstream) for key, upstream in upstreams.items() if images.get(key)]
+    return found
 
 
 def known_upstreams(catalog) -> set[str]:
@@ -98,6 +102,8 @@ def known_upstreams(catalog) -> set[str]:
     found |= {i.aperture_devices.helper_image for i in host.installers.values() if i.aperture_devices}
     for chart in catalog.platform.charts.values():
         found |= set(chart.images)
+        for images in chart.subchart_images.values():
+            found |= set(images.values())
     for manifest in catalog.platform.manifests.values():
         found |= set(manifest.images.values())
     return {image for image in found if image}

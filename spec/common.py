@@ -219,7 +219,15 @@ class Fabric(SpecModel):
     gid_index: int | None = Field(default=None, ge=0, description="RoCE v2 GID index (often 3).")
     device_plugin: Literal["shared", "sriov"] = Field(
         default="shared",
-        description="shared: RDMA shared device plugin (rdma/...); sriov: SR-IOV VFs (nvidia.com/...).",
+        description="shared: RDMA shared device plugin (rdma/...); sriov: SR-IOV VFs (nvidia.com/...), "
+        "created and isolated per pod by the SR-IOV Network Operator.",
+    )
+    sriov_vfs: int = Field(
+        default=8,
+        ge=1,
+        le=127,
+        description="sriov: virtual functions the SR-IOV Network Operator creates on each rail's port; "
+        "every RDMA pod on a node takes one of each rail.",
     )
     ip_pool: Cidr = Field(
         default="172.30.0.0/16",

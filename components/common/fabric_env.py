@@ -37,8 +37,8 @@ def roce_env(fabric: Any) -> dict[str, str]:
 
 def sriov_hca_command(rails: int) -> str:
     """Shell that prints NCCL_IB_HCA's value for an SR-IOV pod: exactly the RDMA devices behind its
-    rail interfaces. Its VFs have mlx5 names known only inside the pod, and with the RDMA subsystem
-    shared between network namespaces it may also see the host's PFs and other pods' VFs; Multus
-    names the rail interfaces net1.. in the order of the networks annotation."""
+    rail interfaces. Its VFs have mlx5 names known only inside the pod; the exclusive RDMA mode shows
+    it only those, and naming them still holds NCCL to the rails on a node left in shared mode.
+    Multus names the rail interfaces net1.. in the order of the networks annotation."""
     devices = f"for i in $(seq 1 {rails}); do ls /sys/class/net/net$i/device/infiniband; done"
     return f"echo =$({devices} | paste -sd, -)"

@@ -24,13 +24,13 @@ def _fabric(target, index: int) -> list[SpecIssue]:
     base = ("targets", index, "fabric")
     issues: list[SpecIssue] = []
     if fabric.kind == "infiniband" and fabric.device_plugin == "sriov":
-        # InfiniBand VFs need a GUID and a PKey each, which the host-device CNI does not assign;
-        # NVIDIA's path is the SR-IOV Network Operator with SriovIBNetwork, not built here yet
+        # the SR-IOV operator gives InfiniBand VFs random GUIDs, but a partition key per network
+        # comes only from the subnet manager (UFM through ib-kubernetes), which ailz does not run
         issues.append(
             SpecIssue(
                 (*base, "device_plugin"),
-                "InfiniBand over SR-IOV needs GUIDs and PKeys per virtual function, which ailz does not "
-                "assign yet (NVIDIA: the SR-IOV Network Operator's SriovIBNetwork)",
+                "InfiniBand over SR-IOV needs GUIDs and PKeys per virtual function, and partition keys "
+                "come from the subnet manager (UFM through ib-kubernetes), which ailz does not manage",
                 "use device_plugin: shared (IPoIB over the RDMA shared device plugin), or RoCE with sriov",
             )
         )
@@ -135,9 +135,9 @@ def _routes(target, fabric, base) -> list[SpecIssue]:
                     SpecIssue(path, f"route {net} overlaps the target network {site}: the pod would "
                               "reach the cluster through the rail", "route only the rails' networks")
                 )  # fmt: skip
-            elif net.overlaps(subnets[i]):
+            elif net.subnet_of(subnets[i]):  # a wider one is fine: the rail's own route is more specific
                 issues.append(
-                    SpecIssue(path, f"route {net} overlaps rail {i}'s own subnet {subnets[i]}, which "
+                    SpecIssue(path, f"route {net} lies inside rail {i}'s own subnet {subnets[i]}, which "
                               "the pod reaches directly", "route only the networks beyond the gateway")
                 )  # fmt: skip
     return issues

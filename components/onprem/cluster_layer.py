@@ -82,12 +82,12 @@ class OnpremClusterLayer(AilzComponent):
         labels = k8s_labels(ctx.tags())
         here = self.child()
         if target.fabric is not None and target.fabric.hcas:
-            nodes = sum(pool.scaling[2] for pool in target.gpu_pools)
+            pools = {pool.name: pool.scaling[2] for pool in target.gpu_pools}
             RdmaFabric(
                 f"{target.name}-fabric",
                 ctx.path("fabric"),
                 fabric=target.fabric,
-                nodes=nodes,
+                pools=pools,
                 cluster=self.cluster,
                 labels=labels,
                 opts=here,

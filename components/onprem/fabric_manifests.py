@@ -9,7 +9,9 @@ from typing import Any
 
 from ailz.components.common import names as naming
 from ailz.components.common.fabric_env import roce_env, sriov_hca_command
-from ailz.components.platform.charts import chart_facts, image_repository
+from ailz.components.common.images import mirrored_image
+from ailz.components.common.pool_split import rollout_batch
+from ailz.components.platform.charts import chart_facts, image_repository, platform_facts
 
 MELLANOX_VENDOR = "15b3"
 RDMA_HCA_MAX = 63  # pods that may share one HCA through the shared device plugin
@@ -56,7 +58,8 @@ def _component(image: str, mirror: str | None) -> dict[str, Any]:
 
 
 def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) -> dict[str, Any]:
-    """The NicClusterPolicy: device plugin for the RDMA resource, Multus, CNI plugins, nv-ipam."""
+    """The NicClusterPolicy: the shared RDMA device plugin (SR-IOV brings its own, see
+    sriov_node_policies), Multus, CNI plugins, nv-ipam, and the DOCA driver when the hosts lack it."""
     prefix, name = _resource_parts(fabric.device_plugin)
     link_type = "infiniband" if fabric.kind == "infiniband" else "ether"
     spec: dict[str, Any] = {}
@@ -87,29 +90,6 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
         }
         spec["rdmaSharedDevicePlugin"] = {
             **_component("k8s-rdma-shared-dev-plugin", mirror),
-            "config": json.dumps(config, indent=2),
-        }
-    else:
-        # one resource per rail, each the VFs of that rail's PF: one pooled resource would let
-        # kubelet hand a pod a VF of another rail than the network it attaches (SR-IOV network
-        # device plugin: pfNames selects the PF whose VFs a resource pools)
-        config = {
-            "resourceList": [
-                {
-                    "resourcePrefix": prefix,
-                    "resourceName": naming.onprem_rail_resource(i).partition("/")[2],
-                    "selectors": {
-                        "vendors": [MELLANOX_VENDOR],
-                        "pfNames": [interface],
-                        "linkTypes": [link_type],
-                        "isRdma": True,
-                    },
-                }
-                for i, interface in enumerate(fabric.interfaces)
-            ]
-        }
-        spec["sriovDevicePlugin"] = {
-            **_component("sriov-network-device-plugin", mirror),
             "config": json.dumps(config, indent=2),
         }
     secondary: dict[str, Any] = {
@@ -180,9 +160,16 @@ def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
     for i, name in enumerate(names):
         ipam = json.dumps({"type": "nv-ipam", "poolName": name})
         spec: dict[str, Any] = {"networkNamespace": naming.FABRIC_NAMESPACE}
+        metadata: dict[str, Any] = {"name": name, "labels": dict(labels)}
+        api = "mellanox.com/v1alpha1"
         if fabric.device_plugin == "sriov":
-            kind = "HostDeviceNetwork"
+            # the SR-IOV operator only reconciles networks in its own namespace and renders the
+            # NetworkAttachmentDefinition into networkNamespace; the RDMA CNI, chained after the
+            # SR-IOV CNI, moves the VF's RDMA device into the pod (exclusive RDMA mode)
+            api, kind = "sriovnetwork.openshift.io/v1", "SriovNetwork"
+            metadata["namespace"] = chart_facts("network-operator")["namespace"]
             spec["resourceName"] = naming.onprem_rail_resource(i).partition("/")[2]  # this rail's VFs
+            spec["metaPlugins"] = json.dumps({"type": "rdma"})
         elif fabric.kind == "infiniband":
             kind = "IPoIBNetwork"
             spec["master"] = fabric.interfaces[i]
@@ -190,15 +177,56 @@ def rail_networks(fabric: Any, labels: dict[str, str]) -> list[dict[str, Any]]:
             kind = "MacvlanNetwork"
             spec.update({"master": fabric.interfaces[i], "mode": "bridge", "mtu": fabric.mtu})
         spec["ipam"] = ipam
-        out.append(
-            {
-                "apiVersion": "mellanox.com/v1alpha1",
-                "kind": kind,
-                "metadata": {"name": name, "labels": dict(labels)},
-                "spec": spec,
-            }
-        )
+        out.append({"apiVersion": api, "kind": kind, "metadata": metadata, "spec": spec})
     return out
+
+
+def sriov_node_policies(fabric: Any, pools: list[str], labels: dict[str, str]) -> list[dict[str, Any]]:
+    """Per GPU pool and rail, the VFs the SR-IOV operator creates on that rail's port, as that
+    rail's resource: a VF kubelet hands a pod is always wired into the rail's network. The operator
+    may set the NIC's firmware (SR-IOV on, VF count) and reboot the node to apply it."""
+    namespace = chart_facts("network-operator")["namespace"]
+    link_type = "ib" if fabric.kind == "infiniband" else "eth"
+    return [
+        {
+            "apiVersion": "sriovnetwork.openshift.io/v1",
+            "kind": "SriovNetworkNodePolicy",
+            "metadata": {"name": f"{pool}-rail{i}", "namespace": namespace, "labels": dict(labels)},
+            "spec": {
+                "resourceName": naming.onprem_rail_resource(i).partition("/")[2],
+                "nodeSelector": {naming.POOL_LABEL: pool},
+                "numVfs": fabric.sriov_vfs,
+                "nicSelector": {"vendor": MELLANOX_VENDOR, "pfNames": [interface]},
+                "deviceType": "netdevice",
+                "isRdma": True,
+                "linkType": link_type,
+                "mtu": fabric.mtu,
+            },
+        }
+        for pool in pools
+        for i, interface in enumerate(fabric.interfaces)
+    ]
+
+
+def sriov_pool_config(nodes: int, labels: dict[str, str]) -> dict[str, Any]:
+    """The GPU nodes' RDMA subsystem in exclusive mode: a pod sees only the RDMA devices of its own
+    VFs, which the RDMA CNI moves into its network namespace. Switching sets a kernel argument and
+    reboots each node, so at most a tenth of them (at least one) at a time: without maxUnavailable
+    the operator drains every node of the pool at once."""
+    return {
+        "apiVersion": "sriovnetwork.openshift.io/v1",
+        "kind": "SriovNetworkPoolConfig",
+        "metadata": {
+            "name": "ailz-gpu-nodes",
+            "namespace": chart_facts("network-operator")["namespace"],
+            "labels": dict(labels),
+        },
+        "spec": {
+            "nodeSelector": {"matchExpressions": [{"key": naming.POOL_LABEL, "operator": "Exists"}]},
+            "maxUnavailable": rollout_batch(nodes),
+            "rdmaMode": "exclusive",
+        },
+    }
 
 
 def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
@@ -227,17 +255,27 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
     }
 
 
-def network_operator_values(mirror: str | None) -> dict[str, Any]:
+def network_operator_values(mirror: str | None, sriov: bool = False) -> dict[str, Any]:
     """The operator and its Node Feature Discovery; ailz writes the NicClusterPolicy. The chart's
     NodeFeatureRule (labels nodes with Mellanox NICs, which the operator's DaemonSets select) needs
     NFD's CRDs at install, so NFD comes from this chart, its CRD hook installing them first, and
     the GPU Operator uses it (ClusterHandle.nfd_installed). With a mirror, every image the chart
     itself pulls: the operator (also the pre-install CRD hook's image), the DOCA driver's init
-    container, NFD (network-operator v25.7.0 values.yaml and templates)."""
+    container, NFD (network-operator v25.7.0 values.yaml and templates). SR-IOV fabrics enable the
+    SR-IOV Network Operator subchart, every image of it named (catalog subchart_images)."""
+    facts = platform_facts().charts["network-operator"]
     values: dict[str, Any] = {
         "nfd": {"enabled": True, "deployNodeFeatureRules": True},
-        "sriovNetworkOperator": {"enabled": False},
+        "sriovNetworkOperator": {"enabled": sriov},
     }
+    if sriov:
+        images = facts.subchart_images["sriov-network-operator"]
+        values["sriov-network-operator"] = {
+            # the rail resources are named nvidia.com/sriov_rdma_rail<i>
+            "operator": {"resourcePrefix": naming.onprem_rdma_resource("sriov").partition("/")[0]},
+            "sriovOperatorConfig": {"deploy": True},
+            "images": {key: mirrored_image(image, mirror) for key, image in images.items()},
+        }
     if mirror:
         values["operator"] = {
             "repository": image_repository("nvidia-cloud-native", mirror),

@@ -15,6 +15,8 @@ from ailz.components.onprem.fabric_manifests import (
     network_operator_values,
     nic_cluster_policy,
     rail_networks,
+    sriov_node_policies,
+    sriov_pool_config,
 )
 from ailz.components.platform.charts import chart_source
 from ailz.components.platform.objects import declare, helm_release, namespace
@@ -28,7 +30,7 @@ class RdmaFabric(AilzComponent):
         spec_path: str,
         *,
         fabric: Any,
-        nodes: int,
+        pools: dict[str, int],
         cluster: ClusterHandle,
         labels: dict[str, str],
         opts: pulumi.ResourceOptions | None = None,
@@ -39,10 +41,12 @@ class RdmaFabric(AilzComponent):
         operator_ns = declare(
             namespace(source.namespace, {**labels, **psa_labels("privileged")}), self, provider, after
         )
+        sriov = fabric.device_plugin == "sriov"
+        nodes = sum(pools.values())
         self.operator = helm_release(
             "network-operator",
             source,
-            network_operator_values(cluster.registry_mirror),
+            network_operator_values(cluster.registry_mirror, sriov),
             self,
             provider,
             [operator_ns, *after],
@@ -51,9 +55,16 @@ class RdmaFabric(AilzComponent):
             nic_cluster_policy(fabric, cluster.registry_mirror, labels), self, provider, [self.operator]
         )
         fabric_ns = declare(namespace(naming.FABRIC_NAMESPACE, labels), self, provider, after)
-        pools = [declare(pool, self, provider, [self.policy]) for pool in ip_pools(fabric, nodes, labels)]
+        ip = [declare(pool, self, provider, [self.policy]) for pool in ip_pools(fabric, nodes, labels)]
+        vfs = []
+        if sriov:  # the SR-IOV operator's CRDs come with the release
+            exclusive = declare(sriov_pool_config(nodes, labels), self, provider, [self.operator])
+            vfs = [
+                declare(policy, self, provider, [self.operator, exclusive])
+                for policy in sriov_node_policies(fabric, list(pools), labels)
+            ]
         self.networks = [
-            declare(net, self, provider, [self.policy, fabric_ns, *pools])
+            declare(net, self, provider, [self.operator, self.policy, fabric_ns, *ip, *vfs])
             for net in rail_networks(fabric, labels)
         ]
         declare(nccl_fabric_config(fabric, labels), self, provider, [fabric_ns])

@@ -20,7 +20,7 @@ def listed(example: str, *args: str) -> dict:
     return json.loads(result.stdout)
 
 
-@pytest.mark.parametrize("example", ["onprem-sovereign", "gcp-a3-mega"])
+@pytest.mark.parametrize("example", ["onprem-sovereign", "onprem-sriov-roce", "gcp-a3-mega"])
 def test_with_a_mirror_every_image_comes_from_it_and_names_its_upstream(example):
     for target in listed(example)["targets"]:
         mirror = target["mirror"]

@@ -162,7 +162,8 @@ GATEWAYS = "rail_gateways: [172.31.0.1, 172.31.1.1], "
 
 
 def test_l3_rails_with_gateways_and_routes_are_accepted():
-    extra = "rail_gateways: [172.31.0.1, 172.31.1.1], rail_routes: [[172.31.64.0/18], [172.31.128.0/18]], traffic_class: 106"  # noqa: E501
+    # a rail's route may cover its own subnet: the connected route is more specific
+    extra = "rail_gateways: [172.31.0.1, 172.31.1.1], rail_routes: [[172.31.64.0/18], [172.31.0.0/16]], traffic_class: 106"  # noqa: E501
     assert issues(ROCE.format(extra=extra)) == []
 
 
@@ -175,7 +176,7 @@ def test_l3_rails_with_gateways_and_routes_are_accepted():
         ("rail_gateways: [172.31.0.0, 172.31.1.1]", "rail_gateways.0", "not a host address"),
         (GATEWAYS + "rail_routes: [[0.0.0.0/0], []]", "rail_routes.0.0", "default"),
         (GATEWAYS + "rail_routes: [[10.60.0.0/24], []]", "rail_routes.0.0", "target network"),
-        (GATEWAYS + "rail_routes: [[], [172.31.0.0/16]]", "rail_routes.1.0", "own subnet"),
+        (GATEWAYS + "rail_routes: [[], [172.31.1.128/25]]", "rail_routes.1.0", "own subnet"),
         ("rail_gateways: [172.31.0.1, 300.1.1.1]", "rail_gateways.1", "not an IPv4 address"),
         ("traffic_class: 256", "traffic_class", "less than or equal to 255"),
     ],

@@ -43,21 +43,28 @@ def test_doc_example_objects_validate(doc_plans, doc):
 
 def test_onprem_doc_sriov_roce(doc_plans):
     objects = manifests(doc_plans["onprem.md"], "muc-hgx")
-    networks = by_kind(objects, "HostDeviceNetwork")
+    networks = by_kind(objects, "SriovNetwork")
     assert [n["metadata"]["name"] for n in networks] == naming.onprem_network_names("roce", 4)
+    assert not by_kind(objects, "HostDeviceNetwork")
+    assert len(by_kind(objects, "SriovNetworkNodePolicy")) == 4
+    assert by_kind(objects, "SriovNetworkPoolConfig")[0]["spec"]["rdmaMode"] == "exclusive"
     assert [p["spec"]["subnet"] for p in by_kind(objects, "IPPool")] == [
         "172.31.0.0/24", "172.31.1.0/24", "172.31.2.0/24", "172.31.3.0/24"
     ]  # fmt: skip
     policy = named(objects, "NicClusterPolicy", "nic-cluster-policy")
-    assert {"ofedDriver", "sriovDevicePlugin"} <= set(policy["spec"])
+    assert "ofedDriver" in policy["spec"] and "sriovDevicePlugin" not in policy["spec"]
     quota = named(objects, "ResourceQuota", "gpu-quota", "vision")
     # a whole 8-GPU node takes one VF of each of its 4 rails: 16 GPUs, 2 of each rail
     assert all(quota["spec"]["hard"][f"requests.nvidia.com/sriov_rdma_rail{i}"] == "2" for i in range(4))
+    fabric = named(objects, "ConfigMap", "nccl-fabric", "ailz-fabric")["data"]
+    assert fabric["NCCL_IB_TC"] == "106" and "NCCL_IB_GID_INDEX" not in fabric
     storage = named(objects, "NetworkPolicy", "allow-storage", "vision")["spec"]["egress"][0]
     assert storage["ports"] == [{"protocol": "TCP", "port": 9000}]
     gpu = next(r for r in doc_plans["onprem.md"].resources if r.inputs.get("name") == "gpu-operator")
     assert gpu.inputs["chart"] == "oci://harbor.muc1.lab.internal/helm/gpu-operator"
-    assert gpu.inputs["values"]["driver"]["rdma"] == {"enabled": True, "useHostMofed": False}
+    # DMA-BUF: no nvidia-peermem, the open kernel modules
+    assert gpu.inputs["values"]["driver"]["rdma"] == {"enabled": False, "useHostMofed": False}
+    assert gpu.inputs["values"]["driver"]["kernelModuleType"] == "open"
 
 
 def test_platform_doc_teams(doc_plans):

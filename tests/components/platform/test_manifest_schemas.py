@@ -7,7 +7,11 @@ import pytest
 from tests.components.platform.helpers import manifests
 from tests.k8s_schema import validate_manifest
 
-EXAMPLE_TARGETS = [("onprem-sovereign", "fra-dgx", "1.32"), ("hybrid-sovereign", "fra-dgx", "1.32")]
+EXAMPLE_TARGETS = [
+    ("onprem-sovereign", "fra-dgx", "1.32"),
+    ("onprem-sriov-roce", "ams-hgx", "1.32"),
+    ("hybrid-sovereign", "fra-dgx", "1.32"),
+]
 CLOUD_TARGETS = [("aws-p5-training", "aws-train", "1.33"), ("gcp-a3-ultra", "gcp-train", "1.33")]
 
 

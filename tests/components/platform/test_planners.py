@@ -17,6 +17,8 @@ from ailz.components.onprem.fabric_manifests import (
     nic_cluster_policy,
     per_node_block,
     rail_networks,
+    sriov_node_policies,
+    sriov_pool_config,
 )
 from ailz.components.onprem.sovereignty_manifests import registry_policy
 from ailz.components.platform.gpu_operator_values import GpuStackOptions, gpu_operator_values
@@ -149,22 +151,49 @@ def _fabric(**kw):
     return SimpleNamespace(**{**base, **kw})
 
 
-def test_sriov_fabric_uses_host_device_networks_and_sriov_resource():
-    fabric = _fabric()
+def test_sriov_fabric_is_built_by_the_sriov_operator_one_resource_per_rail():
+    fabric = _fabric(sriov_vfs=4)
     policy = nic_cluster_policy(fabric, None, {})
-    # one resource per rail, each pooling only its own PF's VFs
-    configs = json.loads(policy["spec"]["sriovDevicePlugin"]["config"])["resourceList"]
-    assert [f"{c['resourcePrefix']}/{c['resourceName']}" for c in configs] == [
+    # the SR-IOV operator runs its own device plugin; two would fight over the same VFs
+    assert not {"sriovDevicePlugin", "rdmaSharedDevicePlugin"} & set(policy["spec"])
+    assert {"multus", "cniPlugins"} <= set(policy["spec"]["secondaryNetwork"]) and "nvIpam" in policy["spec"]
+    assert policy["spec"]["ofedDriver"]["repository"] == "nvcr.io/nvidia/mellanox"
+    # per pool and rail: that rail's PF's VFs, as that rail's resource
+    vfs = sriov_node_policies(fabric, ["a", "b"], {})
+    assert [v["metadata"]["name"] for v in vfs] == ["a-rail0", "a-rail1", "b-rail0", "b-rail1"]
+    assert [v["spec"]["nicSelector"]["pfNames"] for v in vfs[:2]] == [["enp1"], ["enp2"]]
+    assert [f"nvidia.com/{v['spec']['resourceName']}" for v in vfs[:2]] == [
         naming.onprem_rail_resource(0),
         naming.onprem_rail_resource(1),
     ]
-    assert [c["selectors"]["pfNames"] for c in configs] == [["enp1"], ["enp2"]]
-    assert all(c["selectors"]["isRdma"] is True for c in configs)
-    assert "rdmaSharedDevicePlugin" not in policy["spec"]
-    assert policy["spec"]["ofedDriver"]["repository"] == "nvcr.io/nvidia/mellanox"
+    assert vfs[2]["spec"]["nodeSelector"] == {naming.POOL_LABEL: "b"}
+    shapes = {(v["spec"]["isRdma"], v["spec"]["numVfs"], v["spec"]["linkType"]) for v in vfs}
+    assert shapes == {(True, 4, "eth")}
+    assert {v["metadata"]["namespace"] for v in vfs} == {"nvidia-network-operator"}
+    # exclusive RDMA mode, rolled out a tenth of the nodes at a time, never all at once
+    config = sriov_pool_config(40, {})["spec"]
+    assert config["rdmaMode"] == "exclusive" and config["maxUnavailable"] == 4
+    assert sriov_pool_config(3, {})["spec"]["maxUnavailable"] == 1
     networks = rail_networks(fabric, {})
-    assert {n["kind"] for n in networks} == {"HostDeviceNetwork"}
+    assert {n["kind"] for n in networks} == {"SriovNetwork"}
+    assert networks[1]["metadata"]["namespace"] == "nvidia-network-operator"  # the operator's own
+    assert networks[1]["spec"]["networkNamespace"] == naming.FABRIC_NAMESPACE
     assert networks[1]["spec"]["resourceName"] == "sriov_rdma_rail1"
+    assert json.loads(networks[1]["spec"]["metaPlugins"]) == {"type": "rdma"}  # moves the RDMA device
+    assert json.loads(networks[1]["spec"]["ipam"]) == {"type": "nv-ipam", "poolName": "roce-rail1"}
+
+
+def test_sriov_operator_pulls_every_image_from_the_mirror():
+    from ailz.components.onprem.fabric_manifests import network_operator_values
+
+    values = network_operator_values("reg.site", sriov=True)
+    assert values["sriovNetworkOperator"] == {"enabled": True}
+    sub = values["sriov-network-operator"]
+    assert sub["operator"]["resourcePrefix"] == "nvidia.com" and sub["sriovOperatorConfig"]["deploy"]
+    assert {"operator", "sriovConfigDaemon", "sriovCni", "rdmaCni", "sriovDevicePlugin"} <= set(sub["images"])
+    assert all(image.startswith("reg.site/") and ":" in image for image in sub["images"].values())
+    assert network_operator_values(None)["sriovNetworkOperator"] == {"enabled": False}
+    assert "sriov-network-operator" not in network_operator_values(None)
 
 
 def test_namespace_pod_security():
