@@ -550,6 +550,11 @@ class Chart(Fact):
         "pulls and the upstream image; ailz sets every one, under the mirror when there is one.",
     )
     sriov_source: str | None = None
+    os_suffix: dict[str, str] = Field(
+        default_factory=dict,
+        description="Image name -> what the operator appends to its tag for the node's OS "
+        "({os}, e.g. ubuntu22.04), so `ailz images` lists the tag a node really pulls.",
+    )
 
 
 class Manifest(Fact):

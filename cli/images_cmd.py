@@ -91,6 +91,23 @@ def _chart_images(resource, mirror: str | None) -> list[tuple[str, str]]:
     return found
 
 
+def os_tagged(pair: tuple[str, str], suffixes: dict[str, str], os: str | None) -> tuple[str, str]:
+    """(pulled, upstream) with the node OS the operator appends to a driver image's tag."""
+    pulled, upstream = pair
+    name = upstream.rsplit("/", 1)[-1].split(":", 1)[0]
+    if os is None or name not in suffixes or "@sha256:" in upstream:
+        return pair
+    suffix = suffixes[name].format(os=os)
+    return pulled + suffix, upstream + suffix
+
+
+def chart_upstream(chart) -> str:
+    """Where a mirroring script fetches a chart: an OCI reference, or repository URL and name."""
+    if chart.repository.startswith("oci://"):
+        return f"{chart.repository}/{chart.chart}:{chart.version}"
+    return f"{chart.repository} {chart.chart} {chart.version}"
+
+
 def known_upstreams(catalog) -> set[str]:
     """Every upstream image the catalog names (fabric profiles, NCCL pods and their sidecars,
     GPUDirect host plumbing, charts, manifests): what a mirror copies from."""
@@ -136,22 +153,31 @@ def inventory(loaded, plan) -> dict[str, Any]:
             if user not in entry.used_by:
                 entry.used_by.append(user)
 
+        os = target.driver_os_tag
+        catalog_charts = load_catalog().platform.charts
         charts, manifests = [], []
         for resource in plan.resources:
-            if resource.target != target.name or not resource.custom:
+            if resource.target != target.name:
                 continue
-            if resource.type == "kubernetes:helm.sh/v3:Release":
+            if resource.type == "kubernetes:yaml/v2:ConfigFile":  # a component resource in the plan
+                manifests.append(resource.inputs.get("file"))
+            elif not resource.custom:
+                continue
+            elif resource.type == "kubernetes:helm.sh/v3:Release":
                 name = resource.inputs.get("name") or resource.name
                 repo = (resource.inputs.get("repositoryOpts") or {}).get("repo")
-                charts.append({"release": name, "chart": resource.inputs.get("chart"), "repository": repo,
-                               "version": resource.inputs.get("version")})  # fmt: skip
-                for image, upstream in _chart_images(resource, mirror):
-                    add(image, upstream, f"chart {name}")
-            elif resource.type == "kubernetes:yaml/v2:ConfigFile":
-                manifests.append(resource.inputs.get("file"))
+                chart_ref = str(resource.inputs.get("chart") or "")
+                chart = next((c for c in catalog_charts.values() if chart_ref.endswith(c.chart)), None)
+                charts.append({"release": name, "chart": chart_ref, "repository": repo,
+                               "version": resource.inputs.get("version"),
+                               "upstream": chart_upstream(chart) if chart else None})  # fmt: skip
+                suffixes = chart.os_suffix if chart else {}
+                for pair in _chart_images(resource, mirror):
+                    add(*os_tagged(pair, suffixes, os), f"chart {name}")
             elif resource.type.endswith(":NicClusterPolicy"):
-                for image, upstream in _nic_policy_images(resource):
-                    add(image, upstream, "NicClusterPolicy")
+                suffixes = catalog_charts["network-operator"].os_suffix
+                for pair in _nic_policy_images(resource):
+                    add(*os_tagged(pair, suffixes, os), "NicClusterPolicy")
             else:
                 for image in _pod_images(resource):
                     add(image, None, resource.name)

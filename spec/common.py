@@ -302,6 +302,11 @@ class TargetBase(SpecModel):
         return None
 
     @property
+    def driver_os_tag(self) -> str | None:
+        """The GPU nodes' OS as driver images are tagged (ubuntu22.04), where the site chooses it."""
+        return None
+
+    @property
     def existing_cluster(self) -> tuple[str | None, str] | None:
         """(kubeconfig file or None for $KUBECONFIG, context) of a cluster ailz does not create;
         None where ailz creates the cluster and its stack holds the kubeconfig."""

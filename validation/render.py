@@ -14,7 +14,7 @@ import jinja2
 import yaml
 
 from ailz.components.common import names as naming
-from ailz.components.common.fabric_env import roce_env, sriov_hca_command
+from ailz.components.common.fabric_env import roce_env, sriov_hca_check, sriov_hca_command
 from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
@@ -68,7 +68,11 @@ def sriov_hca_lines(plan: JobPlan) -> list[str]:
     fabric = plan.target.site_fabric
     if fabric is None or fabric.device_plugin != "sriov":
         return []
-    return [f"NCCL_IB_HCA=$({sriov_hca_command(len(fabric.hcas))})", "export NCCL_IB_HCA"]
+    return [
+        f"NCCL_IB_HCA=$({sriov_hca_command(len(fabric.hcas))})",
+        sriov_hca_check(len(fabric.hcas)),
+        "export NCCL_IB_HCA",
+    ]
 
 
 def rank_script(plan: JobPlan) -> str:

@@ -79,6 +79,9 @@ class ClusterHandle:
     # how the NIC reaches GPU memory: "peermem" (the GPU Operator loads nvidia-peermem) or "dma-buf"
     # (no module; the open GPU kernel modules and Linux 5.12+ export GPU memory as DMA-BUF)
     gpudirect: str = "peermem"
+    # the site's OS package repository for driver containers that build kernel modules on the node:
+    # (file name, content, PEM CA bundle or None); None: the nodes reach their distribution's own
+    os_packages: tuple[str, str, str | None] | None = None
     # the site layer installs Node Feature Discovery (with the Network Operator): the GPU Operator
     # uses it instead of deploying a second one
     nfd_installed: bool = False

@@ -32,6 +32,9 @@ def roce_env(fabric: Any) -> dict[str, str]:
         env = {"NCCL_IB_ADDR_FAMILY": "AF_INET", "NCCL_IB_ADDR_RANGE": rails_range(fabric)}
     if fabric.traffic_class is not None:
         env["NCCL_IB_TC"] = str(fabric.traffic_class)
+    # each rail is its own subnet: a ring leaving through rail m must arrive on rail m of the peer,
+    # which nothing routes to from rail n (NCCL_CROSS_NIC defaults to 2, crossing allowed)
+    env["NCCL_CROSS_NIC"] = "0"
     return env
 
 
@@ -42,3 +45,13 @@ def sriov_hca_command(rails: int) -> str:
     Multus names the rail interfaces net1.. in the order of the networks annotation."""
     devices = f"for i in $(seq 1 {rails}); do ls /sys/class/net/net$i/device/infiniband; done"
     return f"echo =$({devices} | paste -sd, -)"
+
+
+def sriov_hca_check(rails: int) -> str:
+    """Shell that stops a rank whose NCCL_IB_HCA does not name one device per rail: a missing rail
+    interface would otherwise leave NCCL on fewer rails, silently."""
+    return (
+        f'[ "$(echo "${{NCCL_IB_HCA#=}}" | tr , "\\n" | grep -c .)" -eq {rails} ] || '
+        f'{{ echo "expected {rails} RDMA devices behind net1..net{rails}, found: $NCCL_IB_HCA" >&2; '
+        "exit 1; }"
+    )

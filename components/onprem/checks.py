@@ -14,7 +14,30 @@ MIN_ADDRESSES_PER_NODE = 4
 def check_onprem_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
     """Problems in zone.targets[index], an on-prem target."""
     target = zone.targets[index]
-    return _fabric(target, index) + _registries(target, index)
+    return _fabric(target, index) + _registries(target, index) + _os_packages(target, index)
+
+
+def _os_packages(target, index: int) -> list[SpecIssue]:
+    """Without egress a driver container that builds on the node needs the site's package mirror."""
+    if target.network.egress != "none" or target.os_packages is not None:
+        return []
+    builders = []
+    if target.gpu_driver == "operator":
+        builders.append("the GPU driver container (gpu_driver: operator)")
+    if target.fabric is not None and target.fabric.install_driver:
+        builders.append("the DOCA driver container (fabric.install_driver)")
+    if not builders:
+        return []
+    return [
+        SpecIssue(
+            ("targets", index, "network", "egress"),
+            f"this network has no egress, and {' and '.join(builders)} must fetch the running "
+            "kernel's headers and modules from OS package repositories to build kernel modules",
+            "add os_packages: {format: apt, repository: 'deb [arch=amd64] https://<your package mirror>"
+            "/ubuntu jammy main universe'} (the site's mirror of the nodes' distribution), or use "
+            "gpu_driver: host with the drivers installed on the servers",
+        )
+    ]
 
 
 def _fabric(target, index: int) -> list[SpecIssue]:

@@ -72,6 +72,11 @@ class OnpremClusterLayer(AilzComponent):
             rdma=fabric is not None,
             rdma_driver_container=fabric is not None and fabric.install_driver,
             gpudirect=fabric.gpudirect if fabric is not None else "peermem",
+            os_packages=(
+                (target.os_packages.file_name, target.os_packages.repository, target.os_packages.ca_bundle)
+                if target.os_packages is not None
+                else None
+            ),
             nfd_installed=fabric is not None,
             fabric_config=nccl_fabric_config(fabric, {})["data"] if fabric is not None else None,
             # pods reach storage on the site network only

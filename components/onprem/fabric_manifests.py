@@ -10,12 +10,14 @@ from typing import Any
 from ailz.components.common import names as naming
 from ailz.components.common.fabric_env import roce_env, sriov_hca_command
 from ailz.components.common.images import mirrored_image
+from ailz.components.common.os_packages import driver_references
 from ailz.components.common.pool_split import rollout_batch
 from ailz.components.platform.charts import chart_facts, image_repository, platform_facts
 
 MELLANOX_VENDOR = "15b3"
 RDMA_HCA_MAX = 63  # pods that may share one HCA through the shared device plugin
 MIN_BLOCK = 4
+POLICY_READY_SECONDS = 3600  # the DOCA driver compiles on every node it installs on
 
 
 def carve_rail_subnets(pool: str, rails: int) -> list[str]:
@@ -57,7 +59,12 @@ def _component(image: str, mirror: str | None) -> dict[str, Any]:
     }
 
 
-def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) -> dict[str, Any]:
+def nic_cluster_policy(
+    fabric: Any,
+    mirror: str | None,
+    labels: dict[str, str],
+    packages: tuple[str, str, str | None] | None = None,
+) -> dict[str, Any]:
     """The NicClusterPolicy: the shared RDMA device plugin (SR-IOV brings its own, see
     sriov_node_policies), Multus, CNI plugins, nv-ipam, and the DOCA driver when the hosts lack it."""
     prefix, name = _resource_parts(fabric.device_plugin)
@@ -73,6 +80,11 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
                 "drain": {"enable": True, "force": True, "deleteEmptyDir": True, "timeoutSeconds": 300},
             },
         }
+        repo_config, cert_config = driver_references(packages)
+        if repo_config:
+            spec["ofedDriver"]["repoConfig"] = {"name": repo_config}
+        if cert_config:
+            spec["ofedDriver"]["certConfig"] = {"name": cert_config}
     if fabric.device_plugin == "shared":
         config = {
             "configList": [
@@ -100,6 +112,13 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
         secondary["ipoib"] = _component("ipoib-cni", mirror)
     spec["secondaryNetwork"] = secondary
     spec["nvIpam"] = {**_component("nvidia-k8s-ipam", mirror), "enableWebhook": False}
+    # the operator's DaemonSets (driver, Multus, CNI, nv-ipam) only on the GPU nodes: the chart's
+    # NodeFeatureRule labels every node with a Mellanox NIC, control-plane nodes included
+    spec["nodeAffinity"] = {
+        "requiredDuringSchedulingIgnoredDuringExecution": {
+            "nodeSelectorTerms": [{"matchExpressions": [{"key": naming.POOL_LABEL, "operator": "Exists"}]}]
+        }
+    }
     return {
         "apiVersion": "mellanox.com/v1alpha1",
         "kind": "NicClusterPolicy",
@@ -109,7 +128,11 @@ def nic_cluster_policy(fabric: Any, mirror: str | None, labels: dict[str, str]) 
         "metadata": {
             "name": "nic-cluster-policy",
             "labels": dict(labels),
-            "annotations": {"pulumi.com/waitFor": "jsonpath={.status.state}=ready"},
+            # a DOCA driver build on the nodes takes well beyond Pulumi's default 10 minutes
+            "annotations": {
+                "pulumi.com/waitFor": "jsonpath={.status.state}=ready",
+                "pulumi.com/timeoutSeconds": str(POLICY_READY_SECONDS),
+            },
         },
         "spec": spec,
     }
@@ -238,6 +261,8 @@ def nccl_fabric_config(fabric: Any, labels: dict[str, str]) -> dict[str, Any]:
         # one of each: the shared resource, or a VF of every rail
         "rdmaResource": ",".join(request),
         "NCCL_IB_DISABLE": "0",
+        # bootstrap over the pod's own network, never a rail interface
+        "NCCL_SOCKET_IFNAME": "eth0",
         "mtu": str(fabric.mtu),
     }
     if fabric.device_plugin == "shared":

@@ -9,6 +9,7 @@ import pulumi
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle
+from ailz.components.common.os_packages import os_package_config_maps
 from ailz.components.onprem.fabric_manifests import (
     ip_pools,
     nccl_fabric_config,
@@ -51,8 +52,19 @@ class RdmaFabric(AilzComponent):
             provider,
             [operator_ns, *after],
         )
+        packages = [
+            declare(config, self, provider, [operator_ns])
+            for config in (
+                os_package_config_maps(cluster.os_packages, source.namespace, labels)
+                if cluster.os_packages and fabric.install_driver
+                else []
+            )
+        ]
         self.policy = declare(
-            nic_cluster_policy(fabric, cluster.registry_mirror, labels), self, provider, [self.operator]
+            nic_cluster_policy(fabric, cluster.registry_mirror, labels, cluster.os_packages),
+            self,
+            provider,
+            [self.operator, *packages],
         )
         fabric_ns = declare(namespace(naming.FABRIC_NAMESPACE, labels), self, provider, after)
         ip = [declare(pool, self, provider, [self.policy]) for pool in ip_pools(fabric, nodes, labels)]

@@ -6,6 +6,7 @@ import pulumi
 
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle
+from ailz.components.common.os_packages import os_package_config_maps
 from ailz.components.platform.charts import chart_source
 from ailz.components.platform.gpu_operator_values import GpuStackOptions, gpu_operator_values
 from ailz.components.platform.objects import declare, helm_release, namespace
@@ -33,7 +34,20 @@ class GpuOperator(AilzComponent):
             cluster.kubernetes_provider,
             cluster.depends_on,
         )
+        packages = [
+            declare(config, self, cluster.kubernetes_provider, [ns])
+            for config in (
+                os_package_config_maps(cluster.os_packages, source.namespace, labels)
+                if cluster.os_packages and not options.driver_preinstalled
+                else []
+            )
+        ]
         self.release = helm_release(
-            "gpu-operator", source, self.values, self, cluster.kubernetes_provider, [ns, *cluster.depends_on]
+            "gpu-operator",
+            source,
+            self.values,
+            self,
+            cluster.kubernetes_provider,
+            [ns, *packages, *cluster.depends_on],
         )
         self.register_outputs({"chartVersion": source.version})

@@ -43,6 +43,10 @@ class GpuStackOptions:
     mig_strategy: str = "single"
     registry_mirror: str | None = None
     nfd: bool = True  # deploy Node Feature Discovery (False: the cluster runs one already)
+    # ConfigMaps (in the operator's namespace) with the site's OS package repository and its CA,
+    # from which the driver container installs kernel headers without egress
+    repo_config: str | None = None
+    cert_config: str | None = None
 
 
 def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> dict[str, Any]:
@@ -57,6 +61,10 @@ def gpu_operator_values(opts: GpuStackOptions, pod_labels: dict[str, str]) -> di
         driver["rdma"] = {"enabled": peermem, "useHostMofed": peermem and opts.host_mofed}
         if opts.dma_buf:
             driver["kernelModuleType"] = "open"
+        if opts.repo_config:
+            driver["repoConfig"] = {"configMapName": opts.repo_config}
+        if opts.cert_config:
+            driver["certConfig"] = {"name": opts.cert_config}
     values: dict[str, Any] = {
         "nfd": {"enabled": opts.nfd},
         "operator": {"labels": dict(pod_labels)},

@@ -10,6 +10,7 @@ from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext
 from ailz.components.common.labels import k8s_labels
+from ailz.components.common.os_packages import driver_references
 from ailz.components.platform.gpu_operator import GpuOperator
 from ailz.components.platform.gpu_operator_values import GpuStackOptions
 from ailz.components.platform.pod_security import RdmaPodSecurity
@@ -41,6 +42,8 @@ def gpu_stack_options(ctx: TargetContext, cluster: ClusterHandle) -> GpuStackOpt
         rdma=cluster.rdma,
         host_mofed=not (cluster.rdma and cluster.rdma_driver_container),
         dma_buf=cluster.rdma and cluster.gpudirect == "dma-buf",
+        repo_config=driver_references(cluster.os_packages)[0],
+        cert_config=driver_references(cluster.os_packages)[1],
         gds=cluster.rdma and warm is not None and warm.kind == "parallel-fs",
         gdrcopy=cluster.rdma,
         registry_mirror=cluster.registry_mirror,

@@ -50,3 +50,33 @@ def test_charts_pull_their_defaults_too():
 def test_an_unknown_target_is_a_usage_error():
     result = runner.invoke(app, ["images", str(EXAMPLES / "gcp-a3-mega.yaml"), "--target", "nope"])
     assert result.exit_code == 2 and "no target named 'nope'" in result.output
+
+
+def test_driver_images_carry_the_tag_the_operators_pull():
+    # the GPU Operator appends the node OS to driver, GDS and GDRCopy tags; the Network Operator
+    # the OS and architecture to the DOCA driver's
+    target = listed("onprem-sriov-roce")["targets"][0]
+    upstreams = {item["upstream"] for item in target["images"]}
+    assert "nvcr.io/nvidia/driver:580.105.08-ubuntu22.04" in upstreams
+    assert "nvcr.io/nvidia/cloud-native/gdrdrv:v2.5.1-ubuntu22.04" in upstreams
+    assert "nvcr.io/nvidia/mellanox/doca-driver:doca3.1.0-25.07-0.9.7.0-0-ubuntu22.04-amd64" in upstreams
+    assert not any(u.endswith(":580.105.08") for u in upstreams)
+    # the SR-IOV operator's images, the RDMA CNI's with NVIDIA's tag rather than an untagged default
+    assert "nvcr.io/nvidia/mellanox/rdma-cni:network-operator-v25.7.0" in upstreams
+
+
+def test_os_tags_follow_the_spec(tmp_path):
+    spec = tmp_path / "zone.yaml"
+    spec.write_text((EXAMPLES / "onprem-sriov-roce.yaml").read_text().replace(
+        "    kind: onprem\n", "    kind: onprem\n    node_os: rhel9.4\n"))  # fmt: skip
+    result = runner.invoke(app, ["images", str(spec), "-o", "json"])
+    assert result.exit_code == 0, result.output
+    upstreams = {item["upstream"] for item in json.loads(result.stdout)["targets"][0]["images"]}
+    assert "nvcr.io/nvidia/driver:580.105.08-rhel9.4" in upstreams
+
+
+def test_charts_name_where_a_mirroring_script_fetches_them():
+    charts = {c["release"]: c for c in listed("onprem-sovereign")["targets"][0]["charts"]}
+    assert charts["gpu-operator"]["chart"].startswith("oci://registry.fra1.acme.internal/")
+    assert charts["gpu-operator"]["upstream"] == "https://helm.ngc.nvidia.com/nvidia gpu-operator v25.10.1"
+    assert charts["kueue"]["upstream"] == "oci://registry.k8s.io/kueue/charts/kueue:0.14.2"

@@ -152,7 +152,15 @@ def test_ip_pools_wait_for_the_nic_cluster_policy_to_be_ready():
         kind="infiniband", hcas=["mlx5_0"], interfaces=["ib0"], device_plugin="shared", install_driver=False
     )
     policy = nic_cluster_policy(fabric, None, {})
-    assert policy["metadata"]["annotations"] == {"pulumi.com/waitFor": "jsonpath={.status.state}=ready"}
+    assert policy["metadata"]["annotations"] == {
+        "pulumi.com/waitFor": "jsonpath={.status.state}=ready",
+        "pulumi.com/timeoutSeconds": "3600",  # a DOCA driver build outlasts the default 10 minutes
+    }
+    # only the GPU nodes run the driver, Multus and nv-ipam, not every node with a Mellanox NIC
+    terms = policy["spec"]["nodeAffinity"]["requiredDuringSchedulingIgnoredDuringExecution"]
+    assert terms["nodeSelectorTerms"] == [
+        {"matchExpressions": [{"key": "ailz.io/pool", "operator": "Exists"}]}
+    ]
 
 
 ROCE = "    fabric: {{kind: roce, hcas: [mlx5_0, mlx5_1], interfaces: [e0, e1], rail_subnets: [172.31.0.0/24, 172.31.1.0/24], {extra}}}"  # noqa: E501
@@ -191,3 +199,58 @@ def test_traffic_class_is_roce_only():
     extra = "    fabric: {kind: infiniband, hcas: [mlx5_0], interfaces: [ib0], traffic_class: 106}"
     found = issues(extra)
     assert [p for p, *_ in found] == ["targets.0.fabric.traffic_class"] and "kind: roce" in found[0][2]
+
+
+AIRGAPPED = BASE.replace("network: {{cidr: 10.60.0.0/16}}", "network: {{cidr: 10.60.0.0/16, egress: none}}")
+
+
+def airgapped_issues(extra: str):
+    try:
+        load_text(AIRGAPPED.format(extra=extra, quota=8), "zone.yaml")
+    except SpecError as err:
+        return [(".".join(map(str, i.path)), i.message, i.hint) for i in err.issues]
+    return []
+
+
+def test_without_egress_a_driver_build_needs_the_sites_package_mirror():
+    found = airgapped_issues(GOOD_FABRIC)
+    assert [p for p, *_ in found] == ["targets.0.network.egress"]
+    assert "GPU driver container" in found[0][1] and "os_packages" in found[0][2]
+    doca = airgapped_issues(GOOD_FABRIC.replace("}", ", install_driver: true}") + "\n    gpu_driver: host")
+    assert "DOCA driver container" in doca[0][1] and "GPU driver" not in doca[0][1]
+    # the drivers come with the servers: nothing builds
+    assert airgapped_issues(GOOD_FABRIC + "\n    gpu_driver: host") == []
+    packages = "\n    os_packages: {repository: 'deb https://pkgs.site/ubuntu jammy main'}"
+    assert airgapped_issues(GOOD_FABRIC + packages) == []
+
+
+def test_driver_containers_read_the_package_mirror_and_its_ca():
+    from types import SimpleNamespace
+
+    from ailz.components.common.os_packages import os_package_config_maps
+    from ailz.components.onprem.fabric_manifests import nic_cluster_policy
+    from ailz.components.platform.gpu_operator_values import GpuStackOptions, gpu_operator_values
+
+    packages = (
+        "ailz-os-packages.repo",
+        "[site]\nbaseurl=https://pkgs.site/rhel9\n",
+        "-----BEGIN CERTIFICATE-----",
+    )
+    repo, ca = os_package_config_maps(packages, "gpu-operator", {})
+    assert repo["data"] == {"ailz-os-packages.repo": "[site]\nbaseurl=https://pkgs.site/rhel9\n"}
+    assert ca["metadata"] == {"name": "ailz-os-packages-ca", "namespace": "gpu-operator", "labels": {}}
+    fabric = SimpleNamespace(
+        kind="infiniband", hcas=["mlx5_0"], interfaces=["ib0"], device_plugin="shared", install_driver=True
+    )
+    ofed = nic_cluster_policy(fabric, None, {}, packages)["spec"]["ofedDriver"]
+    assert ofed["repoConfig"] == {"name": "ailz-os-packages"} and ofed["certConfig"] == {
+        "name": "ailz-os-packages-ca"
+    }
+    values = gpu_operator_values(
+        GpuStackOptions(
+            driver_preinstalled=False, repo_config="ailz-os-packages", cert_config="ailz-os-packages-ca"
+        ),
+        {},
+    )
+    assert values["driver"]["repoConfig"] == {"configMapName": "ailz-os-packages"}
+    assert values["driver"]["certConfig"] == {"name": "ailz-os-packages-ca"}

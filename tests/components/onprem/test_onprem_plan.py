@@ -142,7 +142,7 @@ def test_rail_networks_and_pools_use_shared_names(objects):
 
 def test_nccl_config_for_jobs(objects):
     config = named(objects, "ConfigMap", "nccl-fabric", naming.FABRIC_NAMESPACE)["data"]
-    assert config["NCCL_IB_HCA"].startswith("=mlx5_0,mlx5_1")
+    assert config["NCCL_IB_HCA"].startswith("=mlx5_0,mlx5_3")  # the DGX H100 compute ports
     assert config["rdmaResource"] == "rdma/rdma_shared"
     assert config["networks"].split(",")[0] == f"{naming.FABRIC_NAMESPACE}/ib-rail0"
 
@@ -287,7 +287,9 @@ def test_hybrid_plans_all_three_kinds(example_plan):
     assert [n["metadata"]["name"] for n in networks] == naming.onprem_network_names("roce", 8)
     assert_subset({"master": "enp24s0np0", "mode": "bridge", "mtu": 4200}, networks[0]["spec"])
     config = named(objects, "ConfigMap", "nccl-fabric", naming.FABRIC_NAMESPACE)["data"]
-    assert config["NCCL_IB_GID_INDEX"] == "3"
+    # shared plugin: no pinned GID (the HCA's table holds the host's and other pods' addresses)
+    assert "NCCL_IB_GID_INDEX" not in config and config["NCCL_IB_ADDR_FAMILY"] == "AF_INET"
+    assert config["NCCL_CROSS_NIC"] == "0"  # every rail is its own subnet
     # the research team spans three targets; in this one it gets its own namespace and quota
     quota = named(objects, "ResourceQuota", "gpu-quota", "research")
     assert quota["spec"]["hard"]["requests.nvidia.com/gpu"] == "16"
