@@ -257,6 +257,11 @@ class Fabric(SpecModel):
         default_factory=list,
         description="L3 rails: the router address inside each rail subnet, same order as hcas.",
     )
+    rail_exclusions: list[list[str]] = Field(
+        default_factory=list,
+        description="Per rail, addresses nv-ipam must not hand to pods (the hosts' own PF addresses, "
+        "switches): '172.30.0.1' or a range '172.30.0.1-172.30.0.31', same order as hcas.",
+    )
     rail_routes: list[list[Cidr]] = Field(
         default_factory=list,
         description="L3 rails: per rail, the networks reached through that rail's gateway (the same "

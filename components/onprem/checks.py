@@ -102,7 +102,38 @@ def _fabric(target, index: int) -> list[SpecIssue]:
         return issues
     issues += _pools(target, fabric, base)
     if not issues:
-        issues += _routes(target, fabric, base)
+        issues += _routes(target, fabric, base) + _exclusions(fabric, base)
+    return issues
+
+
+def _exclusions(fabric, base) -> list[SpecIssue]:
+    """Addresses kept from pods: valid, and inside the rail they are listed for."""
+    from ailz.components.onprem.fabric_manifests import address_range, rail_subnets
+
+    if not fabric.rail_exclusions:
+        return []
+    if len(fabric.rail_exclusions) != len(fabric.hcas):
+        return [
+            SpecIssue(
+                (*base, "rail_exclusions"),
+                f"{len(fabric.rail_exclusions)} rail exclusion lists for {len(fabric.hcas)} HCAs",
+                "give one list per HCA (empty where nothing is excluded), in the same order as hcas",
+            )
+        ]
+    issues: list[SpecIssue] = []
+    subnets = [ipaddress.ip_network(s) for s in rail_subnets(fabric)]
+    for i, items in enumerate(fabric.rail_exclusions):
+        for j, text in enumerate(items):
+            path = (*base, "rail_exclusions", i, j)
+            try:
+                start, end = address_range(text)
+            except ValueError as err:
+                issues.append(SpecIssue(path, f"'{text}' is not an address or range ({err})",
+                                        "write e.g. 172.30.0.1 or 172.30.0.1-172.30.0.31"))  # fmt: skip
+                continue
+            if ipaddress.ip_address(start) not in subnets[i] or ipaddress.ip_address(end) not in subnets[i]:
+                issues.append(SpecIssue(path, f"{text} is not inside rail {i}'s subnet {subnets[i]}",
+                                        f"exclude addresses of {subnets[i]} only"))  # fmt: skip
     return issues
 
 

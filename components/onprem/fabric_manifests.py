@@ -151,6 +151,11 @@ def ip_pools(fabric: Any, nodes: int, labels: dict[str, str]) -> list[dict[str, 
             "nodeSelector": {"nodeSelectorTerms": [gpu_nodes]},
         }
         spec.update(rail_routing(fabric, i))
+        if fabric.rail_exclusions and fabric.rail_exclusions[i]:
+            spec["exclusions"] = [
+                {"startIP": start, "endIP": end}
+                for start, end in map(address_range, fabric.rail_exclusions[i])
+            ]
         pools.append(
             {
                 "apiVersion": "nv-ipam.nvidia.com/v1alpha1",
@@ -160,6 +165,15 @@ def ip_pools(fabric: Any, nodes: int, labels: dict[str, str]) -> list[dict[str, 
             }
         )
     return pools
+
+
+def address_range(text: str) -> tuple[str, str]:
+    """'a' or 'a-b' -> (a, b), both IPv4 addresses; ValueError otherwise."""
+    start, _, end = text.partition("-")
+    first, last = ipaddress.IPv4Address(start.strip()), ipaddress.IPv4Address((end or start).strip())
+    if last < first:
+        raise ValueError(f"{text} ends before it starts")
+    return str(first), str(last)
 
 
 def rail_routing(fabric: Any, rail: int) -> dict[str, Any]:

@@ -254,3 +254,29 @@ def test_driver_containers_read_the_package_mirror_and_its_ca():
     )
     assert values["driver"]["repoConfig"] == {"configMapName": "ailz-os-packages"}
     assert values["driver"]["certConfig"] == {"name": "ailz-os-packages-ca"}
+
+
+def test_rail_exclusions_keep_host_addresses_from_pods():
+    extra = "rail_exclusions: [[172.31.0.1-172.31.0.31], [172.31.1.5]]"
+    assert issues(ROCE.format(extra=extra)) == []
+    from ailz.components.kinds import load_text as load
+    from ailz.components.onprem.fabric_manifests import ip_pools
+
+    zone = load(BASE.format(extra=ROCE.format(extra=extra), quota=8), "zone.yaml").zone
+    pools = ip_pools(zone.targets[0].fabric, 2, {})
+    assert pools[0]["spec"]["exclusions"] == [{"startIP": "172.31.0.1", "endIP": "172.31.0.31"}]
+    assert pools[1]["spec"]["exclusions"] == [{"startIP": "172.31.1.5", "endIP": "172.31.1.5"}]
+
+
+@pytest.mark.parametrize(
+    "extra, path, words",
+    [
+        ("rail_exclusions: [[172.31.0.1]]", "rail_exclusions", "1 rail exclusion lists for 2 HCAs"),
+        ("rail_exclusions: [[172.31.0.9-172.31.0.1], []]", "rail_exclusions.0.0", "ends before it starts"),
+        ("rail_exclusions: [[], [172.31.9.1]]", "rail_exclusions.1.0", "not inside rail 1"),
+        ("rail_exclusions: [[host-a], []]", "rail_exclusions.0.0", "not an address or range"),
+    ],
+)
+def test_rail_exclusion_mistakes(extra, path, words):
+    found = issues(ROCE.format(extra=extra))
+    assert [p for p, *_ in found] == [f"targets.0.fabric.{path}"] and words in found[0][1]

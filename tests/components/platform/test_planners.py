@@ -146,7 +146,7 @@ def _fabric(**kw):
     base = dict(
         kind="roce", hcas=["mlx5_0", "mlx5_1"], interfaces=["enp1", "enp2"], mtu=9000, gid_index=3,
         device_plugin="sriov", install_driver=True, ip_pool="172.30.0.0/16", rail_subnets=[],
-        rail_gateways=[], rail_routes=[], traffic_class=None, gpudirect="peermem",
+        rail_gateways=[], rail_routes=[], rail_exclusions=[], traffic_class=None, gpudirect="peermem",
     )  # fmt: skip
     return SimpleNamespace(**{**base, **kw})
 
