@@ -129,7 +129,7 @@ def known_upstreams(catalog) -> set[str]:
 def inventory(loaded, plan) -> dict[str, Any]:
     """Per target: the images its nodes pull and the charts and manifests it installs."""
     from ailz.catalog import load_catalog
-    from ailz.components.common.images import mirrored_image
+    from ailz.components.common.images import mirrored_image, pinned
     from ailz.validation.job_plan import RenderError, plan_job
 
     zone = loaded.zone
@@ -139,7 +139,9 @@ def inventory(loaded, plan) -> dict[str, Any]:
             continue
         mirror = target.registries.mirror if target.registries is not None else None
         # the upstream of an image ailz renders under the mirror, or as it is without one
-        upstream_of = {mirrored_image(u, mirror): u for u in known_upstreams(load_catalog())}
+        digests = target.image_digests
+        upstreams = [pinned(u, digests) for u in known_upstreams(load_catalog())]
+        upstream_of = {mirrored_image(u, mirror): u for u in upstreams}
         pulled: dict[str, Pulled] = {}
 
         def add(

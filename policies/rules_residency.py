@@ -113,6 +113,12 @@ def allowed_registries(resource: PlanResource, ix: PlanIndex, params: Params) ->
             where = location.split("://", 1)[-1] if remote else ""
             if remote and not (_host(location) in chart_places or _registry_allowed(where, chart_places)):
                 yield f"chart {location} does not come from an allowed registry"
+    if resource.type != HELM_RELEASE:
+        # the cluster builder's own components (CNI, CSI, monitoring): the spec exempts them, as
+        # ailz's registry admission policy does, and kube-system always
+        exempt = {"kube-system", *(registries_of_target(resource, ix).get("exempt_namespaces") or [])}
+        if P.namespace_of(resource.inputs) in exempt:
+            return
     for where, image in images_of(resource):
         if not _registry_allowed(image, allowed):
             yield f"{where}: image {image} is not from an allowed registry ({', '.join(sorted(allowed))})"

@@ -48,12 +48,12 @@ def ipc_lock_in_training_namespaces(resource: PlanResource, ix: PlanIndex, param
     if not wants:
         return
     ns = _namespace(ix, resource, namespace)
-    label = params["training_label"]
+    accepted = params["rdma_labels"]
     labels = P.get(ns.inputs, "metadata", "labels") or {} if ns else {}
     if ns is None:
         yield f"adds IPC_LOCK in namespace '{namespace}', which the plan does not define (label unverifiable)"
-    elif str(labels.get(label, "")).lower() != "true":
-        yield f"adds IPC_LOCK in namespace '{namespace}', which is not labelled {label}=true"
+    elif not any(str(labels.get(label, "")).lower() == "true" for label in accepted):
+        yield f"adds IPC_LOCK in namespace '{namespace}', which is not labelled {accepted[0]}=true"
 
 
 @resource_rule("AILZ-K8S-003", *WORKLOADS)

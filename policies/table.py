@@ -429,14 +429,16 @@ RULES: tuple[RuleMeta, ...] = (
     _rule(
         "AILZ-K8S-002",
         "workloads",
-        "IPC_LOCK only in training namespaces",
+        "IPC_LOCK only in RDMA namespaces",
         "medium",
-        "IPC_LOCK lets a pod pin memory for RDMA; only namespaces labelled "
-        "ailz.io/training=true (and system namespaces) may add it.",
-        "Run RDMA jobs in a team namespace labelled ailz.io/training: 'true'.",
+        "IPC_LOCK lets a pod pin memory for RDMA; only namespaces ailz labels for RDMA pods "
+        "(ailz.io/rdma-pods=true: training team namespaces, validation) and system namespaces "
+        "may add it.",
+        "Run RDMA jobs in a training team's namespace (labelled ailz.io/rdma-pods: 'true'), or set "
+        "training: true on the team in the spec.",
         ("AC-6", "CM-7"),
         ("A.8.2",),
-        training_label="ailz.io/training",
+        rdma_labels=["ailz.io/rdma-pods", "ailz.io/training"],
         system_namespaces=[
             "kube-system",
             "gpu-operator",
@@ -485,7 +487,9 @@ RULES: tuple[RuleMeta, ...] = (
         "medium",
         "In a production zone every image in a pod spec is referenced by digest (@sha256:), so "
         "what was reviewed is what runs.",
-        "Reference images as registry/name@sha256:<digest>.",
+        "Reference images as registry/name@sha256:<digest>. For an image ailz chooses, add its "
+        "digest to the target's image_digests in the spec, keyed by the upstream reference `ailz "
+        "images` lists (`crane digest <image>` prints it); ailz then pulls it by digest.",
         ("CM-14", "SI-7"),
         ("A.8.19", "A.8.32"),
     ),

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import ipaddress
+import re
 from typing import Annotated, ClassVar, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
@@ -291,6 +292,21 @@ class TargetBase(SpecModel):
     storage: Storage = Field(default_factory=Storage)
     encryption: Encryption = Field(default_factory=Encryption)
     registries: Registries | None = None
+    image_digests: dict[str, str] = Field(
+        default_factory=dict,
+        description="Digests of images ailz chooses whose publishers tag them only, keyed by the "
+        "upstream reference `ailz images` lists (e.g. 'us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/"
+        "nccl-plugin-gib:v1.1.1': 'sha256:...'; `crane digest <image>`): ailz pulls them by digest.",
+    )
+
+    @model_validator(mode="after")
+    def _digests_are_sha256(self) -> TargetBase:
+        for image, digest in self.image_digests.items():
+            if not re.fullmatch(r"sha256:[0-9a-f]{64}", digest):
+                raise ValueError(f"digest of {image} must be sha256: and 64 hex digits, not {digest!r}")
+            if "@" in image or ":" not in image.rsplit("/", 1)[-1]:
+                raise ValueError(f"{image!r} must be a tagged image reference, as `ailz images` lists it")
+        return self
 
     @property
     def location(self) -> str:

@@ -12,7 +12,7 @@ from typing import Any
 
 from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.components.common import names as naming
-from ailz.components.common.images import mirrored_image
+from ailz.components.common.images import mirrored_image, pinned
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"
@@ -101,13 +101,14 @@ def plan_job(
     run_name = name or f"nccl-{pool.name}-{secrets.token_hex(3)}"
     if len(run_name) > 40:
         raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
-    chosen_image = image or pod.get("image") or profile.image
     mirror = target.registries.mirror if target.registries is not None else None
-    if mirror and not image:
-        chosen_image = mirrored_image(chosen_image, mirror)
+    # the image a user names runs as named; ailz's own are pinned where the spec gives a digest
+    own_image = pinned(pod.get("image") or profile.image, target.image_digests)
+    chosen_image = image or mirrored_image(own_image, mirror)
     sidecar = pod.get("sidecar")
-    if mirror and sidecar and sidecar.get("image"):  # the GPUDirect receive daemon, from the mirror too
-        pod = {**pod, "sidecar": {**sidecar, "image": mirrored_image(sidecar["image"], mirror)}}
+    if sidecar and sidecar.get("image"):  # the GPUDirect receive daemon, from the mirror too
+        sidecar_image = mirrored_image(pinned(sidecar["image"], target.image_digests), mirror)
+        pod = {**pod, "sidecar": {**sidecar, "image": sidecar_image}}
     return JobPlan(
         name=run_name,
         zone=spec.name,

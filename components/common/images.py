@@ -3,6 +3,8 @@ registry, so a site without internet egress pulls every image from one place."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 DOCKER_HUB = "docker.io"
 
 
@@ -21,3 +23,10 @@ def mirrored_image(image: str, mirror: str | None) -> str:
         return image
     _, path = registry_and_path(image)
     return f"{mirror.rstrip('/')}/{path}"
+
+
+def pinned(image: str, digests: Mapping[str, str] | None) -> str:
+    """The image with the digest the spec gives for it (registries.digests), else as it is."""
+    if not digests or "@sha256:" in image or image not in digests:
+        return image
+    return f"{image}@{digests[image]}"

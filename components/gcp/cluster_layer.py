@@ -12,6 +12,7 @@ from ailz.catalog import load_catalog
 from ailz.components.common import names
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.context import ClusterHandle, TargetContext, registry_mirrors
+from ailz.components.common.images import pinned
 from ailz.components.common.labels import k8s_labels
 from ailz.components.gcp.multi_network import GkeNetworkObjects
 from ailz.components.gcp.names import fit
@@ -63,7 +64,7 @@ class GcpClusterLayer(AilzComponent):
                     f"{prefix}-{profile}",
                     ctx.pool_path(first),
                     profile=profile,
-                    image=ctx.catalog.fabric_profiles[profile].image,
+                    image=pinned(ctx.catalog.fabric_profiles[profile].image, target.image_digests),
                     accelerators=accelerators,
                     labels=labels,
                     mirror=mirror,

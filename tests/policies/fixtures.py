@@ -331,7 +331,7 @@ def _k8s() -> dict[str, PlanResource]:
     r["ns"] = res(
         "kubernetes:core/v1:Namespace",
         "research",
-        {"metadata": {"name": "research", "labels": {"ailz.io/training": "true"}}},
+        {"metadata": {"name": "research", "labels": {"ailz.io/rdma-pods": "true"}}},
         "fra",
     )
     r["mpijob"] = res(

@@ -18,8 +18,8 @@ CONFIG = str(ROOT / "examples" / "policy" / "config.yaml")
 WAIVERS = str(ROOT / "examples" / "policy" / "waivers.yaml")
 
 
-# Known gap: GKE's GPUDirect installer images ailz deploys are published by tag only and not pinned
-# by digest (AILZ-K8S-006).
+# GKE's gIB and GPUDirect-TCPX plugin images are published by tag only, with no digest in any vendor
+# source: these zones pass at prod once the user adds the digests (image_digests, test below).
 UNPINNED_GKE_IMAGES = {
     "gcp-a3-ultra",
     "gcp-a3-ultra-1024",
@@ -81,3 +81,41 @@ def test_region_outside_residency_trips(example_plan):
     assert {f.rule_id for f in result.blocking} == {"AILZ-RES-001"}
     assert provider.urn in {f.urn for f in result.blocking}
     assert all(f.line for f in result.blocking)
+
+
+def test_the_digest_finding_has_a_fix_the_user_can_apply(tmp_path):
+    # the K8S-006 fix for an image ailz chooses: its digest in the target's image_digests
+    from typer.testing import CliRunner
+
+    from ailz.cli.app import app
+
+    gib = "us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1"
+    text = (ROOT / "examples" / "gcp-a3-ultra.yaml").read_text()
+    spec = tmp_path / "zone.yaml"
+    spec.write_text(text)
+    before = CliRunner().invoke(app, ["policy", "check", str(spec), "--profile", "prod"])
+    assert before.exit_code == 1 and "AILZ-K8S-006" in before.output and "image_digests" in before.output
+    spec.write_text(
+        text.replace(
+            "  - name: gcp-train\n",
+            f"  - name: gcp-train\n    image_digests: {{'{gib}': 'sha256:{'a' * 64}'}}\n",
+        )
+    )
+    after = CliRunner().invoke(app, ["policy", "check", str(spec), "--profile", "prod"])
+    assert after.exit_code == 0, after.output
+
+
+def test_image_digests_must_be_sha256_of_a_tagged_reference(tmp_path):
+    from ailz.components.kinds import load_text
+    from ailz.spec.errors import SpecError
+
+    text = (ROOT / "examples" / "gcp-a3-ultra.yaml").read_text()
+    for bad in (
+        "{'nccl-plugin-gib:v1.1.1': 'sha256:abc'}",
+        "{'us-docker.pkg.dev/x/gib': 'sha256:" + "a" * 64 + "'}",
+    ):
+        with pytest.raises(SpecError):
+            load_text(
+                text.replace("  - name: gcp-train\n", f"  - name: gcp-train\n    image_digests: {bad}\n"),
+                "z.yaml",
+            )

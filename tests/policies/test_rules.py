@@ -389,3 +389,29 @@ def test_gke_endpoint_open_to_google_cloud_public_addresses_is_flagged():
     ]
     resources["gke"].inputs["privateClusterConfig"]["enablePrivateEndpoint"] = True
     assert findings(resources, rule_id="AILZ-EXP-009") == []  # a private endpoint has no public side
+
+
+def test_ipc_lock_in_the_namespace_ailz_labels_for_rdma_pods_passes():
+    # ailz labels training team namespaces ailz.io/rdma-pods=true (team_manifests.RDMA_POD_LABEL)
+    from ailz.components.platform.team_manifests import RDMA_POD_LABEL
+
+    r = compliant()
+    r["ns"].inputs["metadata"]["labels"] = {RDMA_POD_LABEL: "true"}
+    assert findings(r, rule_id="AILZ-K8S-002") == []
+    r["ns"].inputs["metadata"]["labels"] = {RDMA_POD_LABEL: "false"}
+    assert [f.rule_id for f in findings(r, rule_id="AILZ-K8S-002")] == ["AILZ-K8S-002"]
+
+
+def test_registry_rule_leaves_the_specs_exempt_namespaces_alone():
+    ctx = copy.deepcopy(CONTEXT)
+    ctx["targets"]["fra"]["registries"]["exempt_namespaces"] = ["calico-system"]
+    r = compliant()
+    r["deploy"].inputs["metadata"]["namespace"] = "calico-system"
+    setin(
+        r["deploy"],
+        ["spec", "template", "spec", "containers", 0, "image"],
+        "quay.io/tigera/operator@sha256:" + "c" * 64,
+    )
+    assert findings(r, ctx, "AILZ-RES-004") == []
+    r["deploy"].inputs["metadata"]["namespace"] = "research"  # a team namespace is not exempt
+    assert [f.rule_id for f in findings(r, ctx, "AILZ-RES-004")] == ["AILZ-RES-004"]

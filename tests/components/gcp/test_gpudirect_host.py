@@ -91,8 +91,12 @@ def test_tcpxo_installer(mega_plan):
     aperture, install = pod["initContainers"]
     # the plugin version the NCCL pods run (catalog profile) is the one installed on the host
     assert install["image"] == mirrored_image(load_catalog().fabric_profiles["tcpxo"].image, MIRROR)
-    assert install["image"].endswith("/gpudirect-tcpxo/nccl-plugin-gpudirecttcpx-dev:v1.0.15")
-    assert aperture["image"] == f"{MIRROR}/library/ubuntu:24.04"
+    # pinned by the digests NVIDIA's recipe inventory gives (catalog)
+    assert install["image"].endswith(
+        "/gpudirect-tcpxo/nccl-plugin-gpudirecttcpx-dev:v1.0.15@sha256:4c9f0de3f394"
+        "55a2ea35e844e0fc92564ca5629f6b03250fde40e8160719dae4"
+    )
+    assert aperture["image"].startswith(f"{MIRROR}/library/ubuntu:24.04@sha256:c4a8d5503dfb")
     assert "container_entry.sh install --install-nccl" in install["args"][0]
     assert "cp -r /var/lib/tcpxo/lib64/. /host" + NVIDIA_LIB in install["args"][0]
     assert host_paths(daemonset) == {NVIDIA_LIB, "/var/lib"}
