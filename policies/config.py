@@ -6,7 +6,7 @@ profile (dev makes everything advisory), the config file's `profiles.<name>`.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -17,6 +17,10 @@ from ailz.policies.model import ADVISORY
 from ailz.policies.table import BY_ID, RULES
 
 Level = Literal["advisory", "mandatory", "disabled"]
+# What a value unknown before apply does to a rule that needs it: fail (a finding at the rule's
+# level), warn (an advisory finding), skip (nothing). Default: fail for mandatory rules, skip for
+# advisory ones, as CrossGuard itself skips.
+Unknowns = Literal["fail", "warn", "skip"]
 BUILTIN_PROFILES: dict[str, Level | None] = {"dev": ADVISORY, "prod": None}
 DEV_ENVIRONMENTS = ("dev", "development", "test", "sandbox")
 
@@ -28,17 +32,34 @@ class PolicyInputError(Exception):
 class RuleSetting(BaseModel):
     model_config = ConfigDict(extra="forbid")
     enforcement: Level | None = None
+    unknowns: Unknowns | None = None
     params: dict[str, Any] = Field(default_factory=dict)
 
 
 class Profile(BaseModel):
     model_config = ConfigDict(extra="forbid")
     default_enforcement: Level | None = Field(default=None, description="Level for every rule.")
+    unknowns: Unknowns | None = None
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
+
+
+class WaiverPolicy(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    max_days: int | None = Field(default=None, ge=1, description="Longest a waiver may run from today.")
 
 
 class PolicyConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
+    profile: str | None = Field(
+        default=None, description="The profile to gate with, whatever the zone's environment tag says."
+    )
+    advisory_forbidden: list[str] = Field(
+        default_factory=list,
+        description="Zone environments (tags.environment) that may never be gated with an all-advisory "
+        "profile, whichever way it was chosen.",
+    )
+    unknowns: Unknowns | None = None
+    waivers: WaiverPolicy = Field(default_factory=WaiverPolicy)
     rules: dict[str, RuleSetting] = Field(default_factory=dict)
     profiles: dict[str, Profile] = Field(default_factory=dict)
 
@@ -48,6 +69,8 @@ class Settings:
     profile: str
     levels: dict[str, str]
     params: dict[str, dict[str, Any]]
+    unknowns: dict[str, str] = field(default_factory=dict)  # rule id -> fail | warn | skip
+    profile_reason: str = ""
 
 
 def read_yaml(path: str | Path, what: str) -> Any:
@@ -111,17 +134,29 @@ def default_profile(environment: str | None) -> str:
 
 
 def resolve(config: PolicyConfig, profile: str | None, environment: str | None) -> Settings:
-    name = profile or default_profile(environment)
+    """Levels, parameters and unknown-value handling of every rule in the chosen profile. The
+    profile comes from --profile, else the config's `profile`, else the zone's environment tag,
+    which the code under review can change: CI pins it."""
+    if profile:
+        name, reason = profile, "--profile"
+    elif config.profile:
+        name, reason = config.profile, "the policy config's profile"
+    else:
+        name = default_profile(environment)
+        reason = f"the zone's environment tag ({environment or 'none'}); pin it with --profile"
     if name not in BUILTIN_PROFILES and name not in config.profiles:
         known = sorted({*BUILTIN_PROFILES, *config.profiles})
         raise PolicyInputError(f"unknown profile '{name}' (known: {', '.join(known)})")
     levels = {rule.id: rule.enforcement for rule in RULES}
     params = {rule.id: dict(rule.params) for rule in RULES}
+    unknowns: dict[str, str | None] = {rule.id: config.unknowns for rule in RULES}
 
     def apply(settings: dict[str, RuleSetting]) -> None:
         for rule_id, setting in settings.items():
             if setting.enforcement:
                 levels[rule_id] = setting.enforcement
+            if setting.unknowns:
+                unknowns[rule_id] = setting.unknowns
             params[rule_id].update(setting.params)
 
     apply(config.rules)
@@ -132,5 +167,18 @@ def resolve(config: PolicyConfig, profile: str | None, environment: str | None) 
     if default:
         levels = {rule_id: (level if level == "disabled" else default) for rule_id, level in levels.items()}
     if custom:
+        if custom.unknowns:
+            unknowns = {rule_id: custom.unknowns for rule_id in unknowns}
         apply(custom.rules)
-    return Settings(profile=name, levels=levels, params=params)
+    forbidden = {e.lower() for e in config.advisory_forbidden}
+    all_advisory = not any(level == "mandatory" for level in levels.values())
+    if (environment or "").lower() in forbidden and all_advisory:
+        raise PolicyInputError(
+            f"profile '{name}' makes every rule advisory, and the policy config forbids that for "
+            f"environment '{environment}' (advisory_forbidden); gate with --profile prod"
+        )
+    modes = {
+        rule_id: mode or ("fail" if levels[rule_id] == "mandatory" else "skip")
+        for rule_id, mode in unknowns.items()
+    }
+    return Settings(profile=name, levels=levels, params=params, unknowns=modes, profile_reason=reason)

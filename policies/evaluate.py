@@ -13,7 +13,7 @@ import pulumi_policy as pp
 
 from ailz.policies.crossguard import UNKNOWN_PREFIX, Environment, build_policies
 from ailz.policies.index import PlanIndex
-from ailz.policies.model import DISABLED, MANDATORY, Finding
+from ailz.policies.model import ADVISORY, DISABLED, MANDATORY, Finding
 from ailz.policies.registry import RESOURCE_LOGIC
 from ailz.policies.table import RULES
 from ailz.stacks.plan import Plan, PlanResource
@@ -49,10 +49,18 @@ def policy_resources(plan: Plan) -> list[pp.PolicyResource]:
     return list(made.values())
 
 
-def _finding(meta, level: str, message: str, resource: PlanResource | None) -> Finding | None:
+def _finding(
+    meta, level: str, message: str, resource: PlanResource | None, unknowns: str | None = None
+) -> Finding | None:
+    """A finding, or None. An unknown value fails (at the rule's level), warns (advisory) or is
+    skipped, as the config says; by default mandatory rules fail and advisory ones skip."""
     unknown = message.startswith(UNKNOWN_PREFIX)
-    if unknown and level != MANDATORY:
-        return None
+    if unknown:
+        mode = unknowns or ("fail" if level == MANDATORY else "skip")
+        if mode == "skip":
+            return None
+        if mode == "warn":
+            level = ADVISORY
     source = (resource.source or {}) if resource else {}
     return Finding(
         rule_id=meta.id,
@@ -71,10 +79,14 @@ def _finding(meta, level: str, message: str, resource: PlanResource | None) -> F
 
 
 def evaluate(
-    plan: Plan, levels: dict[str, str] | None = None, params: dict[str, dict[str, Any]] | None = None
+    plan: Plan,
+    levels: dict[str, str] | None = None,
+    params: dict[str, dict[str, Any]] | None = None,
+    unknowns: dict[str, str] | None = None,
 ) -> list[Finding]:
     levels = levels or {}
     params = params or {}
+    unknowns = unknowns or {}
     index = PlanIndex(plan)
     policies = build_policies(Environment(index=index, context=plan.context), levels)
     active = [(m, levels.get(m.id, m.enforcement)) for m in RULES]
@@ -108,7 +120,7 @@ def evaluate(
             def report(
                 message: str, urn: str | None = None, meta=meta, level=level, resource=resource
             ) -> None:
-                finding = _finding(meta, level, message, resource)
+                finding = _finding(meta, level, message, resource, unknowns.get(meta.id))
                 if finding:
                     findings.append(finding)
 
@@ -121,7 +133,7 @@ def evaluate(
             stack_args = pp.StackValidationArgs(stack_view, params.get(meta.id, meta.params))
 
             def report_stack(message: str, urn: str | None = None, meta=meta, level=level) -> None:
-                finding = _finding(meta, level, message, index.by_urn.get(urn or ""))
+                finding = _finding(meta, level, message, index.by_urn.get(urn or ""), unknowns.get(meta.id))
                 if finding:
                     findings.append(finding)
 

@@ -17,6 +17,7 @@ class GateResult:
     blocking: list[Finding]
     findings: list[Finding]
     profile: str = "prod"
+    profile_reason: str = ""
     zone: str = ""
     spec_file: str | None = None
     resources: int = 0
@@ -24,6 +25,7 @@ class GateResult:
     seconds: float = 0.0
     waiver_file: str | None = None
     levels: dict[str, str] = field(default_factory=dict)
+    waivers: list[dict] = field(default_factory=list)  # every waiver in force, matched or not
 
     def of_status(self, status: str) -> list[Finding]:
         return [f for f in self.findings if f.status == status]
@@ -54,11 +56,12 @@ def run_gate(
     from ailz.policies.table import RULES
     from ailz.policies.waivers import apply_baseline, apply_waivers, load_baseline, load_waivers
 
-    settings = resolve(load_config(config), profile, (plan.context or {}).get("environment"))
+    policy_config = load_config(config)
+    settings = resolve(policy_config, profile, (plan.context or {}).get("environment"))
     known = load_baseline(baseline) if baseline else set()
-    loaded = load_waivers(waivers, today) if waivers else None
+    loaded = load_waivers(waivers, today, policy_config.waivers.max_days) if waivers else None
     started = time.perf_counter()
-    findings = evaluate(plan, settings.levels, settings.params)
+    findings = evaluate(plan, settings.levels, settings.params, settings.unknowns)
     seconds = time.perf_counter() - started
     if loaded is not None:
         apply_waivers(findings, loaded)
@@ -72,6 +75,7 @@ def run_gate(
         blocking=blocking,
         findings=findings,
         profile=settings.profile,
+        profile_reason=settings.profile_reason,
         zone=plan.zone,
         spec_file=plan.spec_file,
         resources=sum(1 for r in plan.resources if r.custom),
@@ -79,4 +83,16 @@ def run_gate(
         seconds=seconds,
         waiver_file=str(waivers) if waivers else None,
         levels=settings.levels,
+        waivers=[
+            {
+                "rule": w.rule,
+                "resource": w.resource,
+                "owner": w.owner,
+                "reason": w.reason,
+                "expires": w.expires.isoformat(),
+                "line": line,
+                "matched": sum(1 for f in findings if f.waiver and f.waiver.get("line") == line),
+            }
+            for w, line in (loaded.waivers if loaded else [])
+        ],
     )

@@ -59,8 +59,21 @@ def present(obj: Any, *path: str | int) -> bool:
 
 
 def known_list(obj: Any, *path: str | int) -> list:
+    """The list at path ([] when absent). An entry the engine does not know yet is unknown, not
+    skipped: a wholly unknown container must not make a rule pass."""
     value = get(obj, *path, default=None)
-    return value if isinstance(value, list) else []
+    if not isinstance(value, list):
+        return []
+    for i, entry in enumerate(value):
+        if entry == UNKNOWN:
+            raise UnknownValue(_dotted((*path, i)))
+    return value
+
+
+def list_length(obj: Any, *path: str | int) -> int:
+    """How many entries the list at path has, known or not (0 when absent)."""
+    value = get(obj, *path, default=None)
+    return len(value) if isinstance(value, list) else 0
 
 
 def _dotted(path: tuple) -> str:

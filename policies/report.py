@@ -91,6 +91,8 @@ def render_text(result: GateResult, color: bool = False, input_file: str | None 
         f"ailz policy gate: {result.zone or 'plan'} (profile {result.profile}) - "
         f"{counts['resources']} resources, {counts['rules']} rules"
     ]
+    if result.profile_reason:
+        lines.append(paint(f"profile {result.profile} chosen by {result.profile_reason}", "dim"))
     shown = [f for f in result.findings if f.status == "open"]
     for family in [*FAMILIES, "waivers"]:
         group = [f for f in shown if f.family == family]
@@ -114,6 +116,14 @@ def render_text(result: GateResult, color: bool = False, input_file: str | None 
             w = f.waiver or {}
             lines.append(
                 f"  ~ {f.rule_id} {_where(f)} - {w.get('owner')} until {w.get('expires')}: {w.get('reason')}"
+            )
+    if result.waivers:
+        lines.append("")
+        lines.append(paint(f"Waivers in force ({len(result.waivers)})", "bold"))
+        for w in result.waivers:
+            lines.append(
+                f"  {w['rule']} {w['resource']} - {w['owner']}, expires {w['expires']}, "
+                f"matched {w['matched']} finding(s)"
             )
     baselined = result.of_status("baselined")
     if baselined:
@@ -139,7 +149,9 @@ def render_json(result: GateResult, input_file: str | None = None) -> str:
         "spec_file": result.spec_file,
         "input": input_file,
         "profile": result.profile,
+        "profile_reason": result.profile_reason,
         "passed": result.passed,
+        "waivers": result.waivers,
         "summary": summary(result),
         "findings": [f.to_dict() for f in result.findings],
     }
@@ -317,6 +329,15 @@ def render_markdown(result: GateResult, input_file: str | None = None) -> str:
         f"**{counts['blocking']} blocking**, {counts['advisory']} advisory, {counts['waived']} waived, "
         f"{counts['baselined']} baselined.",
     ]
+    if result.profile_reason:
+        lines += ["", f"Profile `{result.profile}` chosen by {_cell(result.profile_reason)}."]
+    if result.waivers:
+        lines += ["", "| Waiver | Resource | Owner | Expires | Matched |", "|---|---|---|---|---|"]
+        lines += [
+            f"| `{w['rule']}` | `{_cell(w['resource'])}` | {_cell(w['owner'])} | {w['expires']} "
+            f"| {w['matched']} |"
+            for w in result.waivers
+        ]
     if result.blocking:
         lines += ["", "#### Blocking", "", *_table(result.blocking, input_file)]
         fixes = sorted({f.rule_id for f in result.blocking})

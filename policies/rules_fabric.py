@@ -86,9 +86,9 @@ def _node_group_lts(ix, ng):
 @stack_rule("AILZ-FAB-002", NODE_GROUP)
 def efa_single_zone(ng: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if any(efa_interfaces(lt) for lt in _node_group_lts(ix, ng)):
-        subnets = P.known_list(ng.inputs, "subnetIds")
-        if len(subnets) != 1:
-            yield f"EFA node group spans {len(subnets)} subnets; it must use exactly one (one AZ)"
+        subnets = P.list_length(ng.inputs, "subnetIds")  # subnet ids are unknown before apply
+        if subnets != 1:
+            yield f"EFA node group spans {subnets} subnets; it must use exactly one (one AZ)"
 
 
 def _instance_type(ix, lt) -> str | None:
@@ -149,12 +149,14 @@ def _sg_rules(ix, sg):
             yield direction, "inline rule", P.truthy(P.get(rule, "self")), elsewhere
     for type_token, direction in ((SG_INGRESS, "ingress"), (SG_EGRESS, "egress")):
         for rule in ix.referrers_via(sg, "securityGroupId", type_token):
+            # the engine's own record says which group the reference is: an id unknown before
+            # apply that is this group's output is this group
             is_self = sg.urn in rule.property_dependencies.get("referencedSecurityGroupId", [])
             elsewhere = bool(
                 P.get(rule.inputs, "cidrIpv4")
                 or P.get(rule.inputs, "cidrIpv6")
                 or P.get(rule.inputs, "prefixListId")
-                or (P.get(rule.inputs, "referencedSecurityGroupId") and not is_self)
+                or (not is_self and P.get(rule.inputs, "referencedSecurityGroupId"))
             )
             yield direction, f"rule {rule.name}", is_self, elsewhere
 

@@ -24,6 +24,9 @@ class Waiver(BaseModel):
     owner: str = Field(min_length=1)
     reason: str = Field(min_length=10)
     expires: dt.date
+    wildcard: bool = Field(
+        default=False, description="Say so to waive a rule for every resource ('*' alone as resource)."
+    )
 
     def matches(self, finding: Finding) -> bool:
         return finding.rule_id == self.rule and fnmatchcase(finding.urn or "", self.resource)
@@ -48,8 +51,12 @@ def _problem(file: str, line: int, message: str) -> Finding:
     )
 
 
-def load_waivers(path: str | Path, today: dt.date | None = None) -> LoadedWaivers:
-    """Parse the file; a malformed or expired waiver becomes a mandatory finding, bad YAML exits 2."""
+def load_waivers(
+    path: str | Path, today: dt.date | None = None, max_days: int | None = None
+) -> LoadedWaivers:
+    """Parse the file; a malformed or expired waiver, one that runs longer than the config's
+    max_days, or a waiver for every resource without `wildcard: true` becomes a mandatory
+    finding; bad YAML exits 2."""
     from ailz.policies.table import BY_ID
 
     today = today or dt.date.today()
@@ -94,6 +101,18 @@ def load_waivers(path: str | Path, today: dt.date | None = None) -> LoadedWaiver
                     f"waivers[{i}] for {waiver.rule} expired on {waiver.expires} (owner {waiver.owner})",
                 )
             )
+            continue
+        if waiver.resource.strip() == "*" and not waiver.wildcard:
+            out.problems.append(
+                _problem(file, line, f"waivers[{i}] for {waiver.rule} waives every resource ('*'): name the "
+                         "resources (a URN or a narrower glob), or say wildcard: true to mean it")
+            )  # fmt: skip
+            continue
+        if max_days is not None and (waiver.expires - today).days > max_days:
+            out.problems.append(
+                _problem(file, line, f"waivers[{i}] for {waiver.rule} runs until {waiver.expires}, beyond "
+                         f"the {max_days} days the policy config allows (waivers.max_days)")
+            )  # fmt: skip
             continue
         out.waivers.append((waiver, line))
     return out

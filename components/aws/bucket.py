@@ -9,7 +9,7 @@ from typing import Any
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.iam_policies import tls_only_bucket_policy
+from ailz.components.aws.iam_policies import s3_bucket_arn, tls_only_bucket_policy
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.labels import aws_tags
 
@@ -33,6 +33,7 @@ class EncryptedBucket(AilzComponent):
         spec_path: str,
         *,
         bucket_name: str,
+        partition: str,
         key_arn: pulumi.Input[str],
         tags: dict[str, str],
         archive_after_days: int,
@@ -86,9 +87,10 @@ class EncryptedBucket(AilzComponent):
             rule={"object_ownership": "BucketOwnerEnforced"},
             opts=self.child(),
         )
-        policy = self.bucket.arn.apply(
-            lambda arn: json.dumps(tls_only_bucket_policy(arn, extra_policy(arn) if extra_policy else None))
-        )
+        # built from the name, so the policy is known at preview, where the gate reads it
+        self.known_arn = s3_bucket_arn(partition, bucket_name)
+        arn = self.known_arn
+        policy = json.dumps(tls_only_bucket_policy(arn, extra_policy(arn) if extra_policy else None))
         aws.s3.BucketPolicy(name, bucket=bucket_id, policy=policy, opts=self.child(depends_on=[block]))
         noncurrent_days = retention_days or archive_after_days
         transitions = [{"days": archive_after_days, "storage_class": ARCHIVE_CLASS}]

@@ -19,6 +19,7 @@ class ColdStorage(AilzComponent):
         zone: str,
         target: str,
         account: str,
+        partition: str,
         cold: ColdTier,
         warm_tier: bool,
         key_arn: pulumi.Input[str],
@@ -34,6 +35,7 @@ class ColdStorage(AilzComponent):
             self.buckets[purpose] = EncryptedBucket(
                 f"{target}-{purpose}",
                 bucket_name=bucket_name(zone, target, purpose, account),
+                partition=partition,
                 spec_path=spec_path,
                 key_arn=key_arn,
                 tags={**tags, "Name": f"{target}-{purpose}", "purpose": purpose},

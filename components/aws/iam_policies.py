@@ -115,7 +115,30 @@ def pod_identity_trust() -> Document:
     return service_trust("pods.eks.amazonaws.com", tag_session=True)
 
 
-def team_access(team: str, bucket_arns: list[str], key_arns: list[str]) -> Document:
+# The Resource (and Condition) of a statement on one KMS key. A key ailz creates is named by its
+# alias (kms:ResourceAliases): its ARN exists only after apply, and a policy naming it would be
+# unknown at preview, where the gate must read it. An alias cannot be the Resource itself (AWS KMS
+# developer guide: Use aliases to control access to KMS keys; Specifying KMS keys in IAM policies).
+KeyScope = dict[str, Any]
+
+
+def key_by_arn(arn: str) -> KeyScope:
+    return {"Resource": arn}
+
+
+def key_by_alias(alias: str, account: str, partition: str, region: str) -> KeyScope:
+    return {
+        "Resource": f"arn:{partition}:kms:{region}:{account}:key/*",
+        "Condition": {"ForAnyValue:StringEquals": {"kms:ResourceAliases": alias}},
+    }
+
+
+def s3_bucket_arn(partition: str, bucket: str) -> str:
+    """A bucket's ARN from its name: known before the bucket exists."""
+    return f"arn:{partition}:s3:::{bucket}"
+
+
+def team_access(team: str, bucket_arns: list[str], key: KeyScope) -> Document:
     """A team reads and writes its own prefix (<team>/) of each zone bucket, with the storage key."""
     return {
         "Version": VERSION,
@@ -137,13 +160,13 @@ def team_access(team: str, bucket_arns: list[str], key_arns: list[str]) -> Docum
                 "Sid": "UseStorageKey",
                 "Effect": "Allow",
                 "Action": ["kms:Decrypt", "kms:GenerateDataKey", "kms:DescribeKey"],
-                "Resource": list(key_arns),
+                **key,
             },
         ],
     }
 
 
-def ebs_csi_key_access(key_arn: str) -> Document:
+def ebs_csi_key_access(key: KeyScope) -> Document:
     """EBS CSI driver: create volumes encrypted with the storage key."""
     return {
         "Version": VERSION,
@@ -151,14 +174,10 @@ def ebs_csi_key_access(key_arn: str) -> Document:
             {
                 "Effect": "Allow",
                 "Action": ["kms:CreateGrant", "kms:ListGrants", "kms:RevokeGrant"],
-                "Resource": key_arn,
-                "Condition": {"Bool": {"kms:GrantIsForAWSResource": "true"}},
+                "Resource": key["Resource"],
+                "Condition": {**key.get("Condition", {}), "Bool": {"kms:GrantIsForAWSResource": "true"}},
             },
-            {
-                "Effect": "Allow",
-                "Action": list(KEY_USE_ACTIONS),
-                "Resource": key_arn,
-            },
+            {"Effect": "Allow", "Action": list(KEY_USE_ACTIONS), **key},
         ],
     }
 

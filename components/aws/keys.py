@@ -7,7 +7,7 @@ import json
 import pulumi
 import pulumi_aws as aws
 
-from ailz.components.aws.iam_policies import key_policy
+from ailz.components.aws.iam_policies import KeyScope, key_by_alias, key_by_arn, key_policy
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.labels import aws_tags
 
@@ -40,10 +40,15 @@ class EncryptionKeys(AilzComponent):
         super().__init__("aws", "EncryptionKeys", name, spec_path, opts, formerly="ZoneKeys")
         self.external = external_keys is not None
         self.arns: dict[str, pulumi.Input[str]] = {}
+        # what IAM policies name each key by, known before apply (iam_policies.KeyScope)
+        self.scopes: dict[str, KeyScope] = {}
         for data_class in DATA_CLASSES:
             if external_keys is not None:
                 self.arns[data_class] = external_keys[data_class]
+                self.scopes[data_class] = key_by_arn(external_keys[data_class])
                 continue
+            alias = f"alias/ailz/{zone}/{target}/{data_class}"
+            self.scopes[data_class] = key_by_alias(alias, account, partition, region)
             key = aws.kms.Key(
                 f"{target}-{data_class}",
                 description=f"ailz {zone}/{target}: {data_class}",
@@ -58,7 +63,7 @@ class EncryptionKeys(AilzComponent):
             )
             aws.kms.Alias(
                 f"{target}-{data_class}",
-                name=f"alias/ailz/{zone}/{target}/{data_class}",
+                name=alias,
                 target_key_id=key.key_id,
                 opts=self.child(),
             )

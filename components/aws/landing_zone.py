@@ -95,6 +95,7 @@ class AwsLandingZone(AilzComponent):
         log_bucket = EncryptedBucket(
             f"{target.name}-logs",
             bucket_name=bucket_name(ctx.zone.name, target.name, "logs", account),
+            partition=partition,
             spec_path=ctx.path("network"),
             key_arn=keys.arns["logs"],
             tags=ctx.tags(Name=f"{target.name}-logs", purpose="logs"),
@@ -131,6 +132,7 @@ class AwsLandingZone(AilzComponent):
                 zone=ctx.zone.name,
                 target=target.name,
                 account=account,
+                partition=partition,
                 cold=target.storage.cold,
                 warm_tier=target.storage.warm is not None,
                 key_arn=keys.arns["storage"],
@@ -205,7 +207,7 @@ class AwsLandingZone(AilzComponent):
             target=target.name,
             cluster=cluster,
             iam=iam,
-            storage_key_arn=keys.arns["storage"],
+            storage_key=keys.scopes["storage"],
             depends_on=[system.node_group],
             opts=part(),
         )
@@ -226,7 +228,7 @@ class AwsLandingZone(AilzComponent):
                 tags=ctx.tags(Name=f"{target.name}-lustre", purpose="warm-storage"),
                 opts=part(depends_on=network.lustre_rules),
             )
-        bucket_arns = [b.arn for b in cold.buckets.values()] if cold else []
+        bucket_arns = [b.known_arn for b in cold.buckets.values()] if cold else []
         # before each team had its own component, one component held every team's resources
         all_teams = pulumi.create_urn(f"{target.name}-teams", "ailz:aws:TeamIdentities", parent=self)
         teams = {
@@ -238,7 +240,7 @@ class AwsLandingZone(AilzComponent):
                 iam=iam,
                 cluster_name=cluster.cluster.name,
                 bucket_arns=bucket_arns,
-                storage_key_arn=keys.arns["storage"],
+                storage_key=keys.scopes["storage"],
                 tags=ctx.tags(team=team.name),
                 formerly_under=all_teams,
                 opts=part(),

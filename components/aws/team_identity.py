@@ -9,7 +9,7 @@ import pulumi
 import pulumi_aws as aws
 
 from ailz.components.aws.iam import IamBaseline
-from ailz.components.aws.iam_policies import pod_identity_trust, team_access
+from ailz.components.aws.iam_policies import KeyScope, pod_identity_trust, team_access
 from ailz.components.common.base import AilzComponent
 from ailz.components.common.labels import aws_tags
 from ailz.components.common.names import team_namespace, team_service_account
@@ -25,8 +25,8 @@ class TeamIdentity(AilzComponent):
         target: str,
         iam: IamBaseline,
         cluster_name: pulumi.Input[str],
-        bucket_arns: list[pulumi.Input[str]],
-        storage_key_arn: pulumi.Input[str],
+        bucket_arns: list[str],
+        storage_key: KeyScope,
         tags: dict[str, str],
         formerly_under: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -39,9 +39,8 @@ class TeamIdentity(AilzComponent):
         aws.iam.RolePolicy(
             f"{target}-team-{team}-data",
             role=self.role.id,
-            policy=pulumi.Output.all(storage_key_arn, *bucket_arns).apply(
-                lambda args: json.dumps(team_access(team, list(args[1:]), [args[0]]))
-            ),
+            # names and aliases only: the policy is known at preview, where the gate reads it
+            policy=json.dumps(team_access(team, bucket_arns, storage_key)),
             opts=self.child(aliases=moved),
         )
         aws.eks.PodIdentityAssociation(

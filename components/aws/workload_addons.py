@@ -10,7 +10,7 @@ import pulumi_aws as aws
 from ailz.components.aws.addons import WORKLOAD_ADDONS
 from ailz.components.aws.cluster import EksCluster
 from ailz.components.aws.iam import IamBaseline
-from ailz.components.aws.iam_policies import ebs_csi_key_access, pod_identity_trust
+from ailz.components.aws.iam_policies import KeyScope, ebs_csi_key_access, pod_identity_trust
 from ailz.components.common.base import AilzComponent
 
 EBS_CSI_SERVICE_ACCOUNT = "ebs-csi-controller-sa"
@@ -25,7 +25,7 @@ class WorkloadAddons(AilzComponent):
         target: str,
         cluster: EksCluster,
         iam: IamBaseline,
-        storage_key_arn: pulumi.Input[str],
+        storage_key: KeyScope,
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -37,9 +37,7 @@ class WorkloadAddons(AilzComponent):
         aws.iam.RolePolicy(
             f"{target}-ebs-csi-kms",
             role=ebs_role.id,
-            policy=pulumi.Output.from_input(storage_key_arn).apply(
-                lambda arn: json.dumps(ebs_csi_key_access(arn))
-            ),
+            policy=json.dumps(ebs_csi_key_access(storage_key)),
             opts=self.child(),
         )
         pod_identity = {

@@ -119,3 +119,28 @@ def test_image_digests_must_be_sha256_of_a_tagged_reference(tmp_path):
                 text.replace("  - name: gcp-train\n", f"  - name: gcp-train\n    image_digests: {bad}\n"),
                 "z.yaml",
             )
+
+
+@pytest.mark.parametrize(
+    "capacity",
+    [
+        "{kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4}",
+        "{kind: reservation, reservation_id: a3u-train-res, reservation_block: a3u-b1, reserved_nodes: 4}",
+        "{kind: on-demand}",
+        "{kind: spot}",
+    ],
+)
+def test_generator_and_gate_agree_on_gke_placement(tmp_path, capacity):
+    # what ailz generates for an A3 Ultra pool, on any capacity, is what the fabric rule accepts
+    from ailz.components.kinds import load_spec
+    from ailz.stacks.synth import synthesize
+
+    text = (ROOT / "examples" / "gcp-a3-ultra.yaml").read_text()
+    old = "        capacity: {kind: reservation, reservation_id: a3u-train-res, reserved_nodes: 4}\n"
+    assert old in text
+    spec = tmp_path / "zone.yaml"
+    spec.write_text(
+        text.replace(old, f"        capacity: {capacity}\n").replace("purpose: training", "purpose: batch")
+    )
+    result = run_gate(synthesize(load_spec(spec)), profile="prod")
+    assert not [f for f in result.findings if f.rule_id == "AILZ-FAB-005"], result.text()

@@ -89,11 +89,26 @@ def test_team_policy_reaches_only_its_prefix(aws_plan):
     objects = by_sid["ReadWriteOwnPrefix"]["Resource"]
     assert objects and all(arn.endswith("/research/*") for arn in objects)
     assert by_sid["ListOwnPrefix"]["Condition"] == {"StringLike": {"s3:prefix": ["research/*", "research"]}}
-    assert by_sid["UseStorageKey"]["Resource"][0].startswith("arn:aws:kms:eu-west-1:")
+    # the storage key by its alias: known at preview, where the gate reads the policy
+    key = by_sid["UseStorageKey"]
+    assert key["Resource"] == "arn:aws:kms:eu-west-1:111111111111:key/*"
+    assert key["Condition"] == {
+        "ForAnyValue:StringEquals": {"kms:ResourceAliases": "alias/ailz/acme-ai/aws-train/storage"}
+    }
+    assert all(arn.startswith("arn:aws:s3:::") for arn in by_sid["ListOwnPrefix"]["Resource"])
+
+
+def test_policies_ailz_writes_are_known_before_apply(aws_plan):
+    # built from names, aliases and the account: nothing in them waits for another resource
+    for type_token in ("aws:iam/rolePolicy:RolePolicy", "aws:s3/bucketPolicy:BucketPolicy"):
+        for resource in aws_plan.of_type(type_token):
+            assert (
+                "policy" not in resource.property_dependencies or not resource.property_dependencies["policy"]
+            ), resource.name
 
 
 def test_team_access_document():
-    doc = team_access("t", ["arn:aws:s3:::a", "arn:aws:s3:::b"], ["arn:aws:kms:r:1:key/k"])
+    doc = team_access("t", ["arn:aws:s3:::a", "arn:aws:s3:::b"], {"Resource": "arn:aws:kms:r:1:key/k"})
     resources = [
         r
         for s in doc["Statement"]

@@ -23,7 +23,7 @@ def test_team_resources_alias_the_component_that_held_every_team():
         old = pulumi.create_urn("aws-train-teams", "ailz:aws:TeamIdentities", parent=zone)
         TeamIdentity(
             "aws-train-team-research", "targets[0]", team="research", target="aws-train", iam=iam,
-            cluster_name="c", bucket_arns=["arn:aws:s3:::b"], storage_key_arn="arn:aws:kms:k",
+            cluster_name="c", bucket_arns=["arn:aws:s3:::b"], storage_key={"Resource": "arn:aws:kms:k"},
             tags={"team": "research"}, formerly_under=old, opts=here,
         )  # fmt: skip
 
