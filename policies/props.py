@@ -166,7 +166,9 @@ def purpose_of(type_token: str, props: dict) -> str | None:
 
 # --- Kubernetes pod specs ----------------------------------------------------------------------
 
-# Where each workload kind keeps its pod template(s): lists of key paths to a PodSpec.
+# Where each common workload kind keeps its pod template(s): lists of key paths to a PodSpec. Any
+# other Kubernetes kind (PyTorchJob, TFJob, TrainJob, RayJob, RayCluster, LeaderWorkerSet, a CRD of
+# the user's own) is searched for embedded PodSpecs (a mapping with a `containers` list).
 _POD_TEMPLATE = ("spec", "template", "spec")
 POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "kubernetes:core/v1:Pod": (("spec",),),
@@ -176,35 +178,79 @@ POD_SPEC_PATHS: dict[str, tuple[tuple[str, ...], ...]] = {
     "kubernetes:apps/v1:StatefulSet": (_POD_TEMPLATE,),
     "kubernetes:apps/v1:DaemonSet": (_POD_TEMPLATE,),
     "kubernetes:apps/v1:ReplicaSet": (_POD_TEMPLATE,),
-    "kubernetes:kubeflow.org/v2beta1:MPIJob": (
-        ("spec", "mpiReplicaSpecs", "Launcher", "template", "spec"),
-        ("spec", "mpiReplicaSpecs", "Worker", "template", "spec"),
-    ),
+    "kubernetes:core/v1:ReplicationController": (_POD_TEMPLATE,),
+    "kubernetes:core/v1:PodTemplate": (("template", "spec"),),
 }
 JOBSET = "kubernetes:jobset.x-k8s.io/v1alpha2:JobSet"
-MULTI_NODE_KINDS = frozenset({"kubernetes:kubeflow.org/v2beta1:MPIJob", JOBSET})
-WORKLOAD_TYPES = frozenset(POD_SPEC_PATHS) | {JOBSET}
+MPIJOB = "kubernetes:kubeflow.org/v2beta1:MPIJob"
+# kinds that run one job across nodes (the fabric must reach every worker)
+MULTI_NODE_KINDS = frozenset(
+    {
+        MPIJOB,
+        JOBSET,
+        "kubernetes:kubeflow.org/v1:PyTorchJob",
+        "kubernetes:kubeflow.org/v1:TFJob",
+        "kubernetes:kubeflow.org/v1:MPIJob",
+        "kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
+        "kubernetes:ray.io/v1:RayJob",
+        "kubernetes:ray.io/v1:RayCluster",
+        "kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet",
+    }
+)
+# Kubernetes kinds that never hold a pod template: not searched
+NO_PODS = (
+    "kubernetes:helm.sh/",
+    "kubernetes:yaml/",
+    "kubernetes:core/v1:ConfigMap",
+    "kubernetes:core/v1:Secret",
+    "kubernetes:core/v1:Namespace",
+    "kubernetes:rbac.",
+    "kubernetes:networking.k8s.io/",
+    "kubernetes:admissionregistration.",
+    "kubernetes:apiextensions.k8s.io/",
+)
+WORKLOAD_PREFIX = ("kubernetes:",)
+
+
+def is_workload(type_token: str) -> bool:
+    """May this type hold pod templates? Every Kubernetes kind but the ones that never do."""
+    return type_token.startswith(WORKLOAD_PREFIX) and not type_token.startswith(NO_PODS)
+
+
+def _embedded(node: Any, path: tuple, meta: dict, out: list) -> None:
+    """Every PodSpec inside node: a mapping with a `containers` list, and its template's metadata."""
+    if isinstance(node, dict):
+        if isinstance(node.get("containers"), list) or node.get("containers") == UNKNOWN:
+            out.append((_dotted(path), node, meta))
+            return
+        here = node.get("metadata") if isinstance(node.get("metadata"), dict) else meta
+        for key, value in node.items():
+            if key not in ("metadata", "status"):
+                _embedded(value, (*path, key), here if key == "spec" else {}, out)
+    elif isinstance(node, list):
+        for i, value in enumerate(node):
+            _embedded(value, (*path, i), {}, out)
 
 
 def pod_specs(type_token: str, props: dict) -> list[tuple[str, dict, dict]]:
     """(where, pod spec, pod template metadata) for every pod template in a workload."""
     out: list[tuple[str, dict, dict]] = []
-    for path in POD_SPEC_PATHS.get(type_token, ()):
+    paths = POD_SPEC_PATHS.get(type_token)
+    if paths is None:
+        if is_workload(type_token):
+            _embedded({k: v for k, v in props.items() if k not in ("metadata", "status")}, (), {}, out)
+        return out
+    for path in paths:
         spec = get(props, *path)
         if isinstance(spec, dict):
             meta = get(props, *path[:-1], "metadata") if len(path) > 1 else get(props, "metadata")
             out.append((_dotted(path), spec, meta if isinstance(meta, dict) else {}))
-    if type_token == JOBSET:
-        for i, job in enumerate(known_list(props, "spec", "replicatedJobs")):
-            spec = get(job, "template", "spec", "template", "spec")
-            if isinstance(spec, dict):
-                meta = get(job, "template", "spec", "template", "metadata") or {}
-                out.append((f"spec.replicatedJobs[{i}].template.spec.template.spec", spec, meta))
     return out
 
 
 def containers(pod_spec: dict) -> Iterator[dict]:
-    for key in ("initContainers", "containers"):
+    """Init, regular and ephemeral containers; an unknown one raises (fails closed)."""
+    for key in ("initContainers", "containers", "ephemeralContainers"):
         for container in known_list(pod_spec, key):
             if isinstance(container, dict):
                 yield container

@@ -98,7 +98,7 @@ def _registry_allowed(image: str, allowed: set[str]) -> bool:
     return P.registry_of(image) in allowed or any(reference.startswith(a + "/") for a in allowed)
 
 
-@resource_rule("AILZ-RES-004", HELM_RELEASE, *P.WORKLOAD_TYPES)
+@resource_rule("AILZ-RES-004", HELM_RELEASE, prefixes=P.WORKLOAD_PREFIX)
 def allowed_registries(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     allowed = _allowed_registries(resource, ix, params)
     if not allowed:

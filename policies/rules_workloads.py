@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from ailz.policies import props as P
 from ailz.policies.index import PlanIndex
-from ailz.policies.registry import Messages, Params, resource_rule
+from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
 from ailz.policies.rules_capacity import is_gpu_pool
 from ailz.policies.rules_residency import images_of
 from ailz.stacks.plan import PlanResource
@@ -13,14 +13,13 @@ NAMESPACE = "kubernetes:core/v1:Namespace"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 GPU_TAINT = "nvidia.com/gpu"
 PRODUCTION = ("prod", "production")
-WORKLOADS = tuple(sorted(P.WORKLOAD_TYPES))
 
 
 def _capabilities(container: dict) -> list[str]:
     return [str(c) for c in P.known_list(container, "securityContext", "capabilities", "add")]
 
 
-@resource_rule("AILZ-K8S-001", *WORKLOADS)
+@resource_rule("AILZ-K8S-001", prefixes=P.WORKLOAD_PREFIX)
 def no_privileged(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     if P.namespace_of(resource.inputs) in params["system_namespaces"]:
         return
@@ -34,7 +33,7 @@ def _namespace(ix, resource, name: str):
     return ix.namespaces.get((resource.target, name))
 
 
-@resource_rule("AILZ-K8S-002", *WORKLOADS)
+@resource_rule("AILZ-K8S-002", prefixes=P.WORKLOAD_PREFIX)
 def ipc_lock_in_training_namespaces(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     namespace = P.namespace_of(resource.inputs)
     if namespace in params["system_namespaces"]:
@@ -56,7 +55,7 @@ def ipc_lock_in_training_namespaces(resource: PlanResource, ix: PlanIndex, param
         yield f"adds IPC_LOCK in namespace '{namespace}', which is not labelled {accepted[0]}=true"
 
 
-@resource_rule("AILZ-K8S-003", *WORKLOADS)
+@resource_rule("AILZ-K8S-003", prefixes=P.WORKLOAD_PREFIX)
 def gpu_requests_equal_limits(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
         for container in P.containers(spec):
@@ -79,7 +78,7 @@ def gpu_nodes_tainted(resource: PlanResource, ix: PlanIndex, params: Params) -> 
         yield f"GPU node group has no {GPU_TAINT} NO_SCHEDULE taint"
 
 
-@resource_rule("AILZ-K8S-005", *WORKLOADS)
+@resource_rule("AILZ-K8S-005", prefixes=P.WORKLOAD_PREFIX)
 def dev_shm(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
         volumes = {P.get(v, "name"): v for v in P.known_list(spec, "volumes") if isinstance(v, dict)}
@@ -98,11 +97,164 @@ def dev_shm(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
                     yield f"{where}: /dev/shm of '{name}' has no sizeLimit"
 
 
-@resource_rule("AILZ-K8S-006", *WORKLOADS)
+@resource_rule("AILZ-K8S-006", prefixes=P.WORKLOAD_PREFIX)
 def images_pinned(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     environment = ix.environment
     if environment is not None and environment.lower() not in PRODUCTION:
         return
+    if not P.is_workload(resource.type):  # chart values name repositories, the chart its tags
+        return
     for where, image in images_of(resource):
         if not P.pinned(image):
             yield f"{where}: image {image} is not pinned by digest"
+
+
+# --- what ailz's own admission policies forbid --------------------------------------------------
+
+NAMESPACED_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
+CLUSTER_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
+NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
+RDMA_POLICY = "ailz-rdma-pods"  # the ValidatingAdmissionPolicy that holds RDMA namespaces to baseline
+WORLD = ("0.0.0.0/0", "::/0")
+
+
+def _labels(resource) -> dict:
+    return P.get(resource.inputs, "metadata", "labels") or {}
+
+
+def _rdma_namespace(ix, resource, namespace: str, params) -> bool:
+    ns = _namespace(ix, resource, namespace)
+    return ns is not None and any(
+        str(_labels(ns).get(k, "")).lower() == "true" for k in params["rdma_labels"]
+    )
+
+
+@resource_rule("AILZ-K8S-007", prefixes=P.WORKLOAD_PREFIX)
+def no_host_namespaces(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if P.namespace_of(resource.inputs) in params["system_namespaces"]:
+        return
+    for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
+        for key in ("hostNetwork", "hostPID", "hostIPC"):
+            if P.truthy(P.get(spec, key)):
+                yield f"{where}: {key} shares the node's namespace"
+        for container in P.containers(spec):
+            for port in P.known_list(container, "ports"):
+                if isinstance(port, dict) and P.get(port, "hostPort"):
+                    name, host_port = P.get(container, "name"), P.get(port, "hostPort")
+                    yield f"{where}: container '{name}' binds host port {host_port}"
+
+
+def _allowed_host_paths(ix) -> set[str]:
+    return {p for a in ix.catalog.gpudirect_host.pod_allowances.profiles.values() for p in a.host_paths}
+
+
+@resource_rule("AILZ-K8S-008", prefixes=P.WORKLOAD_PREFIX)
+def no_host_paths(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    namespace = P.namespace_of(resource.inputs)
+    if namespace in params["system_namespaces"]:
+        return
+    for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
+        for volume in P.known_list(spec, "volumes"):
+            path = P.get(volume, "hostPath", "path") if isinstance(volume, dict) else None
+            if path is None:
+                continue
+            # the GPUDirect plugin directories, in a namespace the RDMA admission policy governs
+            if path in _allowed_host_paths(ix) and _rdma_namespace(ix, resource, namespace, params):
+                continue
+            yield f"{where}: volume '{P.get(volume, 'name')}' mounts the node's {path}"
+
+
+@resource_rule("AILZ-K8S-009", prefixes=P.WORKLOAD_PREFIX)
+def capabilities_within_baseline(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if P.namespace_of(resource.inputs) in params["system_namespaces"]:
+        return
+    allowed = set(ix.catalog.platform.pod_security_baseline.capabilities) | {"IPC_LOCK"}
+    daemons: dict[str, set[str]] = {}
+    for allowance in ix.catalog.gpudirect_host.pod_allowances.profiles.values():
+        for name, caps in allowance.daemon_capabilities.items():
+            daemons.setdefault(name, set()).update(caps)
+    for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
+        for container in P.containers(spec):
+            name = str(P.get(container, "name") or "")
+            extra = {c.upper().removeprefix("CAP_") for c in _capabilities(container)} - allowed
+            extra -= daemons.get(name, set())
+            if extra:
+                added = ", ".join(sorted(extra))
+                yield f"{where}: container '{name}' adds {added} beyond Pod Security baseline"
+
+
+@resource_rule("AILZ-K8S-010", NAMESPACE)
+def pod_security_level(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    name = P.get(resource.inputs, "metadata", "name") or resource.name
+    if name in params["system_namespaces"]:
+        return
+    level = _labels(resource).get(PSA_ENFORCE)
+    if level is None:
+        yield f"namespace '{name}' sets no {PSA_ENFORCE} label (the API server admits privileged pods)"
+    elif level == "privileged":
+        rdma = any(str(_labels(resource).get(k, "")).lower() == "true" for k in params["rdma_labels"])
+        guarded = any(
+            (P.get(v.inputs, "metadata", "name") == RDMA_POLICY)
+            for v in ix.of_type(VAP)
+            if v.target == resource.target
+        )
+        if not (rdma and guarded):
+            yield (
+                f"namespace '{name}' enforces Pod Security 'privileged'; only RDMA namespaces the "
+                f"{RDMA_POLICY} admission policy holds to baseline may"
+            )
+    elif level not in ("baseline", "restricted"):
+        yield f"namespace '{name}' enforces unknown Pod Security level '{level}'"
+
+
+def _opens_to_world(peers: list) -> bool:
+    for peer in peers:
+        if (
+            isinstance(peer, dict)
+            and P.get(peer, "ipBlock", "cidr") in WORLD
+            and not P.get(peer, "ipBlock", "except")
+        ):
+            return True
+    return False
+
+
+@stack_rule("AILZ-K8S-011", NAMESPACE, NETWORK_POLICY)
+def network_default_deny(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if resource.type == NETWORK_POLICY:
+        name = P.get(resource.inputs, "metadata", "name")
+        for rule in P.known_list(resource.inputs, "spec", "ingress"):
+            peers = P.known_list(rule, "from") if isinstance(rule, dict) else []
+            if not peers or _opens_to_world(peers):
+                yield f"NetworkPolicy '{name}' admits ingress from anywhere"
+        for rule in P.known_list(resource.inputs, "spec", "egress"):
+            if (
+                isinstance(rule, dict)
+                and _opens_to_world(P.known_list(rule, "to"))
+                and not P.known_list(rule, "ports")
+            ):
+                yield f"NetworkPolicy '{name}' lets pods reach 0.0.0.0/0 on every port"
+        return
+    name = P.get(resource.inputs, "metadata", "name") or resource.name
+    if name in params["system_namespaces"]:
+        return
+    for policy in ix.of_type(NETWORK_POLICY):
+        if policy.target != resource.target or P.get(policy.inputs, "metadata", "namespace") != name:
+            continue
+        spec = P.get(policy.inputs, "spec") or {}
+        selects_all = not (P.get(spec, "podSelector") or {})
+        if selects_all and "Ingress" in (P.get(spec, "policyTypes") or []) and not P.get(spec, "ingress"):
+            return
+    yield f"namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, Ingress, no rules)"
+
+
+@resource_rule("AILZ-K8S-012", CLUSTER_BINDING, NAMESPACED_BINDING)
+def no_admin_for_broad_groups(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    role = P.get(resource.inputs, "roleRef", "name")
+    if role not in params["admin_roles"]:
+        return
+    for subject in P.known_list(resource.inputs, "subjects"):
+        name = str(P.get(subject, "name") or "") if isinstance(subject, dict) else ""
+        if name in params["broad_subjects"] or name.startswith("system:serviceaccounts:"):
+            yield f"binds {role} to {P.get(subject, 'kind')} '{name}'"

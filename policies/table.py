@@ -36,6 +36,22 @@ def _rule(
     )
 
 
+# Namespaces of the cluster and of the platform ailz installs, whose pods are node agents by design
+SYSTEM_NAMESPACES = (
+    "kube-system",
+    "kube-public",
+    "kube-node-lease",
+    "gpu-operator",
+    "nvidia-network-operator",
+    "kueue-system",
+    "jobset-system",
+    "mpi-operator",
+    "ailz-fabric",
+    "ailz-system",
+    "ailz-storage",
+    "ailz-validation",
+)
+
 RULES: tuple[RuleMeta, ...] = (
     # --- fabric -------------------------------------------------------------------------------
     _rule(
@@ -492,6 +508,97 @@ RULES: tuple[RuleMeta, ...] = (
         "images` lists (`crane digest <image>` prints it); ailz then pulls it by digest.",
         ("CM-14", "SI-7"),
         ("A.8.19", "A.8.32"),
+    ),
+    _rule(
+        "AILZ-K8S-007",
+        "workloads",
+        "No host namespaces or host ports outside system namespaces",
+        "high",
+        "A pod outside the system namespaces shares none of the node's network, PID or IPC "
+        "namespaces and binds no host port: ailz's RDMA admission policy and Pod Security baseline "
+        "refuse them.",
+        "Remove hostNetwork, hostPID, hostIPC and hostPort; attach RDMA networks through the "
+        "platform's fabric resources (Multus networks, EFA, GKE multi-networking).",
+        ("AC-6", "CM-7", "SC-7"),
+        ("A.8.2", "A.8.22"),
+        system_namespaces=list(SYSTEM_NAMESPACES),
+    ),
+    _rule(
+        "AILZ-K8S-008",
+        "workloads",
+        "No hostPath volumes outside system namespaces",
+        "high",
+        "A pod outside the system namespaces mounts no directory of the node, except the GPUDirect "
+        "plugin directories (catalog gpudirect_host.pod_allowances) in a namespace ailz labels for "
+        "RDMA pods, as ailz's RDMA admission policy allows.",
+        "Use a PersistentVolumeClaim, emptyDir or the storage tiers' StorageClasses instead of hostPath.",
+        ("AC-6", "CM-7"),
+        ("A.8.2", "A.8.9"),
+        system_namespaces=list(SYSTEM_NAMESPACES),
+        rdma_labels=["ailz.io/rdma-pods", "ailz.io/training"],
+    ),
+    _rule(
+        "AILZ-K8S-009",
+        "workloads",
+        "Capabilities stay within Pod Security baseline",
+        "high",
+        "A container outside the system namespaces adds only the capabilities Pod Security baseline "
+        "allows (catalog pod_security_baseline), IPC_LOCK for RDMA, and the network capabilities the "
+        "GPUDirect daemons need for their own containers (catalog pod_allowances).",
+        "Drop the extra capabilities (SYS_ADMIN, NET_ADMIN, NET_RAW, ...); run node-level agents in a "
+        "system namespace.",
+        ("AC-6", "CM-7"),
+        ("A.8.2", "A.8.9"),
+        system_namespaces=list(SYSTEM_NAMESPACES),
+    ),
+    _rule(
+        "AILZ-K8S-010",
+        "workloads",
+        "Namespaces enforce Pod Security",
+        "high",
+        "Every namespace outside the system ones carries pod-security.kubernetes.io/enforce at baseline "
+        "or restricted; 'privileged' only in a namespace labelled for RDMA pods where ailz's "
+        "ailz-rdma-pods admission policy holds pods to baseline plus IPC_LOCK.",
+        "Label the namespace pod-security.kubernetes.io/enforce: restricted (or baseline), or let ailz "
+        "create it as a team namespace.",
+        ("AC-6", "CM-7"),
+        ("A.8.2", "A.8.9"),
+        system_namespaces=list(SYSTEM_NAMESPACES),
+        rdma_labels=["ailz.io/rdma-pods", "ailz.io/training"],
+    ),
+    _rule(
+        "AILZ-K8S-011",
+        "workloads",
+        "Namespaces deny traffic by default",
+        "high",
+        "Every namespace outside the system ones has a default-deny NetworkPolicy (all pods, Ingress, "
+        "no rules), and no NetworkPolicy admits ingress from anywhere or opens egress to 0.0.0.0/0 on "
+        "every port.",
+        "Add a NetworkPolicy {podSelector: {}, policyTypes: [Ingress, Egress]} and allow what the "
+        "namespace needs on named ports and peers.",
+        ("SC-7", "AC-4"),
+        ("A.8.20", "A.8.22"),
+        scope="stack",
+        system_namespaces=list(SYSTEM_NAMESPACES),
+    ),
+    _rule(
+        "AILZ-K8S-012",
+        "workloads",
+        "No administrator role for broad groups",
+        "critical",
+        "cluster-admin (or admin) is never bound to everyone: system:authenticated, "
+        "system:unauthenticated, system:anonymous or every service account.",
+        "Bind administrator roles to named platform groups only; give teams the team-member Role.",
+        ("AC-6", "AC-6(10)", "AC-2"),
+        ("A.8.2", "A.5.15"),
+        ("operator-access",),
+        admin_roles=["cluster-admin", "admin"],
+        broad_subjects=[
+            "system:authenticated",
+            "system:unauthenticated",
+            "system:anonymous",
+            "system:serviceaccounts",
+        ],
     ),
 )
 

@@ -67,6 +67,8 @@ class ClusterHandle:
     depends_on: list[Any] = field(default_factory=list)
     # in-jurisdiction mirrors: image registry, OCI chart path, HTTPS base of release manifests
     registry_mirror: str | None = None
+    # digests the spec gives for images ailz chooses (target.image_digests)
+    image_digests: dict[str, str] = field(default_factory=dict)
     chart_mirror: str | None = None
     manifest_mirror: str | None = None
     # per GPU pool, the GPUs and fabric devices a node offers; None: the catalog's machine resources
@@ -95,12 +97,15 @@ class ClusterHandle:
     fabric_config: dict[str, str] | None = None
 
 
-def registry_mirrors(target) -> dict[str, str | None]:
-    """ClusterHandle mirror fields from the target's `registries` (none: upstream registries)."""
+def registry_mirrors(target) -> dict[str, Any]:
+    """ClusterHandle mirror and digest fields from the target's `registries` (none: upstream
+    registries) and `image_digests`."""
     registries = target.registries
     if registries is None:
-        return {"registry_mirror": None, "chart_mirror": None, "manifest_mirror": None}
+        return {"registry_mirror": None, "chart_mirror": None, "manifest_mirror": None,
+                "image_digests": dict(target.image_digests)}  # fmt: skip
     return {
+        "image_digests": dict(target.image_digests),
         "registry_mirror": registries.mirror,
         "chart_mirror": registries.charts or f"oci://{registries.mirror}/charts",
         "manifest_mirror": registries.manifests,

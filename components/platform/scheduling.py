@@ -110,8 +110,8 @@ class Scheduling(AilzComponent):
             skip_await=bool(mirror) or None,
             opts=pulumi.ResourceOptions(parent=self, provider=provider, depends_on=after),
         )
-        if mirror:
-            for body in mirror_image_patches("mpi-operator", mirror, labels):
+        if mirror or cluster.image_digests:
+            for body in mirror_image_patches("mpi-operator", mirror, labels, cluster.image_digests):
                 k8s.apps.v1.DeploymentPatch(
                     f"mpi-operator-{body['metadata']['name']}-image",
                     metadata=body["metadata"],

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from ailz.components.common import names as naming
-from ailz.components.common.images import mirrored_image
+from ailz.components.common.images import mirrored_image, pinned
 from ailz.components.common.names import GPU_RESOURCE
 from ailz.components.platform.admission import core_writes
 from ailz.components.platform.charts import platform_facts
@@ -215,12 +215,17 @@ def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) ->
     return objects
 
 
-def mirror_image_patches(manifest: str, mirror: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """Server-side patches that point a manifest's Deployments at the mirror (force: the manifest
-    applied the upstream image first)."""
+def mirror_image_patches(
+    manifest: str, mirror: str | None, labels: dict[str, str], digests: dict[str, str] | None = None
+) -> list[dict[str, Any]]:
+    """Server-side patches that point a manifest's Deployments at the mirror and the digest the spec
+    gives (force: the manifest applied the upstream image first); none when neither applies."""
     facts = platform_facts().manifests[manifest]
     patches = []
-    for where, image in sorted(facts.images.items()):
+    for where, upstream in sorted(facts.images.items()):
+        image = pinned(upstream, digests)
+        if not mirror and image == upstream:
+            continue
         deployment, container = where.split("/")
         patches.append(
             {

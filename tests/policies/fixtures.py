@@ -331,7 +331,35 @@ def _k8s() -> dict[str, PlanResource]:
     r["ns"] = res(
         "kubernetes:core/v1:Namespace",
         "research",
-        {"metadata": {"name": "research", "labels": {"ailz.io/rdma-pods": "true"}}},
+        {
+            "metadata": {
+                "name": "research",
+                "labels": {"ailz.io/rdma-pods": "true", "pod-security.kubernetes.io/enforce": "baseline"},
+            }
+        },
+        "fra",
+    )
+    r["deny"] = res(
+        "kubernetes:networking.k8s.io/v1:NetworkPolicy",
+        "default-deny",
+        {
+            "metadata": {"name": "default-deny", "namespace": "research"},
+            "spec": {"podSelector": {}, "policyTypes": ["Ingress", "Egress"]},
+        },
+        "fra",
+    )
+    r["admins"] = res(
+        "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding",
+        "platform-admins",
+        {
+            "metadata": {"name": "platform-admins"},
+            "roleRef": {
+                "apiGroup": "rbac.authorization.k8s.io",
+                "kind": "ClusterRole",
+                "name": "cluster-admin",
+            },
+            "subjects": [{"kind": "Group", "apiGroup": "rbac.authorization.k8s.io", "name": "platform-sre"}],
+        },
         "fra",
     )
     r["mpijob"] = res(

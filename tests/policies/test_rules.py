@@ -119,6 +119,20 @@ FAILS = {
         ["spec", "template", "spec", "containers", 0, "image"],
         "registry.fra1.acme.internal/serve:1.0",
     ),
+    "AILZ-K8S-007": lambda r: setin(r["deploy"], ["spec", "template", "spec", "hostNetwork"], True),
+    "AILZ-K8S-008": lambda r: setin(
+        r["deploy"], ["spec", "template", "spec", "volumes"], [{"name": "root", "hostPath": {"path": "/"}}]
+    ),
+    "AILZ-K8S-009": lambda r: setin(
+        r["deploy"],
+        ["spec", "template", "spec", "containers", 0, "securityContext"],
+        {"capabilities": {"add": ["SYS_ADMIN"]}},
+    ),
+    "AILZ-K8S-010": lambda r: setin(
+        r["ns"], ["metadata", "labels", "pod-security.kubernetes.io/enforce"], "privileged"
+    ),
+    "AILZ-K8S-011": lambda r: r.pop("deny"),
+    "AILZ-K8S-012": lambda r: setin(r["admins"], ["subjects", 0, "name"], "system:authenticated"),
 }
 
 
@@ -415,3 +429,34 @@ def test_registry_rule_leaves_the_specs_exempt_namespaces_alone():
     assert findings(r, ctx, "AILZ-RES-004") == []
     r["deploy"].inputs["metadata"]["namespace"] = "research"  # a team namespace is not exempt
     assert [f.rule_id for f in findings(r, ctx, "AILZ-RES-004")] == ["AILZ-RES-004"]
+
+
+@pytest.mark.parametrize(
+    "type_token, body",
+    [
+        ("kubernetes:kubeflow.org/v1:PyTorchJob",
+         {"spec": {"pytorchReplicaSpecs": {"Worker": {"template": {"spec": "POD"}}}}}),
+        ("kubernetes:kubeflow.org/v1:TFJob", {"spec": {"tfReplicaSpecs": {"Worker": {"template": {"spec": "POD"}}}}}),
+        ("kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
+         {"spec": {"podTemplateOverrides": [{"spec": "POD"}]}}),
+        ("kubernetes:ray.io/v1:RayJob",
+         {"spec": {"rayClusterSpec": {"workerGroupSpecs": [{"template": {"spec": "POD"}}]}}}),
+        ("kubernetes:ray.io/v1:RayCluster", {"spec": {"headGroupSpec": {"template": {"spec": "POD"}}}}),
+        ("kubernetes:leaderworkerset.x-k8s.io/v1:LeaderWorkerSet",
+         {"spec": {"leaderWorkerTemplate": {"workerTemplate": {"spec": "POD"}}}}),
+        ("kubernetes:batch/v1:CronJob", {"spec": {"jobTemplate": {"spec": {"template": {"spec": "POD"}}}}}),
+        ("kubernetes:apps/v1:StatefulSet", {"spec": {"template": {"spec": "POD"}}}),
+        ("kubernetes:core/v1:Pod", {"spec": "POD"}),
+        ("kubernetes:example.com/v1:MyTrainer", {"spec": {"runners": [{"podTemplate": {"spec": "POD"}}]}}),
+    ],
+)  # fmt: skip
+def test_pod_templates_in_every_workload_kind_are_checked(type_token, body):
+    import json
+
+    pod = {"containers": [{"name": "x", "image": "registry.fra1.acme.internal/x" + "@sha256:" + "a" * 64,
+                           "securityContext": {"privileged": True}}]}  # fmt: skip
+    inputs = json.loads(json.dumps(body).replace('"POD"', json.dumps(pod)))
+    inputs["metadata"] = {"name": "w", "namespace": "research"}
+    r = compliant()
+    r["w"] = res(type_token, "w", inputs, "fra")
+    assert [f.name for f in findings(r, rule_id="AILZ-K8S-001")] == ["w"]
