@@ -436,7 +436,8 @@ def test_registry_rule_leaves_the_specs_exempt_namespaces_alone():
     [
         ("kubernetes:kubeflow.org/v1:PyTorchJob",
          {"spec": {"pytorchReplicaSpecs": {"Worker": {"template": {"spec": "POD"}}}}}),
-        ("kubernetes:kubeflow.org/v1:TFJob", {"spec": {"tfReplicaSpecs": {"Worker": {"template": {"spec": "POD"}}}}}),
+        ("kubernetes:kubeflow.org/v1:TFJob",
+         {"spec": {"tfReplicaSpecs": {"Worker": {"template": {"spec": "POD"}}}}}),
         ("kubernetes:trainer.kubeflow.org/v1alpha1:TrainJob",
          {"spec": {"podTemplateOverrides": [{"spec": "POD"}]}}),
         ("kubernetes:ray.io/v1:RayJob",
