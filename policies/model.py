@@ -14,6 +14,8 @@ FAMILIES = {
     "encryption": "Encryption",
     "residency": "Residency and sovereignty",
     "exposure": "Exposure and identity",
+    "identity": "IAM",
+    "resilience": "Logging and resilience",
     "workloads": "Kubernetes workloads",
 }
 SOVEREIGNTY_OBJECTIVES = ("residency", "key-control", "operator-access")

@@ -70,6 +70,7 @@ def load_all() -> None:
         rules_encryption,
         rules_exposure,
         rules_fabric,
+        rules_hygiene,
         rules_residency,
         rules_workloads,
     )

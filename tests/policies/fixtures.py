@@ -107,9 +107,26 @@ def _aws() -> dict[str, PlanResource]:
             "blockDeviceMappings": [
                 {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN}}
             ],
+            "tagSpecifications": [{"resourceType": kind, "tags": POOL} for kind in ("instance", "volume")],
             "tags": COST,
         },
         refs={"networkInterfaces": [r["sg"]], "placement": [r["pg"]], "blockDeviceMappings": [r["key"]]},
+    )
+    r["subnet"] = res(
+        "aws:ec2/subnet:Subnet",
+        "gpu-a",
+        {
+            "cidrBlock": "10.0.0.0/20",
+            "availabilityZone": "eu-west-1a",
+            "mapPublicIpOnLaunch": False,
+            "tags": COST,
+        },
+    )
+    r["logs"] = res(
+        "aws:cloudwatch/logGroup:LogGroup",
+        "control-plane",
+        {"name": "/aws/eks/acme/cluster", "kmsKeyId": KEY_ARN, "retentionInDays": 90, "tags": COST},
+        refs={"kmsKeyId": [r["key"]]},
     )
     r["ng"] = res(
         "aws:eks/nodeGroup:NodeGroup",
@@ -123,13 +140,14 @@ def _aws() -> dict[str, PlanResource]:
             "taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NO_SCHEDULE"}],
             "tags": POOL,
         },
-        refs={"launchTemplate": [r["lt"]]},
+        refs={"launchTemplate": [r["lt"]], "subnetIds": [r["subnet"]]},
     )
     r["cluster"] = res(
         "aws:eks/cluster:Cluster",
         "eks",
         {
             "encryptionConfig": {"resources": ["secrets"], "provider": {"keyArn": KEY_ARN}},
+            "enabledClusterLogTypes": ["api", "audit", "authenticator"],
             "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False},
             "tags": COST,
         },
@@ -165,6 +183,12 @@ def _aws() -> dict[str, PlanResource]:
         {"kmsKeyId": KEY_ARN, "subnetIds": ["subnet-a"], "tags": COST},
     )
     r["bucket"] = res("aws:s3/bucket:Bucket", "datasets", {"bucket": "acme-datasets", "tags": COST})
+    r["versions"] = res(
+        "aws:s3/bucketVersioning:BucketVersioning",
+        "datasets",
+        {"bucket": "acme-datasets", "versioningConfiguration": {"status": "Enabled"}},
+        refs={"bucket": [r["bucket"]]},
+    )
     r["sse"] = res(
         "aws:s3/bucketServerSideEncryptionConfiguration:BucketServerSideEncryptionConfiguration",
         "datasets-sse",
@@ -198,7 +222,11 @@ def _aws() -> dict[str, PlanResource]:
         {"bucket": "acme-datasets", "policy": tls},
         refs={"bucket": [r["bucket"]]},
     )
-    r["replica"] = res("aws:s3/bucket:Bucket", "datasets-replica", {"bucket": "acme-replica", "tags": COST})
+    r["replica"] = res(
+        "aws:s3/bucket:Bucket",
+        "datasets-replica",
+        {"bucket": "acme-replica", "versioning": {"enabled": True}, "tags": COST},
+    )
     for name in ("replica-sse", "replica-pab", "replica-tls"):
         original = r[{"replica-sse": "sse", "replica-pab": "pab", "replica-tls": "bpol"}[name]]
         r[name] = res(original.type, name, copy.deepcopy(original.inputs), refs={"bucket": [r["replica"]]})
@@ -265,6 +293,7 @@ def _gcp() -> dict[str, PlanResource]:
                 "machineType": "a3-ultragpu-8g",
                 "resourceLabels": {**POOL, "gpu-type": "h200-sxm-141gb"},
                 "bootDiskKmsKey": GCP_KEY,
+                "shieldedInstanceConfig": {"enableSecureBoot": True, "enableIntegrityMonitoring": True},
                 "workloadMetadataConfig": {"mode": "GKE_METADATA"},
                 "reservationAffinity": {
                     "consumeReservationType": "SPECIFIC_RESERVATION",
@@ -285,6 +314,7 @@ def _gcp() -> dict[str, PlanResource]:
             "encryption": {"defaultKmsKeyName": GCP_KEY},
             "publicAccessPrevention": "enforced",
             "uniformBucketLevelAccess": True,
+            "versioning": {"enabled": True},
         },
         "gcp",
     )
@@ -297,6 +327,13 @@ def _gcp() -> dict[str, PlanResource]:
     r["gkey"] = res(
         "gcp:kms/cryptoKey:CryptoKey", "storage", {"rotationPeriod": "7776000s", "labels": labels}, "gcp"
     )
+    r["fw"] = res(
+        "gcp:compute/firewall:Firewall",
+        "allow-internal",
+        {"network": "vpc", "direction": "INGRESS", "sourceRanges": ["10.40.0.0/16"],
+         "allows": [{"protocol": "tcp"}, {"protocol": "udp"}], "project": "p"},
+        "gcp",
+    )  # fmt: skip
     r["iam"] = res(
         "gcp:projects/iAMMember:IAMMember",
         "reader",

@@ -133,6 +133,36 @@ FAILS = {
     ),
     "AILZ-K8S-011": lambda r: r.pop("deny"),
     "AILZ-K8S-012": lambda r: setin(r["admins"], ["subjects", 0, "name"], "system:authenticated"),
+    "AILZ-LOG-001": lambda r: setin(r["cluster"], ["enabledClusterLogTypes"], ["api"]),
+    "AILZ-LOG-002": lambda r: setin(r["logs"], ["kmsKeyId"], DELETE),
+    "AILZ-ENC-007": lambda r: setin(
+        r["key"],
+        ["policy"],
+        '{"Statement":[{"Effect":"Allow","Principal":{"AWS":"*"},"Action":"kms:*","Resource":"*"}]}',
+    ),
+    "AILZ-NET-001": lambda r: setin(r["fw"], ["sourceRanges"], ["0.0.0.0/0"]),
+    "AILZ-NET-002": lambda r: setin(r["subnet"], ["mapPublicIpOnLaunch"], True),
+    "AILZ-EXP-010": lambda r: setin(
+        r["pool"], ["nodeConfig", "metadata"], {"disable-legacy-endpoints": "false"}
+    ),
+    "AILZ-IAM-001": lambda r: setin(
+        r["policy"], ["policy"], '{"Statement":[{"Effect":"Allow","Action":"iam:PassRole","Resource":"*"}]}'
+    ),
+    "AILZ-IAM-002": lambda r: setin(
+        r["role"],
+        ["assumeRolePolicy"],
+        '{"Statement":[{"Effect":"Allow","Principal":"*","Action":"sts:AssumeRole"}]}',
+    ),
+    "AILZ-IAM-003": lambda r: setin(r["attach"], ["policyArn"], "arn:aws:iam::aws:policy/PowerUserAccess"),
+    "AILZ-IAM-004": lambda r: (
+        setin(r["iam"], ["role"], "roles/owner"),
+        setin(r["iam"], ["member"], "user:eve@gmail.com"),
+    ),
+    "AILZ-RSL-001": lambda r: setin(r["versions"], ["versioningConfiguration", "status"], "Suspended"),
+    "AILZ-RSL-002": lambda r: setin(r["gke"], ["deletionProtection"], False),
+    "AILZ-CAP-005": lambda r: setin(
+        r["lt"], ["tagSpecifications"], [{"resourceType": "instance", "tags": {}}]
+    ),
 }
 
 
