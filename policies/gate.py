@@ -63,6 +63,12 @@ def run_gate(
     started = time.perf_counter()
     findings = evaluate(plan, settings.levels, settings.params, settings.unknowns)
     seconds = time.perf_counter() - started
+    # one finding per rule, resource and message: a stack rule reaching one security group from two
+    # launch templates reports it once
+    unique: dict[tuple[str, str, str], Finding] = {}
+    for finding in findings:
+        unique.setdefault(finding.key(), finding)
+    findings = list(unique.values())
     if loaded is not None:
         apply_waivers(findings, loaded)
         findings.extend(loaded.problems)

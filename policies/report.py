@@ -9,6 +9,8 @@ import hashlib
 import json
 import os
 from collections.abc import Callable
+from pathlib import Path
+from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
 from ailz.policies.gate import GateResult
@@ -31,8 +33,15 @@ def _relative(path: str) -> str:
     if os.path.isabs(path):
         relative = os.path.relpath(path)
         if not relative.startswith(".."):
-            return relative
-    return path
+            return relative.replace(os.sep, "/")
+    return path.replace(os.sep, "/")
+
+
+def _artifact(path: str) -> dict:
+    """A SARIF artifactLocation: relative to the checkout (%SRCROOT%), or a file URI outside it."""
+    if os.path.isabs(path):
+        return {"uri": Path(path).as_uri()}
+    return {"uri": quote(path), "uriBaseId": "%SRCROOT%"}
 
 
 def _location(finding: Finding, input_file: str | None) -> tuple[str, int]:
@@ -210,7 +219,7 @@ def _sarif_result(finding: Finding, rule_index: int, input_file: str | None) -> 
         "locations": [
             {
                 "physicalLocation": {
-                    "artifactLocation": {"uri": file},
+                    "artifactLocation": _artifact(file),
                     "region": {"startLine": line},
                 },
                 "logicalLocations": [{"fullyQualifiedName": finding.urn or "stack", "kind": "resource"}],
@@ -261,7 +270,7 @@ def render_sarif(result: GateResult, input_file: str | None = None) -> str:
 
 def render_junit(result: GateResult, input_file: str | None = None) -> str:
     suites = ET.Element("testsuites", name="ailz policy gate")
-    total = failures = 0
+    total = failures = total_skipped = 0
     for family in [*FAMILIES, "waivers"]:
         metas = [m for m in RULES if m.family == family]
         ids = [m.id for m in metas] or sorted({f.rule_id for f in result.findings if f.family == family})
@@ -287,12 +296,24 @@ def render_junit(result: GateResult, input_file: str | None = None) -> str:
             if other:
                 out = ET.SubElement(case, "system-out")
                 out.text = "\n".join(f"[{f.status}/{f.enforcement}] {_where(f)}: {f.message}" for f in other)
+        skipped = sum(1 for rule_id in ids if result.levels.get(rule_id) == "disabled")
+        for case in suite.iter("testcase"):
+            case.set("time", "0")
+            if result.levels.get(case.get("name", "").split(" ", 1)[0]) == "disabled":
+                ET.SubElement(case, "skipped", message="rule disabled by the policy config")
         suite.set("tests", str(len(ids)))
         suite.set("failures", str(suite_failures))
+        suite.set("errors", "0")
+        suite.set("skipped", str(skipped))
+        suite.set("time", f"{result.seconds * len(ids) / max(result.rules, 1):.3f}")
         total += len(ids)
         failures += suite_failures
+        total_skipped += skipped
     suites.set("tests", str(total))
     suites.set("failures", str(failures))
+    suites.set("errors", "0")
+    suites.set("skipped", str(total_skipped))
+    suites.set("time", f"{result.seconds:.3f}")
     ET.indent(suites)
     return '<?xml version="1.0" encoding="UTF-8"?>\n' + ET.tostring(suites, encoding="unicode") + "\n"
 

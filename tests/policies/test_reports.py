@@ -34,7 +34,9 @@ def result():
     resources["pg"].inputs["strategy"] = "spread"  # AILZ-FAB-001, mandatory
     resources["role"].inputs.pop("permissionsBoundary")  # AILZ-EXP-005, waived
     resources["pool"].inputs["nodeConfig"].pop("reservationAffinity")  # AILZ-CAP-002, advisory
-    return run_gate(plan_of(resources), waivers="tests/policies/data/waivers.yaml", today=TODAY)
+    gated = run_gate(plan_of(resources), waivers="tests/policies/data/waivers.yaml", today=TODAY)
+    gated.seconds = 0.042  # golden reports carry a fixed duration
+    return gated
 
 
 def test_verdict(result):
@@ -69,7 +71,7 @@ def test_sarif_valid(result):
     assert finding["ruleId"] == "AILZ-FAB-001" and finding["level"] == "error"
     assert fabric["tool"]["driver"]["rules"][finding["ruleIndex"]]["id"] == "AILZ-FAB-001"
     assert finding["locations"][0]["physicalLocation"] == {
-        "artifactLocation": {"uri": "zone.yaml"},
+        "artifactLocation": {"uri": "zone.yaml", "uriBaseId": "%SRCROOT%"},  # relative to the checkout
         "region": {"startLine": 10},
     }
     exposure = next(r for r in document["runs"] if r["automationDetails"]["id"] == "ailz-policy/exposure/")
@@ -126,3 +128,53 @@ def test_absolute_spec_paths_become_repository_relative(result):
     from ailz.policies.report import _location
 
     assert _location(finding, None) == ("examples/zone.yaml", 10)
+
+
+def test_junit_carries_what_common_consumers_read(result):
+    from xml.etree import ElementTree as ET
+
+    root = ET.fromstring(render(result, "junit", input_file="zone.yaml"))
+    for element in [root, *root.iter("testsuite")]:
+        assert {"name", "tests", "failures", "errors", "skipped", "time"} <= set(element.attrib), element.tag
+        float(element.get("time"))
+    assert sum(int(s.get("tests")) for s in root.iter("testsuite")) == int(root.get("tests"))
+
+
+def test_sarif_uris_outside_the_checkout_are_file_uris(result, tmp_path):
+    from ailz.policies.report import _artifact
+
+    outside = _artifact(str(tmp_path / "preview.json"))
+    assert outside["uri"].startswith("file:///") and "uriBaseId" not in outside
+    assert _artifact("examples/zone with space.yaml") == {
+        "uri": "examples/zone%20with%20space.yaml",
+        "uriBaseId": "%SRCROOT%",
+    }
+    document = json.loads(render(result, "sarif", input_file="zone.yaml"))
+    uris = [
+        loc["physicalLocation"]["artifactLocation"]["uri"]
+        for run in document["runs"] for res in run["results"] for loc in res["locations"]
+    ]  # fmt: skip
+    assert uris and not any(u.startswith("/") for u in uris)
+
+
+def test_one_finding_per_rule_and_resource(example_plan):
+    # two EFA launch templates share one security group: its finding is reported once
+    import copy
+
+    plan = copy.deepcopy(example_plan("aws-p5-training"))
+    sg = next(
+        r for r in plan.resources if r.type == "aws:ec2/securityGroup:SecurityGroup" and "efa" in r.name
+    )
+    ingress = "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule"
+    rules = [r for r in plan.resources if r.type == ingress]
+    clone = copy.deepcopy(
+        next(r for r in rules if sg.urn in r.property_dependencies.get("securityGroupId", []))
+    )
+    clone.urn += "-world"
+    clone.inputs.update({"cidrIpv4": "0.0.0.0/0", "ipProtocol": "-1"})
+    clone.inputs.pop("referencedSecurityGroupId", None)
+    clone.property_dependencies.pop("referencedSecurityGroupId", None)
+    plan.resources.append(clone)
+    found = [f for f in run_gate(plan, profile="prod").findings if f.rule_id == "AILZ-FAB-004"]
+    keys = [f.key() for f in found]
+    assert found and len(keys) == len(set(keys))
