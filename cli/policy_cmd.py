@@ -52,6 +52,32 @@ def _load_plan(path: str):
     return plan
 
 
+def _with_zone(plan, spec_path: str, target: str | None):
+    """A preview or state file gains the zone's residency, registries and environment from its spec;
+    its resources belong to --target, the spec's only target, or the target its stack is named for."""
+    from ailz.cli.common import load_spec_or_exit
+    from ailz.components.common.names import stack_name
+    from ailz.stacks.plan import zone_context
+
+    zone = load_spec_or_exit(spec_path).zone
+    names = [t.name for t in zone.targets]
+    if target is not None and target not in names:
+        fail(f"no target named '{target}' in {spec_path}", hint=f"targets: {', '.join(names)}")
+    plan.context = zone_context(zone)
+    plan.zone = zone.name
+    for resource in plan.resources:
+        stack = resource.urn.split("::", 1)[0].removeprefix("urn:pulumi:")
+        owner = target or (names[0] if len(names) == 1 else None)
+        owner = owner or next((n for n in names if stack.startswith(stack_name(zone.name, n))), None)
+        resource.target = owner
+    if target is None and len(names) > 1 and any(r.target is None for r in plan.resources):
+        plan.notes.append(
+            f"resources outside the stacks of {spec_path}'s targets get no target context; "
+            "name the target with --target"
+        )
+    return plan
+
+
 @policy_app.command("check")
 def check(
     input_file: str = typer.Argument(
@@ -73,6 +99,12 @@ def check(
     baseline: str | None = typer.Option(
         None, "--baseline", help="A previous --format json report: gate only on new findings."
     ),
+    zone: str | None = typer.Option(
+        None,
+        "--zone",
+        help="The landing-zone spec a preview or state file belongs to (residency, registries).",
+    ),
+    target: str | None = typer.Option(None, "--target", help="With --zone: the spec target INPUT deploys."),
 ) -> None:
     """Check INPUT against every rule; exit 1 when a mandatory rule is violated."""
     from ailz.policies.config import PolicyInputError
@@ -80,6 +112,10 @@ def check(
     from ailz.policies.report import render
 
     plan = _load_plan(input_file)
+    if zone is not None:
+        if input_file.endswith(SPEC_SUFFIXES):
+            fail("--zone is for preview, plan and state files; a spec is its own zone", hint="drop --zone")
+        plan = _with_zone(plan, zone, target)
     try:
         result = run_gate(plan, profile=profile, config=config, waivers=waivers, baseline=baseline)
     except PolicyInputError as error:

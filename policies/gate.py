@@ -26,6 +26,7 @@ class GateResult:
     waiver_file: str | None = None
     levels: dict[str, str] = field(default_factory=dict)
     waivers: list[dict] = field(default_factory=list)  # every waiver in force, matched or not
+    notes: list[str] = field(default_factory=list)  # what the input left out, said before the verdict
 
     def of_status(self, status: str) -> list[Finding]:
         return [f for f in self.findings if f.status == status]
@@ -89,6 +90,7 @@ def run_gate(
         seconds=seconds,
         waiver_file=str(waivers) if waivers else None,
         levels=settings.levels,
+        notes=list(plan.notes),
         waivers=[
             {
                 "rule": w.rule,

@@ -43,9 +43,30 @@ class PlanIndex:
 
     def refs(self, resource: PlanResource, key: str, type_token: str | None = None) -> list[PlanResource]:
         """Resources an input refers to, from its property dependencies (the engine's own record)."""
-        urns = resource.property_dependencies.get(key, [])
+        urns = resource.property_dependencies.get(key) or self._literal_refs(resource.inputs.get(key))
         found = [self.by_urn[u] for u in urns if u in self.by_urn]
         return [r for r in found if type_token is None or r.type == type_token]
+
+    def _literal_refs(self, value: Any) -> list[str]:
+        """A program that names a resource by its id or ARN as a literal string, not a reference:
+        the resources those strings are (from a preview's or state file's known ids)."""
+        literals = self.plan.literals
+        if not literals:
+            return []
+        found: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, str) and node in literals:
+                found.append(literals[node])
+            elif isinstance(node, dict):
+                for item in node.values():
+                    walk(item)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(value)
+        return found
 
     def referrers(self, resource: PlanResource, type_token: str | None = None) -> list[PlanResource]:
         """Resources that depend on this one (any input or explicit dependency)."""

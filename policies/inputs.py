@@ -5,6 +5,7 @@ Pure JSON handling, no Pulumi import, so checking a JSON file stays fast.
 
 from __future__ import annotations
 
+import contextlib
 import json
 from pathlib import Path
 from typing import Any
@@ -44,19 +45,47 @@ def name_of(urn: str) -> str:
     return urn.rsplit("::", 1)[-1]
 
 
+PROVIDER_PREFIX = "pulumi:providers:"
+CHANGE_OPS = ("update", "replace", "create-replacement", "delete-replaced")
+
+
+def _provider_inputs(inputs: dict[str, Any]) -> dict[str, Any]:
+    """Provider configuration arrives as strings; an object or list (defaultTags) is JSON inside."""
+    out = {}
+    for key, value in inputs.items():
+        if isinstance(value, str) and value[:1] in "{[":
+            with contextlib.suppress(ValueError):
+                value = json.loads(value)
+        out[key] = value
+    return out
+
+
+def _literals(state: dict[str, Any]) -> list[str]:
+    """The id and ARN a resource already has: a program that names it by a literal string uses these."""
+    outputs = state.get("outputs") if isinstance(state.get("outputs"), dict) else {}
+    found = [state.get("id"), outputs.get("id"), outputs.get("arn")]
+    return [v for v in found if isinstance(v, str) and v and v != UNKNOWN]
+
+
 def _resource(state: dict[str, Any], where: str) -> PlanResource:
     try:
         urn = state["urn"]
         type_token = state["type"]
     except (KeyError, TypeError):
         raise PolicyInputError(f"{where}: a resource lacks 'urn' or 'type'") from None
+    inputs = plain_value(state.get("inputs") or {})
+    if type_token.startswith(PROVIDER_PREFIX):
+        inputs = _provider_inputs(inputs)
+    outputs = state.get("outputs") if isinstance(state.get("outputs"), dict) else {}
+    if "tagsAll" in outputs and "tagsAll" not in inputs:  # the tags the provider really applies
+        inputs["tagsAll"] = plain_value(outputs["tagsAll"])
     return PlanResource(
         type=type_token,
         name=name_of(urn),
         urn=urn,
         parent=state.get("parent") or None,
         target=None,
-        inputs=plain_value(state.get("inputs") or {}),
+        inputs=inputs,
         dependencies=list(state.get("dependencies") or []),
         property_dependencies={
             k: list(v or []) for k, v in (state.get("propertyDependencies") or {}).items()
@@ -74,28 +103,65 @@ def _stack_name(urns: list[str]) -> str:
     return "unknown"
 
 
+def _plan(states: list[tuple[dict[str, Any], str]]) -> Plan:
+    resources, literals = [], {}
+    for state, where in states:
+        resource = _resource(state, where)
+        resources.append(resource)
+        for literal in _literals(state):
+            literals.setdefault(literal, resource.urn)
+    zone = _stack_name([r.urn for r in resources])
+    return Plan(zone=zone, spec_file=None, targets=[], resources=resources, literals=literals)
+
+
 def from_preview(data: dict[str, Any], where: str) -> Plan:
-    resources = []
+    states, ops = [], set()
     for i, step in enumerate(data.get("steps") or []):
-        if not isinstance(step, dict) or step.get("op") in SKIPPED_OPS:
+        if not isinstance(step, dict):
+            continue
+        ops.add(step.get("op"))
+        if step.get("op") in SKIPPED_OPS:
             continue
         state = step.get("newState")
         if not isinstance(state, dict) or state.get("type") == STACK_TYPE:
             continue
-        resources.append(_resource(state, f"{where}: steps[{i}]"))
-    return Plan(zone=_stack_name([r.urn for r in resources]), spec_file=None, targets=[], resources=resources)
+        states.append((state, f"{where}: steps[{i}]"))
+    plan = _plan(states)
+    if ops & set(CHANGE_OPS) and "same" not in ops:
+        # an update preview lists only what changes; rules that follow references to unchanged
+        # resources (a bucket's policy, a launch template's security group) cannot see them
+        plan.notes.append(
+            f"{where}: this preview lists only changed resources; unchanged ones are not checked and "
+            "rules that follow references to them may report what they cannot see. Run "
+            "`pulumi preview --json --show-sames` for a complete check."
+        )
+    return plan
 
 
 def from_stack_export(data: dict[str, Any], where: str) -> Plan:
     deployment = data.get("deployment")
     if not isinstance(deployment, dict):
         raise PolicyInputError(f"{where}: stack export has no 'deployment' object")
-    resources = [
-        _resource(state, f"{where}: deployment.resources[{i}]")
-        for i, state in enumerate(deployment.get("resources") or [])
-        if isinstance(state, dict) and state.get("type") != STACK_TYPE and not state.get("delete")
-    ]
-    return Plan(zone=_stack_name([r.urn for r in resources]), spec_file=None, targets=[], resources=resources)
+    return _resources_of(deployment, f"{where}: deployment")
+
+
+def from_checkpoint(data: dict[str, Any], where: str) -> Plan:
+    """The local (file://) backend's own stack file, which `ailz up` writes by default."""
+    latest = (data.get("checkpoint") or {}).get("latest")
+    if not isinstance(latest, dict):
+        return Plan(zone="unknown", spec_file=None, targets=[], resources=[],
+                    notes=[f"{where}: the stack has never been deployed (no checkpoint.latest)"])  # fmt: skip
+    return _resources_of(latest, f"{where}: checkpoint.latest")
+
+
+def _resources_of(deployment: dict[str, Any], where: str) -> Plan:
+    return _plan(
+        [
+            (state, f"{where}.resources[{i}]")
+            for i, state in enumerate(deployment.get("resources") or [])
+            if isinstance(state, dict) and state.get("type") != STACK_TYPE and not state.get("delete")
+        ]
+    )
 
 
 def plan_from_json(data: Any, where: str = "input") -> tuple[Plan, str]:
@@ -111,9 +177,11 @@ def plan_from_json(data: Any, where: str = "input") -> tuple[Plan, str]:
         return from_preview(data, where), "pulumi-preview"
     if "deployment" in data:
         return from_stack_export(data, where), "pulumi-stack-export"
+    if "checkpoint" in data:
+        return from_checkpoint(data, where), "pulumi-local-state"
     raise PolicyInputError(
-        f"{where}: unknown JSON; expected `ailz plan --output json`, `pulumi preview --json` "
-        "or `pulumi stack export` output"
+        f"{where}: unknown JSON; expected `ailz plan --output json`, `pulumi preview --json`, "
+        "`pulumi stack export` output or a local backend's stack file (.pulumi/stacks/...)"
     )
 
 

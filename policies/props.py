@@ -146,6 +146,9 @@ def tags_of(type_token: str, props: dict) -> dict | None:
     if path is None:
         return None
     value = get(props, *path)
+    if type_token.startswith("aws:") and isinstance(get(props, "tagsAll"), dict):
+        # a state file's tagsAll: the resource's own tags plus the provider's default tags
+        return {**get(props, "tagsAll"), **(value if isinstance(value, dict) else {})}
     if isinstance(value, dict):
         return value
     return {} if type_token in TAGGABLE_TYPES else None

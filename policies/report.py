@@ -102,6 +102,8 @@ def render_text(result: GateResult, color: bool = False, input_file: str | None 
     ]
     if result.profile_reason:
         lines.append(paint(f"profile {result.profile} chosen by {result.profile_reason}", "dim"))
+    for note in result.notes:
+        lines.append(paint(f"note: {note}", "yellow"))
     shown = [f for f in result.findings if f.status == "open"]
     for family in [*FAMILIES, "waivers"]:
         group = [f for f in shown if f.family == family]
@@ -159,6 +161,7 @@ def render_json(result: GateResult, input_file: str | None = None) -> str:
         "input": input_file,
         "profile": result.profile,
         "profile_reason": result.profile_reason,
+        "notes": result.notes,
         "passed": result.passed,
         "waivers": result.waivers,
         "summary": summary(result),
@@ -352,6 +355,7 @@ def render_markdown(result: GateResult, input_file: str | None = None) -> str:
     ]
     if result.profile_reason:
         lines += ["", f"Profile `{result.profile}` chosen by {_cell(result.profile_reason)}."]
+    lines += [f"\n> **Note:** {_cell(note)}" for note in result.notes]
     if result.waivers:
         lines += ["", "| Waiver | Resource | Owner | Expires | Matched |", "|---|---|---|---|---|"]
         lines += [

@@ -5,7 +5,10 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from ailz.spec.zone import LandingZone
 
 # 2: two stacks per target (targets[].platform_stack and platform_outputs, resources[].stack)
 PLAN_FORMAT_VERSION = 2
@@ -53,6 +56,10 @@ class Plan:
     resources: list[PlanResource]
     # Zone-level facts rules need: residency, key management, tags, environment.
     context: dict[str, Any] = field(default_factory=dict)
+    # Read from a preview or state file (not written to ailz plans): what the input leaves out, and
+    # the ids and ARNs each resource already has, so a literal id names its resource
+    notes: list[str] = field(default_factory=list)
+    literals: dict[str, str] = field(default_factory=dict)
 
     def by_urn(self) -> dict[str, PlanResource]:
         return {r.urn: r for r in self.resources}
@@ -95,3 +102,22 @@ class Plan:
             resources=[PlanResource(**r) for r in data["resources"]],
             context=data.get("context", {}),
         )
+
+
+def zone_context(zone: LandingZone) -> dict[str, Any]:
+    """The zone-level facts a policy needs and a plan alone would not tell."""
+    return {
+        "residency": zone.residency.model_dump(),
+        "tags": zone.tags.as_dict(),
+        "environment": zone.tags.environment,
+        "targets": {
+            t.name: {
+                "kind": t.kind,
+                "location": t.location,
+                "zone": t.availability_zone,
+                "registries": t.registries.model_dump() if t.registries is not None else None,
+            }
+            for t in zone.targets
+        },
+        "teams": [team.model_dump() for team in zone.teams],
+    }

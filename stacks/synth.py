@@ -13,7 +13,7 @@ from ailz.components.platform.fakes import KUBERNETES_FAKES
 from ailz.spec.loader import LoadedSpec
 from ailz.spec.zone import LandingZone
 from ailz.stacks.fakes import computed_outputs, fake_id, invoke
-from ailz.stacks.plan import Plan, PlanResource, PlanTarget
+from ailz.stacks.plan import Plan, PlanResource, PlanTarget, zone_context
 from ailz.stacks.program import INFRA, PLATFORM, PROJECT, stack_name, target_program
 
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
@@ -198,25 +198,6 @@ def synthesize(loaded: LoadedSpec, targets: list[str] | None = None, catalog: Ca
         resources=resources,
         context=zone_context(zone),
     )
-
-
-def zone_context(zone: LandingZone) -> dict[str, Any]:
-    """The zone-level facts a policy needs and a plan alone would not tell."""
-    return {
-        "residency": zone.residency.model_dump(),
-        "tags": zone.tags.as_dict(),
-        "environment": zone.tags.environment,
-        "targets": {
-            t.name: {
-                "kind": t.kind,
-                "location": t.location,
-                "zone": t.availability_zone,
-                "registries": t.registries.model_dump() if t.registries is not None else None,
-            }
-            for t in zone.targets
-        },
-        "teams": [team.model_dump() for team in zone.teams],
-    }
 
 
 def _to_resources(
