@@ -33,15 +33,17 @@ def test_rule_table_is_current():
 
 
 def test_yaml_blocks(tmp_path):
-    config, waivers, workflow = blocks("yaml")
-    (tmp_path / "config.yaml").write_text(config)
-    load_config(tmp_path / "config.yaml")
+    unknowns, config, waivers, workflow = blocks("yaml")
+    for text in (unknowns, config):
+        (tmp_path / "config.yaml").write_text(text)
+        load_config(tmp_path / "config.yaml")
     (tmp_path / "waivers.yaml").write_text(waivers)
     loaded = load_waivers(tmp_path / "waivers.yaml", today=dt.date(2027, 1, 1))
     assert loaded.problems == [] and len(loaded.waivers) == 1
     steps = yaml.safe_load(workflow)["jobs"]["policy"]["steps"]
     script = next(s["run"] for s in steps if s.get("name") == "Policy gate")
     assert "--format sarif --out ailz.sarif" in script and "--format markdown --out summary.md" in script
+    assert script.count("--profile prod") == 2  # CI pins the profile: the tag is part of the change
     assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
 
 
