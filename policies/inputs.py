@@ -5,6 +5,7 @@ Pure JSON handling, no Pulumi import, so checking a JSON file stays fast.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import json
 from pathlib import Path
@@ -185,6 +186,24 @@ def plan_from_json(data: Any, where: str = "input") -> tuple[Plan, str]:
     )
 
 
+def _point_at_lines(plan: Plan, text: str, file: str) -> None:
+    """A finding on a resource of a preview or state file points at the line that names its URN
+    (the first `"urn": "<urn>"`), where the input has one; ailz plans keep their spec lines."""
+    starts = [0]
+    for i, char in enumerate(text):
+        if char == "\n":
+            starts.append(i + 1)
+    for resource in plan.resources:
+        if resource.source:
+            continue
+        at = text.find(f'"urn": {json.dumps(resource.urn)}')
+        if at < 0:
+            at = text.find(f'"urn":{json.dumps(resource.urn)}')
+        if at >= 0:
+            line = bisect.bisect_right(starts, at)
+            resource.source = {"file": file, "line": line}
+
+
 def load_json_plan(path: str | Path) -> tuple[Plan, str]:
     try:
         text = Path(path).read_text(encoding="utf-8")
@@ -194,4 +213,7 @@ def load_json_plan(path: str | Path) -> tuple[Plan, str]:
         data = json.loads(text)
     except ValueError as error:
         raise PolicyInputError(f"{path}: not valid JSON ({error})") from None
-    return plan_from_json(data, str(path))
+    plan, kind = plan_from_json(data, str(path))
+    if kind != "ailz-plan":
+        _point_at_lines(plan, text, str(path))
+    return plan, kind

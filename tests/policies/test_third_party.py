@@ -121,3 +121,14 @@ def test_a_spec_gives_a_preview_its_zone(tmp_path):
     assert "AILZ-RES-004" in rules(zoned)  # the sovereign target's mirror is the only registry
     wrong = CliRunner().invoke(app, ["policy", "check", str(path), "--zone", spec, "--target", "nope"])
     assert wrong.exit_code == 2 and "no target named 'nope'" in wrong.output
+
+
+def test_findings_in_a_json_input_point_at_the_line_of_their_resource(tmp_path):
+    vpc = _state("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "tags": {"team": "ml"}})
+    path = tmp_path / "preview.json"
+    path.write_text(json.dumps(_preview(_provider(), vpc), indent=2))
+    result = CliRunner().invoke(app, ["policy", "check", str(path), "--profile", "prod", "-f", "json"])
+    finding = next(f for f in json.loads(result.stdout)["findings"] if f["rule_id"] == "AILZ-CAP-003")
+    lines = path.read_text().splitlines()
+    assert finding["file"] == str(path) and finding["line"] > 1
+    assert '"urn": "urn:pulumi:prod::train::aws:ec2/vpc:Vpc::vpc"' in lines[finding["line"] - 1]
