@@ -7,6 +7,7 @@ engine's own StackValidationArgs and resource policies see the resource alone.
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -14,7 +15,7 @@ import pulumi_policy as pp
 
 from ailz.policies.index import PlanIndex
 from ailz.policies.model import RuleMeta
-from ailz.policies.props import UnknownValue
+from ailz.policies.props import UNKNOWN, UnknownValue
 from ailz.policies.registry import RESOURCE_LOGIC, STACK_LOGIC, load_all
 from ailz.policies.table import RULES
 from ailz.stacks.plan import Plan, PlanResource
@@ -42,6 +43,38 @@ class Environment:
         return self._alone
 
 
+# The engine's placeholders for values unknown before apply, one per type (pulumi_policy.proxy);
+# the string one is props.UNKNOWN, to which every other is mapped
+_TYPED_UNKNOWNS = frozenset(
+    {
+        "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7",  # boolean
+        "3eeb2bf0-c639-47a8-9e75-3b44932eb421",  # number
+        "6a19a0b0-7e62-4c92-b797-7f8e31da9cc2",  # array
+        "030794c1-ac77-496b-92df-f27374a8bd58",  # asset
+        "e48ece36-62e2-4504-bad9-02848725956a",  # archive
+        "dd056dcd-154b-4c76-9bd3-c8f88648b5ff",  # object
+    }
+)
+
+
+def plain(value: Any) -> Any:
+    """Engine props as plain dicts and lists: inside `pulumi preview` pulumi_policy wraps them in
+    read-only proxies (not dict or list, and raising on unknown values) that hold the raw value
+    under "__target"; typed unknown placeholders become props.UNKNOWN."""
+    if not isinstance(value, (dict, list, str)) and isinstance(value, (Mapping, Sequence)):
+        try:
+            value = value["__target"]
+        except (KeyError, TypeError, IndexError):
+            value = dict(value) if isinstance(value, Mapping) else list(value)
+    if isinstance(value, dict):
+        return {str(k): plain(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return [plain(v) for v in value]
+    if isinstance(value, str) and value in _TYPED_UNKNOWNS:
+        return UNKNOWN
+    return value
+
+
 def _resource_from_args(args: pp.ResourceValidationArgs) -> PlanResource:
     return PlanResource(
         type=args.resource_type,
@@ -49,7 +82,7 @@ def _resource_from_args(args: pp.ResourceValidationArgs) -> PlanResource:
         urn=args.urn,
         parent=None,
         target=None,
-        inputs=dict(args.props),
+        inputs=plain(args.props),
     )
 
 
@@ -62,7 +95,7 @@ def plan_from_policy_resources(resources: list[pp.PolicyResource], context: dict
             urn=r.urn,
             parent=r.parent.urn if r.parent is not None else None,
             target=None,
-            inputs=dict(r.props),
+            inputs=plain(r.props),
             dependencies=[d.urn for d in r.dependencies],
             property_dependencies={k: [d.urn for d in v] for k, v in r.property_dependencies.items()},
         )

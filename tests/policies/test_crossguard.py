@@ -73,3 +73,32 @@ def test_benchmark_runs_small(capsys, monkeypatch):
     main()
     printed = capsys.readouterr().out
     assert "plan: 300 resources" in printed and "rule evaluation: best" in printed
+
+
+def test_the_engines_proxied_props_give_the_same_verdicts():
+    # inside `pulumi preview --policy-pack` pulumi_policy hands rules read-only proxies (neither dict
+    # nor list) that raise on unknown values, with typed placeholders for unknown booleans and lists
+    from pulumi_policy.proxy import unknown_checking_proxy
+
+    policies = build_policies(Environment(context=CONTEXT))
+    resources = compliant()
+
+    def verdicts(resource, rule):
+        found = []
+        args = pp.ResourceValidationArgs(
+            resource.type, unknown_checking_proxy(resource.inputs), resource.urn, resource.name,
+            _options(resource), None, config={},
+        )  # fmt: skip
+        policies[rule].validate(args, lambda message, urn=None: found.append(message))
+        return found
+
+    assert verdicts(resources["lt"], "AILZ-EXP-004") == []  # httpTokens required is read as such
+    assert verdicts(resources["cluster"], "AILZ-EXP-009") == []
+    resources["deploy"].inputs["spec"]["template"]["spec"]["containers"][0]["securityContext"] = {
+        "privileged": True
+    }
+    assert verdicts(resources["deploy"], "AILZ-K8S-001")  # a privileged pod is still caught
+    resources["lt"].inputs["metadataOptions"]["httpTokens"] = "04da6b54-80e4-46f7-96ec-b56ff0331ba9"
+    resources["cluster"].inputs["vpcConfig"]["endpointPublicAccess"] = "1c4a061d-8072-4f0a-a4cb-0ff528b18fe7"
+    assert verdicts(resources["lt"], "AILZ-EXP-004")[0].startswith("value unknown before apply")
+    assert verdicts(resources["cluster"], "AILZ-EXP-009")[0].startswith("value unknown before apply")
