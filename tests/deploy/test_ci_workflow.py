@@ -70,7 +70,9 @@ def test_pull_requests_plan_gate_upload_sarif_and_write_the_summary(workflow):
     runs = "\n".join(step.get("run", "") for step in steps)
     assert 'ailz plan "$SPEC"' in runs
     # the profile is pinned: the zone's environment tag is part of the change under review
-    pinned = 'ailz policy check "$SPEC" --profile prod --config examples/policy/config.yaml --waivers "$WAIVERS"'
+    pinned = (
+        'ailz policy check "$SPEC" --profile prod --config examples/policy/config.yaml --waivers "$WAIVERS"'
+    )
     assert f"{pinned} --format sarif --out ailz.sarif" in runs
     assert f"{pinned} --format markdown --out summary.md" in runs
     assert 'cat summary.md >> "$GITHUB_STEP_SUMMARY"' in runs
