@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+from ailz.policies import iam_documents as D
 from ailz.policies import props as P
 from ailz.policies.index import PlanIndex
 from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
@@ -169,8 +170,19 @@ def workload_identity(resource: PlanResource, ix: PlanIndex, params: Params) -> 
                     yield inline, "node role inline policy grants S3/FSx data access"
 
 
-@resource_rule("AILZ-EXP-007", *POLICY_DOCUMENTS, *POLICY_ATTACHMENTS)
+@resource_rule("AILZ-EXP-007", *POLICY_DOCUMENTS, *POLICY_ATTACHMENTS, IAM_ROLE)
 def no_wildcard_admin(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if resource.type == IAM_ROLE:
+        for i, inline in enumerate(P.known_list(resource.inputs, "inlinePolicies")):
+            for statement in statements(
+                policy_document(P.get(inline, "policy")) if isinstance(inline, dict) else None
+            ):
+                if D.every_service(statement) and D.every_resource(statement):
+                    yield f"inlinePolicies[{i}] allows every action on every resource"
+        for arn in map(str, P.known_list(resource.inputs, "managedPolicyArns")):
+            if arn.endswith(":policy/AdministratorAccess"):
+                yield "attaches AdministratorAccess"
+        return
     if resource.type in POLICY_ATTACHMENTS:
         arn = str(P.get(resource.inputs, "policyArn") or "")
         if arn.endswith(":policy/AdministratorAccess"):
@@ -181,10 +193,9 @@ def no_wildcard_admin(resource: PlanResource, ix: PlanIndex, params: Params) -> 
     if raw is not None and document is None:
         yield "policy document is not valid JSON"
     for statement in statements(document):
-        actions = _as_list(statement.get("Action") or [])
-        resources = _as_list(statement.get("Resource") or [])
-        if statement.get("Effect") == "Allow" and "*" in actions and "*" in resources:
-            yield "policy allows Action '*' on Resource '*'"
+        # '*', '*:*', NotAction; Resource '*', an ARN pattern of every service, or NotResource
+        if D.every_service(statement) and D.every_resource(statement):
+            yield "policy allows every action on every resource"
 
 
 @resource_rule("AILZ-EXP-008", *GCP_PROJECT_IAM)

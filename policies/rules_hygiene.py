@@ -5,6 +5,7 @@ otherwise have to spot by eye."""
 from __future__ import annotations
 
 from ailz.components.common.labels import COST_KEYS
+from ailz.policies import iam_documents as D
 from ailz.policies import props as P
 from ailz.policies.index import PlanIndex
 from ailz.policies.registry import Messages, Params, resource_rule, stack_rule
@@ -18,8 +19,6 @@ from ailz.policies.rules_exposure import (
     POLICY_ATTACHMENTS,
     POLICY_DOCUMENTS,
     _as_list,
-    policy_document,
-    statements,
 )
 from ailz.stacks.plan import PlanResource
 
@@ -51,6 +50,14 @@ ESCALATION = frozenset(
         "iam:putuserpolicy",
         "iam:updateassumerolepolicy",
         "iam:createaccesskey",
+        "iam:attachgrouppolicy",
+        "iam:putgrouppolicy",
+        "iam:addusertogroup",
+        "iam:createloginprofile",
+        "iam:updateloginprofile",
+        "iam:deleterolepermissionsboundary",
+        "iam:deleteuserpermissionsboundary",
+        "iam:putrolepermissionsboundary",
     }
 )
 
@@ -96,12 +103,11 @@ def log_groups_encrypted(resource: PlanResource, ix: PlanIndex, params: Params) 
 
 @resource_rule("AILZ-ENC-007", KMS_KEY)
 def key_policy_not_open(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    document = policy_document(P.get(resource.inputs, "policy"))
-    for statement in statements(document):
-        if statement.get("Effect") != "Allow" or statement.get("Condition"):
+    for statement in D.statements(D.document(P.get(resource.inputs, "policy"))):
+        if not D.allows(statement) or D.restricted_to_principals(statement):
             continue
-        if "*" in _principals(statement):
-            yield "key policy allows Principal '*' without a condition: anyone may use the key"
+        if "*" in D.principals(statement):
+            yield "key policy allows Principal '*' without a condition on the caller: anyone may use the key"
 
 
 # --- network ------------------------------------------------------------------------------------
@@ -201,34 +207,56 @@ def no_legacy_node_settings(resource: PlanResource, ix: PlanIndex, params: Param
 # --- identity -----------------------------------------------------------------------------------
 
 
-@resource_rule("AILZ-IAM-001", *POLICY_DOCUMENTS)
+@resource_rule("AILZ-IAM-001", *POLICY_DOCUMENTS, IAM_ROLE)
 def no_privilege_escalation(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    if ix.referrers_via(resource, "permissionsBoundary", IAM_ROLE):
-        return  # a permissions boundary is a ceiling: it grants nothing by itself
-    for statement in statements(policy_document(P.get(resource.inputs, "policy"))):
-        if statement.get("Effect") != "Allow":
-            continue
-        if statement.get("NotAction") is not None:
-            yield "an Allow with NotAction grants everything but the listed actions"
-            continue
-        actions = {str(a).lower() for a in _as_list(statement.get("Action") or [])}
-        resources = [str(r) for r in _as_list(statement.get("Resource") or [])]
-        escalating = sorted(actions & ESCALATION)
-        if escalating:
-            yield f"allows {', '.join(escalating)}: a path from this role to administrator"
-        if "iam:passrole" in actions and "*" in resources:
-            yield "allows iam:PassRole on every role"
+    for where, doc in _documents(resource, ix):
+        for statement in D.statements(doc):
+            if not D.allows(statement):
+                continue
+            if statement.get("NotAction") is not None and D.every_resource(statement):
+                yield f"{where}: an Allow with NotAction grants everything but the listed actions"
+                continue
+            escalating = sorted(a for a in ESCALATION if D.grants(statement, a))
+            if escalating:
+                yield f"{where}: allows {', '.join(escalating)}: a path from this role to administrator"
+            passes = D.grants(statement, "iam:passrole")
+            roles = [str(r) for r in D.as_list(statement.get("Resource") or [])]
+            if passes and (D.every_resource(statement) or any(r.endswith((":role/*", ":*")) for r in roles)):
+                yield f"{where}: allows iam:PassRole on every role"
+
+
+def _documents(resource: PlanResource, ix: PlanIndex) -> list[tuple[str, dict]]:
+    """The policy documents a resource grants: its own policy (unless it is only ever a permissions
+    boundary, a ceiling that grants nothing) or a role's inline policies."""
+    if resource.type == IAM_ROLE:
+        return [
+            (f"inlinePolicies[{i}]", doc)
+            for i, inline in enumerate(P.known_list(resource.inputs, "inlinePolicies"))
+            if isinstance(inline, dict) and (doc := D.document(P.get(inline, "policy")))
+        ]
+    boundary = ix.referrers_via(resource, "permissionsBoundary", IAM_ROLE)
+    attached = [r for t in POLICY_ATTACHMENTS for r in ix.referrers_via(resource, "policyArn", t)]
+    if boundary and not attached:
+        return []
+    doc = D.document(P.get(resource.inputs, "policy"))
+    return [("policy", doc)] if doc else []
 
 
 @resource_rule("AILZ-IAM-002", IAM_ROLE)
 def trust_not_open(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    for statement in statements(policy_document(P.get(resource.inputs, "assumeRolePolicy"))):
-        if (
-            statement.get("Effect") == "Allow"
-            and not statement.get("Condition")
-            and "*" in _principals(statement)
-        ):
+    for statement in D.statements(D.document(P.get(resource.inputs, "assumeRolePolicy"))):
+        if not D.allows(statement):
+            continue
+        if "*" in D.principals(statement) and not D.restricted_to_principals(statement):
             yield "trust policy lets any principal ('*') assume the role"
+        federated = (
+            (statement.get("Principal") or {}).get("Federated")
+            if isinstance(statement.get("Principal"), dict)
+            else None
+        )
+        web = any("assumerolewithwebidentity" in a for a in D.action_patterns(statement))
+        if federated and web and not D.restricted_to_principals(statement):
+            yield "web identity trust names no subject (a `...:sub` condition without wildcards)"
 
 
 @resource_rule("AILZ-IAM-003", *POLICY_ATTACHMENTS, IAM_ROLE)

@@ -37,6 +37,11 @@ BOUNDARY_DENIED = (
     "iam:PutRolePermissionsBoundary",
     "iam:DeleteRolePermissionsBoundary",
     "iam:UpdateAssumeRolePolicy",
+    # ailz's roles reach its own KMS keys by alias (kms:ResourceAliases): whoever repoints an alias
+    # changes which key they may use (AWS KMS guide, Use aliases to control access to KMS keys)
+    "kms:CreateAlias",
+    "kms:UpdateAlias",
+    "kms:DeleteAlias",
     "organizations:*",
     "account:*",
 )

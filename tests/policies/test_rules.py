@@ -491,3 +491,105 @@ def test_pod_templates_in_every_workload_kind_are_checked(type_token, body):
     r = compliant()
     r["w"] = res(type_token, "w", inputs, "fra")
     assert [f.name for f in findings(r, rule_id="AILZ-K8S-001")] == ["w"]
+
+
+ADMIN_FORMS = [
+    {"Effect": "Allow", "Action": "*", "NotResource": "arn:aws:s3:::nothing"},
+    {"Effect": "Allow", "Action": "*", "Resource": "arn:aws:*:*:*:*"},
+    {"Effect": "Allow", "Action": "*:*", "Resource": "arn:*"},
+    {"Effect": "allow", "NotAction": "iam:*", "Resource": "*"},
+]
+
+
+@pytest.mark.parametrize("statement", ADMIN_FORMS)
+def test_administrator_in_any_spelling_is_caught(statement):
+    import json
+
+    r = compliant()
+    r["policy"].inputs["policy"] = json.dumps({"Statement": [statement]})
+    tripped = {f.rule_id for f in findings(r)}
+    assert tripped & {"AILZ-EXP-007", "AILZ-IAM-001"}, statement
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        {"Effect": "Allow", "Action": "iam:Pass*", "Resource": "*"},
+        {"Effect": "Allow", "Action": "IAM:PassRole", "Resource": "arn:aws:iam::111111111111:role/*"},
+        {"Effect": "Allow", "Action": ["iam:Put*"], "Resource": "arn:aws:iam::111111111111:role/x"},
+        {"Effect": "Allow", "Action": "iam:AddUserToGroup", "Resource": "*"},
+        {"Effect": "Allow", "Action": "iam:DeleteRolePermissionsBoundary", "Resource": "*"},
+    ],
+)
+def test_escalation_through_wildcards_and_case(statement):
+    import json
+
+    r = compliant()
+    r["policy"].inputs["policy"] = json.dumps({"Statement": [statement]})
+    assert "AILZ-IAM-001" in {f.rule_id for f in findings(r)}
+
+
+def test_a_decoy_boundary_does_not_hide_an_attached_escalation_policy():
+    import json
+
+    r = compliant()
+    r["policy"].inputs["policy"] = json.dumps(
+        {"Statement": [{"Effect": "Allow", "Action": "iam:*", "Resource": "*"}]}
+    )
+    decoy = {"assumeRolePolicy": "{}", "permissionsBoundary": "x", "tags": COST}
+    r["decoy"] = res("aws:iam/role:Role", "decoy", decoy, refs={"permissionsBoundary": [r["policy"]]})
+    attach = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    use = {"role": "node-role", "policyArn": "x"}
+    r["use"] = res(attach, "use", use, refs={"policyArn": [r["policy"]], "role": [r["role"]]})
+    assert {f.name for f in findings(r, rule_id="AILZ-IAM-001")} == {"data-read"}
+
+
+@pytest.mark.parametrize(
+    "condition, caught",
+    [
+        ({"Bool": {"aws:SecureTransport": "true"}}, True),
+        ({"StringLike": {"aws:PrincipalArn": "*"}}, True),
+        ({"StringEquals": {"aws:PrincipalAccount": "111111111111"}}, False),
+    ],
+)
+def test_only_conditions_on_the_caller_close_an_open_principal(condition, caught):
+    import json
+
+    r = compliant()
+    trust = {
+        "Statement": [
+            {"Effect": "Allow", "Principal": {"AWS": "*"}, "Action": "sts:AssumeRole", "Condition": condition}
+        ]
+    }
+    r["role"].inputs["assumeRolePolicy"] = json.dumps(trust)
+    assert bool(findings(r, rule_id="AILZ-IAM-002")) is caught
+
+
+def test_web_identity_trust_needs_a_subject():
+    import json
+
+    r = compliant()
+    oidc = "arn:aws:iam::111111111111:oidc-provider/token.actions.githubusercontent.com"
+    audience = {"token.actions.githubusercontent.com:aud": "sts.amazonaws.com"}
+    statement = {
+        "Effect": "Allow",
+        "Principal": {"Federated": oidc},
+        "Action": "sts:AssumeRoleWithWebIdentity",
+        "Condition": {"StringEquals": audience},
+    }
+    r["role"].inputs["assumeRolePolicy"] = json.dumps({"Statement": [statement]})
+    assert findings(r, rule_id="AILZ-IAM-002")
+    statement["Condition"]["StringEquals"]["token.actions.githubusercontent.com:sub"] = (
+        "repo:acme/infra:ref:refs/heads/main"
+    )
+    r["role"].inputs["assumeRolePolicy"] = json.dumps({"Statement": [statement]})
+    assert not findings(r, rule_id="AILZ-IAM-002")
+
+
+def test_inline_role_policies_are_read():
+    import json
+
+    r = compliant()
+    admin = json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
+    r["role"].inputs["inlinePolicies"] = [{"name": "x", "policy": admin}]
+    assert "AILZ-EXP-007" in {f.rule_id for f in findings(r)}
