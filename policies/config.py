@@ -163,6 +163,11 @@ def resolve(config: PolicyConfig, profile: str | None, environment: str | None) 
     default = BUILTIN_PROFILES.get(name)
     custom = config.profiles.get(name)
     if custom and custom.default_enforcement:
+        if name == "prod" and custom.default_enforcement != "mandatory":
+            raise PolicyInputError(
+                f"profiles.prod.default_enforcement: {custom.default_enforcement} would turn the production "
+                "gate off; lower single rules under profiles.prod.rules, each visible in review"
+            )
         default = custom.default_enforcement
     if default:
         levels = {rule_id: (level if level == "disabled" else default) for rule_id, level in levels.items()}

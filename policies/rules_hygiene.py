@@ -4,6 +4,8 @@ otherwise have to spot by eye."""
 
 from __future__ import annotations
 
+import ipaddress
+
 from ailz.components.common.labels import COST_KEYS
 from ailz.policies import iam_documents as D
 from ailz.policies import props as P
@@ -113,8 +115,17 @@ def key_policy_not_open(resource: PlanResource, ix: PlanIndex, params: Params) -
 # --- network ------------------------------------------------------------------------------------
 
 
+def _world(cidr) -> bool:
+    """0.0.0.0/0 in any spelling, and ranges so wide they are the internet (/0, /1: 0.0.0.0/1 and
+    128.0.0.0/1 together)."""
+    try:
+        return ipaddress.ip_network(str(cidr), strict=False).prefixlen <= 1
+    except ValueError:
+        return False
+
+
 def _ports_hit(low, high, protocol, sensitive: list[int]) -> list[int]:
-    if str(protocol) in ("-1", "all"):
+    if str(protocol).lower() in ("-1", "all"):
         return sensitive
     if str(protocol).lower() not in ("tcp", "6"):
         return []
@@ -133,12 +144,17 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
     if resource.type == FIREWALL:
         if str(P.get(resource.inputs, "direction") or "INGRESS") != "INGRESS":
             return
-        if not any(r in WORLD for r in P.known_list(resource.inputs, "sourceRanges")):
+        sources = P.known_list(resource.inputs, "sourceRanges")
+        # no source at all (ranges, tags, service accounts) is 0.0.0.0/0 to GCP
+        tagged = P.known_list(resource.inputs, "sourceTags") or P.known_list(
+            resource.inputs, "sourceServiceAccounts"
+        )
+        if not ((not sources and not tagged) or any(_world(r) for r in sources)):
             return
         for allow in P.known_list(resource.inputs, "allows"):
-            protocol = str(P.get(allow, "protocol") or "")
+            protocol = str(P.get(allow, "protocol") or "").lower()
             ports = [str(p) for p in P.known_list(allow, "ports")]
-            if protocol == "all" or (protocol == "tcp" and not ports):
+            if protocol == "all" or (protocol in ("tcp", "6") and not ports):
                 yield "firewall admits 0.0.0.0/0 on every port"
                 continue
             for spec in ports:
@@ -151,7 +167,7 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
         rules = [r for r in P.known_list(resource.inputs, "ingress") if isinstance(r, dict)]
         for rule in rules:
             cidrs = _as_list(P.get(rule, "cidrBlocks") or []) + _as_list(P.get(rule, "ipv6CidrBlocks") or [])
-            if any(c in WORLD for c in cidrs):
+            if any(_world(c) for c in cidrs if c):
                 hit = _ports_hit(
                     P.get(rule, "fromPort"), P.get(rule, "toPort"), P.get(rule, "protocol"), sensitive
                 )
@@ -165,8 +181,9 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
         P.get(inputs, "cidrIpv4"),
         P.get(inputs, "cidrIpv6"),
         *_as_list(P.get(inputs, "cidrBlocks") or []),
+        *_as_list(P.get(inputs, "ipv6CidrBlocks") or []),
     ]
-    if any(c in WORLD for c in cidrs):
+    if any(_world(c) for c in cidrs if c):
         protocol = P.get(inputs, "ipProtocol") or P.get(inputs, "protocol")
         hit = _ports_hit(P.get(inputs, "fromPort"), P.get(inputs, "toPort"), protocol, sensitive)
         if hit:

@@ -12,7 +12,6 @@ from ailz.stacks.plan import PlanResource
 NAMESPACE = "kubernetes:core/v1:Namespace"
 NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 GPU_TAINT = "nvidia.com/gpu"
-PRODUCTION = ("prod", "production")
 
 
 def _capabilities(container: dict) -> list[str]:
@@ -99,9 +98,8 @@ def dev_shm(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
 
 @resource_rule("AILZ-K8S-006", prefixes=P.WORKLOAD_PREFIX)
 def images_pinned(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    environment = ix.environment
-    if environment is not None and environment.lower() not in PRODUCTION:
-        return
+    # blocking in the prod profile, advisory in dev: the profile decides, not the zone's environment
+    # tag, which the change under review could edit
     if not P.is_workload(resource.type):  # chart values name repositories, the chart its tags
         return
     for where, image in images_of(resource):

@@ -501,8 +501,8 @@ RULES: tuple[RuleMeta, ...] = (
         "workloads",
         "Images are pinned by digest in production",
         "medium",
-        "In a production zone every image in a pod spec is referenced by digest (@sha256:), so "
-        "what was reviewed is what runs.",
+        "Every image in a pod spec is referenced by digest (@sha256:), so what was reviewed is what "
+        "runs; blocking in the prod profile, advisory in dev.",
         "Reference images as registry/name@sha256:<digest>. For an image ailz chooses, add its "
         "digest to the target's image_digests in the spec, keyed by the upstream reference `ailz "
         "images` lists (`crane digest <image>` prints it); ailz then pulls it by digest.",

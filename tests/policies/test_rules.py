@@ -268,12 +268,63 @@ def test_unknown_values_fail_closed_for_mandatory_and_open_for_advisory():
     assert [f for f in found if f.rule_id == "AILZ-EXP-004"] == []
 
 
-def test_dev_environment_skips_digest_pinning():
+def test_digest_pinning_follows_the_profile_not_the_environment_tag():
+    # a change that sets environment: dev must not switch the rule off where CI gates with prod
+    from ailz.policies.gate import run_gate
+
     resources = compliant()
     FAILS["AILZ-K8S-006"](resources)
     ctx = copy.deepcopy(CONTEXT)
     ctx["environment"] = "dev"
-    assert findings(resources, ctx, "AILZ-K8S-006") == []
+    pinned = [
+        f for f in run_gate(plan_of(resources, ctx), profile="prod").blocking if f.rule_id == "AILZ-K8S-006"
+    ]
+    assert pinned
+    dev = [
+        f for f in run_gate(plan_of(resources, ctx), profile="dev").findings if f.rule_id == "AILZ-K8S-006"
+    ]
+    assert dev and not any(f.blocking for f in dev)
+
+
+def test_a_config_cannot_turn_the_prod_profile_advisory(tmp_path):
+    from ailz.policies.config import PolicyInputError
+    from ailz.policies.gate import run_gate
+
+    config = tmp_path / "policy.yaml"
+    config.write_text("profiles:\n  prod: {default_enforcement: advisory}\n")
+    with pytest.raises(PolicyInputError, match="would turn the production gate off"):
+        run_gate(plan_of(compliant()), profile="prod", config=str(config))
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        {"ipProtocol": "ALL", "cidrIpv4": "0.0.0.0/0", "fromPort": 0, "toPort": 0},
+        {"ipProtocol": "tcp", "cidrIpv4": "0.0.0.0/1", "fromPort": 22, "toPort": 22},
+        {"ipProtocol": "tcp", "cidrIpv6": "0::/0", "fromPort": 22, "toPort": 22},
+    ],
+)
+def test_open_ports_in_any_spelling(change):
+    r = compliant()
+    r["open"] = res(
+        "aws:vpc/securityGroupIngressRule:SecurityGroupIngressRule",
+        "open",
+        {"securityGroupId": "sg-1", **change},
+    )
+    assert [f.name for f in findings(r, rule_id="AILZ-NET-001")] == ["open"]
+
+
+@pytest.mark.parametrize(
+    "firewall",
+    [
+        {"direction": "INGRESS", "allows": [{"protocol": "tcp", "ports": ["22"]}]},  # no source: 0.0.0.0/0
+        {"direction": "INGRESS", "sourceRanges": ["0.0.0.0/0"], "allows": [{"protocol": "6"}]},
+    ],
+)
+def test_firewalls_open_by_default_or_by_protocol_number(firewall):
+    r = compliant()
+    r["fw"].inputs = {"network": "vpc", "project": "p", **firewall}
+    assert findings(r, rule_id="AILZ-NET-001")
 
 
 def test_ipc_lock_in_an_undefined_namespace_is_flagged():
