@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import gzip
 import json
 from pathlib import Path
 from typing import Any
@@ -15,7 +16,17 @@ from ailz.policies.config import PolicyInputError
 from ailz.policies.props import UNKNOWN
 from ailz.stacks.plan import Plan, PlanResource
 
-SKIPPED_OPS = ("delete", "delete-replaced", "discard", "discard-replaced", "remove-pending-replace")
+SKIPPED_OPS = (
+    "delete",
+    "delete-replaced",
+    "discard",
+    "discard-replaced",
+    "remove-pending-replace",
+    "read",
+    "read-replacement",
+    "read-discard",
+)  # reads: data the program looks up, not manages
+
 STACK_TYPE = "pulumi:pulumi:Stack"
 
 
@@ -117,6 +128,12 @@ def _plan(states: list[tuple[dict[str, Any], str]]) -> Plan:
 
 def from_preview(data: dict[str, Any], where: str) -> Plan:
     states, ops = [], set()
+    failed = [
+        d for d in data.get("diagnostics") or [] if isinstance(d, dict) and d.get("severity") == "error"
+    ]
+    if failed:
+        message = str(failed[0].get("message", "")).strip().splitlines()[0:1] or ["no message"]
+        raise PolicyInputError(f"{where}: the preview failed ({message[0]}); gate a preview that succeeded")
     for i, step in enumerate(data.get("steps") or []):
         if not isinstance(step, dict):
             continue
@@ -160,7 +177,10 @@ def _resources_of(deployment: dict[str, Any], where: str) -> Plan:
         [
             (state, f"{where}.resources[{i}]")
             for i, state in enumerate(deployment.get("resources") or [])
-            if isinstance(state, dict) and state.get("type") != STACK_TYPE and not state.get("delete")
+            if isinstance(state, dict)
+            and state.get("type") != STACK_TYPE
+            and not state.get("delete")
+            and not state.get("external")  # read with .get(): the program does not manage it
         ]
     )
 
@@ -206,9 +226,14 @@ def _point_at_lines(plan: Plan, text: str, file: str) -> None:
 
 def load_json_plan(path: str | Path) -> tuple[Plan, str]:
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        raw = Path(path).read_bytes()
     except OSError as error:
         raise PolicyInputError(f"{path}: cannot read: {error.strerror}") from None
+    try:
+        # the local backend gzips its stack files when asked to (PULUMI_SELF_MANAGED_STATE_GZIP)
+        text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
+    except (OSError, EOFError, UnicodeDecodeError) as error:
+        raise PolicyInputError(f"{path}: not a readable JSON or gzipped JSON file ({error})") from None
     try:
         data = json.loads(text)
     except ValueError as error:

@@ -230,6 +230,7 @@ def _sarif_result(finding: Finding, rule_index: int, input_file: str | None) -> 
         ],
         "partialFingerprints": {"ailzFinding/v1": _fingerprint(finding)},
     }
+    out["suppressions"] = []  # SARIF 2.1.0 3.27.23: every result of a run has it, or none does
     if finding.status == "waived":
         w = finding.waiver or {}
         out["suppressions"] = [
@@ -254,8 +255,6 @@ def render_sarif(result: GateResult, input_file: str | None = None) -> str:
         results = [
             _sarif_result(f, index[f.rule_id], input_file) for f in result.findings if f.family == family
         ]
-        if family == "waivers" and not results:
-            continue
         runs.append(
             {
                 "tool": {"driver": {"name": TOOL, "version": TOOL_VERSION, "rules": rules}},

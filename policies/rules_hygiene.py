@@ -278,6 +278,8 @@ def trust_not_open(resource: PlanResource, ix: PlanIndex, params: Params) -> Mes
 
 @resource_rule("AILZ-IAM-003", *POLICY_ATTACHMENTS, IAM_ROLE)
 def no_broad_managed_policies(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if resource.type != IAM_ROLE and ix.refs(resource, "policyArn", "aws:iam/policy:Policy"):
+        return  # a policy of this plan, not an AWS managed one
     arns = (
         [str(a) for a in P.known_list(resource.inputs, "managedPolicyArns")]
         if resource.type == IAM_ROLE

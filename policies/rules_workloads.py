@@ -208,14 +208,21 @@ def pod_security_level(resource: PlanResource, ix: PlanIndex, params: Params) ->
 
 
 def _opens_to_world(peers: list) -> bool:
-    for peer in peers:
-        if (
-            isinstance(peer, dict)
-            and P.get(peer, "ipBlock", "cidr") in WORLD
-            and not P.get(peer, "ipBlock", "except")
-        ):
-            return True
-    return False
+    """A peer of 0.0.0.0/0 or ::/0, with or without carve-outs (except)."""
+    return any(isinstance(p, dict) and P.get(p, "ipBlock", "cidr") in WORLD for p in peers)
+
+
+def _policy_types(spec: dict) -> list[str]:
+    """Kubernetes' default: Ingress, plus Egress when the policy has egress rules."""
+    given = P.get(spec, "policyTypes")
+    if given:
+        return list(given)
+    return ["Ingress", *(["Egress"] if P.get(spec, "egress") else [])]
+
+
+def _selects_all(spec: dict) -> bool:
+    selector = P.get(spec, "podSelector") or {}
+    return not (P.get(selector, "matchLabels") or P.get(selector, "matchExpressions"))
 
 
 @stack_rule("AILZ-K8S-011", NAMESPACE, NETWORK_POLICY)
@@ -227,12 +234,11 @@ def network_default_deny(resource: PlanResource, ix: PlanIndex, params: Params) 
             if not peers or _opens_to_world(peers):
                 yield f"NetworkPolicy '{name}' admits ingress from anywhere"
         for rule in P.known_list(resource.inputs, "spec", "egress"):
-            if (
-                isinstance(rule, dict)
-                and _opens_to_world(P.known_list(rule, "to"))
-                and not P.known_list(rule, "ports")
-            ):
-                yield f"NetworkPolicy '{name}' lets pods reach 0.0.0.0/0 on every port"
+            if not isinstance(rule, dict) or P.known_list(rule, "ports"):
+                continue
+            peers = P.known_list(rule, "to")
+            if not peers or _opens_to_world(peers):
+                yield f"NetworkPolicy '{name}' lets pods reach anywhere on every port"
         return
     name = P.get(resource.inputs, "metadata", "name") or resource.name
     if name in params["system_namespaces"]:
@@ -241,8 +247,7 @@ def network_default_deny(resource: PlanResource, ix: PlanIndex, params: Params) 
         if policy.target != resource.target or P.get(policy.inputs, "metadata", "namespace") != name:
             continue
         spec = P.get(policy.inputs, "spec") or {}
-        selects_all = not (P.get(spec, "podSelector") or {})
-        if selects_all and "Ingress" in (P.get(spec, "policyTypes") or []) and not P.get(spec, "ingress"):
+        if _selects_all(spec) and "Ingress" in _policy_types(spec) and not P.get(spec, "ingress"):
             return
     yield f"namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, Ingress, no rules)"
 

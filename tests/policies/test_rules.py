@@ -644,3 +644,33 @@ def test_inline_role_policies_are_read():
     admin = json.dumps({"Statement": [{"Effect": "Allow", "Action": "*", "Resource": "*"}]})
     r["role"].inputs["inlinePolicies"] = [{"name": "x", "policy": admin}]
     assert "AILZ-EXP-007" in {f.rule_id for f in findings(r)}
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {"podSelector": {}},  # policyTypes default to Ingress
+        {"podSelector": {"matchLabels": {}}, "policyTypes": ["Ingress", "Egress"]},
+    ],
+)
+def test_default_deny_in_the_forms_kubernetes_accepts(spec):
+    r = compliant()
+    r["deny"].inputs["spec"] = spec
+    assert findings(r, rule_id="AILZ-K8S-011") == []
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        {
+            "podSelector": {},
+            "ingress": [{"from": [{"ipBlock": {"cidr": "0.0.0.0/0", "except": ["10.0.0.0/8"]}}]}],
+        },
+        {"podSelector": {}, "policyTypes": ["Egress"], "egress": [{}]},
+    ],
+)
+def test_network_policies_open_to_everything(spec):
+    r = compliant()
+    r["open"] = res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "open",
+                    {"metadata": {"name": "open", "namespace": "research"}, "spec": spec}, "fra")  # fmt: skip
+    assert [f.name for f in findings(r, rule_id="AILZ-K8S-011")] == ["open"]

@@ -132,3 +132,45 @@ def test_findings_in_a_json_input_point_at_the_line_of_their_resource(tmp_path):
     lines = path.read_text().splitlines()
     assert finding["file"] == str(path) and finding["line"] > 1
     assert '"urn": "urn:pulumi:prod::train::aws:ec2/vpc:Vpc::vpc"' in lines[finding["line"] - 1]
+
+
+def test_resources_the_program_only_reads_are_not_gated():
+    vpc = _state("aws:ec2/vpc:Vpc", "shared", {"cidrBlock": "10.0.0.0/16"})  # no cost tags: not ours
+    assert _findings(_preview(vpc, op="read"), "AILZ-CAP-003") == []
+    export = {"deployment": {"resources": [{**vpc, "external": True}]}}
+    assert _findings(export, "AILZ-CAP-003") == []
+
+
+def test_a_failed_preview_is_an_input_error(tmp_path):
+    path = tmp_path / "preview.json"
+    path.write_text(
+        json.dumps({"steps": [], "diagnostics": [{"severity": "error", "message": "boom\nmore"}]})
+    )
+    result = CliRunner().invoke(app, ["policy", "check", str(path)])
+    assert result.exit_code == 2 and "the preview failed (boom)" in result.output
+
+
+def test_a_gzipped_local_backend_state_file(tmp_path):
+    import gzip
+
+    vpc = _state("aws:ec2/vpc:Vpc", "vpc", {"cidrBlock": "10.0.0.0/16", "tags": COST})
+    path = tmp_path / "prod.json.gz"
+    path.write_bytes(gzip.compress(json.dumps({"checkpoint": {"latest": {"resources": [vpc]}}}).encode()))
+    assert CliRunner().invoke(app, ["policy", "check", str(path), "--profile", "prod"]).exit_code == 0
+    path.write_bytes(b"\x1f\x8bnot gzip")
+    broken = CliRunner().invoke(app, ["policy", "check", str(path)])
+    assert broken.exit_code == 2 and "Traceback" not in broken.output
+
+
+def test_attaching_a_policy_the_program_creates_is_judged_by_its_document():
+    from ailz.policies.props import UNKNOWN
+
+    read = {"Effect": "Allow", "Action": "s3:GetObject", "Resource": "arn:aws:s3:::b/*"}
+    policy = _state(
+        "aws:iam/policy:Policy", "read", {"policy": json.dumps({"Statement": [read]}), "tags": COST}
+    )
+    attachment = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
+    refs = {"policyArn": [policy["urn"]]}
+    attach = _state(attachment, "use", {"role": "r", "policyArn": UNKNOWN}, propertyDependencies=refs)
+    for rule in ("AILZ-EXP-007", "AILZ-IAM-003"):
+        assert _findings(_preview(policy, attach), rule) == [], rule
