@@ -58,6 +58,17 @@ def present(obj: Any, *path: str | int) -> bool:
     return value == UNKNOWN or bool(value)
 
 
+def customer_key(obj: Any, *path: str | int) -> bool:
+    """A customer-managed key is set at path: present (an unknown reference counts, it is computed
+    from a key of the plan), and not an AWS-managed key's alias (alias/aws/s3, alias/aws/ebs)."""
+    if not present(obj, *path):
+        return False
+    *parents, last = path
+    parent = get(obj, *parents) if parents else obj
+    value = parent.get(last) if isinstance(parent, dict) else None
+    return not (isinstance(value, str) and value != UNKNOWN and "alias/aws/" in value)
+
+
 def known_list(obj: Any, *path: str | int) -> list:
     """The list at path ([] when absent). An entry the engine does not know yet is unknown, not
     skipped: a wholly unknown container must not make a rule pass."""

@@ -27,8 +27,8 @@ def _sse_rules_ok(rules: list) -> str | None:
         algorithm = P.get(default, "sseAlgorithm")
         if algorithm not in KMS_ALGORITHMS:
             return f"uses sseAlgorithm '{algorithm}', not a KMS key"
-        if not P.present(default, "kmsMasterKeyId"):
-            return "uses aws:kms without kmsMasterKeyId (the AWS-managed key)"
+        if not P.customer_key(default, "kmsMasterKeyId"):
+            return "uses aws:kms without a customer-managed kmsMasterKeyId (the AWS-managed key)"
     return None
 
 
@@ -62,8 +62,8 @@ FS_KEY_INPUT = {
 @resource_rule("AILZ-ENC-002", *FS_KEY_INPUT)
 def filesystems_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     key = FS_KEY_INPUT[resource.type]
-    if not P.present(resource.inputs, key):
-        yield f"parallel filesystem has no {key} (provider-managed key)"
+    if not P.customer_key(resource.inputs, key):
+        yield f"parallel filesystem has no customer-managed {key} (provider-managed key)"
 
 
 @resource_rule(
@@ -83,14 +83,20 @@ def volumes_use_cmk(resource: PlanResource, ix: PlanIndex, params: Params) -> Me
         for mapping in mappings:
             ebs = P.get(mapping, "ebs") or {}
             device = P.get(mapping, "deviceName")
-            if not P.truthy(P.get(ebs, "encrypted")) or not P.present(ebs, "kmsKeyId"):
+            if not P.truthy(P.get(ebs, "encrypted")) or not P.customer_key(ebs, "kmsKeyId"):
                 yield f"volume {device} is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "aws:ec2/instance:Instance":
         root = P.get(inputs, "rootBlockDevice") or {}
-        if not P.truthy(P.get(root, "encrypted")) or not P.present(root, "kmsKeyId"):
+        if not P.truthy(P.get(root, "encrypted")) or not P.customer_key(root, "kmsKeyId"):
             yield "root volume is not encrypted with a customer-managed kmsKeyId"
+        for device in P.known_list(inputs, "ebsBlockDevices"):
+            if isinstance(device, dict) and not (
+                P.truthy(P.get(device, "encrypted")) and P.customer_key(device, "kmsKeyId")
+            ):
+                name = P.get(device, "deviceName")
+                yield f"volume {name} is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "aws:ebs/volume:Volume":
-        if not P.truthy(P.get(inputs, "encrypted")) or not P.present(inputs, "kmsKeyId"):
+        if not P.truthy(P.get(inputs, "encrypted")) or not P.customer_key(inputs, "kmsKeyId"):
             yield "volume is not encrypted with a customer-managed kmsKeyId"
     elif resource.type == "gcp:container/nodePool:NodePool":
         if not P.present(inputs, "nodeConfig", "bootDiskKmsKey"):

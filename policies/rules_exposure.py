@@ -134,9 +134,14 @@ def buckets_tls_only(bucket: PlanResource, ix: PlanIndex, params: Params) -> Mes
 
 @resource_rule("AILZ-EXP-004", LAUNCH_TEMPLATE, EC2_INSTANCE)
 def imdsv2(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if P.get(resource.inputs, "metadataOptions", "httpEndpoint") == "disabled":
+        return  # no instance metadata at all
     tokens = P.get(resource.inputs, "metadataOptions", "httpTokens")
     if tokens != "required":
         yield f"metadataOptions.httpTokens is {tokens or 'unset (IMDSv1 allowed)'}, not 'required'"
+    hops = P.get(resource.inputs, "metadataOptions", "httpPutResponseHopLimit")
+    if hops is not None and int(hops) > 1:
+        yield f"httpPutResponseHopLimit {int(hops)} lets pods reach the node's credentials; use 1"
 
 
 @resource_rule("AILZ-EXP-005", IAM_ROLE)

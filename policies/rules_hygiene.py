@@ -93,11 +93,11 @@ def control_plane_audit_logs(resource: PlanResource, ix: PlanIndex, params: Para
 
 @resource_rule("AILZ-LOG-002", LOG_GROUP)
 def log_groups_encrypted(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    if not P.present(resource.inputs, "kmsKeyId"):
+    if not P.customer_key(resource.inputs, "kmsKeyId"):
         yield "log group is not encrypted with a customer-managed key (kmsKeyId)"
     retention = P.get(resource.inputs, "retentionInDays")
-    if retention is not None and int(retention) == 0:
-        yield "log group keeps logs forever (retentionInDays 0); set a retention"
+    if retention is None or int(retention) == 0:
+        yield "log group keeps logs forever (no retentionInDays); set a retention"
 
 
 # --- encryption ---------------------------------------------------------------------------------

@@ -112,6 +112,7 @@ def images_pinned(resource: PlanResource, ix: PlanIndex, params: Params) -> Mess
 NAMESPACED_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:RoleBinding"
 CLUSTER_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
+PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume"
 VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 RDMA_POLICY = "ailz-rdma-pods"  # the ValidatingAdmissionPolicy that holds RDMA namespaces to baseline
@@ -150,6 +151,11 @@ def _allowed_host_paths(ix) -> set[str]:
 
 @resource_rule("AILZ-K8S-008", prefixes=P.WORKLOAD_PREFIX)
 def no_host_paths(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    if resource.type == PERSISTENT_VOLUME:  # a claim in any namespace could mount it
+        path = P.get(resource.inputs, "spec", "hostPath", "path")
+        if path is not None:
+            yield f"PersistentVolume exposes the node's {path} (hostPath) to whoever claims it"
+        return
     namespace = P.namespace_of(resource.inputs)
     if namespace in params["system_namespaces"]:
         return
@@ -174,13 +180,36 @@ def capabilities_within_baseline(resource: PlanResource, ix: PlanIndex, params: 
         for name, caps in allowance.daemon_capabilities.items():
             daemons.setdefault(name, set()).update(caps)
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):
+        yield from _pod_beyond_baseline(where, spec, ix)
         for container in P.containers(spec):
             name = str(P.get(container, "name") or "")
             extra = {c.upper().removeprefix("CAP_") for c in _capabilities(container)} - allowed
             extra -= daemons.get(name, set())
+            yield from _beyond_baseline(where, name, container, ix)
             if extra:
                 added = ", ".join(sorted(extra))
                 yield f"{where}: container '{name}' adds {added} beyond Pod Security baseline"
+
+
+def _beyond_baseline(where: str, name: str, container: dict, ix) -> Messages:
+    """Pod Security baseline beyond capabilities: no Unconfined seccomp or AppArmor, default /proc."""
+    context = P.get(container, "securityContext") or {}
+    if P.get(context, "seccompProfile", "type") == "Unconfined":
+        yield f"{where}: container '{name}' runs seccomp Unconfined"
+    if P.get(context, "appArmorProfile", "type") == "Unconfined":
+        yield f"{where}: container '{name}' runs AppArmor Unconfined"
+    if P.get(context, "procMount") not in (None, "Default"):
+        yield f"{where}: container '{name}' mounts /proc {P.get(context, 'procMount')}"
+
+
+def _pod_beyond_baseline(where: str, spec: dict, ix) -> Messages:
+    context = P.get(spec, "securityContext") or {}
+    if P.get(context, "seccompProfile", "type") == "Unconfined":
+        yield f"{where}: pod runs seccomp Unconfined"
+    safe = set(ix.catalog.platform.pod_security_baseline.sysctls)
+    for sysctl in P.known_list(context, "sysctls"):
+        if isinstance(sysctl, dict) and P.get(sysctl, "name") not in safe:
+            yield f"{where}: pod sets unsafe sysctl {P.get(sysctl, 'name')}"
 
 
 @resource_rule("AILZ-K8S-010", NAMESPACE)

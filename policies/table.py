@@ -530,7 +530,7 @@ RULES: tuple[RuleMeta, ...] = (
         "high",
         "A pod outside the system namespaces mounts no directory of the node, except the GPUDirect "
         "plugin directories (catalog gpudirect_host.pod_allowances) in a namespace ailz labels for "
-        "RDMA pods, as ailz's RDMA admission policy allows.",
+        "RDMA pods, as ailz's RDMA admission policy allows; no PersistentVolume exposes a hostPath.",
         "Use a PersistentVolumeClaim, emptyDir or the storage tiers' StorageClasses instead of hostPath.",
         ("AC-6", "CM-7"),
         ("A.8.2", "A.8.9"),
@@ -540,11 +540,12 @@ RULES: tuple[RuleMeta, ...] = (
     _rule(
         "AILZ-K8S-009",
         "workloads",
-        "Capabilities stay within Pod Security baseline",
+        "Containers stay within Pod Security baseline",
         "high",
         "A container outside the system namespaces adds only the capabilities Pod Security baseline "
         "allows (catalog pod_security_baseline), IPC_LOCK for RDMA, and the network capabilities the "
-        "GPUDirect daemons need for their own containers (catalog pod_allowances).",
+        "GPUDirect daemons need for their own containers (catalog pod_allowances); no Unconfined "
+        "seccomp or AppArmor, no unmasked /proc, only safe sysctls.",
         "Drop the extra capabilities (SYS_ADMIN, NET_ADMIN, NET_RAW, ...); run node-level agents in a "
         "system namespace.",
         ("AC-6", "CM-7"),

@@ -103,7 +103,7 @@ def _aws() -> dict[str, PlanResource]:
             "instanceType": "p5.48xlarge",
             "networkInterfaces": _efa_interfaces("sg-1"),
             "placement": {"groupName": "pg"},
-            "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 2},
+            "metadataOptions": {"httpTokens": "required", "httpPutResponseHopLimit": 1},
             "blockDeviceMappings": [
                 {"deviceName": "/dev/xvda", "ebs": {"encrypted": "true", "kmsKeyId": KEY_ARN}}
             ],

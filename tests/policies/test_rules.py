@@ -674,3 +674,46 @@ def test_network_policies_open_to_everything(spec):
     r["open"] = res("kubernetes:networking.k8s.io/v1:NetworkPolicy", "open",
                     {"metadata": {"name": "open", "namespace": "research"}, "spec": spec}, "fra")  # fmt: skip
     assert [f.name for f in findings(r, rule_id="AILZ-K8S-011")] == ["open"]
+
+
+def test_aws_managed_key_aliases_are_not_customer_keys():
+    r = compliant()
+    r["fsx"].inputs["kmsKeyId"] = "alias/aws/fsx"
+    r["logs"].inputs["kmsKeyId"] = "arn:aws:kms:eu-west-1:111111111111:alias/aws/logs"
+    tripped = {f.rule_id for f in findings(r)}
+    assert {"AILZ-ENC-002", "AILZ-LOG-002"} <= tripped
+
+
+def test_log_groups_without_retention_and_pods_reaching_node_credentials():
+    r = compliant()
+    r["logs"].inputs.pop("retentionInDays")
+    r["lt"].inputs["metadataOptions"]["httpPutResponseHopLimit"] = 2
+    tripped = {f.rule_id for f in findings(r)}
+    assert {"AILZ-LOG-002", "AILZ-EXP-004"} <= tripped
+
+
+@pytest.mark.parametrize(
+    "mutate",
+    [
+        lambda pod: (
+            pod["containers"][0]
+            .setdefault("securityContext", {})
+            .update({"seccompProfile": {"type": "Unconfined"}})
+        ),
+        lambda pod: pod["containers"][0].setdefault("securityContext", {}).update({"procMount": "Unmasked"}),
+        lambda pod: pod.setdefault("securityContext", {}).update(
+            {"sysctls": [{"name": "kernel.core_pattern", "value": "|/x"}]}
+        ),
+    ],
+)
+def test_pod_security_baseline_beyond_capabilities(mutate):
+    r = compliant()
+    mutate(r["deploy"].inputs["spec"]["template"]["spec"])
+    assert [f.name for f in findings(r, rule_id="AILZ-K8S-009")] == ["serve"]
+
+
+def test_a_persistent_volume_on_a_host_path():
+    r = compliant()
+    r["pv"] = res("kubernetes:core/v1:PersistentVolume", "root", {"metadata": {"name": "root"},
+                  "spec": {"hostPath": {"path": "/"}, "capacity": {"storage": "1Gi"}}}, "fra")  # fmt: skip
+    assert [f.name for f in findings(r, rule_id="AILZ-K8S-008")] == ["root"]
