@@ -21,7 +21,28 @@ S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_PAB = "aws:s3/bucketPublicAccessBlock:BucketPublicAccessBlock"
 S3_POLICY = "aws:s3/bucketPolicy:BucketPolicy"
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
-GCS_IAM = ("gcp:storage/bucketIAMMember:BucketIAMMember", "gcp:storage/bucketIAMBinding:BucketIAMBinding")
+GCS_IAM = (
+    "gcp:storage/bucketIAMMember:BucketIAMMember",
+    "gcp:storage/bucketIAMBinding:BucketIAMBinding",
+    "gcp:storage/bucketIAMPolicy:BucketIAMPolicy",
+)
+
+
+def iam_grants(inputs: dict) -> list[tuple[str, str]]:
+    """(role, member) of a GCP IAM member, binding or whole policy (policyData: bindings as JSON)."""
+    role = P.get(inputs, "role")
+    if role is not None:
+        members = _as_list(P.get(inputs, "member") or P.get(inputs, "members") or [])
+        return [(str(role), str(m)) for m in members]
+    data = P.get(inputs, "policyData")
+    policy = json.loads(data) if isinstance(data, str) and data.strip().startswith("{") else data
+    out = []
+    for binding in (policy or {}).get("bindings", []) if isinstance(policy, dict) else []:
+        for member in binding.get("members", []):
+            out.append((str(binding.get("role")), str(member)))
+    return out
+
+
 IAM_ROLE = "aws:iam/role:Role"
 IAM_ATTACHMENT = "aws:iam/rolePolicyAttachment:RolePolicyAttachment"
 IAM_INLINE = "aws:iam/rolePolicy:RolePolicy"
@@ -94,8 +115,7 @@ def no_public_ips(resource: PlanResource, ix: PlanIndex, params: Params) -> Mess
 def buckets_private(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     inputs = resource.inputs
     if resource.type in GCS_IAM:
-        members = _as_list(P.get(inputs, "member") or P.get(inputs, "members") or [])
-        if any(m in PUBLIC_MEMBERS for m in members):
+        if any(member in PUBLIC_MEMBERS for _, member in iam_grants(inputs)):
             yield "bucket IAM grants access to allUsers/allAuthenticatedUsers"
     elif resource.type == GCS_BUCKET:
         if P.get(inputs, "publicAccessPrevention") != "enforced":

@@ -21,6 +21,7 @@ from ailz.policies.rules_exposure import (
     POLICY_ATTACHMENTS,
     POLICY_DOCUMENTS,
     _as_list,
+    iam_grants,
 )
 from ailz.stacks.plan import PlanResource
 
@@ -37,7 +38,18 @@ NODE_GROUP = "aws:eks/nodeGroup:NodeGroup"
 S3_BUCKETS = ("aws:s3/bucket:Bucket", "aws:s3/bucketV2:BucketV2")
 S3_VERSIONING = ("aws:s3/bucketVersioning:BucketVersioning", "aws:s3/bucketVersioningV2:BucketVersioningV2")
 GCS_BUCKET = "gcp:storage/bucket:Bucket"
-GCP_PROJECT_IAM = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:IAMBinding")
+GCP_PROJECT_IAM = (
+    "gcp:projects/iAMMember:IAMMember",
+    "gcp:projects/iAMBinding:IAMBinding",
+    "gcp:projects/iAMPolicy:IAMPolicy",
+    "gcp:organizations/iAMMember:IAMMember",
+    "gcp:organizations/iAMBinding:IAMBinding",
+    "gcp:organizations/iAMPolicy:IAMPolicy",
+    "gcp:folder/iAMMember:IAMMember",
+    "gcp:folder/iAMBinding:IAMBinding",
+    "gcp:serviceaccount/iAMMember:IAMMember",
+    "gcp:serviceaccount/iAMBinding:IAMBinding",
+)
 WORLD = ("0.0.0.0/0", "::/0")
 # IAM actions that let a principal raise its own permissions (write or attach any policy, mint
 # credentials for other users), so no workload or node role may hold them
@@ -293,16 +305,13 @@ def no_broad_managed_policies(resource: PlanResource, ix: PlanIndex, params: Par
 
 @resource_rule("AILZ-IAM-004", *GCP_PROJECT_IAM)
 def no_owner_for_outsiders(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
-    role = P.get(resource.inputs, "role")
-    if role not in params["owner_roles"]:
-        return
-    members = _as_list(P.get(resource.inputs, "member") or P.get(resource.inputs, "members") or [])
     allowed = [d.lower() for d in params["allowed_domains"]]
-    for member in map(str, members):
+    on_account = resource.type.startswith("gcp:serviceaccount/")
+    for role, member in iam_grants(resource.inputs):
         kind, _, who = member.partition(":")
-        if member in ("allUsers", "allAuthenticatedUsers"):
+        if member in ("allUsers", "allAuthenticatedUsers") and (on_account or role in params["owner_roles"]):
             yield f"{role} granted to {member}"
-        elif kind in ("user", "group", "domain"):
+        elif role in params["owner_roles"] and kind in ("user", "group", "domain"):
             domain = who.rsplit("@", 1)[-1].lower()
             if domain in params["consumer_domains"] or (allowed and domain not in allowed):
                 yield f"{role} granted to {member}, outside the organisation's domains"

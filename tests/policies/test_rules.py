@@ -717,3 +717,21 @@ def test_a_persistent_volume_on_a_host_path():
     r["pv"] = res("kubernetes:core/v1:PersistentVolume", "root", {"metadata": {"name": "root"},
                   "spec": {"hostPath": {"path": "/"}, "capacity": {"storage": "1Gi"}}}, "fra")  # fmt: skip
     assert [f.name for f in findings(r, rule_id="AILZ-K8S-008")] == ["root"]
+
+
+@pytest.mark.parametrize(
+    "type_token, inputs",
+    [
+        ("gcp:projects/iAMPolicy:IAMPolicy",
+         {"project": "p", "policyData": '{"bindings":[{"role":"roles/owner","members":["allUsers"]}]}'}),
+        ("gcp:organizations/iAMMember:IAMMember",
+         {"orgId": "1", "role": "roles/owner", "member": "user:x@gmail.com"}),
+        ("gcp:serviceaccount/iAMMember:IAMMember",
+         {"serviceAccountId": "sa", "role": "roles/iam.serviceAccountTokenCreator",
+          "member": "allAuthenticatedUsers"}),
+    ],
+)  # fmt: skip
+def test_owner_and_public_grants_in_every_gcp_iam_form(type_token, inputs):
+    r = compliant()
+    r["grant"] = res(type_token, "grant", inputs, "gcp")
+    assert [f.name for f in findings(r, rule_id="AILZ-IAM-004")] == ["grant"]
