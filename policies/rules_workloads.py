@@ -114,6 +114,7 @@ CLUSTER_BINDING = "kubernetes:rbac.authorization.k8s.io/v1:ClusterRoleBinding"
 NETWORK_POLICY = "kubernetes:networking.k8s.io/v1:NetworkPolicy"
 PERSISTENT_VOLUME = "kubernetes:core/v1:PersistentVolume"
 VAP = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicy"
+VAP_BINDING = "kubernetes:admissionregistration.k8s.io/v1:ValidatingAdmissionPolicyBinding"
 PSA_ENFORCE = "pod-security.kubernetes.io/enforce"
 RDMA_POLICY = "ailz-rdma-pods"  # the ValidatingAdmissionPolicy that holds RDMA namespaces to baseline
 WORLD = ("0.0.0.0/0", "::/0")
@@ -222,11 +223,7 @@ def pod_security_level(resource: PlanResource, ix: PlanIndex, params: Params) ->
         yield f"namespace '{name}' sets no {PSA_ENFORCE} label (the API server admits privileged pods)"
     elif level == "privileged":
         rdma = any(str(_labels(resource).get(k, "")).lower() == "true" for k in params["rdma_labels"])
-        guarded = any(
-            (P.get(v.inputs, "metadata", "name") == RDMA_POLICY)
-            for v in ix.of_type(VAP)
-            if v.target == resource.target
-        )
+        guarded = _rdma_policy_enforced(ix, resource.target)
         if not (rdma and guarded):
             yield (
                 f"namespace '{name}' enforces Pod Security 'privileged'; only RDMA namespaces the "
@@ -234,6 +231,23 @@ def pod_security_level(resource: PlanResource, ix: PlanIndex, params: Params) ->
             )
     elif level not in ("baseline", "restricted"):
         yield f"namespace '{name}' enforces unknown Pod Security level '{level}'"
+
+
+def _rdma_policy_enforced(ix, target) -> bool:
+    """ailz's RDMA admission policy and a binding that denies with it, in this target."""
+    policies = [
+        v
+        for v in ix.of_type(VAP)
+        if v.target == target and P.get(v.inputs, "metadata", "name") == RDMA_POLICY
+    ]
+    bindings = [
+        b
+        for b in ix.of_type(VAP_BINDING)
+        if b.target == target
+        and P.get(b.inputs, "spec", "policyName") == RDMA_POLICY
+        and "Deny" in (P.get(b.inputs, "spec", "validationActions") or [])
+    ]
+    return bool(policies and bindings)
 
 
 def _opens_to_world(peers: list) -> bool:

@@ -149,3 +149,13 @@ def test_generator_and_gate_agree_on_gke_placement(tmp_path, capacity):
     )
     result = run_gate(synthesize(load_spec(spec)), profile="prod")
     assert not [f for f in result.findings if f.rule_id == "AILZ-FAB-005"], result.text()
+
+
+def test_a_privileged_namespace_needs_the_rdma_policy_bound_and_denying(example_plan):
+    # the policy's name alone is not enough: its binding must exist and deny
+    plan = copy.deepcopy(example_plan("onprem-sovereign"))
+    binding = next(r for r in plan.resources if r.type.endswith(":ValidatingAdmissionPolicyBinding")
+                   and r.inputs["spec"]["policyName"] == "ailz-rdma-pods")  # fmt: skip
+    binding.inputs["spec"]["validationActions"] = ["Audit"]
+    found = [f for f in run_gate(plan, profile="prod").blocking if f.rule_id == "AILZ-K8S-010"]
+    assert found and all("privileged" in f.message for f in found)
