@@ -18,6 +18,29 @@ PATCH_TYPES = ("kubernetes:apps/v1:DeploymentPatch",)
 class ImagesOutput(StrEnum):
     text = "text"
     json = "json"
+    digests = "digests"
+
+
+def digests_template(found: dict[str, Any]) -> str:
+    """Per target, the `image_digests` entries for images ailz renders by tag (not the ones charts
+    pull): the fix AILZ-K8S-006 asks for, to fill with `crane digest <image>` at mirror time."""
+    lines = []
+    for entry in found["targets"]:
+        wanted = sorted(
+            {
+                item["upstream"]
+                for item in entry["images"]
+                if not item["pinned"]
+                and item["upstream"]
+                and any(not u.startswith(("chart ", "NicClusterPolicy")) for u in item["usedBy"])
+            }
+        )
+        if not wanted:
+            continue
+        lines.append(f"# target {entry['name']}: add under the target in the spec")
+        lines.append("image_digests:")
+        lines += [f"  {json.dumps(image)}: sha256:<crane digest {image}>" for image in wanted]
+    return "\n".join(lines) + "\n" if lines else "# every image ailz renders is pinned by digest\n"
 
 
 @dataclass
@@ -219,7 +242,9 @@ def inventory(loaded, plan) -> dict[str, Any]:
 def images(
     spec: str = typer.Argument(..., help="Landing-zone YAML file."),
     target: list[str] = typer.Option(None, "--target", "-t", help="Only this target (repeatable)."),
-    output: ImagesOutput = typer.Option(ImagesOutput.text, "--output", "-o", help="text or json."),
+    output: ImagesOutput = typer.Option(
+        ImagesOutput.text, "--output", "-o", help="text, json, or digests (an image_digests template)."
+    ),
     out_file: str = typer.Option(None, "--out", help="Write the list to this file instead of stdout."),
 ) -> None:
     """List every image and chart each target pulls, with the mirror path it must have."""
@@ -227,6 +252,9 @@ def images(
     found = inventory(loaded, plan)
     if output is ImagesOutput.json:
         write_text(json.dumps(found, indent=2) + "\n", out_file)
+        return
+    if output is ImagesOutput.digests:
+        write_text(digests_template(found), out_file)
         return
     lines = []
     for entry in found["targets"]:

@@ -80,3 +80,11 @@ def test_charts_name_where_a_mirroring_script_fetches_them():
     assert charts["gpu-operator"]["chart"].startswith("oci://registry.fra1.acme.internal/")
     assert charts["gpu-operator"]["upstream"] == "https://helm.ngc.nvidia.com/nvidia gpu-operator v25.10.1"
     assert charts["kueue"]["upstream"] == "oci://registry.k8s.io/kueue/charts/kueue:0.14.2"
+
+
+def test_a_digest_template_for_the_images_ailz_renders_by_tag():
+    result = runner.invoke(app, ["images", str(EXAMPLES / "gcp-a3-ultra.yaml"), "-o", "digests"])
+    assert result.exit_code == 0
+    assert "image_digests:" in result.stdout
+    assert '"us-docker.pkg.dev/gce-ai-infra/gpudirect-gib/nccl-plugin-gib:v1.1.1": sha256:<' in result.stdout
+    assert "gpu-operator" not in result.stdout  # chart images: the chart's tags, not ailz's to pin
