@@ -295,12 +295,34 @@ def network_default_deny(resource: PlanResource, ix: PlanIndex, params: Params) 
     yield f"namespace '{name}' has no default-deny NetworkPolicy (podSelector {{}}, Ingress, no rules)"
 
 
+def _role_grants_admin(ix, binding) -> str | None:
+    """What makes the bound role administrative: its name, or rules with wildcards or the verbs that
+    hand out more rights (escalate, bind, impersonate)."""
+    ref = P.get(binding.inputs, "roleRef") or {}
+    kind = "ClusterRole" if P.get(ref, "kind") == "ClusterRole" else "Role"
+    namespace = P.get(binding.inputs, "metadata", "namespace")
+    for role in ix.of_type(f"kubernetes:rbac.authorization.k8s.io/v1:{kind}"):
+        same = P.get(role.inputs, "metadata", "name") == P.get(ref, "name") and role.target == binding.target
+        if not same or (kind == "Role" and P.get(role.inputs, "metadata", "namespace") != namespace):
+            continue
+        for rule in P.known_list(role.inputs, "rules"):
+            verbs = {str(v) for v in P.known_list(rule, "verbs")} if isinstance(rule, dict) else set()
+            resources = {str(r) for r in P.known_list(rule, "resources")} if isinstance(rule, dict) else set()
+            if "*" in verbs and "*" in resources:
+                return "every verb on every resource"
+            risky = verbs & {"escalate", "bind", "impersonate"}
+            if risky:
+                return f"{', '.join(sorted(risky))}"
+    return None
+
+
 @resource_rule("AILZ-K8S-012", CLUSTER_BINDING, NAMESPACED_BINDING)
 def no_admin_for_broad_groups(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
     role = P.get(resource.inputs, "roleRef", "name")
-    if role not in params["admin_roles"]:
+    grants = "administrator" if role in params["admin_roles"] else _role_grants_admin(ix, resource)
+    if grants is None:
         return
     for subject in P.known_list(resource.inputs, "subjects"):
         name = str(P.get(subject, "name") or "") if isinstance(subject, dict) else ""
         if name in params["broad_subjects"] or name.startswith("system:serviceaccounts:"):
-            yield f"binds {role} to {P.get(subject, 'kind')} '{name}'"
+            yield f"binds {role} ({grants}) to {P.get(subject, 'kind')} '{name}'"

@@ -587,7 +587,8 @@ RULES: tuple[RuleMeta, ...] = (
         "workloads",
         "No administrator role for broad groups",
         "critical",
-        "cluster-admin (or admin) is never bound to everyone: system:authenticated, "
+        "cluster-admin (or admin), or a role with every verb on every resource or the escalate, bind "
+        "or impersonate verbs, is never bound to everyone: system:authenticated, "
         "system:unauthenticated, system:anonymous or every service account.",
         "Bind administrator roles to named platform groups only; give teams the team-member Role.",
         ("AC-6", "AC-6(10)", "AC-2"),

@@ -735,3 +735,14 @@ def test_owner_and_public_grants_in_every_gcp_iam_form(type_token, inputs):
     r = compliant()
     r["grant"] = res(type_token, "grant", inputs, "gcp")
     assert [f.name for f in findings(r, rule_id="AILZ-IAM-004")] == ["grant"]
+
+
+def test_a_wildcard_role_bound_to_everyone():
+    r = compliant()
+    everything = [{"apiGroups": ["*"], "resources": ["*"], "verbs": ["*"]}]
+    role = {"metadata": {"name": "wild"}, "rules": everything}
+    r["wild"] = res("kubernetes:rbac.authorization.k8s.io/v1:ClusterRole", "wild", role, "fra")
+    r["admins"].inputs["roleRef"]["name"] = "wild"
+    assert not findings(r, rule_id="AILZ-K8S-012")  # a named platform group may hold it
+    r["admins"].inputs["subjects"][0]["name"] = "system:authenticated"
+    assert [f.name for f in findings(r, rule_id="AILZ-K8S-012")] == ["platform-admins"]
