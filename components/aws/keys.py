@@ -42,6 +42,8 @@ class EncryptionKeys(AilzComponent):
         self.arns: dict[str, pulumi.Input[str]] = {}
         # what IAM policies name each key by, known before apply (iam_policies.KeyScope)
         self.scopes: dict[str, KeyScope] = {}
+        # IAM policies that name a key by alias authorize through it only once it exists
+        self.aliases: list[pulumi.Resource] = []
         for data_class in DATA_CLASSES:
             if external_keys is not None:
                 self.arns[data_class] = external_keys[data_class]
@@ -61,11 +63,12 @@ class EncryptionKeys(AilzComponent):
                 tags=aws_tags({**tags, "purpose": f"kms-{data_class}"}),
                 opts=self.child(),
             )
-            aws.kms.Alias(
+            alias_resource = aws.kms.Alias(
                 f"{target}-{data_class}",
                 name=alias,
                 target_key_id=key.key_id,
                 opts=self.child(),
             )
             self.arns[data_class] = key.arn
+            self.aliases.append(alias_resource)
         self.register_outputs({"arns": self.arns})

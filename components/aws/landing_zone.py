@@ -208,6 +208,7 @@ class AwsLandingZone(AilzComponent):
             cluster=cluster,
             iam=iam,
             storage_key=keys.scopes["storage"],
+            key_aliases=keys.aliases,
             depends_on=[system.node_group],
             opts=part(),
         )
@@ -241,6 +242,7 @@ class AwsLandingZone(AilzComponent):
                 cluster_name=cluster.cluster.name,
                 bucket_arns=bucket_arns,
                 storage_key=keys.scopes["storage"],
+                key_aliases=keys.aliases,
                 tags=ctx.tags(team=team.name),
                 formerly_under=all_teams,
                 opts=part(),

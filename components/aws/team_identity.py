@@ -27,6 +27,7 @@ class TeamIdentity(AilzComponent):
         cluster_name: pulumi.Input[str],
         bucket_arns: list[str],
         storage_key: KeyScope,
+        key_aliases: list[pulumi.Resource] | None = None,
         tags: dict[str, str],
         formerly_under: pulumi.Input[str] | None = None,
         opts: pulumi.ResourceOptions | None = None,
@@ -41,7 +42,7 @@ class TeamIdentity(AilzComponent):
             role=self.role.id,
             # names and aliases only: the policy is known at preview, where the gate reads it
             policy=json.dumps(team_access(team, bucket_arns, storage_key)),
-            opts=self.child(aliases=moved),
+            opts=self.child(aliases=moved, depends_on=key_aliases or []),
         )
         aws.eks.PodIdentityAssociation(
             f"{target}-team-{team}",

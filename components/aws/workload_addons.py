@@ -26,6 +26,7 @@ class WorkloadAddons(AilzComponent):
         cluster: EksCluster,
         iam: IamBaseline,
         storage_key: KeyScope,
+        key_aliases: list[pulumi.Resource] | None = None,
         depends_on: list[pulumi.Resource],
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
@@ -38,7 +39,7 @@ class WorkloadAddons(AilzComponent):
             f"{target}-ebs-csi-kms",
             role=ebs_role.id,
             policy=json.dumps(ebs_csi_key_access(storage_key)),
-            opts=self.child(),
+            opts=self.child(depends_on=key_aliases or []),
         )
         pod_identity = {
             "aws-ebs-csi-driver": [{"role_arn": ebs_role.arn, "service_account": EBS_CSI_SERVICE_ACCOUNT}],

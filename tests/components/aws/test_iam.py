@@ -115,3 +115,10 @@ def test_team_access_document():
         for r in (s["Resource"] if isinstance(s["Resource"], list) else [s["Resource"]])
     ]
     assert "*" not in resources
+
+
+def test_policies_that_name_a_key_by_alias_wait_for_the_alias(aws_plan):
+    aliases = {r.urn for r in aws_plan.of_type("aws:kms/alias:Alias")}
+    for name in ("aws-train-team-research-data", "aws-train-ebs-csi-kms"):
+        policy = one(aws_plan, "aws:iam/rolePolicy:RolePolicy", name)
+        assert aliases & set(policy.dependencies), name
