@@ -146,8 +146,17 @@ def no_host_namespaces(resource: PlanResource, ix: PlanIndex, params: Params) ->
                     yield f"{where}: container '{name}' binds host port {host_port}"
 
 
-def _allowed_host_paths(ix) -> set[str]:
-    return {p for a in ix.catalog.gpudirect_host.pod_allowances.profiles.values() for p in a.host_paths}
+def _allowances(ix, resource) -> list:
+    """The GPUDirect stacks' pod allowances (catalog) for the resource's target: GKE's only on GCP
+    targets, as ailz's own admission policy grants them; all of them where the target is unknown."""
+    kind = ix.target_info(resource).get("kind")
+    if kind not in (None, "gcp"):
+        return []
+    return list(ix.catalog.gpudirect_host.pod_allowances.profiles.values())
+
+
+def _allowed_host_paths(ix, resource) -> set[str]:
+    return {p for a in _allowances(ix, resource) for p in a.host_paths}
 
 
 @resource_rule("AILZ-K8S-008", prefixes=P.WORKLOAD_PREFIX)
@@ -166,7 +175,7 @@ def no_host_paths(resource: PlanResource, ix: PlanIndex, params: Params) -> Mess
             if path is None:
                 continue
             # the GPUDirect plugin directories, in a namespace the RDMA admission policy governs
-            if path in _allowed_host_paths(ix) and _rdma_namespace(ix, resource, namespace, params):
+            if path in _allowed_host_paths(ix, resource) and _rdma_namespace(ix, resource, namespace, params):
                 continue
             yield f"{where}: volume '{P.get(volume, 'name')}' mounts the node's {path}"
 
@@ -177,7 +186,7 @@ def capabilities_within_baseline(resource: PlanResource, ix: PlanIndex, params: 
         return
     allowed = set(ix.catalog.platform.pod_security_baseline.capabilities) | {"IPC_LOCK"}
     daemons: dict[str, set[str]] = {}
-    for allowance in ix.catalog.gpudirect_host.pod_allowances.profiles.values():
+    for allowance in _allowances(ix, resource):
         for name, caps in allowance.daemon_capabilities.items():
             daemons.setdefault(name, set()).update(caps)
     for where, spec, _ in P.pod_specs(resource.type, resource.inputs):

@@ -529,8 +529,9 @@ RULES: tuple[RuleMeta, ...] = (
         "No hostPath volumes outside system namespaces",
         "high",
         "A pod outside the system namespaces mounts no directory of the node, except the GPUDirect "
-        "plugin directories (catalog gpudirect_host.pod_allowances) in a namespace ailz labels for "
-        "RDMA pods, as ailz's RDMA admission policy allows; no PersistentVolume exposes a hostPath.",
+        "plugin directories (catalog gpudirect_host.pod_allowances, on GKE targets) in a namespace "
+        "ailz labels for RDMA pods, as ailz's RDMA admission policy allows; no PersistentVolume "
+        "exposes a hostPath.",
         "Use a PersistentVolumeClaim, emptyDir or the storage tiers' StorageClasses instead of hostPath.",
         ("AC-6", "CM-7"),
         ("A.8.2", "A.8.9"),

@@ -23,3 +23,14 @@ def test_a_compliant_team_training_job_passes(example_plan, name, target, pool):
     after = run_gate(plan, profile="prod")
     new = [f for f in after.blocking if (f.rule_id, f.urn) not in before]
     assert not new, after.text()
+
+
+def test_gke_plugin_host_paths_are_not_allowed_on_other_targets(example_plan):
+    # the GPUDirect plugin directories are GKE's; on an on-prem target a pod mounting them is refused
+    plan = copy.deepcopy(example_plan("onprem-sovereign"))
+    job = team_job("onprem-sovereign", "fra-dgx", "dgx")
+    pod = job[-1].inputs["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]
+    pod.setdefault("volumes", []).append({"name": "sys", "hostPath": {"path": "/sys"}})
+    plan.resources.extend(job)
+    found = [f for f in run_gate(plan, profile="prod").blocking if f.rule_id == "AILZ-K8S-008"]
+    assert found and "/sys" in found[0].message
