@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from typing import Any
 
 from ailz.policies import iam_documents as D
 from ailz.policies import props as P
@@ -66,27 +65,10 @@ GCP_PROJECT_IAM = ("gcp:projects/iAMMember:IAMMember", "gcp:projects/iAMBinding:
 DATA_POLICY_MARKERS = ("AmazonS3", "AmazonFSx")
 
 
-def policy_document(value: Any) -> dict | None:
-    """An IAM policy as a dict, whether given as JSON text or as an object."""
-    if isinstance(value, dict):
-        return value
-    if isinstance(value, str):
-        try:
-            parsed = json.loads(value)
-        except ValueError:
-            return None
-        return parsed if isinstance(parsed, dict) else None
-    return None
-
-
-def statements(document: dict | None) -> list[dict]:
-    found = (document or {}).get("Statement") or []
-    found = found if isinstance(found, list) else [found]
-    return [s for s in found if isinstance(s, dict)]
-
-
-def _as_list(value: Any) -> list:
-    return value if isinstance(value, list) else [value]
+# one reading of IAM documents for every rule (iam_documents)
+policy_document = D.document
+statements = D.statements
+_as_list = D.as_list
 
 
 @resource_rule("AILZ-EXP-001", LAUNCH_TEMPLATE, EC2_INSTANCE, NODE_POOL)

@@ -20,7 +20,6 @@ from ailz.policies.rules_exposure import (
     NODE_POOL,
     POLICY_ATTACHMENTS,
     POLICY_DOCUMENTS,
-    _as_list,
     iam_grants,
 )
 from ailz.stacks.plan import PlanResource
@@ -74,15 +73,6 @@ ESCALATION = frozenset(
         "iam:putrolepermissionsboundary",
     }
 )
-
-
-def _principals(statement: dict) -> list[str]:
-    principal = statement.get("Principal")
-    if principal == "*":
-        return ["*"]
-    if isinstance(principal, dict):
-        return [str(p) for v in principal.values() for p in _as_list(v)]
-    return []
 
 
 # --- logging ------------------------------------------------------------------------------------
@@ -178,7 +168,7 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
     if resource.type == SECURITY_GROUP:
         rules = [r for r in P.known_list(resource.inputs, "ingress") if isinstance(r, dict)]
         for rule in rules:
-            cidrs = _as_list(P.get(rule, "cidrBlocks") or []) + _as_list(P.get(rule, "ipv6CidrBlocks") or [])
+            cidrs = D.as_list(P.get(rule, "cidrBlocks") or []) + D.as_list(P.get(rule, "ipv6CidrBlocks") or [])
             if any(_world(c) for c in cidrs if c):
                 hit = _ports_hit(
                     P.get(rule, "fromPort"), P.get(rule, "toPort"), P.get(rule, "protocol"), sensitive
@@ -192,8 +182,8 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
     cidrs = [
         P.get(inputs, "cidrIpv4"),
         P.get(inputs, "cidrIpv6"),
-        *_as_list(P.get(inputs, "cidrBlocks") or []),
-        *_as_list(P.get(inputs, "ipv6CidrBlocks") or []),
+        *D.as_list(P.get(inputs, "cidrBlocks") or []),
+        *D.as_list(P.get(inputs, "ipv6CidrBlocks") or []),
     ]
     if any(_world(c) for c in cidrs if c):
         protocol = P.get(inputs, "ipProtocol") or P.get(inputs, "protocol")
