@@ -168,7 +168,9 @@ def nothing_open_to_the_world(resource: PlanResource, ix: PlanIndex, params: Par
     if resource.type == SECURITY_GROUP:
         rules = [r for r in P.known_list(resource.inputs, "ingress") if isinstance(r, dict)]
         for rule in rules:
-            cidrs = D.as_list(P.get(rule, "cidrBlocks") or []) + D.as_list(P.get(rule, "ipv6CidrBlocks") or [])
+            cidrs = D.as_list(P.get(rule, "cidrBlocks") or []) + D.as_list(
+                P.get(rule, "ipv6CidrBlocks") or []
+            )
             if any(_world(c) for c in cidrs if c):
                 hit = _ports_hit(
                     P.get(rule, "fromPort"), P.get(rule, "toPort"), P.get(rule, "protocol"), sensitive
