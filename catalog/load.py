@@ -33,6 +33,7 @@ SECTION_FILES = {
     "gcp_limits": "gcp.yaml",
     "gke_limits": "gcp.yaml",
     "gpudirect_host": "gcp.yaml",
+    "nccl_thresholds": "fabrics.yaml",
 }
 
 

@@ -84,10 +84,32 @@ class LocalNvme(Fact):
 
 
 class Expected(Fact):
-    """Expected nccl-tests bus bandwidth at large messages (GB/s)."""
+    """Expected nccl-tests bus bandwidth at large messages (GB/s); which figure judges which collective
+    at which scale is `nccl_thresholds` (catalog/fabrics.yaml). A figure left out is not judged."""
 
-    intra_node_busbw_gbps: float = Field(gt=0, description="8 GPUs in one node, all_reduce.")
-    two_node_busbw_gbps: float = Field(gt=0, description="2 nodes, all_reduce, Ring.")
+    intra_node_busbw_gbps: float = Field(gt=0, description="All GPUs in one node, all_reduce.")
+    two_node_busbw_gbps: float = Field(gt=0, description="2+ nodes, all_reduce, Ring.")
+    intra_node_collective_busbw_gbps: float | None = Field(
+        default=None,
+        gt=0,
+        description="All GPUs in one node, all_gather / reduce_scatter (no NVLink SHARP offload).",
+    )
+    sendrecv_busbw_gbps: float | None = Field(
+        default=None, gt=0, description="2+ nodes, sendrecv: the network links of one GPU (busbw = algbw)."
+    )
+
+
+ExpectedFigure = Literal[
+    "intra_node_busbw_gbps", "two_node_busbw_gbps", "intra_node_collective_busbw_gbps", "sendrecv_busbw_gbps"
+]
+
+
+class NcclThresholds(Fact):
+    """Which `expected` figure judges a collective in one node and across nodes; a collective that is
+    not listed at a scale has no sourced figure there, and its bandwidth is reported, not judged."""
+
+    intra_node: dict[str, ExpectedFigure]
+    multi_node: dict[str, ExpectedFigure]
 
 
 class Price(Fact):
@@ -654,6 +676,7 @@ class Catalog(BaseModel):
     gcp_limits: GcpLimits
     gke_limits: GkeLimits
     gpudirect_host: GpudirectHost
+    nccl_thresholds: NcclThresholds
     platform: Platform
 
     def machine(self, name: str) -> Machine:

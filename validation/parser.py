@@ -66,10 +66,15 @@ class Row:
     root: int | None
     out_of_place: Measurement
     in_place: Measurement | None
+    run: int = 0  # which run of the log (several runs can be concatenated in one file)
 
     def best_bus_bw(self) -> float:
-        values = [m.bus_bw for m in (self.out_of_place, self.in_place) if m and m.bus_bw is not None]
-        return max(values, default=0.0)
+        return max((value for _, value in self.bus_bws()), default=0.0)
+
+    def bus_bws(self) -> list[tuple[str, float]]:
+        """(placement, busbw) of every measurement the row holds: out-of-place, in-place."""
+        placed = (("out-of-place", self.out_of_place), ("in-place", self.in_place))
+        return [(name, m.bus_bw) for name, m in placed if m is not None and m.bus_bw is not None]
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -80,6 +85,7 @@ class Row:
             "root": self.root,
             "out_of_place": self.out_of_place.to_json(),
             "in_place": self.in_place.to_json() if self.in_place else None,
+            "run": self.run,
         }
 
 
@@ -102,6 +108,8 @@ class NcclResult:
     ranks: int | None = None
     hosts: list[str] = field(default_factory=list)
     network: str | None = None
+    runs: int = 1
+    run_collectives: list[str] = field(default_factory=list)
     rows: list[Row] = field(default_factory=list)
     average_bus_bandwidth: float | None = None
     out_of_bounds_ok: bool | None = None
@@ -125,6 +133,7 @@ class NcclResult:
             "ranks": self.ranks,
             "hosts": self.hosts,
             "network": self.network,
+            "runs": self.runs,
             "rows": [r.to_json() for r in self.rows],
             "average_bus_bandwidth": self.average_bus_bandwidth,
             "out_of_bounds_ok": self.out_of_bounds_ok,
@@ -241,16 +250,16 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
             document = None
         if isinstance(document, dict):
             result = parse_json(document)
-            _check(result, expected_ranks, expect_gdr, channels=[], tables=1, rank_zero_pids=set())
+            _check(result, expected_ranks, expect_gdr, channels=[], tables=1)
             return result
 
     result = NcclResult()
     columns: list[str] | None = None
-    tables = 0
-    rank_ids: set[int] = set()
-    rank_zero_pids: set[str] = set()
+    table_ranks: list[set[int]] = []  # the rank ids each "# nThread" table lists
+    table_rows: list[list[Row]] = [[]]
+    table_collectives: list[str | None] = []
     channels: list[tuple[int, str]] = []
-    starts: set[str] = set()
+    starts: list[str] = []
     for number, raw in enumerate(text.splitlines(), start=1):
         line = strip_prefixes(raw)
         if not line.strip():
@@ -273,13 +282,16 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
             result.version = result.version or match.group(1)
         if match := _START.search(line):
             result.collective = result.collective or match.group(1)
-            starts.add(match.group(1))
+            starts.append(match.group(1))
         if _NTHREAD.search(line):
-            tables += 1
+            table_ranks.append(set())
+            if table_ranks[:-1] or table_rows[-1]:
+                table_rows.append([])
+            table_collectives.append(starts[-1] if starts else None)
         if match := _RANK.search(line):
-            rank_ids.add(int(match.group(1)))
-            if match.group(1) == "0":
-                rank_zero_pids.add(f"{match.group(3)}:{match.group(2)}")
+            if not table_ranks:
+                table_ranks.append(set())
+            table_ranks[-1].add(int(match.group(1)))
             if match.group(3) not in result.hosts:
                 result.hosts.append(match.group(3))
         if match := _OOB.search(line):
@@ -297,13 +309,24 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
         row = _row(tokens, columns) if columns else None
         if row is None and (inferred := _infer_columns(tokens)):
             row = _row(tokens, inferred)
-        if row is not None and (tables <= 1 or not result.rows or row.size > result.rows[-1].size):
+        if row is not None:
+            table_rows[-1].append(row)
+    # several tables, each listing one rank only: processes that never met (ranks alone); several
+    # tables each listing all ranks: runs concatenated in one file, every one of them is judged
+    alone = len(table_ranks) > 1 and all(len(ranks) <= 1 for ranks in table_ranks)
+    kept = [rows for rows in table_rows if rows]
+    if alone:
+        kept = kept[:1]
+    for run, rows in enumerate(kept):
+        for row in rows:
+            row.run = run
             result.rows.append(row)
-    if rank_ids:
-        result.ranks = len(rank_ids)
-    # several tables of one collective, each with its own rank 0: processes that never met
-    alone_tables = tables if len(starts) <= 1 and len(rank_zero_pids) > 1 else 1
-    _check(result, expected_ranks, expect_gdr, channels, alone_tables, rank_zero_pids)
+    result.runs = max(1, len(kept))
+    if any(table_ranks):
+        result.ranks = max(len(ranks) for ranks in table_ranks)
+    named = [c for c in (table_collectives or starts) if c]
+    result.run_collectives = list(dict.fromkeys(named))
+    _check(result, expected_ranks, expect_gdr, channels, len(table_ranks) if alone else 1)
     return result
 
 
@@ -370,20 +393,27 @@ def _check(
     expect_gdr: bool | None,
     channels: list[tuple[int, str]],
     tables: int,
-    rank_zero_pids: set[str],
 ) -> None:
     """Classic mistakes: ranks running alone, too few ranks, GPUDirect RDMA not in use."""
     if not result.rows and not result.errors:
         result.errors.append(Finding("no-results", "the log holds no nccl-tests result rows"))
-    alone = tables > 1
+    # busbw is algbw x (n-1)/n for most collectives: 0 with data moving means n = 1, in any log
     zero_busbw = bool(result.rows) and all(r.best_bus_bw() == 0 for r in result.rows)
     moved = any((r.out_of_place.alg_bw or 0) > 0 for r in result.rows)
-    if alone or (zero_busbw and moved and (expected_ranks or 0) > 1):
+    if tables > 1 or (zero_busbw and moved):
         result.anomalies.append(
             Finding(
                 "ranks-alone",
-                "every process ran as its own 1-rank job (busbw 0 or one table per process): "
-                "launch through mpirun/srun with an MPI-enabled nccl-tests build",
+                "every process ran as its own 1-rank job (busbw 0 with data moving, or one table per "
+                "process): launch through mpirun/srun with an MPI-enabled nccl-tests build",
+            )
+        )
+    if len(result.run_collectives) > 1:
+        result.anomalies.append(
+            Finding(
+                "mixed-collectives",
+                f"the log holds runs of {', '.join(result.run_collectives)}: each collective has its own "
+                "expected bandwidth, so judge one log per collective",
             )
         )
     if expected_ranks and result.ranks is not None and result.ranks < expected_ranks:

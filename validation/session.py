@@ -10,10 +10,10 @@ from typing import Any
 from ailz.validation.cluster import ClusterApi
 from ailz.validation.isolation import Pair, isolate
 from ailz.validation.job_plan import JobPlan, plan_job
-from ailz.validation.parser import NcclResult, parse
+from ailz.validation.parser import NcclResult
 from ailz.validation.render import render
 from ailz.validation.runner import RunOutcome, check_pool, run_jobs
-from ailz.validation.thresholds import Verdict, expected_busbw, judge, parse_bytes
+from ailz.validation.thresholds import Verdict, judge_log, parse_bytes, threshold
 
 BAD_NODE_LABEL = "ailz.io/nccl"
 BAD_NODE_TAINT = "ailz.io/nccl-bad"
@@ -48,7 +48,7 @@ class ValidationReport:
     pool: str
     machine: str
     collective: str
-    expected_gbps: float
+    expected_gbps: float | None  # None: no catalog figure for this collective and scale, not judged
     min_fraction: float
     runs: list[RunReport] = field(default_factory=list)
     node_status: dict[str, str] = field(default_factory=dict)
@@ -82,12 +82,14 @@ class ValidationReport:
 
 def judge_outcome(plan: JobPlan, outcome: RunOutcome) -> RunReport:
     """Parse the launcher log and compare with the catalog; a non-succeeded job never passes."""
-    result = parse(outcome.log, expected_ranks=plan.ranks, expect_gdr=plan.expect_gdr)
-    verdict = judge(
-        result,
-        expected_busbw(plan.machine, plan.nodes),
+    result, verdict, _ = judge_log(
+        outcome.log,
+        plan.machine,
+        plan.nodes,
+        plan.collective,
         plan.settings.min_fraction,
         parse_bytes(plan.settings.min_bytes),
+        expect_gdr=bool(plan.pod["expect_gdr"]),
     )
     if outcome.state != "succeeded":
         verdict.passed = False
@@ -127,7 +129,9 @@ def validate(
         pool=pool,
         machine=base.machine.name,
         collective=base.collective,
-        expected_gbps=expected_busbw(base.machine, 1 if len(chosen) == 1 and not pairwise else 2),
+        expected_gbps=threshold(
+            base.machine, base.collective, 1 if len(chosen) == 1 and not pairwise else 2
+        ).gbps,
         min_fraction=base.settings.min_fraction,
     )
     gpus = base.machine.gpus

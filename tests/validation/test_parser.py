@@ -136,7 +136,9 @@ def test_json_output_mirrors_nccl_tests_keys():
         "collective", "version", "ranks", "rows", "average_bus_bandwidth", "out_of_bounds_ok", "errors",
         "anomalies", "ok",
     }  # fmt: skip
-    assert set(document["rows"][0]) == {"size", "count", "type", "redop", "root", "out_of_place", "in_place"}
+    assert set(document["rows"][0]) == {
+        "size", "count", "type", "redop", "root", "out_of_place", "in_place", "run",
+    }  # fmt: skip
     assert set(document["rows"][0]["out_of_place"]) == {"time", "alg_bw", "bus_bw", "nwrong"}
     again = parse(json.dumps(document))
     assert again.to_json()["rows"] == document["rows"] and again.ranks == 16
@@ -215,8 +217,25 @@ def test_several_collectives_in_one_log_are_not_ranks_alone():
     first = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
     second = first.replace("all_reduce_perf", "all_gather_perf")
     result = parse(first + second, expected_ranks=16, expect_gdr=True)
-    assert result.collective == "all_reduce" and len(result.rows) == 5
-    assert not result.anomalies
+    assert result.collective == "all_reduce" and result.runs == 2 and len(result.rows) == 10
+    assert [a.kind for a in result.anomalies] == ["mixed-collectives"]
+
+
+def test_two_runs_concatenated_are_both_kept_and_not_ranks_alone():
+    log = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
+    result = parse(log + log, expected_ranks=16, expect_gdr=True)
+    assert result.runs == 2 and result.ranks == 16 and not result.anomalies
+    assert [r.run for r in result.rows] == [0] * 5 + [1] * 5
+
+
+def test_zero_busbw_with_data_moving_is_ranks_alone_without_any_header():
+    rows = [
+        line
+        for line in (FIXTURES / "ranks_alone.log").read_text().splitlines()
+        if line.split() and line.split()[0].isdigit()
+    ]
+    result = parse("\n".join(rows[:2]) + "\n")  # a cut log: no header, no rank lines, nothing expected
+    assert result.ranks is None and [a.kind for a in result.anomalies] == ["ranks-alone"]
 
 
 def test_nccl_info_lines_are_not_errors():
