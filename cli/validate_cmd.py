@@ -186,51 +186,176 @@ def _not_nccl_output(result) -> bool:
 @nccl_app.command("parse")
 def parse_log(
     log: str = typer.Argument(..., help="nccl-tests output (text or -J JSON); '-' reads stdin."),
-    output: ParseOutput = typer.Option(ParseOutput.text, "--output", help="text or json."),
+    output: ParseOutput = typer.Option(ParseOutput.text, "-o", "--output", help="text or json."),
+    machine: str = typer.Option(
+        None,
+        "--machine",
+        help="Judge the log against this machine's catalog figures (exit 1 below the line).",
+    ),
+    nodes: int = typer.Option(
+        None, "--nodes", min=1, help="Nodes the run had (default: the hosts the log names)."
+    ),
+    collective: str = typer.Option(
+        None, "--collective", help="The run's collective, when the log does not say."
+    ),
+    min_fraction: float = typer.Option(None, "--min-fraction", help="Pass line as a fraction (default 0.9)."),
+    min_bytes: str = typer.Option(None, "--min-bytes", help="Where large messages start (default 1G)."),
     expected_ranks: int = typer.Option(None, "--expected-ranks", help="nodes x GPUs the run should have."),
     expect_gdr: bool = typer.Option(False, "--expect-gdr", help="Flag runs without GPUDirect RDMA."),
 ) -> None:
-    """Parse an nccl-tests log from anywhere; exit 1 when it shows a failure."""
+    """Parse an nccl-tests log from anywhere; with --machine judge it exactly as a run of ailz would.
+
+    Exit 0 passed, 1 the log shows a failure or bandwidth below the line, 2 the input is wrong."""
     import json
 
     from ailz.validation.parser import parse
     from ailz.validation.thresholds import FATAL_ANOMALIES
 
-    if log == "-":
-        text = sys.stdin.read()
-    else:
-        try:
-            text = Path(log).read_text(encoding="utf-8", errors="replace")
-        except OSError as error:
-            fail(f"cannot read {log}: {error.strerror}")
-    result = parse(text, expected_ranks=expected_ranks, expect_gdr=expect_gdr)
-    if _not_nccl_output(result):
+    text = _read_log(log)
+    if machine is None:
+        given = {"--nodes": nodes, "--collective": collective, "--min-fraction": min_fraction,
+                 "--min-bytes": min_bytes}  # fmt: skip
+        for flag, value in given.items():
+            if value is not None:
+                fail(f"{flag} needs --machine", hint="ailz validate nccl parse LOG --machine p5.48xlarge")
+        result = parse(text, expected_ranks=expected_ranks, expect_gdr=expect_gdr)
+        if _not_nccl_output(result):
+            _not_nccl_output_error(log)
+        # a measurement spoiled by a classic mistake (ranks alone, sockets instead of RDMA) fails too
+        passed = result.ok and not any(a.kind in FATAL_ANOMALIES for a in result.anomalies)
+        if output is ParseOutput.json:
+            sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        else:
+            _print_result(result)
+            out.print("OK" if passed else "FAILED", markup=False)
+        raise typer.Exit(EXIT_OK if passed else EXIT_FAILED)
+    if expected_ranks is not None or expect_gdr:
         fail(
-            f"{log} does not look like nccl-tests output (no header, no result table, no NCCL error)",
-            hint="pass the launcher log of e.g. all_reduce_perf, or the file written with -J",
+            "--expected-ranks and --expect-gdr are for parsing alone",
+            hint="with --machine, ranks are nodes x GPUs and GPUDirect RDMA is the fabric's",
         )
-    # a measurement spoiled by a classic mistake (ranks alone, sockets instead of RDMA) fails too
-    passed = result.ok and not any(a.kind in FATAL_ANOMALIES for a in result.anomalies)
+    _judge_log(log, text, output, machine, nodes, collective, min_fraction, min_bytes)
+
+
+def _read_log(log: str) -> str:
+    if log == "-":
+        return sys.stdin.read()
+    try:
+        return Path(log).read_text(encoding="utf-8", errors="replace")
+    except OSError as error:
+        fail(f"cannot read {log}: {error.strerror}", hint="pass an nccl-tests log, or - for stdin")
+
+
+def _not_nccl_output_error(log: str) -> None:
+    fail(
+        f"{log} does not look like nccl-tests output (no header, no result table, no NCCL error)",
+        hint="pass the launcher log of e.g. all_reduce_perf, or the file written with -J",
+    )
+
+
+def _judge_log(log, text, output, machine_name, nodes, collective, min_fraction, min_bytes) -> None:  # noqa: PLR0913
+    """Judge as a run would: the catalog's figure for the collective and scale, the spec defaults."""
+    import difflib
+    import json
+    from typing import get_args
+
+    from ailz.catalog import load_catalog
+    from ailz.spec.zone import Collective, NcclValidation
+    from ailz.validation.job_plan import fabric_pods
+    from ailz.validation.parser import parse
+    from ailz.validation.thresholds import format_bytes, judge_log, parse_bytes
+
+    catalog = load_catalog()
+    if machine_name not in catalog.machines:
+        close = difflib.get_close_matches(machine_name, catalog.machines, n=3)
+        fail(
+            f"unknown machine {machine_name!r}" + (f" (did you mean {', '.join(close)}?)" if close else ""),
+            hint=f"one of {', '.join(sorted(catalog.machines))} (ailz catalog list)",
+        )
+    machine = catalog.machine(machine_name)
+    defaults = NcclValidation()
+    try:
+        large = parse_bytes(min_bytes or defaults.min_bytes)
+    except ValueError as error:
+        fail(f"--min-bytes: {error}")
+    fraction = defaults.min_fraction if min_fraction is None else min_fraction
+    if not 0 < fraction <= 1.2:
+        fail(f"--min-fraction {fraction} is out of range", hint="a fraction of the catalog figure, e.g. 0.9")
+    seen = parse(text)
+    if _not_nccl_output(seen):
+        _not_nccl_output_error(log)
+    if collective is not None and collective not in get_args(Collective):
+        fail(f"unknown collective {collective!r}", hint=f"one of {', '.join(get_args(Collective))}")
+    if collective and seen.collective and collective != seen.collective:
+        fail(
+            f"{log} ran {seen.collective}, not {collective}",
+            hint="drop --collective or pass another log",
+        )
+    collective = collective or seen.collective
+    if collective is None:
+        fail(f"{log} does not say which collective ran", hint="pass it, e.g. --collective all_reduce")
+    if nodes is None:
+        if seen.hosts:
+            nodes = len(seen.hosts)
+        elif seen.ranks:
+            nodes = max(1, -(-seen.ranks // machine.gpus))
+        else:
+            fail(f"{log} does not say how many nodes ran (no rank lines)", hint="pass --nodes N")
+    expect_gdr = bool(fabric_pods().get(machine.nccl_profile, {}).get("expect_gdr"))
+    result, verdict, line = judge_log(text, machine, nodes, collective, fraction, large, expect_gdr)
     if output is ParseOutput.json:
-        sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
+        document = {
+            "machine": machine.name,
+            "nodes": nodes,
+            "collective": collective,
+            "expected_figure": line.figure,
+            "passed": verdict.passed,
+            "verdict": verdict.to_json(),
+            "result": result.to_json(),
+        }
+        sys.stdout.write(json.dumps(document, indent=2) + "\n")
     else:
-        out.print(
-            f"collective {result.collective or '?'}  nccl-tests {result.version or '?'}  "
-            f"ranks {result.ranks if result.ranks is not None else '?'}  network {result.network or '?'}",
-            markup=False,
-        )
-        out.print(f"{'size (B)':>14} {'busbw out-of-place':>19} {'busbw in-place':>15}", markup=False)
-        for row in result.rows:
-            in_place = row.in_place.bus_bw if row.in_place else None
+        _print_result(result)
+        if verdict.judged:
             out.print(
-                f"{row.size:>14} {_fmt(row.out_of_place.bus_bw):>19} {_fmt(in_place):>15}", markup=False
+                f"{line.describe()} on {machine.name}: expected {verdict.expected_gbps:g} GB/s busbw "
+                f"({line.figure}), pass at >= {fraction:.0%} ({verdict.threshold_gbps:.1f} GB/s)",
+                markup=False,
             )
-        for finding in result.errors:
-            out.print(f"error   {finding.kind}: {finding.message}", markup=False)
-        for finding in result.anomalies:
-            out.print(f"anomaly {finding.kind}: {finding.message}", markup=False)
-        out.print("OK" if passed else "FAILED", markup=False)
-    raise typer.Exit(EXIT_OK if passed else EXIT_FAILED)
+        else:
+            out.print(
+                f"{line.describe()} on {machine.name}: the catalog has no figure for it; bandwidth "
+                "reported, not judged",
+                markup=False,
+            )
+        if verdict.measured_gbps is not None:
+            out.print(
+                f"worst {verdict.measured_gbps:.2f} GB/s at {format_bytes(verdict.at_bytes)} "
+                f"{verdict.placement}, "
+                f"median {verdict.median_gbps:.2f} GB/s over {verdict.measurements} measurements",
+                markup=False,
+            )
+        for reason in verdict.reasons:
+            out.print(f"reason  {reason}", markup=False)
+        out.print("PASSED" if verdict.passed else "FAILED", markup=False)
+    raise typer.Exit(EXIT_OK if verdict.passed else EXIT_FAILED)
+
+
+def _print_result(result) -> None:
+    out.print(
+        f"collective {result.collective or '?'}  nccl-tests {result.version or '?'}  "
+        f"ranks {result.ranks if result.ranks is not None else '?'}  network {result.network or '?'}"
+        + (f"  runs {result.runs}" if result.runs > 1 else ""),
+        markup=False,
+    )
+    out.print(f"{'size (B)':>14} {'busbw out-of-place':>19} {'busbw in-place':>15}", markup=False)
+    for row in result.rows:
+        in_place = row.in_place.bus_bw if row.in_place else None
+        out.print(f"{row.size:>14} {_fmt(row.out_of_place.bus_bw):>19} {_fmt(in_place):>15}", markup=False)
+    for finding in result.errors:
+        out.print(f"error   {finding.kind}: {finding.message}", markup=False)
+    for finding in result.anomalies:
+        out.print(f"anomaly {finding.kind}: {finding.message}", markup=False)
 
 
 def _fmt(value: float | None) -> str:

@@ -125,3 +125,51 @@ def test_help_imports_no_cluster_client_or_sdk():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == ""
     assert validate_cmd.validate_app is not None
+
+
+def parse_cli(*args: str):
+    return runner.invoke(app, ["validate", "nccl", "parse", *args])
+
+
+def test_parse_with_machine_judges_like_a_run(tmp_path):
+    from tests.validation.fake_cluster import slow_log
+
+    good = parse_cli(str(FIXTURES / "allreduce_2node_v2_16.log"), "--machine", "p5.48xlarge", "-o", "json")
+    assert good.exit_code == 0, good.output
+    document = json.loads(good.stdout)
+    assert document["nodes"] == 2 and document["expected_figure"] == "two_node_busbw_gbps"
+    assert document["verdict"]["worst_busbw_gbps"] == 355.69 and document["passed"] is True
+    slow = tmp_path / "slow.log"
+    slow.write_text(slow_log())
+    failed = parse_cli(str(slow), "--machine", "p5.48xlarge")
+    assert failed.exit_code == 1 and "FAILED" in failed.stdout and "worst 88.92 GB/s at 1G" in failed.stdout
+    # the same log judged against a machine with a lower figure passes
+    assert parse_cli(str(slow), "--machine", "p4d.24xlarge").exit_code == 0
+
+
+def test_parse_with_machine_input_errors_exit_2():
+    log = str(FIXTURES / "allreduce_2node_v2_16.log")
+    unknown = parse_cli(log, "--machine", "p5.48xlarg")
+    assert unknown.exit_code == 2 and "did you mean p5.48xlarge" in unknown.output
+    mismatch = parse_cli(log, "--machine", "p5.48xlarge", "--collective", "sendrecv")
+    assert mismatch.exit_code == 2 and "ran all_reduce, not sendrecv" in mismatch.output
+    no_nodes = parse_cli(str(FIXTURES / "sendrecv_broadcast_reduce.log"), "--machine", "p5.48xlarge")
+    assert no_nodes.exit_code == 2 and "--nodes" in no_nodes.output
+    assert parse_cli(log, "--nodes", "2").exit_code == 2  # judging options need --machine
+
+
+def test_parse_with_machine_reports_unjudged_collectives():
+    result = parse_cli(str(FIXTURES / "alltoall_overflow_midline.log"), "--machine", "p5.48xlarge")
+    assert result.exit_code == 0 and "not judged" in result.stdout
+
+
+def test_parse_with_machine_single_node_uses_the_intra_node_figure(tmp_path):
+    log = (FIXTURES / "allreduce_2node_v2_16.log").read_text().replace("h100-node-b", "h100-node-a")
+    one = tmp_path / "one.log"
+    one.write_text(log.replace("all_reduce_perf", "all_gather_perf"))
+    result = parse_cli(str(one), "--machine", "p5.48xlarge", "-o", "json", "--expected-ranks", "16")
+    assert result.exit_code == 2  # --expected-ranks is for parsing alone; with --machine it is nodes x GPUs
+    result = parse_cli(str(one), "--machine", "p5.48xlarge", "-o", "json")
+    document = json.loads(result.stdout)
+    assert document["nodes"] == 1 and document["expected_figure"] == "intra_node_collective_busbw_gbps"
+    assert document["verdict"]["expected_busbw_gbps"] == 370 and result.exit_code == 0  # 355.69 >= 333
