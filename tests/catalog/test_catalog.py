@@ -79,7 +79,8 @@ def test_expected_bandwidth_below_line_rate(catalog):
         assert machine.expected.two_node_busbw_gbps <= line_rate_gbytes, machine.name
         assert machine.expected.intra_node_busbw_gbps <= machine.gpu.nvlink_gbytes_per_s, machine.name
         # sendrecv meets one GPU's links: the NICs it owns, or the one it shares
-        per_gpu_gbytes = max(1, machine.network.gpu_nics // machine.gpus) * machine.network.gbps_per_gpu_nic / 8
+        nics_per_gpu = max(1, machine.network.gpu_nics // machine.gpus)
+        per_gpu_gbytes = nics_per_gpu * machine.network.gbps_per_gpu_nic / 8
         assert (machine.expected.sendrecv_busbw_gbps or 0) <= per_gpu_gbytes, machine.name
         collective = machine.expected.intra_node_collective_busbw_gbps
         assert collective is None or collective <= machine.expected.intra_node_busbw_gbps, machine.name
