@@ -1,7 +1,11 @@
-"""Bad-node isolation cost: ailz's two-round pairing vs testing every node pair.
+"""Bad-node isolation: cost against testing every pair, and robustness against flaky nodes.
 
-Usage: python benchmarks/isolation.py [--gpus 8] [--minutes 5] [--trials 50]
-Prints a Markdown table (rounds, 2-node tests, GPU-minutes; mean over random bad-node sets).
+Usage: python benchmarks/isolation.py [--gpus 8] [--minutes 5] [--trials 50] [--runs 4000]
+Prints two Markdown tables:
+1. cost: rounds, 2-node tests and GPU-minutes (mean over random bad-node sets) vs all pairs;
+2. robustness: one flaky node (fails each test with probability p) among healthy ones, with and
+   without bad nodes; false convictions (a healthy node reported bad or flaky), how often the flaky
+   node was caught, bad nodes found, rounds.
 """
 
 from __future__ import annotations
@@ -13,24 +17,69 @@ import statistics
 from ailz.validation.isolation import all_pairs_cost, isolate
 
 
-def measure(count: int, bad_count: int, trials: int, seed: int) -> tuple[float, float, bool]:
+def run_once(nodes: list[str], bad: set[str], flaky: dict[str, float], rng: random.Random):
+    def works(node: str) -> bool:
+        return node not in bad and not (node in flaky and rng.random() < flaky[node])
+
+    return isolate(nodes, lambda pairs: [works(a) & works(b) for a, b in pairs], seed=rng.randrange(2**31))
+
+
+def cost(count: int, bad_count: int, trials: int, seed: int) -> tuple[float, float, bool]:
     rng = random.Random(seed)
     rounds, tests, exact = [], [], True
     nodes = [f"n{i}" for i in range(count)]
     for _ in range(trials):
         bad = set(rng.sample(nodes, bad_count))
-        report = isolate(nodes, lambda pairs, bad=bad: [a not in bad and b not in bad for a, b in pairs])
+        report = run_once(nodes, bad, {}, rng)
         exact &= {n for n, s in report.status.items() if s == "bad"} == bad
         rounds.append(report.rounds)
         tests.append(report.tests)
     return statistics.mean(rounds), statistics.mean(tests), exact
 
 
+def robustness(count: int, bad_count: int, probability: float, runs: int, seed: int) -> dict[str, float]:
+    rng = random.Random(seed)
+    nodes = [f"n{i}" for i in range(count)]
+    false, caught, found, rounds = 0, 0, 0, []
+    for _ in range(runs):
+        picked = rng.sample(nodes, bad_count + 1)
+        bad, flaky = set(picked[:-1]), picked[-1]
+        report = run_once(nodes, bad, {flaky: probability}, rng)
+        healthy = set(nodes) - bad - {flaky}
+        false += any(report.status[n] in ("bad", "flaky") for n in healthy)
+        caught += report.status[flaky] in ("bad", "flaky")
+        if all(report.status[n] == "bad" for n in bad):
+            found += 1
+        rounds.append(report.rounds)
+    return {
+        "false": false / runs,
+        "caught": caught / runs,
+        "found": found / runs,
+        "rounds": statistics.mean(rounds),
+        "max_rounds": max(rounds),
+    }
+
+
+def bad_rounds(count: int, bad_count: int, runs: int, seed: int) -> tuple[float, int]:
+    """Share of runs in which every bad node was found, and the most rounds it took."""
+    rng = random.Random(seed)
+    nodes = [f"n{i}" for i in range(count)]
+    found, most = 0, 0
+    for _ in range(runs):
+        bad = set(rng.sample(nodes, bad_count))
+        report = run_once(nodes, bad, {}, rng)
+        found += {n for n, s in report.status.items() if s == "bad"} == bad
+        most = max(most, report.rounds)
+    return found / runs, most
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--gpus", type=int, default=8, help="GPUs per node")
     parser.add_argument("--minutes", type=float, default=5.0, help="minutes per 2-node test incl. pod start")
-    parser.add_argument("--trials", type=int, default=50)
+    parser.add_argument("--trials", type=int, default=50, help="bad-node sets per cost row")
+    parser.add_argument("--runs", type=int, default=4000, help="simulated isolations per robustness row")
+    parser.add_argument("--nodes", type=int, default=128, help="pool size for the robustness rows")
     parser.add_argument("--seed", type=int, default=7)
     args = parser.parse_args()
     per_test = 2 * args.gpus * args.minutes
@@ -41,13 +90,31 @@ def main() -> None:
     print("|---:|---:|---:|---:|---:|---:|---:|---:|:---:|")
     for count in (8, 16, 32, 64, 128):
         for bad_count in sorted({1, 2, 4, count // 8}):
-            rounds, tests, exact = measure(count, bad_count, args.trials, args.seed)
+            rounds, tests, exact = cost(count, bad_count, args.trials, args.seed)
             full_rounds, full_tests = all_pairs_cost(count)
             print(
                 f"| {count} | {bad_count} | {rounds:.1f} | {tests:.1f} | {tests * per_test:,.0f} "
                 f"| {full_rounds} | {full_tests} | {full_tests * per_test:,.0f} "
                 f"| {'yes' if exact else 'NO'} |"
             )
+    print()
+    print(
+        "| nodes | bad | flaky p | runs | false convictions | flaky caught | bad all found | rounds (mean / max) |"
+    )
+    print("|---:|---:|---:|---:|---:|---:|---:|---:|")
+    for bad_count in (0, 8):
+        for probability in (0.1, 0.2, 0.3, 0.4, 0.5):
+            row = robustness(args.nodes, bad_count, probability, args.runs, args.seed)
+            print(
+                f"| {args.nodes} | {bad_count} | {probability} | {args.runs} | {row['false']:.2%} "
+                f"| {row['caught']:.1%} | {row['found']:.1%} | {row['rounds']:.2f} / {row['max_rounds']} |"
+            )
+    print()
+    print("| nodes | bad | runs | every bad node found | most rounds |")
+    print("|---:|---:|---:|---:|---:|")
+    for bad_count in (1, 2, 4, 8):
+        share, most = bad_rounds(args.nodes, bad_count, args.runs // 4, args.seed)
+        print(f"| {args.nodes} | {bad_count} | {args.runs // 4} | {share:.1%} | {most} |")
 
 
 if __name__ == "__main__":

@@ -1,89 +1,268 @@
 """Finds bad nodes with 2-node NCCL tests run in parallel rounds (pure planner, no cluster).
 
-Model: a 2-node test passes only when both nodes are healthy. Round 1 pairs every node; a pair
-that passes proves both good, a pair that fails makes both suspects. Later rounds pair each suspect
-with a known-good node (a failure then convicts the suspect). Without any known-good node, suspects
-are re-paired with partners they have not met yet. A node is in at most one test per round.
+Model: a test passes only when both nodes work at that moment. A bad node fails every test, a flaky
+one some of them, a healthy one none. So a pass is weak evidence (a flaky node passes sometimes) and
+a failure blames one of the two nodes, not both. A node is convicted only when it failed with
+`confirmations` distinct partners that each passed a test with some third node: with at most one
+flaky node in the pool, a healthy node can never meet that bar, because its failing partners would
+all have to be faulty and pass elsewhere. Every status is a function of the set of results, never
+of their order.
+
+Rounds: round 1 pairs every node (shuffled; across racks, within racks or at random where nodes
+carry topology labels). Later rounds pair every unsettled node with a reference (a node that passed
+and never failed), preferring one it has not met and one in its own rack, so a node fault is told
+apart from a fault between racks. Nodes whose evidence contradicts itself (passed, but also failed
+with a partner that passes elsewhere) are retested against references, `max_tests_per_node` tests in all.
+A test that did not run (unschedulable, timed out waiting for GPUs, landed on a tainted node) is no
+evidence: its nodes are tried again, `max_untested` times at most.
 """
 
 from __future__ import annotations
 
+import random
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Literal
 
-Status = Literal["good", "bad", "suspect"]
+Status = Literal["good", "bad", "flaky", "suspect", "untested"]
+Outcome = Literal["pass", "fail", "untested"]
+PairingMode = Literal["inter-rack", "intra-rack", "random"]
+PAIRING_MODES: tuple[PairingMode, ...] = ("inter-rack", "intra-rack", "random")
 Pair = tuple[str, str]
+
+
+@dataclass
+class Evidence:
+    """Every node's status and the fabric links that look broken, from a set of test results."""
+
+    status: dict[str, Status]
+    failing_links: list[tuple[str, str, int, int]]  # (rack, rack, failed, tested) between two racks
+    reasons: dict[str, str]
+
+
+def _outcome(value: Outcome | bool) -> Outcome:
+    if value is True:
+        return "pass"
+    if value is False:
+        return "fail"
+    return value
+
+
+def classify(
+    nodes: list[str],
+    tests: Iterable[tuple[Pair, Outcome | bool]],
+    racks: dict[str, str] | None = None,
+    confirmations: int = 2,
+) -> Evidence:
+    """Order-independent verdict per node from every test result so far (see the module doc)."""
+    racks = racks or {}
+    results = [((a, b), _outcome(o)) for (a, b), o in tests if _outcome(o) != "untested"]
+    # failures between two racks, spread over several nodes of each side that pass inside their own
+    # rack: the links between the racks, not the nodes (a spine or cabling fault)
+    failing_links = _failing_links(results, racks)
+    broken = {frozenset((a, b)) for a, b, _, _ in failing_links}
+
+    def fabric_explains(a: str, b: str) -> bool:
+        return a in racks and b in racks and frozenset((racks[a], racks[b])) in broken
+
+    passed_with: dict[str, set[str]] = defaultdict(set)
+    failed_with: dict[str, list[str]] = defaultdict(list)
+    for (a, b), outcome in results:
+        if outcome == "pass":
+            passed_with[a].add(b)
+            passed_with[b].add(a)
+        elif not fabric_explains(a, b):
+            failed_with[a].append(b)
+            failed_with[b].append(a)
+
+    def witnesses(node: str) -> set[str]:
+        """Partners the node failed with that passed a test with some third node."""
+        return {p for p in failed_with[node] if passed_with[p] - {node}}
+
+    convicted = {n for n in nodes if len(witnesses(n)) >= confirmations}
+    status: dict[str, Status] = {}
+    reasons: dict[str, str] = {}
+    for node in nodes:
+        passes, fails = passed_with[node], failed_with[node]
+        if node in convicted:
+            status[node] = "flaky" if passes else "bad"
+            partners = ", ".join(sorted(witnesses(node)))
+            reasons[node] = f"failed with {partners}, which pass with other nodes" + (
+                f"; passed with {', '.join(sorted(passes))}" if passes else ""
+            )
+        elif not passes and not fails:
+            if any(node in pair for pair, _ in results):
+                status[node] = "suspect"
+                reasons[node] = "only tested across failing links between racks: needs a test inside its rack"
+            else:
+                status[node] = "untested"
+                reasons[node] = "no test ran on the node"
+        elif passes and all(p in convicted for p in fails):
+            status[node] = "good"
+        else:
+            status[node] = "suspect"
+            unexplained = sorted({p for p in fails if p not in convicted})
+            reasons[node] = f"failed with {', '.join(unexplained)}" + (
+                f", passed with {', '.join(sorted(passes))}: not enough evidence either way"
+                if passes
+                else ": needs a test with a known-good partner"
+            )
+    return Evidence(status, failing_links, reasons)
+
+
+def _failing_links(
+    results: list[tuple[Pair, Outcome]], racks: dict[str, str]
+) -> list[tuple[str, str, int, int]]:
+    if not racks:
+        return []
+    intra_pass: set[str] = set()
+    between: dict[frozenset[str], list[tuple[Pair, Outcome]]] = defaultdict(list)
+    for (a, b), outcome in results:
+        if a not in racks or b not in racks:
+            continue
+        if racks[a] == racks[b]:
+            if outcome == "pass":
+                intra_pass |= {a, b}
+        else:
+            between[frozenset((racks[a], racks[b]))].append(((a, b), outcome))
+    links = []
+    for key, tests in between.items():
+        failed = [pair for pair, outcome in tests if outcome == "fail"]
+        if len(failed) < 2 or len(failed) * 2 < len(tests):
+            continue
+        sides = sorted(key)
+        # the failing nodes of each side are healthy where it counts: they pass inside their rack
+        healthy = {
+            rack: {n for pair in failed for n in pair if racks[n] == rack and n in intra_pass}
+            for rack in sides
+        }
+        if all(len(nodes) >= 2 for nodes in healthy.values()):
+            links.append((sides[0], sides[1], len(failed), len(tests)))
+    return sorted(links)
 
 
 @dataclass
 class Isolation:
     nodes: list[str]
-    status: dict[str, Status | None] = field(default_factory=dict)
-    tried: set[frozenset[str]] = field(default_factory=set)
-    rounds: list[list[tuple[Pair, bool]]] = field(default_factory=list)
+    racks: dict[str, str] = field(default_factory=dict)  # node -> rack; empty: no topology labels
+    mode: PairingMode | None = None  # None: inter-rack where racks are known, else random
+    seed: int | None = None
+    confirmations: int = 2
+    max_tests_per_node: int = 5
+    max_untested: int = 2
+    max_rounds: int = 8
+    rounds: list[list[tuple[Pair, Outcome]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         if len(set(self.nodes)) != len(self.nodes):
             raise ValueError("node names must be unique")
-        self.status = {node: None for node in self.nodes}
+        if self.mode is not None and self.mode not in PAIRING_MODES:
+            raise ValueError(f"pairing mode {self.mode!r}: one of {', '.join(PAIRING_MODES)}")
+        self._random = random.Random(self.seed)
 
-    def _unknown(self) -> list[str]:
-        return [n for n in self.nodes if self.status[n] in (None, "suspect")]
+    @property
+    def tests(self) -> list[tuple[Pair, Outcome]]:
+        return [result for round_results in self.rounds for result in round_results]
+
+    def evidence(self) -> Evidence:
+        return classify(self.nodes, self.tests, self.racks, self.confirmations)
+
+    def _pairing_mode(self) -> PairingMode:
+        if self.mode is not None:
+            return self.mode
+        return "inter-rack" if len(set(self.racks.values())) > 1 else "random"
 
     def next_round(self) -> list[Pair]:
         """The tests to run in parallel now; empty when nothing more can be learned."""
-        unknown = self._unknown()
-        good = [n for n in self.nodes if self.status[n] == "good"]
+        if len(self.rounds) >= self.max_rounds:
+            return []
+        evidence = self.evidence()
+        tests = self.tests
+        met = {frozenset(pair) for pair, outcome in tests if outcome != "untested"}
+        tested = Counter(n for pair, outcome in tests if outcome != "untested" for n in pair)
+        not_run = Counter(n for pair, outcome in tests if outcome == "untested" for n in pair)
+        if not self.rounds:
+            return self._pair(list(self.nodes), self._pairing_mode())
+        failed = {n for pair, outcome in tests if outcome == "fail" for n in pair}
+        passed = {n for pair, outcome in tests if outcome == "pass" for n in pair}
+        needing = []
+        for node in self.nodes:
+            state = evidence.status[node]
+            if state == "untested" and not_run[node] < self.max_untested:
+                needing.append(node)
+            elif state == "suspect" and (node not in passed or tested[node] < self.max_tests_per_node):
+                needing.append(node)  # contradictory evidence: retested a few times, no more
+        # references: good nodes, those that never failed first, then the most tested
+        references = sorted(
+            (n for n in self.nodes if evidence.status[n] == "good"),
+            key=lambda n: (n in failed, -tested[n], n),
+        )
         busy: set[str] = set()
         pairs: list[Pair] = []
-        for node in unknown:  # a known-good partner settles a node in one test
-            if not good:
-                break
-            partner = good.pop(0)
-            pairs.append((partner, node))
-            busy |= {partner, node}
-        free = [n for n in unknown if n not in busy]
-        for i, node in enumerate(free):  # the rest meet partners they have not met yet
+        self._random.shuffle(needing)
+        for node in needing:
+            partner = self._reference_for(node, references, busy, met)
+            if partner is not None:
+                pairs.append((partner, node))
+                busy |= {partner, node}
+        rest = [n for n in needing if n not in busy]
+        for i, node in enumerate(rest):  # no reference left: meet a partner not met yet
             if node in busy:
                 continue
-            for other in free[i + 1 :]:
-                if other not in busy and frozenset((node, other)) not in self.tried:
+            for other in rest[i + 1 :]:
+                if other not in busy and frozenset((node, other)) not in met:
                     pairs.append((node, other))
                     busy |= {node, other}
                     break
         return pairs
 
-    def record(self, results: Iterable[tuple[Pair, bool]]) -> None:
-        """Fold one round's outcomes into node status."""
-        results = list(results)
-        self.rounds.append(results)
-        for (a, b), passed in results:
-            self.tried.add(frozenset((a, b)))
-            if passed:
-                self.status[a] = self.status[b] = "good"
-                continue
-            for node, partner in ((a, b), (b, a)):
-                if self.status[node] in ("good", "bad"):
-                    continue
-                if self.status[partner] == "good":
-                    self.status[node] = "bad"
-                else:
-                    self.status[node] = "suspect"
-        self._convict_past_partners()
+    def _reference_for(self, node: str, references: list[str], busy: set[str], met: set) -> str | None:
+        """A free reference, preferably one the node has not met and one in its own rack."""
+        free = [r for r in references if r not in busy and r != node]
+        if not free:
+            return None
+        rack = self.racks.get(node)
 
-    def _convict_past_partners(self) -> None:
-        """A node newly proven good convicts everyone it failed with earlier."""
-        for round_results in self.rounds:
-            for (a, b), passed in round_results:
-                if passed:
-                    continue
-                for node, partner in ((a, b), (b, a)):
-                    if self.status[partner] == "good" and self.status[node] != "bad":
-                        self.status[node] = "bad"
+        def rank(partner: str) -> tuple[int, int]:
+            return (frozenset((node, partner)) in met, rack is None or self.racks.get(partner) != rack)
+
+        return min(free, key=rank)
+
+    def _pair(self, nodes: list[str], mode: PairingMode) -> list[Pair]:
+        """Round 1: every node once, shuffled, by the pairing mode."""
+        self._random.shuffle(nodes)
+        if mode == "random" or not self.racks:
+            return [(nodes[i], nodes[i + 1]) for i in range(0, len(nodes) - 1, 2)]
+        by_rack: dict[str, list[str]] = defaultdict(list)
+        for node in nodes:
+            by_rack[self.racks.get(node, "")].append(node)
+        if mode == "intra-rack":
+            pairs: list[Pair] = []
+            leftovers: list[str] = []
+            for rack in sorted(by_rack):
+                members = by_rack[rack]
+                pairs += [(members[i], members[i + 1]) for i in range(0, len(members) - 1, 2)]
+                if len(members) % 2:
+                    leftovers.append(members[-1])
+            return pairs + [(leftovers[i], leftovers[i + 1]) for i in range(0, len(leftovers) - 1, 2)]
+        # inter-rack: always take the next node from the two fullest racks, so every pair crosses
+        pairs = []
+        queues = {rack: list(members) for rack, members in by_rack.items()}
+        while True:
+            full = sorted((r for r in queues if queues[r]), key=lambda r: (-len(queues[r]), r))
+            if len(full) < 2:
+                break
+            pairs.append((queues[full[0]].pop(), queues[full[1]].pop()))
+        remaining = [n for members in queues.values() for n in members]
+        return pairs + [(remaining[i], remaining[i + 1]) for i in range(0, len(remaining) - 1, 2)]
+
+    def record(self, results: Iterable[tuple[Pair, Outcome | bool]]) -> None:
+        """Fold one round's outcomes in; statuses are recomputed from all results (evidence())."""
+        self.rounds.append([(pair, _outcome(outcome)) for pair, outcome in results])
 
     def report(self) -> dict[str, Status]:
-        return {n: (s or "suspect") for n, s in self.status.items()}
+        return dict(self.evidence().status)
 
 
 @dataclass
@@ -91,21 +270,32 @@ class IsolationReport:
     status: dict[str, Status]
     rounds: int
     tests: int
+    failing_links: list[tuple[str, str, int, int]] = field(default_factory=list)
+    reasons: dict[str, str] = field(default_factory=dict)
 
     def gpu_minutes(self, gpus_per_node: int, minutes_per_test: float) -> float:
         return self.tests * 2 * gpus_per_node * minutes_per_test
 
 
-def isolate(nodes: list[str], run_round: Callable[[list[Pair]], list[bool]]) -> IsolationReport:
-    """Drive rounds until settled; run_round runs the pairs in parallel and returns pass/fail each."""
-    planner = Isolation(list(nodes))
+def isolate(
+    nodes: list[str],
+    run_round: Callable[[list[Pair]], list[Outcome | bool]],
+    racks: dict[str, str] | None = None,
+    mode: PairingMode | None = None,
+    seed: int | None = None,
+) -> IsolationReport:
+    """Drive rounds until settled; run_round runs the pairs in parallel and returns each outcome."""
+    planner = Isolation(list(nodes), racks=dict(racks or {}), mode=mode, seed=seed)
     while pairs := planner.next_round():
         outcomes = run_round(pairs)
         planner.record(zip(pairs, outcomes, strict=True))
+    evidence = planner.evidence()
     return IsolationReport(
-        status=planner.report(),
+        status=evidence.status,
         rounds=len(planner.rounds),
-        tests=sum(len(r) for r in planner.rounds),
+        tests=sum(1 for _, outcome in planner.tests if outcome != "untested"),
+        failing_links=evidence.failing_links,
+        reasons=evidence.reasons,
     )
 
 
