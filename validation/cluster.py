@@ -5,7 +5,7 @@ KubernetesApi (kubernetes_api.py) implements it over the official client; tests 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 
@@ -33,6 +33,8 @@ class NodeInfo:
     name: str
     ready: bool
     gpus: int
+    labels: dict[str, str] = field(default_factory=dict)
+    taints: list[str] = field(default_factory=list)  # taint keys
 
 
 class ClusterApi(Protocol):
@@ -43,5 +45,7 @@ class ClusterApi(Protocol):
     def list_pods(self, namespace: str, label_selector: str) -> list[PodInfo]: ...
     def pod_events(self, namespace: str, pod: str) -> list[tuple[str, str]]: ...
     def read_log(self, namespace: str, pod: str, container: str | None = None) -> str: ...
-    def label_node(self, name: str, labels: dict[str, str]) -> None: ...
+    def workload_conditions(self, namespace: str, kind: str, name: str) -> list[dict[str, Any]]: ...
+    def label_node(self, name: str, labels: dict[str, str | None]) -> None: ...  # None removes
     def taint_node(self, name: str, key: str, value: str, effect: str) -> None: ...
+    def untaint_node(self, name: str, key: str) -> None: ...

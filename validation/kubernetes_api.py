@@ -46,7 +46,11 @@ class KubernetesApi:
             conditions = node.status.conditions or []
             ready = any(c.type == "Ready" and c.status == "True" for c in conditions)
             gpus = int((node.status.allocatable or {}).get("nvidia.com/gpu", "0"))
-            result.append(NodeInfo(node.metadata.name, ready and not node.spec.unschedulable, gpus))
+            taints = [t.key for t in node.spec.taints or []]
+            schedulable = ready and not node.spec.unschedulable
+            result.append(
+                NodeInfo(node.metadata.name, schedulable, gpus, dict(node.metadata.labels or {}), taints)
+            )
         return result
 
     def create(self, obj: dict[str, Any]) -> None:
@@ -96,7 +100,24 @@ class KubernetesApi:
     def read_log(self, namespace: str, pod: str, container: str | None = None) -> str:
         return self._call(self.core.read_namespaced_pod_log, pod, namespace, container=container)
 
-    def label_node(self, name: str, labels: dict[str, str]) -> None:
+    def workload_conditions(self, namespace: str, kind: str, name: str) -> list[dict[str, Any]]:
+        """The conditions of the Kueue Workload a job owns (QuotaReserved, Admitted, Evicted, ...)."""
+        listed = self._call(
+            self.custom.list_namespaced_custom_object, "kueue.x-k8s.io", "v1beta1", namespace, "workloads"
+        )
+        for workload in listed.get("items") or []:
+            owners = workload.get("metadata", {}).get("ownerReferences") or []
+            if any(o.get("kind") == kind and o.get("name") == name for o in owners):
+                return list((workload.get("status") or {}).get("conditions") or [])
+        return []
+
+    def untaint_node(self, name: str, key: str) -> None:
+        node = self._call(self.core.read_node, name)
+        serialize = self._client.ApiClient().sanitize_for_serialization
+        taints = [serialize(t) for t in node.spec.taints or [] if t.key != key]
+        self._call(self.core.patch_node, name, {"spec": {"taints": taints}})
+
+    def label_node(self, name: str, labels: dict[str, str | None]) -> None:
         self._call(self.core.patch_node, name, {"metadata": {"labels": labels}})
 
     def taint_node(self, name: str, key: str, value: str, effect: str) -> None:

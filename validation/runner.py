@@ -64,11 +64,17 @@ def job_state(kind: str, obj: dict[str, Any]) -> str | None:
 @dataclass
 class RunOutcome:
     name: str
-    state: str  # succeeded | failed | timeout | interrupted
+    state: str  # succeeded | failed | timeout | unscheduled | interrupted
     log: str = ""
     nodes: list[str] = field(default_factory=list)
     message: str = ""
-    seconds: float = 0.0
+    seconds: float = 0.0  # from the pods running to the end (GPU time)
+    workload: list[str] = field(default_factory=list)  # the Kueue Workload's conditions, when it waited
+
+    @property
+    def tested(self) -> bool:
+        """False when the fabric never got to run: the pods were never all scheduled and running."""
+        return self.state not in ("unscheduled", "interrupted")
 
 
 @contextlib.contextmanager
@@ -89,18 +95,26 @@ def sigterm_as_interrupt() -> Iterator[None]:
         signal.signal(signal.SIGTERM, previous)
 
 
-def check_pool(api: ClusterApi, pool: str, needed: int) -> list[NodeInfo]:
-    """Ready nodes of the pool; a RunError when there are too few."""
+def check_pool(api: ClusterApi, pool: str, needed: int, exclude_taint: str | None = None) -> list[NodeInfo]:
+    """Ready nodes of the pool (without exclude_taint); a RunError when there are too few."""
     selector = f"{naming.POOL_LABEL}={pool}"
     nodes = api.list_nodes(selector)
-    ready = [n for n in nodes if n.ready]
+    ready = [n for n in nodes if n.ready and (exclude_taint is None or exclude_taint not in n.taints)]
     if not nodes:
         raise RunError(
             f"no node carries the label {selector}: is the pool deployed and scaled up "
             "(a pool at 0 nodes must be scaled before validation)?"
         )
     if len(ready) < needed:
-        raise RunError(f"the pool has {len(ready)} ready nodes of {len(nodes)}, the test needs {needed}")
+        tainted = sum(1 for n in nodes if exclude_taint is not None and exclude_taint in n.taints)
+        raise RunError(
+            f"the pool has {len(ready)} ready nodes of {len(nodes)}, the test needs {needed}"
+            + (
+                f" ({tainted} carry {exclude_taint}: `ailz validate nccl clear` re-tests them)"
+                if tainted
+                else ""
+            )
+        )
     return ready
 
 
@@ -116,6 +130,35 @@ def _pending_reason(api: ClusterApi, namespace: str, pods: list[PodInfo]) -> str
     return ""
 
 
+def _workload_conditions(api: ClusterApi, job: dict[str, Any]) -> list[str]:
+    """'QuotaReserved=False (Pending): couldn't assign flavors ...' for a job Kueue holds back."""
+    try:
+        conditions = api.workload_conditions(
+            job["metadata"]["namespace"], job["kind"], job["metadata"]["name"]
+        )
+    except ApiError:
+        return []
+    return [
+        f"{c.get('type')}={c.get('status')} ({c.get('reason', '')}): {c.get('message', '')}".strip()
+        for c in conditions
+    ]
+
+
+@dataclass
+class _Tracked:
+    objects: list[dict[str, Any]]
+    created: float
+    running_since: float | None = None
+
+    @property
+    def job(self) -> dict[str, Any]:
+        return self.objects[-1]
+
+    @property
+    def name(self) -> str:
+        return self.job["metadata"]["name"]
+
+
 def run_jobs(
     api: ClusterApi,
     runs: list[list[dict[str, Any]]],
@@ -124,64 +167,90 @@ def run_jobs(
     on_progress: Callable[[str], None] = lambda text: None,
     clock: Callable[[], float] = time.monotonic,
     sleep: Callable[[float], None] = time.sleep,
+    schedule_timeout_seconds: float | None = None,
 ) -> list[RunOutcome]:
-    """Run several jobs at once (each a list of objects, the job last); delete all of them at the end."""
-    created: list[dict[str, Any]] = []
+    """Run several jobs at once (each a list of objects, the job last). Every job has its own clock:
+    `schedule_timeout_seconds` to get all its pods running (else it is `unscheduled`: not tested),
+    then `timeout_seconds` to finish. A job's objects are deleted as soon as it ends, so one stuck job
+    neither holds the others' GPUs nor the round past its own deadlines."""
+    schedule_timeout = timeout_seconds if schedule_timeout_seconds is None else schedule_timeout_seconds
+    tracked: list[_Tracked] = []
     outcomes: dict[str, RunOutcome] = {}
-    start = clock()
     try:
         with sigterm_as_interrupt():
             for objects in runs:
+                entry = _Tracked([], clock())
+                tracked.append(entry)
                 for obj in objects:
                     try:
                         api.create(obj)
                     except ApiError as error:
                         raise RunError(explain(error, obj)) from None
-                    created.append(obj)
-            jobs = [objects[-1] for objects in runs]
+                    entry.objects.append(obj)
             while True:
-                waiting = [j for j in jobs if j["metadata"]["name"] not in outcomes]
-                for job in waiting:
-                    _poll(api, job, outcomes, start, clock)
-                waiting = [j for j in jobs if j["metadata"]["name"] not in outcomes]
-                if not waiting:
-                    break
-                elapsed = clock() - start
-                reason = ""
-                for job in waiting:
-                    pods = api.list_pods(
-                        job["metadata"]["namespace"], f"{RUN_LABEL}={job['metadata']['name']}"
-                    )
-                    reason = reason or _pending_reason(api, job["metadata"]["namespace"], pods)
-                    running = sum(p.phase == "Running" for p in pods)
-                    on_progress(
-                        f"{job['metadata']['name']}: {running}/{len(pods)} pods running, "
-                        f"{elapsed:.0f}s of {timeout_seconds:.0f}s" + (f" — {reason}" if reason else "")
-                    )
-                if elapsed >= timeout_seconds:
-                    for job in waiting:
-                        name = job["metadata"]["name"]
-                        log = _launcher_log(api, job)
-                        message = f"timed out after {timeout_seconds:.0f}s" + (
-                            f"; {reason}" if reason else ""
-                        )
-                        outcomes[name] = RunOutcome(name, "timeout", log, _nodes(api, job), message, elapsed)
+                for entry in tracked:
+                    if entry.name not in outcomes:
+                        _step(api, entry, outcomes, clock, timeout_seconds, schedule_timeout, on_progress)
+                    if entry.name in outcomes and entry.objects:
+                        _cleanup(api, entry.objects, on_progress)
+                if len(outcomes) == len(tracked):
                     break
                 sleep(poll_seconds)
     except KeyboardInterrupt:
-        for objects in runs:
-            name = objects[-1]["metadata"]["name"]
-            outcomes.setdefault(name, RunOutcome(name, "interrupted", message="interrupted; job deleted"))
-        _cleanup(api, created, on_progress)
+        for entry in tracked:
+            outcomes.setdefault(
+                entry.name, RunOutcome(entry.name, "interrupted", message="interrupted; job deleted")
+            )
+        for entry in tracked:
+            _cleanup(api, entry.objects, on_progress)
         raise
     finally:
-        if created:
-            _cleanup(api, created, on_progress)
-            created.clear()
+        for entry in tracked:
+            if entry.objects:
+                _cleanup(api, entry.objects, on_progress)
     return [outcomes[objects[-1]["metadata"]["name"]] for objects in runs]
 
 
-def _poll(api: ClusterApi, job: dict[str, Any], outcomes: dict[str, RunOutcome], start: float, clock) -> None:
+def _step(
+    api, entry: _Tracked, outcomes, clock, timeout: float, schedule_timeout: float, on_progress
+) -> None:
+    """One poll of one job: done, still scheduling, running, or past one of its deadlines."""
+    job, name = entry.job, entry.name
+    namespace = job["metadata"]["namespace"]
+    _poll(api, job, outcomes, entry, clock)
+    if name in outcomes:
+        return
+    now = clock()
+    pods = api.list_pods(namespace, f"{RUN_LABEL}={name}")
+    running = sum(p.phase == "Running" for p in pods)
+    if entry.running_since is None and pods and not any(p.phase == "Pending" for p in pods):
+        entry.running_since = now
+    reason = _pending_reason(api, namespace, pods) if entry.running_since is None else ""
+    if entry.running_since is None:
+        waited = now - entry.created
+        on_progress(
+            f"{name}: {running}/{len(pods)} pods running, waiting {waited:.0f}s of {schedule_timeout:.0f}s"
+            + (f" — {reason}" if reason else "")
+        )
+        if waited >= schedule_timeout:
+            workload = _workload_conditions(api, job)
+            message = f"not scheduled within {schedule_timeout:.0f}s" + (f"; {reason}" if reason else "")
+            if workload and not pods:
+                message += f"; Kueue: {workload[-1]}"
+            outcomes[name] = RunOutcome(name, "unscheduled", "", [], message, 0.0, workload)
+        return
+    elapsed = now - entry.running_since
+    on_progress(f"{name}: {running}/{len(pods)} pods running, {elapsed:.0f}s of {timeout:.0f}s")
+    if elapsed >= timeout:
+        log = _launcher_log(api, job)
+        outcomes[name] = RunOutcome(
+            name, "timeout", log, _nodes(api, job), f"timed out after {timeout:.0f}s", elapsed
+        )
+
+
+def _poll(
+    api: ClusterApi, job: dict[str, Any], outcomes: dict[str, RunOutcome], entry: _Tracked, clock
+) -> None:
     name = job["metadata"]["name"]
     try:
         current = api.get(job)
@@ -195,8 +264,9 @@ def _poll(api: ClusterApi, job: dict[str, Any], outcomes: dict[str, RunOutcome],
         for c in (current.get("status") or {}).get("conditions") or []
         if c.get("message")
     ]
+    started = entry.running_since if entry.running_since is not None else entry.created
     outcomes[name] = RunOutcome(
-        name, state, _launcher_log(api, job), _nodes(api, job), "; ".join(messages[-1:]), clock() - start
+        name, state, _launcher_log(api, job), _nodes(api, job), "; ".join(messages[-1:]), clock() - started
     )
 
 

@@ -23,8 +23,34 @@ def slow_log(factor: float = 0.25) -> str:
 
 
 class FakeCluster:
-    def __init__(self, nodes=("node-a", "node-b"), bad=(), polls_to_finish=2, outcome="Succeeded"):
+    """Jobs finish after `polls_to_finish` polls; pairs with a node in `bad` log a slow fabric, with a
+    node in `flaky` a slow one with that probability; `unschedulable_nodes` never get their pods."""
+
+    def __init__(
+        self,
+        nodes=("node-a", "node-b"),
+        bad=(),
+        polls_to_finish=2,
+        outcome="Succeeded",
+        racks=None,
+        flaky=None,
+    ):
+        import random
+
         self.nodes = list(nodes)
+        self.racks = dict(racks or {})  # node -> rack, as the GKE sub-block label
+        self.flaky = dict(flaky or {})
+        self.random = random.Random(0)
+        self.unschedulable_nodes: set[str] = set()
+        self.workload = [
+            {
+                "type": "QuotaReserved",
+                "status": "False",
+                "reason": "Pending",
+                "message": "couldn't assign flavors to pod set worker: insufficient unused quota",
+            }
+        ]
+        self.node_taints: dict[str, list[str]] = {}
         self.bad = set(bad)
         self.polls_to_finish = polls_to_finish
         self.outcome = outcome
@@ -35,12 +61,24 @@ class FakeCluster:
         self.fail_create: dict[str, ApiError] = {}
         self.pending_event: tuple[str, str] | None = None
         self.labels: dict[str, dict] = {}
+        self.logs: dict[str, str] = {}
+        self.spine_down = False
         self.taints: dict[str, tuple] = {}
         self.unschedulable = False
 
     # ClusterApi
     def list_nodes(self, label_selector):
-        return [NodeInfo(n, True, 8) for n in self.nodes]
+        return [
+            NodeInfo(
+                n, True, 8,
+                {"cloud.google.com/gce-topology-subblock": self.racks[n]} if n in self.racks else {},
+                list(self.node_taints.get(n, [])),
+            )
+            for n in self.nodes
+        ]  # fmt: skip
+
+    def _stuck(self, name):
+        return self.unschedulable or bool(self.unschedulable_nodes & set(self._pinned(self._job(name))))
 
     def create(self, obj):
         if obj["kind"] in self.fail_create:
@@ -75,7 +113,7 @@ class FakeCluster:
     def get(self, obj):
         name = obj["metadata"]["name"]
         self.polls[name] = self.polls.get(name, 0) + 1
-        if self.unschedulable or self.polls[name] < self.polls_to_finish:
+        if self._stuck(name) or self.polls[name] < self.polls_to_finish:
             return {"status": {"conditions": [{"type": "Created", "status": "True"}]}}
         kind_done = {"MPIJob": "Succeeded", "JobSet": "Completed"}[obj["kind"]]
         condition = kind_done if self.outcome == "Succeeded" else "Failed"
@@ -85,8 +123,9 @@ class FakeCluster:
         run = dict(part.split("=") for part in label_selector.split(","))["ailz.io/validation-run"]
         job = self._job(run)
         role = dict(part.split("=") for part in label_selector.split(",")).get("ailz.io/role")
-        phase = "Pending" if self.unschedulable else "Running"
-        pods = [PodInfo(f"{run}-worker-{i}", phase, None if self.unschedulable else n, "worker")
+        stuck = self._stuck(run)
+        phase = "Pending" if stuck else "Running"
+        pods = [PodInfo(f"{run}-worker-{i}", phase, None if stuck else n, "worker")
                 for i, n in enumerate(self._pinned(job))]  # fmt: skip
         pods.append(PodInfo(f"{run}-launcher", phase, None, "launcher"))
         return [p for p in pods if role in (None, p.role)]
@@ -99,13 +138,35 @@ class FakeCluster:
         job = self._job(run)
         if self.outcome != "Succeeded":
             return (Path(__file__).parent / "fixtures" / "failure_nccl_mpirun.log").read_text()
-        return slow_log() if self.bad & set(self._pinned(job)) else GOOD_LOG
+        pinned = set(self._pinned(job))
+        if run not in self.logs:
+            flaky = any(self.random.random() < self.flaky[n] for n in sorted(pinned) if n in self.flaky)
+            racks = {self.racks[n] for n in pinned if n in self.racks}
+            slow = self.bad & pinned or flaky or len(racks) > 1 and self.spine_down
+            self.logs[run] = slow_log() if slow else GOOD_LOG
+        return self.logs[run]
+
+    def workload_conditions(self, namespace, kind, name):
+        return list(self.workload)
 
     def label_node(self, name, labels):
-        self.labels[name] = labels
+        current = self.labels.setdefault(name, {})
+        for key, value in labels.items():
+            if value is None:
+                current.pop(key, None)
+            else:
+                current[key] = value
+        if not current:
+            del self.labels[name]
 
     def taint_node(self, name, key, value, effect):
         self.taints[name] = (key, value, effect)
+        self.node_taints.setdefault(name, []).append(key)
+
+    def untaint_node(self, name, key):
+        if self.taints.get(name, (None,))[0] == key:
+            del self.taints[name]
+        self.node_taints[name] = [k for k in self.node_taints.get(name, []) if k != key]
 
 
 class FakeClock:

@@ -61,8 +61,12 @@ def test_timeout_says_why_pods_are_pending(spec):
         "0/4 nodes are available: 4 Insufficient vpc.amazonaws.com/efa.",
     )
     outcome = run(cluster, objects(spec), timeout=60)
-    assert outcome.state == "timeout"
+    assert outcome.state == "unscheduled" and not outcome.tested
+    assert "not scheduled within 60s" in outcome.message
     assert "Insufficient vpc.amazonaws.com/efa" in outcome.message
+    assert outcome.workload == [
+        "QuotaReserved=False (Pending): couldn't assign flavors to pod set worker: insufficient unused quota"
+    ]
     assert cluster.objects == {}
 
 
