@@ -34,6 +34,7 @@ SECTION_FILES = {
     "gke_limits": "gcp.yaml",
     "gpudirect_host": "gcp.yaml",
     "nccl_thresholds": "fabrics.yaml",
+    "node_topology": "fabrics.yaml",
 }
 
 

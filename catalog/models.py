@@ -104,6 +104,14 @@ ExpectedFigure = Literal[
 ]
 
 
+class NodeTopology(Fact):
+    """Node labels naming a GPU node's rack: exact keys, or prefixes numbered by network layer (the
+    highest number is the closest to the node)."""
+
+    rack_labels: list[str]
+    layered_prefixes: list[str]
+
+
 class NcclThresholds(Fact):
     """Which `expected` figure judges a collective in one node and across nodes; a collective that is
     not listed at a scale has no sourced figure there, and its bandwidth is reported, not judged."""
@@ -196,6 +204,9 @@ class NcclPod(Fact):
     cpu: str
     shm_size: str
     expect_gdr: bool = Field(description="NCCL logs GPUDirect RDMA (GDRDMA) on this fabric.")
+    capabilities: list[str] = Field(
+        default_factory=list, description="What the NCCL container adds beyond root sshd's (IPC_LOCK for RDMA)."
+    )
     sidecar: NcclSidecar | None = None
 
 
@@ -677,6 +688,7 @@ class Catalog(BaseModel):
     gke_limits: GkeLimits
     gpudirect_host: GpudirectHost
     nccl_thresholds: NcclThresholds
+    node_topology: NodeTopology
     platform: Platform
 
     def machine(self, name: str) -> Machine:

@@ -68,6 +68,16 @@ class NcclValidation(SpecModel):
     warmup_iterations: int = Field(default=5, ge=0)
     job: Literal["mpijob", "jobset"] = "mpijob"
     timeout_minutes: int = Field(default=30, ge=1)
+    schedule_timeout_minutes: int = Field(
+        default=10,
+        ge=1,
+        description="How long a test may wait for its pods to be scheduled before it is not tested.",
+    )
+    rack_label: str | None = Field(
+        default=None,
+        pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",
+        description="Node label naming a node's rack for topology-aware pairing (clouds have their own).",
+    )
     runner_group: str | None = Field(
         default=None,
         description="Group allowed to run `ailz validate nccl` (bound to the ailz-validator roles).",

@@ -16,6 +16,11 @@ from ailz.components.common.images import mirrored_image, pinned
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"
+# What ailz puts on a node it found bad (label value: bad, flaky or suspect); only nodes passing a
+# re-test lose them (`ailz validate nccl clear`). The admission policy lets the validator touch
+# only these (naming.VALIDATOR_NODE_KEYS).
+BAD_NODE_LABEL = naming.VALIDATOR_NODE_KEYS
+BAD_NODE_TAINT = f"{naming.VALIDATOR_NODE_KEYS}-bad"
 
 
 class RenderError(ValueError):
@@ -46,6 +51,7 @@ class JobPlan:
     job_kind: str
     pin_nodes: list[str] = field(default_factory=list)
     image: str = ""
+    tolerate_bad_nodes: bool = False  # re-tests of nodes ailz tainted
 
     @property
     def ranks(self) -> int:
@@ -69,6 +75,7 @@ def plan_job(
     name: str | None = None,
     pin_nodes: list[str] | None = None,
     image: str | None = None,
+    tolerate_bad_nodes: bool = False,
 ) -> JobPlan:
     """Resolve target, pool, machine and fabric; raise RenderError naming what to fix."""
     try:
@@ -123,4 +130,5 @@ def plan_job(
         job_kind=settings.job,
         pin_nodes=list(pin_nodes or []),
         image=chosen_image,
+        tolerate_bad_nodes=tolerate_bad_nodes,
     )

@@ -15,11 +15,29 @@ import yaml
 
 from ailz.components.common import names as naming
 from ailz.components.common.fabric_env import roce_env, sriov_hca_check, sriov_hca_command
-from ailz.validation.job_plan import RUN_LABEL, JobPlan, RenderError
+from ailz.validation.job_plan import BAD_NODE_TAINT, RUN_LABEL, JobPlan, RenderError
 
 SCRIPT_DIR = "/ailz"
 SSH_DIR = "/etc/ailz-ssh"
-SSH_CONFIG = "Host *\n  StrictHostKeyChecking no\n  UserKnownHostsFile /dev/null\n  LogLevel ERROR\n"
+# unprivileged: root sshd needs no NET_BIND_SERVICE (mpi-operator's non-root examples use 2222 too)
+SSH_PORT = 2222
+SSH_CONFIG = "\n".join(
+    [
+        "Host *",
+        f"  Port {SSH_PORT}",
+        "  StrictHostKeyChecking no",
+        "  UserKnownHostsFile /dev/null",
+        "  LogLevel ERROR",
+        "",
+    ]
+)
+# root sshd's privilege separation: setgroups/setgid/setuid to its privsep user, chroot to its empty
+# directory, and the monitor kills its unprivileged child (OpenSSH sshd.c); pty logins (never used
+# here) would add AUDIT_WRITE and CHOWN
+SSHD_CAPABILITIES = ("SETUID", "SETGID", "SYS_CHROOT", "KILL")
+SSHD = f"/usr/sbin/sshd -De -p {SSH_PORT} -o StrictModes=no -o UsePAM=no"
+# the launcher waits this long for each worker's DNS name and sshd before giving up with a message
+WORKER_WAIT_SECONDS = 300
 
 
 @cache
@@ -95,7 +113,7 @@ def launch_script(plan: JobPlan) -> str:
         "--map-by", f"ppr:{plan.machine.gpus}:node", "--bind-to", "none",
         "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
         "--mca", "btl_tcp_if_include", "eth0",
-        "--mca", "plm_rsh_args", "-o StrictHostKeyChecking=no -o ConnectionAttempts=10",
+        "--mca", "plm_rsh_args", f"-p {SSH_PORT} -o StrictHostKeyChecking=no -o ConnectionAttempts=10",
     ]  # fmt: skip
     lines = ["#!/bin/bash", "set -euo pipefail"]
     if plan.job_kind == "jobset":
@@ -104,11 +122,32 @@ def launch_script(plan: JobPlan) -> str:
             "chmod 600 /root/.ssh/id_ed25519",
             ": > /tmp/hostfile",
             f"for host in {' '.join(worker_hosts(plan))}; do",
-            '  until ssh -o ConnectTimeout=5 "$host" true; do echo "waiting for $host"; sleep 5; done',
             f'  echo "$host slots={plan.machine.gpus}" >> /tmp/hostfile',
             "done",
         ]
-        mpirun += ["--hostfile", "/tmp/hostfile"]
+        hostfile = "/tmp/hostfile"
+        mpirun += ["--hostfile", hostfile]
+    else:
+        hostfile = "/etc/mpi/hostfile"  # written by the MPI operator: <job>-worker-<i>.<job>.<ns>.svc slots=N
+    # workers are Ready once sshd listens (readiness probe), but their DNS records can lag behind
+    lines += [
+        f"deadline=$((SECONDS + {WORKER_WAIT_SECONDS}))",
+        f"for host in $(awk '{{print $1}}' {hostfile}); do",
+        '  until getent hosts "$host" >/dev/null; do',
+        '    if [ "$SECONDS" -ge "$deadline" ]; then',
+        '      echo "ailz-launcher: worker $host has no DNS record" >&2; exit 1',
+        "    fi",
+        "    sleep 2",
+        "  done",
+        f"  until ssh -p {SSH_PORT} -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
+        '"$host" true 2>/dev/null; do',
+        '    if [ "$SECONDS" -ge "$deadline" ]; then',
+        '      echo "ailz-launcher: no sshd on worker $host" >&2; exit 1',
+        "    fi",
+        "    sleep 2",
+        "  done",
+        "done",
+    ]
     # --prefix: non-interactive ssh shells on the workers have no MPI on PATH for orted/prted
     lines.append(f'MPIRUN="$(command -v {shlex.quote(plan.pod["mpirun"])})"')
     lines.append(
@@ -186,13 +225,10 @@ def worker_pod(plan: JobPlan) -> dict[str, Any]:
     if plan.job_kind == "jobset":
         command = (
             f"mkdir -p /root/.ssh /run/sshd && cp {SSH_DIR}/authorized_keys /root/.ssh/ && "
-            "chmod 600 /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null && "
-            "exec /usr/sbin/sshd -De -o StrictModes=no"
+            f"chmod 600 /root/.ssh/authorized_keys && ssh-keygen -A >/dev/null && exec {SSHD}"
         )
     else:  # the MPI operator mounts its own keys at /root/.ssh
-        command = (
-            "mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec /usr/sbin/sshd -De -o StrictModes=no"
-        )
+        command = f"mkdir -p /run/sshd && ssh-keygen -A >/dev/null && exec {SSHD}"
     context = {
         "plan": plan,
         "labels": {**plan.labels, "ailz.io/role": "worker"},
@@ -206,18 +242,42 @@ def worker_pod(plan: JobPlan) -> dict[str, Any]:
         "ssh_secret": f"{plan.name}-ssh" if plan.job_kind == "jobset" else None,
         "script_dir": SCRIPT_DIR,
         "ssh_dir": SSH_DIR,
+        "ssh_port": SSH_PORT,
         "gpus": plan.machine.gpus,
+        "tolerations": tolerations(plan),
+        "capabilities": [*SSHD_CAPABILITIES, *plan.pod.get("capabilities", [])],
     }
     text = _templates().get_template(plan.pod["template"]).render(**context)
     return yaml.safe_load(text)
 
 
+def tolerations(plan: JobPlan) -> list[dict[str, str]]:
+    """The pool's GPU taint; ailz's own bad-node taint only on re-tests of repaired nodes."""
+    result = [{"key": naming.GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"}]
+    if plan.tolerate_bad_nodes:
+        result.append({"key": BAD_NODE_TAINT, "operator": "Exists", "effect": "NoSchedule"})
+    return result
+
+
 def launcher_pod(plan: JobPlan) -> dict[str, Any]:
+    # beside one of its own workers: never on a node another test of the round needs
+    beside_workers = {
+        "podAffinity": {
+            "requiredDuringSchedulingIgnoredDuringExecution": [
+                {
+                    "labelSelector": {"matchLabels": {RUN_LABEL: plan.name, "ailz.io/role": "worker"}},
+                    "topologyKey": "kubernetes.io/hostname",
+                }
+            ]
+        }
+    }
     text = (
         _templates()
         .get_template("launcher.yaml.j2")
         .render(
             plan=plan,
+            affinity=beside_workers,
+            tolerations=tolerations(plan),
             labels={**plan.labels, "ailz.io/role": "launcher"},
             node_selector={naming.POOL_LABEL: plan.pool.name},
             script_config_map=f"{plan.name}-scripts",

@@ -7,16 +7,15 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ailz.validation.cluster import ClusterApi
+from ailz.catalog import load_catalog
+from ailz.components.common import names as naming
+from ailz.validation.cluster import ClusterApi, RunError
 from ailz.validation.isolation import Pair, isolate
-from ailz.validation.job_plan import JobPlan, plan_job
+from ailz.validation.job_plan import BAD_NODE_LABEL, BAD_NODE_TAINT, JobPlan, plan_job
 from ailz.validation.parser import NcclResult
 from ailz.validation.render import render
 from ailz.validation.runner import RunOutcome, check_pool, run_jobs
 from ailz.validation.thresholds import Verdict, judge_log, parse_bytes, threshold
-
-BAD_NODE_LABEL = "ailz.io/nccl"
-BAD_NODE_TAINT = "ailz.io/nccl-bad"
 
 
 @dataclass
@@ -52,16 +51,19 @@ class ValidationReport:
     min_fraction: float
     runs: list[RunReport] = field(default_factory=list)
     node_status: dict[str, str] = field(default_factory=dict)
+    node_reasons: dict[str, str] = field(default_factory=dict)
+    racks: dict[str, str] = field(default_factory=dict)
+    failing_links: list[tuple[str, str, int, int]] = field(default_factory=list)
     rounds: int = 0
     gpu_minutes: float = 0.0
 
     @property
     def passed(self) -> bool:
-        return (
-            bool(self.runs)
-            and all(r.verdict.passed for r in self.runs)
-            and "bad" not in self.node_status.values()
-        )
+        if self.failing_links or not self.runs:
+            return False
+        if self.node_status and set(self.node_status.values()) != {"good"}:
+            return False  # pairwise: every node proven good (bad, flaky, suspect, untested fail it)
+        return self.rounds > 1 or all(r.verdict.passed for r in self.runs)
 
     def to_json(self) -> dict[str, Any]:
         return {
@@ -76,6 +78,12 @@ class ValidationReport:
             "rounds": self.rounds,
             "gpu_minutes": round(self.gpu_minutes, 1),
             "nodes": self.node_status,
+            "node_reasons": self.node_reasons,
+            "racks": self.racks,
+            "failing_links": [
+                {"racks": [a, b], "failed": failed, "tested": tested}
+                for a, b, failed, tested in self.failing_links
+            ],
             "runs": [r.to_json() for r in self.runs],
         }
 
@@ -100,6 +108,26 @@ def judge_outcome(plan: JobPlan, outcome: RunOutcome) -> RunReport:
     return RunReport(plan.name, nodes, outcome.state, outcome.message, result, verdict, outcome.seconds)
 
 
+def rack_of(labels: dict[str, str], rack_label: str | None = None) -> str | None:
+    """The node's rack from its labels: the spec's label, else the catalog's (GKE sub-block, the
+    closest EC2 network-node layer)."""
+    if rack_label:
+        return labels.get(rack_label)
+    topology = load_catalog().node_topology
+    for key in topology.rack_labels:
+        if labels.get(key):
+            return labels[key]
+    for prefix in topology.layered_prefixes:
+        layers = [
+            (int(k[len(prefix) :]), v)
+            for k, v in labels.items()
+            if k.startswith(prefix) and k[len(prefix) :].isdigit()
+        ]
+        if layers:
+            return max(layers)[1]
+    return None
+
+
 def validate(
     spec: Any,
     target: str,
@@ -113,16 +141,19 @@ def validate(
     on_progress: Callable[[str], None] = lambda text: None,
     run_id: str | None = None,
     image: str | None = None,
+    pairing: str | None = None,
+    seed: int | None = None,
     **run_options: Any,
 ) -> ValidationReport:
     base = plan_job(spec, target, pool, nodes=1, collective=collective, name="probe")
     run_id = run_id or secrets.token_hex(3)
     wanted = 2 if pairwise else (nodes or (base.pool.nodes if all_nodes else min(base.pool.nodes, 2)))
-    ready = check_pool(api, pool, wanted)
+    ready = check_pool(api, pool, wanted, exclude_taint=BAD_NODE_TAINT)
     chosen = [n.name for n in ready] if all_nodes or pairwise else [n.name for n in ready[:wanted]]
     if pairwise and nodes:
         chosen = chosen[:nodes]
     timeout = base.settings.timeout_minutes * 60
+    run_options.setdefault("schedule_timeout_seconds", base.settings.schedule_timeout_minutes * 60)
     report = ValidationReport(
         zone=spec.name,
         target=target,
@@ -136,59 +167,139 @@ def validate(
     )
     gpus = base.machine.gpus
 
-    if not pairwise:
-        plan = plan_job(
-            spec,
-            target,
-            pool,
-            nodes=len(chosen),
-            collective=collective,
-            name=f"nccl-{pool}-{run_id}",
-            image=image,
+    def plan_for(name: str, count: int, pin: list[str] | None = None) -> JobPlan:
+        return plan_job(
+            spec, target, pool, nodes=count, collective=collective, name=name, pin_nodes=pin, image=image
         )
+
+    if not pairwise:
+        plan = plan_for(f"nccl-{pool}-{run_id}", len(chosen))
         outcome = run_jobs(api, [render(plan)], timeout, on_progress=on_progress, **run_options)[0]
         run = judge_outcome(plan, outcome)
         report.runs.append(run)
         report.rounds = 1
         report.gpu_minutes = outcome.seconds / 60 * gpus * len(chosen)
-        status = "good" if run.verdict.passed else "suspect"
+        status = "good" if run.verdict.passed else ("untested" if not outcome.tested else "suspect")
         report.node_status = {node: status for node in (run.nodes or chosen)}
     else:
+        racks = {n.name: rack for n in ready if (rack := rack_of(n.labels, base.settings.rack_label))}
+        report.racks = racks
 
-        def run_round(pairs: list[Pair]) -> list[bool]:
+        def run_round(pairs: list[Pair]) -> list[str]:
             index = report.rounds
             report.rounds += 1
+            tainted = {
+                n.name for n in api.list_nodes(f"{naming.POOL_LABEL}={pool}") if BAD_NODE_TAINT in n.taints
+            }
             plans = [
-                plan_job(
-                    spec,
-                    target,
-                    pool,
-                    nodes=2,
-                    collective=collective,
-                    name=f"nccl-{pool}-{run_id}-r{index}p{i}",
-                    pin_nodes=list(pair),
-                )  # fmt: skip
-                for i, pair in enumerate(pairs)
+                plan_for(f"nccl-{pool}-{run_id}-r{index}p{i}", 2, list(pair)) for i, pair in enumerate(pairs)
             ]
-            on_progress(f"round {index + 1}: {len(pairs)} node pairs in parallel")
+            runnable = [p for p in plans if not set(p.pin_nodes) & tainted]
+            on_progress(f"round {index + 1}: {len(runnable)} node pairs in parallel")
             outcomes = run_jobs(
-                api, [render(p) for p in plans], timeout, on_progress=on_progress, **run_options
+                api, [render(p) for p in runnable], timeout, on_progress=on_progress, **run_options
             )
-            passed = []
-            for plan, outcome in zip(plans, outcomes, strict=True):
+            by_name = {o.name: o for o in outcomes}
+            results = []
+            for plan in plans:
+                outcome = by_name.get(plan.name) or RunOutcome(
+                    plan.name,
+                    "unscheduled",
+                    message=f"not run: {', '.join(sorted(set(plan.pin_nodes) & tainted))} carries "
+                    f"{BAD_NODE_TAINT}",
+                )
                 run = judge_outcome(plan, outcome)
                 run.nodes = list(plan.pin_nodes)
                 report.runs.append(run)
                 report.gpu_minutes += outcome.seconds / 60 * gpus * 2
-                passed.append(run.verdict.passed)
-            return passed
+                results.append(
+                    "untested" if not outcome.tested else ("pass" if run.verdict.passed else "fail")
+                )
+            return results
 
-        isolation = isolate(chosen, run_round)
+        isolation = isolate(chosen, run_round, racks=racks, mode=pairing, seed=seed)
         report.node_status = dict(isolation.status)
+        report.node_reasons = dict(isolation.reasons)
+        report.failing_links = list(isolation.failing_links)
 
     if label_bad_nodes:
         for node, status in report.node_status.items():
-            if status == "bad":
-                api.label_node(node, {BAD_NODE_LABEL: "bad"})
+            if status in ("bad", "flaky", "suspect"):
+                api.label_node(node, {BAD_NODE_LABEL: status})
+            if status in ("bad", "flaky"):
                 api.taint_node(node, BAD_NODE_TAINT, "true", "NoSchedule")
+    return report
+
+
+@dataclass
+class ClearReport:
+    """`ailz validate nccl clear`: which repaired nodes passed their re-test and were cleared."""
+
+    cleared: list[str] = field(default_factory=list)
+    kept: dict[str, str] = field(default_factory=dict)  # node -> why its label and taint stay
+    runs: list[RunReport] = field(default_factory=list)
+
+    @property
+    def passed(self) -> bool:
+        return bool(self.cleared) and not self.kept
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "passed": self.passed,
+            "cleared": self.cleared,
+            "kept": self.kept,
+            "runs": [r.to_json() for r in self.runs],
+        }
+
+
+def clear(
+    spec: Any,
+    target: str,
+    pool: str,
+    api: ClusterApi,
+    nodes: list[str],
+    on_progress: Callable[[str], None] = lambda text: None,
+    run_id: str | None = None,
+    image: str | None = None,
+    **run_options: Any,
+) -> ClearReport:
+    """Re-test each repaired node against a known-good partner (a ready node without ailz's marks);
+    only a node that passes loses ailz's label and taint."""
+    base = plan_job(spec, target, pool, nodes=1, name="probe")
+    run_id = run_id or secrets.token_hex(3)
+    listed = {n.name: n for n in api.list_nodes(f"{naming.POOL_LABEL}={pool}")}
+    unknown = [n for n in nodes if n not in listed]
+    if unknown:
+        raise RunError(
+            f"not nodes of pool {pool}: {', '.join(unknown)} (pool nodes carry {naming.POOL_LABEL}={pool})"
+        )
+    marked = {n.name for n in listed.values() if BAD_NODE_TAINT in n.taints or BAD_NODE_LABEL in n.labels}
+    partners = [n.name for n in listed.values() if n.ready and n.name not in nodes and n.name not in marked]
+    if not partners:
+        raise RunError(f"no known-good node in pool {pool} to re-test against (every ready node is marked)")
+    report = ClearReport()
+    timeout = base.settings.timeout_minutes * 60
+    run_options.setdefault("schedule_timeout_seconds", base.settings.schedule_timeout_minutes * 60)
+    pairs = list(zip(nodes, partners * len(nodes), strict=False))
+    for start in range(0, len(pairs), len(partners)):  # a partner in one test at a time
+        batch = pairs[start : start + len(partners)]
+        plans = [
+            plan_job(spec, target, pool, nodes=2, name=f"nccl-{pool}-{run_id}-c{start + i}",
+                     pin_nodes=[node, partner], image=image, tolerate_bad_nodes=True)
+            for i, (node, partner) in enumerate(batch)
+        ]  # fmt: skip
+        outcomes = run_jobs(api, [render(p) for p in plans], timeout, on_progress=on_progress, **run_options)
+        for (node, partner), plan, outcome in zip(batch, plans, outcomes, strict=True):
+            run = judge_outcome(plan, outcome)
+            run.nodes = [node, partner]
+            report.runs.append(run)
+            if run.verdict.passed:
+                api.label_node(node, {BAD_NODE_LABEL: None})
+                api.untaint_node(node, BAD_NODE_TAINT)
+                report.cleared.append(node)
+            else:
+                why = (
+                    "not tested: " + outcome.message if not outcome.tested else "; ".join(run.verdict.reasons)
+                )
+                report.kept[node] = f"re-test with {partner} did not pass ({why})"
     return report

@@ -230,8 +230,14 @@ def test_onprem_infiniband(specs):
     ]
     nccl = pod["spec"]["containers"][0]
     assert nccl["resources"]["limits"][naming.onprem_rdma_resource()] == "1"
-    assert nccl["securityContext"] == {"privileged": False, "capabilities": {"add": ["IPC_LOCK"]}}
+    assert nccl["securityContext"] == {
+        "privileged": False,
+        "allowPrivilegeEscalation": False,
+        "capabilities": {"drop": ["ALL"], "add": ["SETUID", "SETGID", "SYS_CHROOT", "KILL", "IPC_LOCK"]},
+    }
     env = exported(scripts(objects)[0])
+    # HPC-X's plugin sits in the image's loader path: NCCL's own IB transport is named explicitly
+    assert env["NCCL_NET_PLUGIN"] == "none" and env["NCCL_NET"] == "IB"
     assert env["NCCL_IB_HCA"] == "=" + ",".join(
         f"mlx5_{i}" for i in (0, 3, 4, 5, 6, 9, 10, 11)
     )  # compute ports
