@@ -5,7 +5,8 @@ Pure: rendering the job (render.py) and running it (runner.py) start from the Jo
 
 from __future__ import annotations
 
-import secrets
+import hashlib
+import json
 from dataclasses import dataclass, field
 from functools import cache
 from typing import Any
@@ -66,6 +67,13 @@ class JobPlan:
         return bool(self.pod["expect_gdr"]) and self.nodes > 1
 
 
+def _digest(*parts: Any) -> str:
+    text = json.dumps(
+        [p.model_dump(mode="json") if hasattr(p, "model_dump") else p for p in parts], sort_keys=True
+    )
+    return hashlib.sha256(text.encode()).hexdigest()[:6]
+
+
 def plan_job(
     spec: Any,
     target_name: str,
@@ -76,6 +84,7 @@ def plan_job(
     pin_nodes: list[str] | None = None,
     image: str | None = None,
     tolerate_bad_nodes: bool = False,
+    within_pool: bool = True,
 ) -> JobPlan:
     """Resolve target, pool, machine and fabric; raise RenderError naming what to fix."""
     try:
@@ -103,9 +112,16 @@ def plan_job(
     count = nodes if nodes is not None else min(pool.scaling[2], 2)
     if count < 1:
         raise RenderError("--nodes must be at least 1")
+    if within_pool and count > pool.scaling[2]:  # a user's --nodes; a cluster may have grown past the spec
+        raise RenderError(
+            f"--nodes {count}: pool {pool.name!r} has at most {pool.scaling[2]} nodes (max_nodes, else nodes)"
+        )
     if pin_nodes and len(pin_nodes) != count:
         raise RenderError(f"{len(pin_nodes)} pinned nodes for a {count}-node job")
-    run_name = name or f"nccl-{pool.name}-{secrets.token_hex(3)}"
+    collective = collective or settings.collective
+    # the same inputs always give the same name, so rendered manifests can be committed (GitOps)
+    digest = _digest(spec.name, target.name, pool.name, count, collective, image, settings)
+    run_name = name or f"nccl-{pool.name}-{digest}"
     if len(run_name) > 40:
         raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
     mirror = target.registries.mirror if target.registries is not None else None
@@ -125,7 +141,7 @@ def plan_job(
         profile=profile,
         pod=pod,
         nodes=count,
-        collective=collective or settings.collective,
+        collective=collective,
         settings=settings,
         job_kind=settings.job,
         pin_nodes=list(pin_nodes or []),

@@ -146,13 +146,10 @@ def _workload_conditions(api: ClusterApi, job: dict[str, Any]) -> list[str]:
 
 @dataclass
 class _Tracked:
-    objects: list[dict[str, Any]]
+    job: dict[str, Any]
     created: float
+    objects: list[dict[str, Any]] = field(default_factory=list)  # made and not yet deleted
     running_since: float | None = None
-
-    @property
-    def job(self) -> dict[str, Any]:
-        return self.objects[-1]
 
     @property
     def name(self) -> str:
@@ -179,7 +176,7 @@ def run_jobs(
     try:
         with sigterm_as_interrupt():
             for objects in runs:
-                entry = _Tracked([], clock())
+                entry = _Tracked(objects[-1], clock())
                 tracked.append(entry)
                 for obj in objects:
                     try:
@@ -235,8 +232,9 @@ def _step(
         if waited >= schedule_timeout:
             workload = _workload_conditions(api, job)
             message = f"not scheduled within {schedule_timeout:.0f}s" + (f"; {reason}" if reason else "")
-            if workload and not pods:
-                message += f"; Kueue: {workload[-1]}"
+            held = [c for c in workload if "=False" in c]  # e.g. QuotaReserved=False: Kueue holds it back
+            if held:
+                message += f"; Kueue: {held[-1]}"
             outcomes[name] = RunOutcome(name, "unscheduled", "", [], message, 0.0, workload)
         return
     elapsed = now - entry.running_since

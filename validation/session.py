@@ -169,8 +169,9 @@ def validate(
 
     def plan_for(name: str, count: int, pin: list[str] | None = None) -> JobPlan:
         return plan_job(
-            spec, target, pool, nodes=count, collective=collective, name=name, pin_nodes=pin, image=image
-        )
+            spec, target, pool, nodes=count, collective=collective, name=name, pin_nodes=pin, image=image,
+            within_pool=not all_nodes,
+        )  # fmt: skip
 
     if not pairwise:
         plan = plan_for(f"nccl-{pool}-{run_id}", len(chosen))

@@ -359,3 +359,54 @@ def test_every_catalog_machine_renders(specs, machine):
         if facts.gcp:
             networks = json.loads(worker["metadata"]["annotations"]["networking.gke.io/interfaces"])
             assert len(networks) == 1 + (facts.gcp.rdma_nics or facts.gcp.extra_gvnic_networks)
+
+
+@pytest.mark.parametrize("job", ["mpijob", "jobset"])
+@pytest.mark.parametrize(("example", "target", "pool"), CASES)
+def test_every_job_is_hardened(specs, example, target, pool, job):
+    plan, objects = rendered(specs(example), target, pool, job=job)
+    pods = pod_templates(objects[-1])
+    for role, pod in pods.items():
+        spec = pod["spec"]
+        assert spec["automountServiceAccountToken"] is False, role
+        assert spec["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}, role
+        for container in spec["containers"]:
+            context = container["securityContext"]
+            assert context["allowPrivilegeEscalation"] is False, (role, container["name"])
+            assert not context.get("privileged"), (role, container["name"])
+            assert "NET_RAW" not in context.get("capabilities", {}).get("add", []), (role, container["name"])
+    launcher = pods["launcher"]["spec"]["containers"][0]["securityContext"]
+    assert launcher["capabilities"] == {"drop": ["ALL"]}
+    worker = pods["worker"]["spec"]["containers"][0]
+    assert worker["securityContext"]["capabilities"]["drop"] == ["ALL"]
+    added = worker["securityContext"]["capabilities"]["add"]
+    assert added[:4] == ["SETUID", "SETGID", "SYS_CHROOT", "KILL"]  # root sshd's privilege separation
+    assert ("IPC_LOCK" in added) == (plan.profile.fabric not in ("tcpx", "tcpxo"))
+    assert worker["readinessProbe"]["tcpSocket"]["port"] == 2222
+    assert "-p 2222" in worker["command"][-1] and "UsePAM=no" in worker["command"][-1]
+    _, launch = scripts(objects)
+    assert "-p 2222 -o StrictHostKeyChecking=no" in launch
+    assert 'getent hosts "$host"' in launch  # the launcher waits for each worker's DNS record
+    assert ("/etc/mpi/hostfile" in launch) == (job == "mpijob")
+
+
+def test_launcher_sits_beside_its_own_workers(specs):
+    _, objects = rendered(specs("aws-p5-training"), "aws-train", "h100", pin_nodes=["ip-a", "ip-b"])
+    pods = pod_templates(objects[-1])
+    term = pods["launcher"]["spec"]["affinity"]["podAffinity"][
+        "requiredDuringSchedulingIgnoredDuringExecution"
+    ][0]
+    assert term["labelSelector"]["matchLabels"] == {
+        "ailz.io/validation-run": "nccl-check",
+        "ailz.io/role": "worker",
+    }
+    assert term["topologyKey"] == "kubernetes.io/hostname"
+
+
+def test_re_tests_of_repaired_nodes_tolerate_ailz_taint_and_nothing_else_does(specs):
+    def tolerated(**kwargs):
+        _, objects = rendered(specs("aws-p5-training"), "aws-train", "h100", **kwargs)
+        return {t["key"] for pod in pod_templates(objects[-1]).values() for t in pod["spec"]["tolerations"]}
+
+    assert tolerated() == {"nvidia.com/gpu"}
+    assert tolerated(tolerate_bad_nodes=True) == {"nvidia.com/gpu", "ailz.io/nccl-bad"}

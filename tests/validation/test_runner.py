@@ -173,3 +173,86 @@ def test_a_second_interrupt_does_not_stop_the_cleanup(spec):
         run(cluster, objects(spec), clock=FakeClock(on_sleep=interrupt))
     assert cluster.objects == {}
     assert signal.getsignal(signal.SIGINT) is signal.default_int_handler
+
+
+def pairwise(spec, cluster, **kwargs):
+    clock = FakeClock()
+    return validate(
+        spec, "aws-train", "h100", cluster, pairwise=True, run_id="p", clock=clock, sleep=clock.sleep, seed=1,
+        **kwargs,
+    )  # fmt: skip
+
+
+def created_images(cluster):
+    return {
+        obj["spec"]["mpiReplicaSpecs"]["Worker"]["template"]["spec"]["containers"][0]["image"]
+        for (kind, _), obj in cluster.objects_seen.items()
+        if kind == "MPIJob"
+    }
+
+
+def test_pairwise_honours_the_image(spec):
+    cluster = FakeCluster(nodes=[f"n{i}" for i in range(4)])
+    seen = {}
+    create = cluster.create
+    cluster.create = lambda obj: (seen.setdefault((obj["kind"], obj["metadata"]["name"]), obj), create(obj))
+    cluster.objects_seen = seen
+    pairwise(spec, cluster, image="mirror.example/nccl-tests:1")
+    assert created_images(cluster) == {"mirror.example/nccl-tests:1"}
+
+
+def test_a_pair_that_cannot_be_scheduled_is_not_tested_and_blames_nobody(spec):
+    cluster = FakeCluster(nodes=[f"n{i}" for i in range(6)])
+    cluster.unschedulable_nodes = {"n2"}
+    report = pairwise(spec, cluster, label_bad_nodes=True)
+    assert report.node_status["n2"] == "untested"
+    assert "bad" not in report.node_status.values() and "flaky" not in report.node_status.values()
+    assert not report.passed  # a node that was never tested is not proven good
+    stuck = [r for r in report.runs if r.state == "unscheduled"]
+    assert stuck and "Kueue: QuotaReserved=False (Pending)" in stuck[0].message
+    assert cluster.taints == {} and cluster.objects == {}
+
+
+def test_nodes_with_ailz_taint_are_left_out(spec):
+    cluster = FakeCluster(nodes=[f"n{i}" for i in range(5)])
+    cluster.node_taints["n4"] = ["ailz.io/nccl-bad"]
+    report = pairwise(spec, cluster)
+    assert "n4" not in report.node_status and report.passed
+
+
+def test_flaky_node_is_reported_and_tainted_never_its_partners(spec):
+    cluster = FakeCluster(nodes=[f"n{i}" for i in range(8)], flaky={"n5": 0.6})
+    report = pairwise(spec, cluster, label_bad_nodes=True)
+    healthy = {n for n in report.node_status if n != "n5"}
+    assert all(report.node_status[n] in ("good", "suspect") for n in healthy)
+    assert set(cluster.taints) <= {"n5"}
+
+
+def test_a_spine_fault_fails_the_run_without_blaming_nodes(spec):
+    racks = {f"n{i}": ("rack-a" if i < 4 else "rack-b") for i in range(8)}
+    cluster = FakeCluster(nodes=list(racks), racks=racks)
+    cluster.spine_down = True
+    report = pairwise(spec, cluster, label_bad_nodes=True)
+    assert report.racks == racks
+    assert report.failing_links and report.failing_links[0][:2] == ("rack-a", "rack-b")
+    assert not report.passed and cluster.taints == {}
+
+
+def test_clear_untaints_only_nodes_that_pass_a_re_test(spec):
+    from ailz.validation.session import clear
+
+    cluster = FakeCluster(nodes=["n0", "n1", "n2", "n3"], bad={"n3"})
+    for node in ("n2", "n3"):
+        cluster.label_node(node, {"ailz.io/nccl": "bad"})
+        cluster.taint_node(node, "ailz.io/nccl-bad", "true", "NoSchedule")
+    clock = FakeClock()
+    report = clear(
+        spec, "aws-train", "h100", cluster, ["n2", "n3"], run_id="c", clock=clock, sleep=clock.sleep
+    )
+    assert report.cleared == ["n2"] and list(report.kept) == ["n3"]
+    assert "n2" not in cluster.labels and "n2" not in cluster.taints
+    assert cluster.labels["n3"] == {"ailz.io/nccl": "bad"} and cluster.taints["n3"][0] == "ailz.io/nccl-bad"
+    partners = {tuple(r.nodes) for r in report.runs}
+    assert partners == {("n2", "n0"), ("n3", "n1")}  # known-good partners, one test each
+    with pytest.raises(RunError, match="not nodes of pool h100: n9"):
+        clear(spec, "aws-train", "h100", cluster, ["n9"])
