@@ -28,6 +28,13 @@ class Output(StrEnum):
     text = "text"
     json = "json"
     junit = "junit"
+    yaml = "yaml"
+
+
+class Pairing(StrEnum):
+    inter_rack = "inter-rack"
+    intra_rack = "intra-rack"
+    random = "random"
 
 
 class ParseOutput(StrEnum):
@@ -47,11 +54,20 @@ def nccl(
     context: str = typer.Option(None, "--context", help="kubeconfig context."),
     collective: str = typer.Option(None, "--collective", help="all_reduce, all_gather, reduce_scatter, ..."),
     pairwise: bool = typer.Option(False, "--pairwise", help="Test node pairs in parallel to find bad nodes."),
-    render_only: bool = typer.Option(False, "--render-only", help="Write the manifests, touch no cluster."),
-    out_dir: Path = typer.Option(None, "-o", "--out-dir", help="Directory for --render-only manifests."),
-    output: Output = typer.Option(Output.text, "--output", help="Report format on stdout."),
+    pairing: Pairing = typer.Option(
+        None, "--pairing", help="Round-1 pairs with --pairwise (default: inter-rack where racks are known)."
+    ),
+    render_only: bool = typer.Option(
+        False, "--render-only", help="Print or write the manifests, touch no cluster."
+    ),
+    out_dir: Path = typer.Option(None, "--out", help="Directory to write --render-only manifests to."),
+    output: Output = typer.Option(
+        None, "-o", "--output", help="text|json|junit; yaml|json with --render-only."
+    ),
     plot: str = typer.Option(None, "--plot", help="Write a bandwidth plot (.svg, or .png with matplotlib)."),
-    label_bad_nodes: bool = typer.Option(False, "--label-bad-nodes", help="Label and taint nodes found bad."),
+    label_bad_nodes: bool = typer.Option(
+        False, "--label-bad-nodes", help="Label bad, flaky and suspect nodes; taint bad and flaky ones."
+    ),
     image: str = typer.Option(None, "--image", help="Override the nccl-tests image of the fabric."),
 ) -> None:
     """Run the NCCL test job for a pool's fabric and print a verdict against the catalog."""
@@ -70,24 +86,63 @@ def nccl(
 
     if collective and collective not in get_args(Collective):
         fail(f"unknown collective {collective!r}", hint=f"one of {', '.join(get_args(Collective))}")
+    if render_only:
+        output = output or Output.yaml
+        if output not in (Output.yaml, Output.json):
+            fail(f"--render-only prints yaml or json, not {output.value}", hint="-o yaml, or --out DIR")
+    elif output is Output.yaml or out_dir is not None:
+        fail(
+            "-o yaml and --out are for --render-only",
+            hint="ailz validate nccl ... --render-only --out manifests/",
+        )
     zone = load_spec_or_exit(str(spec)).zone
 
     from ailz.validation.job_plan import RenderError, plan_job
     from ailz.validation.render import render
 
     if render_only:
-        if out_dir is None:
-            fail("--render-only needs -o DIR", hint="ailz validate nccl ... --render-only -o manifests/")
         try:
             plan = plan_job(zone, target, pool, nodes=nodes, collective=collective, image=image)
-            objects = render(plan)
+            objects = render(plan, ssh_secret=False)
         except RenderError as error:
             fail(f"{spec}: {error}")
-        _write_manifests(objects, out_dir)
+        if out_dir is not None:
+            _write_manifests(objects, out_dir)
+        else:
+            _print_manifests(objects, output)
+        if plan.job_kind == "jobset":
+            _explain_ssh_secret(plan)
         return
 
+    output = output or Output.text
     _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image)  # fmt: skip
+         label_bad_nodes, image, pairing.value if pairing else None)  # fmt: skip
+
+
+def _print_manifests(objects: list[dict], output: Output) -> None:
+    import json
+
+    import yaml
+
+    if output is Output.json:
+        sys.stdout.write(json.dumps({"apiVersion": "v1", "kind": "List", "items": objects}, indent=2) + "\n")
+    else:
+        sys.stdout.write(yaml.safe_dump_all(objects, sort_keys=False))
+
+
+def _explain_ssh_secret(plan) -> None:
+    """Rendered JobSets carry no key pair (a private key does not belong in Git): say how to make one."""
+    from ailz.components.common.names import VALIDATION_NAMESPACE
+    from ailz.validation.render import SSH_CONFIG
+
+    err.print(
+        f"note: the JobSet needs Secret {plan.name}-ssh (a throwaway key pair), which is not rendered:\n"
+        "  ssh-keygen -q -t ed25519 -N '' -f id_ed25519 && cp id_ed25519.pub authorized_keys && "
+        f"printf {SSH_CONFIG!r} > config\n"
+        f"  kubectl -n {VALIDATION_NAMESPACE} create secret generic {plan.name}-ssh "
+        "--from-file=id_ed25519 --from-file=authorized_keys --from-file=config",
+        markup=False,
+    )
 
 
 def _write_manifests(objects: list[dict], out_dir: Path) -> None:
@@ -96,11 +151,18 @@ def _write_manifests(objects: list[dict], out_dir: Path) -> None:
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as error:
-        fail(f"cannot create {out_dir}: {error.strerror}")
+        fail(
+            f"cannot create {out_dir}: {error.strerror}", hint="pass a directory you can write to with --out"
+        )
     for index, obj in enumerate(objects):
         path = out_dir / f"{index:02d}-{obj['kind'].lower()}-{obj['metadata']['name']}.yaml"
-        path.write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
-        out.print(str(path))
+        try:
+            path.write_text(yaml.safe_dump(obj, sort_keys=False), encoding="utf-8")
+        except OSError as error:
+            fail(
+                f"cannot write {path}: {error.strerror}", hint="pass a directory you can write to with --out"
+            )
+        out.print(str(path), markup=False)
 
 
 @contextlib.contextmanager
@@ -125,33 +187,26 @@ def _cluster_access(spec, target, kubeconfig: str | None, context: str | None) -
 
 
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image) -> None:  # fmt: skip
+         label_bad_nodes, image, pairing) -> None:  # fmt: skip
     from ailz.validation import reports
-    from ailz.validation.cluster import RunError
+    from ailz.validation.cluster import ApiError, RunError
     from ailz.validation.job_plan import RenderError
-    from ailz.validation.kubernetes_api import KubernetesApi
     from ailz.validation.session import validate
 
-    try:
-        chosen = zone.target(target)
-    except KeyError:
-        fail(f"{spec}: no target {target!r}", hint=f"targets: {', '.join(t.name for t in zone.targets)}")
-    with _cluster_access(spec, chosen, kubeconfig, context) as (kubeconfig, context):
-        try:
-            api = KubernetesApi(kubeconfig, context)
-        except RunError as error:
-            fail(str(error), hint="pass --kubeconfig FILE --context NAME, or set KUBECONFIG")
+    api = _connect(zone, spec, target, kubeconfig, context)
     try:
         with err.status("starting NCCL validation") as status:
             report = validate(
                 zone, target, pool, api, nodes=nodes, all_nodes=all_nodes, collective=collective,
-                pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image,
+                pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image, pairing=pairing,
                 on_progress=lambda text: status.update(text),
             )  # fmt: skip
     except RenderError as error:
         fail(f"{spec}: {error}")
     except RunError as error:
         fail(str(error), code=EXIT_FAILED)
+    except ApiError as error:
+        _api_error(error)
     except KeyboardInterrupt:
         err.print("[yellow]interrupted: the validation job was deleted[/]")
         raise typer.Exit(EXIT_INTERRUPTED) from None
@@ -168,6 +223,73 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
             reports.write_plot(report, plot)
         except (ValueError, OSError) as error:
             fail(str(error))
+    raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
+
+
+def _api_error(error) -> None:
+    fail(
+        f"the Kubernetes API answered {error.status} {error.reason}: {error.message.strip()[:300]}",
+        hint="check that the cluster is reachable and your identity may use it (kubectl auth can-i)",
+    )
+
+
+def _connect(zone, spec, target: str, kubeconfig: str | None, context: str | None):
+    from ailz.validation.cluster import RunError
+    from ailz.validation.kubernetes_api import KubernetesApi
+
+    try:
+        chosen = zone.target(target)
+    except KeyError:
+        fail(f"{spec}: no target {target!r}", hint=f"targets: {', '.join(t.name for t in zone.targets)}")
+    with _cluster_access(spec, chosen, kubeconfig, context) as (kubeconfig, context):
+        try:
+            return KubernetesApi(kubeconfig, context)
+        except RunError as error:
+            fail(str(error), hint="pass --kubeconfig FILE --context NAME, or set KUBECONFIG")
+
+
+@nccl_app.command("clear")
+def clear_nodes(
+    node_names: list[str] = typer.Argument(..., metavar="NODE", help="Repaired nodes to re-test."),
+    spec: Path = typer.Option(..., "--spec", help="Landing-zone spec file."),
+    target: str = typer.Option(..., "--target", help="Target name in the spec."),
+    pool: str = typer.Option(..., "--pool", help="GPU pool of the nodes."),
+    kubeconfig: str = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)."),
+    context: str = typer.Option(None, "--context", help="kubeconfig context."),
+    image: str = typer.Option(None, "--image", help="Override the nccl-tests image of the fabric."),
+    output: ParseOutput = typer.Option(ParseOutput.text, "-o", "--output", help="text or json."),
+) -> None:
+    """Re-test repaired nodes against known-good partners; clear ailz's label and taint from those that pass.
+
+    Exit 0 every node cleared, 1 a node failed its re-test (its label and taint stay), 2 input errors."""
+    import json
+
+    from ailz.validation.cluster import ApiError, RunError
+    from ailz.validation.job_plan import RenderError
+    from ailz.validation.session import clear
+
+    zone = load_spec_or_exit(str(spec)).zone
+    api = _connect(zone, spec, target, kubeconfig, context)
+    try:
+        with err.status("re-testing repaired nodes") as status:
+            report = clear(zone, target, pool, api, list(dict.fromkeys(node_names)), image=image,
+                           on_progress=lambda text: status.update(text))  # fmt: skip
+    except RenderError as error:
+        fail(f"{spec}: {error}")
+    except RunError as error:
+        fail(str(error), code=EXIT_FAILED)
+    except ApiError as error:
+        _api_error(error)
+    except KeyboardInterrupt:
+        err.print("[yellow]interrupted: the re-test jobs were deleted, no node was cleared[/]")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
+    if output is ParseOutput.json:
+        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+    else:
+        for node in report.cleared:
+            out.print(f"cleared  {node}: passed its re-test; ailz's label and taint removed", markup=False)
+        for node, why in report.kept.items():
+            out.print(f"kept     {node}: {why}", markup=False)
     raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
 
 

@@ -319,8 +319,9 @@ def _ssh_secret(plan: JobPlan) -> dict[str, Any]:
 KUEUE_QUEUE_LABEL = "kueue.x-k8s.io/queue-name"
 
 
-def render(plan: JobPlan) -> list[dict[str, Any]]:
-    """All objects of one run, in creation order (the job last)."""
+def render(plan: JobPlan, ssh_secret: bool = True) -> list[dict[str, Any]]:
+    """All objects of one run, in creation order (the job last). ssh_secret False leaves out the
+    JobSet's per-run key pair, so the output is the same bytes for the same inputs."""
     config_map = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -332,7 +333,7 @@ def render(plan: JobPlan) -> list[dict[str, Any]]:
         "data": {"run-rank.sh": rank_script(plan), "launch.sh": launch_script(plan)},
     }
     objects = [config_map]
-    if plan.job_kind == "jobset":
+    if plan.job_kind == "jobset" and ssh_secret:
         objects.append(_ssh_secret(plan))
     template = "jobset.yaml.j2" if plan.job_kind == "jobset" else "mpijob.yaml.j2"
     text = (

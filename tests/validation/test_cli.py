@@ -23,7 +23,7 @@ AWS = ["--spec", str(EXAMPLES / "aws-p5-training.yaml"), "--target", "aws-train"
 
 
 def test_render_only_writes_valid_manifests(tmp_path):
-    result = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "-o", str(tmp_path)])
+    result = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "--out", str(tmp_path)])
     assert result.exit_code == 0, result.output
     files = sorted(tmp_path.glob("*.yaml"))
     assert [f.name.split("-")[1] for f in files] == ["configmap", "mpijob"]
@@ -59,13 +59,60 @@ def test_parse_of_a_file_that_is_not_nccl_output_is_an_input_error(tmp_path):
 def test_usage_errors_exit_2(tmp_path):
     assert runner.invoke(app, ["validate", "nccl", "--target", "x"]).exit_code == 2
     bad_pool = runner.invoke(
-        app, ["validate", "nccl", *AWS[:-1], "nope", "--render-only", "-o", str(tmp_path)]
+        app, ["validate", "nccl", *AWS[:-1], "nope", "--render-only", "--out", str(tmp_path)]
     )
     assert bad_pool.exit_code == 2 and "pools: h100, a100-dev" in bad_pool.output
     bad = runner.invoke(
-        app, ["validate", "nccl", *AWS, "--collective", "all_sum", "--render-only", "-o", "x"]
+        app, ["validate", "nccl", *AWS, "--collective", "all_sum", "--render-only", "--out", "x"]
     )
     assert bad.exit_code == 2
+    too_many = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "--nodes", "99"])
+    assert too_many.exit_code == 2 and "pool 'h100' has at most 4 nodes" in too_many.output
+    assert runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "-o", "junit"]).exit_code == 2
+    assert runner.invoke(app, ["validate", "nccl", *AWS, "--out", str(tmp_path)]).exit_code == 2
+
+
+def test_render_only_is_deterministic_on_stdout_and_in_files(tmp_path):
+    first = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "-o", "yaml"])
+    second = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only"])
+    assert first.exit_code == 0 and first.stdout == second.stdout
+    documents = list(yaml.safe_load_all(first.stdout))
+    assert [d["kind"] for d in documents] == ["ConfigMap", "MPIJob"]
+    for out_dir in (tmp_path / "a", tmp_path / "b"):
+        assert (
+            runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "--out", str(out_dir)]).exit_code
+            == 0
+        )
+    a, b = sorted((tmp_path / "a").iterdir()), sorted((tmp_path / "b").iterdir())
+    assert [f.name for f in a] == [f.name for f in b] and [f.read_bytes() for f in a] == [
+        f.read_bytes() for f in b
+    ]
+    other = runner.invoke(app, ["validate", "nccl", *AWS, "--render-only", "--collective", "all_gather"])
+    assert other.stdout != first.stdout  # another input, another name
+
+
+def test_render_only_jobset_carries_no_private_key(tmp_path):
+    document = yaml.safe_load((EXAMPLES / "aws-p5-training.yaml").read_text())
+    document.setdefault("validation", {}).setdefault("nccl", {})["job"] = "jobset"
+    spec = tmp_path / "zone.yaml"
+    spec.write_text(yaml.safe_dump(document))
+    args = [
+        "validate",
+        "nccl",
+        "--spec",
+        str(spec),
+        "--target",
+        "aws-train",
+        "--pool",
+        "h100",
+        "--render-only",
+    ]
+    result = runner.invoke(app, args)
+    assert result.exit_code == 0, result.output
+    kinds = [d["kind"] for d in yaml.safe_load_all(result.stdout)]
+    assert kinds == ["ConfigMap", "JobSet"] and "PRIVATE KEY" not in result.stdout
+    assert "kubectl -n ailz-validation create secret generic" in result.stderr
+    assert runner.invoke(app, args).stdout == result.stdout
 
 
 @pytest.fixture
