@@ -205,7 +205,7 @@ class NcclPod(Fact):
     shm_size: str
     expect_gdr: bool = Field(description="NCCL logs GPUDirect RDMA (GDRDMA) on this fabric.")
     capabilities: list[str] = Field(
-        default_factory=list, description="What the NCCL container adds beyond root sshd's (IPC_LOCK for RDMA)."
+        default_factory=list, description="Added beyond root sshd's capabilities (IPC_LOCK for RDMA)."
     )
     sidecar: NcclSidecar | None = None
 

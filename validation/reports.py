@@ -16,31 +16,48 @@ def _gb(value: float | None) -> str:
 
 def text_report(report: ValidationReport) -> str:
     """Plain table; the CLI colours it."""
+    if report.expected_gbps is None:
+        line = "no catalog figure for this collective and scale: bandwidth reported, not judged"
+    else:
+        line = (
+            f"expected {report.expected_gbps:.0f} GB/s busbw, every measurement at large sizes must reach "
+            f">= {report.min_fraction:.0%} ({report.expected_gbps * report.min_fraction:.1f} GB/s)"
+        )
     lines = [
-        f"NCCL {report.collective} on {report.target}/{report.pool} ({report.machine}): "
-        f"expected {report.expected_gbps:.0f} GB/s busbw, pass at >= {report.min_fraction:.0%} "
-        f"({report.expected_gbps * report.min_fraction:.1f} GB/s)",
+        f"NCCL {report.collective} on {report.target}/{report.pool} ({report.machine}): {line}",
         "",
-        f"{'run':<34} {'nodes':<40} {'busbw GB/s':>10} {'of expected':>11}  verdict",
+        f"{'run':<30} {'nodes':<34} {'worst GB/s':>10} {'median':>8} {'of exp.':>7}  verdict",
     ]
     for run in report.runs:
         fraction = "-" if run.verdict.fraction is None else f"{run.verdict.fraction:.0%}"
-        verdict = "PASS" if run.verdict.passed else "FAIL"
-        nodes = ",".join(run.nodes)[:40]
+        verdict = "PASS" if run.verdict.passed else ("NOT RUN" if run.state == "unscheduled" else "FAIL")
+        nodes = ",".join(run.nodes)[:34]
         lines.append(
-            f"{run.name:<34} {nodes:<40} {_gb(run.verdict.measured_gbps):>10} {fraction:>11}  {verdict}"
+            f"{run.name:<30} {nodes:<34} {_gb(run.verdict.measured_gbps):>10} "
+            f"{_gb(run.verdict.median_gbps):>8} {fraction:>7}  {verdict}"
         )
+        if run.state == "unscheduled":
+            lines.append(f"    - not tested: {run.message}")
+            continue
         for reason in run.verdict.reasons:
             lines.append(f"    - {reason}")
         for anomaly in run.result.anomalies:
             if not any(reason.startswith(anomaly.kind) for reason in run.verdict.reasons):
                 lines.append(f"    ~ {anomaly.kind}: {anomaly.message}")
+    for rack_a, rack_b, failed, tested in report.failing_links:
+        lines.append("")
+        lines.append(
+            f"links between racks {rack_a} and {rack_b}: {failed} of {tested} tests across them failed while "
+            "their nodes pass inside their racks (spine or cabling, not the nodes)"
+        )
     if report.node_status:
         lines.append("")
-        for status in ("bad", "suspect", "good"):
+        for status in ("bad", "flaky", "suspect", "untested", "good"):
             names = sorted(n for n, s in report.node_status.items() if s == status)
             if names:
                 lines.append(f"{status:<8} {len(names):>3}  {' '.join(names)}")
+                if status != "good":
+                    lines += [f"    {n}: {report.node_reasons[n]}" for n in names if n in report.node_reasons]
     lines.append("")
     lines.append(
         f"{'PASSED' if report.passed else 'FAILED'}: {len(report.runs)} run(s) in {report.rounds} round(s), "
@@ -63,10 +80,13 @@ def junit_report(report: ValidationReport) -> str:
         case.set("time", f"{run.seconds:.1f}")
         cases += 1
         ET.SubElement(case, "system-out").text = (
-            f"nodes={','.join(run.nodes)} busbw={_gb(run.verdict.measured_gbps)} "
-            f"expected={report.expected_gbps} min_fraction={report.min_fraction}"
+            f"nodes={','.join(run.nodes)} worst_busbw={_gb(run.verdict.measured_gbps)} "
+            f"median_busbw={_gb(run.verdict.median_gbps)} expected={report.expected_gbps} "
+            f"min_fraction={report.min_fraction}"
         )
-        if not run.verdict.passed:
+        if run.state == "unscheduled":
+            ET.SubElement(case, "skipped", message=f"not tested: {run.message}"[:500])
+        elif not run.verdict.passed:
             failures += 1
             failure = ET.SubElement(case, "failure", message=(run.verdict.reasons or ["failed"])[0][:500])
             failure.text = "\n".join(run.verdict.reasons)
@@ -75,7 +95,13 @@ def junit_report(report: ValidationReport) -> str:
         cases += 1
         if status != "good":
             failures += 1
-            ET.SubElement(case, "failure", message=f"node is {status}")
+            reason = report.node_reasons.get(node, "")
+            ET.SubElement(case, "failure", message=f"node is {status}" + (f": {reason}" if reason else ""))
+    for rack_a, rack_b, failed, tested in report.failing_links:
+        case = ET.SubElement(suite, "testcase", classname="nccl.link", name=f"{rack_a}-{rack_b}")
+        cases += 1
+        failures += 1
+        ET.SubElement(case, "failure", message=f"{failed} of {tested} tests between the racks failed")
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     suite.set("errors", "0")
