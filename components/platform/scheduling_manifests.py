@@ -164,7 +164,7 @@ def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, 
 
 def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) -> list[dict[str, Any]]:
     """What `ailz validate nccl` does, and nothing more: run jobs in the validation namespace,
-    read their pods, logs and events, and read (label and taint) nodes. Bound when a group is set."""
+    read their pods, logs, events and Kueue workloads, and read (label and taint) nodes. Bound when a group is set."""
     meta = {"name": VALIDATOR_ROLE, "labels": dict(labels)}
     run = ["create", "get", "list", "watch", "delete"]
     objects: list[dict[str, Any]] = [
@@ -189,6 +189,8 @@ def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) ->
                 },
                 {"apiGroups": ["kubeflow.org"], "resources": ["mpijobs"], "verbs": run},
                 {"apiGroups": ["jobset.x-k8s.io"], "resources": ["jobsets"], "verbs": run},
+                # why a test waits: the Kueue Workload's conditions (QuotaReserved, Admitted)
+                {"apiGroups": ["kueue.x-k8s.io"], "resources": ["workloads"], "verbs": ["get", "list"]},
             ],
         },
     ]
