@@ -73,8 +73,12 @@ def test_nodes_ready_and_schedulable():
     nodes = client.V1NodeList(
         items=[
             client.V1Node(
-                metadata=client.V1ObjectMeta(name="a"),
-                spec=client.V1NodeSpec(unschedulable=None),
+                metadata=client.V1ObjectMeta(
+                    name="a", labels={"topology.k8s.aws/network-node-layer-3": "nn-3"}
+                ),
+                spec=client.V1NodeSpec(
+                    unschedulable=None, taints=[client.V1Taint(key="ailz.io/nccl-bad", effect="NoSchedule")]
+                ),
                 status=client.V1NodeStatus(conditions=[ready], allocatable={"nvidia.com/gpu": "8"}),
             ),
             client.V1Node(
@@ -87,6 +91,8 @@ def test_nodes_ready_and_schedulable():
     api = make(core=Recorder(responses={"list_node": nodes}))
     result = api.list_nodes("ailz.io/pool=h100")
     assert [(n.name, n.ready, n.gpus) for n in result] == [("a", True, 8), ("b", False, 0)]
+    assert result[0].labels == {"topology.k8s.aws/network-node-layer-3": "nn-3"}
+    assert result[0].taints == ["ailz.io/nccl-bad"] and result[1].taints == []
     assert api.core.calls[0][2] == {"label_selector": "ailz.io/pool=h100"}
 
 
@@ -153,3 +159,36 @@ def test_broken_kubeconfig_is_a_clear_error(tmp_path):
     broken.write_text("apiVersion: v1\nkind: Config\nclusters: []\ncontexts: []\nusers: []\n")
     with pytest.raises(RunError, match="cannot load kubeconfig"):
         KubernetesApi(str(broken), "missing-context")
+
+
+def test_untaint_removes_only_ailz_taint():
+    node = client.V1Node(
+        metadata=client.V1ObjectMeta(name="a"),
+        spec=client.V1NodeSpec(
+            taints=[
+                client.V1Taint(key="nvidia.com/gpu", effect="NoSchedule", value="true"),
+                client.V1Taint(key="ailz.io/nccl-bad", effect="NoSchedule", value="true"),
+            ]
+        ),
+    )
+    api = make(core=Recorder(responses={"read_node": node}))
+    api.untaint_node("a", "ailz.io/nccl-bad")
+    name, args, _ = api.core.calls[-1]
+    assert name == "patch_node" and args[1] == {
+        "spec": {"taints": [{"key": "nvidia.com/gpu", "effect": "NoSchedule", "value": "true"}]}
+    }
+
+
+def test_workload_conditions_come_from_the_workload_the_job_owns():
+    owned = {
+        "metadata": {"ownerReferences": [{"kind": "MPIJob", "name": "nccl-x"}]},
+        "status": {"conditions": [{"type": "QuotaReserved", "status": "False", "reason": "Pending"}]},
+    }
+    other = {"metadata": {"ownerReferences": [{"kind": "MPIJob", "name": "nccl-y"}]}, "status": {}}
+    api = make(custom=Recorder(responses={"list_namespaced_custom_object": {"items": [other, owned]}}))
+    assert api.workload_conditions("ailz-validation", "MPIJob", "nccl-x") == [
+        {"type": "QuotaReserved", "status": "False", "reason": "Pending"}
+    ]
+    name, args, _ = api.custom.calls[0]
+    assert args == ("kueue.x-k8s.io", "v1beta1", "ailz-validation", "workloads")
+    assert api.workload_conditions("ailz-validation", "MPIJob", "nccl-z") == []

@@ -256,3 +256,15 @@ def test_clear_untaints_only_nodes_that_pass_a_re_test(spec):
     assert partners == {("n2", "n0"), ("n3", "n1")}  # known-good partners, one test each
     with pytest.raises(RunError, match="not nodes of pool h100: n9"):
         clear(spec, "aws-train", "h100", cluster, ["n9"])
+
+
+def test_rack_comes_from_the_closest_topology_label():
+    from ailz.validation.session import rack_of
+
+    ec2 = {f"topology.k8s.aws/network-node-layer-{i}": f"nn-{i}" for i in (1, 2, 3, 4)}
+    assert rack_of(ec2) == "nn-4"  # p6-b200 has four layers; the last is the closest
+    assert rack_of({k: v for k, v in ec2.items() if not k.endswith("4")}) == "nn-3"
+    gke = {"cloud.google.com/gce-topology-block": "b1", "cloud.google.com/gce-topology-subblock": "sb7"}
+    assert rack_of(gke) == "sb7"
+    assert rack_of({"example.com/rack": "r12", **gke}, rack_label="example.com/rack") == "r12"
+    assert rack_of({"kubernetes.io/hostname": "x"}) is None
