@@ -40,7 +40,8 @@ _ERRORS = (
         "launcher",
         re.compile(
             r"mpirun noticed that process|process returned a non-zero exit code|"
-            r"mpirun detected that one or more processes exited|srun: error:|exited on signal"
+            r"mpirun detected that one or more processes exited|srun: error:|exited on signal|"
+            r"ailz-launcher: "  # the launcher gave up waiting for a worker's DNS record or sshd
         ),
     ),
 )

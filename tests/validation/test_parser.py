@@ -242,3 +242,10 @@ def test_nccl_info_lines_are_not_errors():
     text = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
     text += "node:1:1 [0] NCCL INFO Bootstrap timeout set to 300s\n"
     assert parse(text).ok
+
+
+def test_launcher_giving_up_on_a_worker_is_a_failure():
+    result = parse(
+        "waiting\nailz-launcher: worker nccl-x-worker-1.nccl-x.ailz-validation.svc has no DNS record\n"
+    )
+    assert [e.kind for e in result.errors][:1] == ["launcher"] and "no DNS record" in result.errors[0].message
