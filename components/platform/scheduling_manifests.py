@@ -164,7 +164,8 @@ def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, 
 
 def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) -> list[dict[str, Any]]:
     """What `ailz validate nccl` does, and nothing more: run jobs in the validation namespace,
-    read their pods, logs, events and Kueue workloads, and read (label and taint) nodes. Bound when a group is set."""
+    read their pods, logs, events and Kueue workloads,
+    and read (label and taint) nodes. Bound when a group is set."""
     meta = {"name": VALIDATOR_ROLE, "labels": dict(labels)}
     run = ["create", "get", "list", "watch", "delete"]
     objects: list[dict[str, Any]] = [
