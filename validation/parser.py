@@ -28,7 +28,8 @@ _RANK = re.compile(r"#\s*Rank\s+(\d+)\s+(?:Group\s+\d+\s+)?Pid\s+(\d+)\s+on\s+(\
 _NTHREAD = re.compile(r"#\s*nThread\s+(\d+)\s+nGpus\s+(\d+)")
 _OOB = re.compile(r"Out of bounds values\s*:\s*(\d+)\s+(OK|FAILED)")
 _AVG = re.compile(r"Avg bus bandwidth\s*:\s*([-+0-9.eE]+|nan|inf)")
-_CHANNEL = re.compile(r"NCCL INFO Channel .* via (NET/[^\s]+|P2P/\S+|SHM/\S+)")
+# network names may hold spaces (aws-ofi-nccl: "NET/AWS Libfabric/0/GDRDMA"); newer NCCL appends " comm ..."
+_CHANNEL = re.compile(r"NCCL INFO Channel .* via (NET/.+?|P2P/\S+|SHM/\S+)(?:\s+comm\s.*)?\s*$")
 _NETWORK = re.compile(r"NCCL INFO Using network (.+?)\s*$")
 _LAST_ERROR = re.compile(r"^#\s*error:\s*(.+)$")  # nccl-tests prints ncclGetLastError() after a run
 _ERRORS = (
@@ -432,13 +433,14 @@ def _check(
         )
     if expect_gdr:
         net = [(n, c) for n, c in channels if c.startswith("NET/")]
-        if net and not any("GDRDMA" in c for _, c in net):
+        without = [(n, c) for n, c in net if "GDRDMA" not in c]
+        if without:  # every network channel: one rail without GPUDirect RDMA is a broken rail
             result.anomalies.append(
                 Finding(
                     "no-gdrdma",
-                    f"network channels do not use GPUDirect RDMA ({net[0][1]}); "
-                    "check the peer-memory / dmabuf driver and NCCL_NET_GDR_LEVEL",
-                    net[0][0],
+                    f"{len(without)} of {len(net)} network channels do not use GPUDirect RDMA "
+                    f"({without[0][1]}); check the peer-memory / dmabuf driver and NCCL_NET_GDR_LEVEL",
+                    without[0][0],
                 )
             )
         if not channels:

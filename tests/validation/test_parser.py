@@ -249,3 +249,26 @@ def test_launcher_giving_up_on_a_worker_is_a_failure():
         "waiting\nailz-launcher: worker nccl-x-worker-1.nccl-x.ailz-validation.svc has no DNS record\n"
     )
     assert [e.kind for e in result.errors][:1] == ["launcher"] and "no DNS record" in result.errors[0].message
+
+
+def test_efa_network_name_with_a_space_keeps_gdrdma():
+    """aws-ofi-nccl calls its network "AWS Libfabric": the channel line must be read to its end."""
+    log = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
+    efa = [
+        "node-a:1:1 [0] NCCL INFO Channel 00/0 : 0[0] -> 8[0] [send] via NET/AWS Libfabric/0/GDRDMA",
+        "node-a:1:1 [0] NCCL INFO Channel 01/0 : 8[0] -> 0[0] [receive] via NET/AWS Libfabric/0/GDRDMA"
+        " comm 0x1 nRanks 16",
+    ]
+    result = parse("\n".join(efa) + "\n" + log, expected_ranks=16, expect_gdr=True)
+    assert "no-gdrdma" not in [a.kind for a in result.anomalies]
+
+
+def test_one_rail_without_gdrdma_is_flagged():
+    log = (FIXTURES / "allreduce_2node_v2_16.log").read_text()
+    lines = [
+        "n:1:1 [0] NCCL INFO Channel 00/0 : 0[0] -> 8[0] [send] via NET/IB/0/GDRDMA",
+        "n:1:1 [0] NCCL INFO Channel 01/0 : 0[0] -> 8[0] [send] via NET/IB/1",
+    ]
+    result = parse("\n".join(lines) + "\n" + log, expected_ranks=16, expect_gdr=True)
+    found = [a for a in result.anomalies if a.kind == "no-gdrdma"]
+    assert found and found[0].message.startswith("1 of ") and "(NET/IB/1)" in found[0].message
