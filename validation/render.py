@@ -36,8 +36,6 @@ SSH_CONFIG = "\n".join(
 # here) would add AUDIT_WRITE and CHOWN
 SSHD_CAPABILITIES = ("SETUID", "SETGID", "SYS_CHROOT", "KILL")
 SSHD = f"/usr/sbin/sshd -De -p {SSH_PORT} -o StrictModes=no -o UsePAM=no"
-# the launcher waits this long for each worker's DNS name and sshd before giving up with a message
-WORKER_WAIT_SECONDS = 300
 
 
 @cache
@@ -112,6 +110,10 @@ def launch_script(plan: JobPlan) -> str:
         "--allow-run-as-root", "-np", str(plan.ranks),
         "--map-by", f"ppr:{plan.machine.gpus}:node", "--bind-to", "none",
         "--mca", "plm_rsh_no_tree_spawn", "1", "--mca", "pml", "ob1", "--mca", "btl", "tcp,self",
+        # Open MPI cuts hostfile names to their first label without this: pod names alone do not resolve
+        "--mca", "orte_keep_fqdn_hostnames", "1",
+        # HPC-X's hcoll is for MPI collectives this run never makes; keep it out of the way
+        "--mca", "coll", "^hcoll",
         "--mca", "btl_tcp_if_include", "eth0",
         "--mca", "plm_rsh_args", f"-p {SSH_PORT} -o StrictHostKeyChecking=no -o ConnectionAttempts=10",
     ]  # fmt: skip
@@ -129,9 +131,13 @@ def launch_script(plan: JobPlan) -> str:
         mpirun += ["--hostfile", hostfile]
     else:
         hostfile = "/etc/mpi/hostfile"  # written by the MPI operator: <job>-worker-<i>.<job>.<ns>.svc slots=N
+        mpirun += ["--hostfile", hostfile]
     # workers are Ready once sshd listens (readiness probe), but their DNS records can lag behind
+    # as long as a test may wait to be scheduled: under Kueue the MPI operator creates the launcher
+    # with the workers (WaitForWorkersReady has nothing to wait for while the job is suspended)
+    wait_seconds = plan.settings.schedule_timeout_minutes * 60
     lines += [
-        f"deadline=$((SECONDS + {WORKER_WAIT_SECONDS}))",
+        f"deadline=$((SECONDS + {wait_seconds}))",
         f"for host in $(awk '{{print $1}}' {hostfile}); do",
         '  until getent hosts "$host" >/dev/null; do',
         '    if [ "$SECONDS" -ge "$deadline" ]; then',

@@ -17,12 +17,24 @@ from ailz.components.common import names as naming
 from ailz.validation.cluster import ApiError, ClusterApi, NodeInfo, PodInfo, RunError
 from ailz.validation.job_plan import RUN_LABEL
 
-OPERATORS = {
-    "MPIJob": "the Kubeflow MPI operator v2 (kubectl apply --server-side -f "
-    "https://raw.githubusercontent.com/kubeflow/mpi-operator/master/deploy/v2beta1/mpi-operator.yaml)",
-    "JobSet": "JobSet (kubectl apply --server-side -f "
-    "https://github.com/kubernetes-sigs/jobset/releases/latest/download/manifests.yaml)",
-}
+
+def _operator_hint(kind: str) -> str:
+    """How to install the operator a job kind needs: the release the landing zone pins."""
+    if kind == "MPIJob":
+        from ailz.catalog import load_catalog
+
+        manifest = load_catalog().platform.manifests["mpi-operator"]
+        return (
+            f"the Kubeflow MPI operator {manifest.version} (the platform layer installs it; by hand: "
+            f"kubectl apply --server-side -f {manifest.url})"
+        )
+    return (
+        "JobSet (kubectl apply --server-side -f "
+        "https://github.com/kubernetes-sigs/jobset/releases/latest/download/manifests.yaml)"
+    )
+
+
+OPERATORS = ("MPIJob", "JobSet")
 DONE = {"MPIJob": ("Succeeded", "Failed"), "JobSet": ("Completed", "Failed")}
 
 
@@ -30,7 +42,7 @@ def explain(error: ApiError, obj: dict[str, Any]) -> str:
     """Turn an API error into what the user should do."""
     kind, namespace = obj["kind"], obj["metadata"].get("namespace", "")
     if error.status == 404 and kind in OPERATORS:
-        return f"the cluster does not know {kind} ({obj['apiVersion']}): install {OPERATORS[kind]}"
+        return f"the cluster does not know {kind} ({obj['apiVersion']}): install {_operator_hint(kind)}"
     if error.status == 404 and namespace:
         return f"namespace {namespace} does not exist: deploy the landing zone (it creates it) or create it"
     if error.status == 403:

@@ -387,7 +387,11 @@ def test_every_job_is_hardened(specs, example, target, pool, job):
     _, launch = scripts(objects)
     assert "-p 2222 -o StrictHostKeyChecking=no" in launch
     assert 'getent hosts "$host"' in launch  # the launcher waits for each worker's DNS record
-    assert ("/etc/mpi/hostfile" in launch) == (job == "mpijob")
+    assert ("--hostfile /etc/mpi/hostfile" in launch) == (job == "mpijob")
+    assert "--mca orte_keep_fqdn_hostnames 1" in launch  # else Open MPI cuts worker names to bare pod names
+    launcher_env = {e["name"]: e["value"] for e in pods["launcher"]["spec"]["containers"][0]["env"]}
+    assert launcher_env["NVIDIA_VISIBLE_DEVICES"] == ""
+    assert f"deadline=$((SECONDS + {plan.settings.schedule_timeout_minutes * 60}))" in launch
 
 
 def test_launcher_sits_beside_its_own_workers(specs):
