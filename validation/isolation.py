@@ -80,7 +80,11 @@ def classify(
         """Partners the node failed with that passed a test with some third node."""
         return {p for p in failed_with[node] if passed_with[p] - {node}}
 
-    convicted = {n for n in nodes if len(witnesses(n)) >= confirmations}
+    # flaky needs as many (unexplained by links) failures as passes: one or two chance failures of a
+    # healthy node among several passes stay `suspect`, which is labelled but never tainted
+    convicted = {
+        n for n in nodes if len(witnesses(n)) >= confirmations and len(failed_with[n]) >= len(passed_with[n])
+    }
     status: dict[str, Status] = {}
     reasons: dict[str, str] = {}
     for node in nodes:
@@ -116,15 +120,15 @@ def _failing_links(
 ) -> list[tuple[str, str, int, int]]:
     if not racks:
         return []
-    intra_pass: set[str] = set()
+    passed_with: dict[str, set[str]] = defaultdict(set)  # node -> racks of the partners it passed with
     between: dict[frozenset[str], list[tuple[Pair, Outcome]]] = defaultdict(list)
     for (a, b), outcome in results:
         if a not in racks or b not in racks:
             continue
-        if racks[a] == racks[b]:
-            if outcome == "pass":
-                intra_pass |= {a, b}
-        else:
+        if outcome == "pass":
+            passed_with[a].add(racks[b])
+            passed_with[b].add(racks[a])
+        if racks[a] != racks[b]:
             between[frozenset((racks[a], racks[b]))].append(((a, b), outcome))
     links = []
     for key, tests in between.items():
@@ -132,9 +136,15 @@ def _failing_links(
         if len(failed) < 2 or len(failed) * 2 < len(tests):
             continue
         sides = sorted(key)
-        # the failing nodes of each side are healthy where it counts: they pass inside their rack
+        # the failing nodes of each side work where it counts: they pass with nodes outside the other
+        # rack of the link (inside their own rack, or in a third one)
         healthy = {
-            rack: {n for pair in failed for n in pair if racks[n] == rack and n in intra_pass}
+            rack: {
+                n
+                for pair in failed
+                for n in pair
+                if racks[n] == rack and passed_with[n] - {next(r for r in sides if r != rack)}
+            }
             for rack in sides
         }
         if all(len(nodes) >= 2 for nodes in healthy.values()):
@@ -201,7 +211,33 @@ class Isolation:
         busy: set[str] = set()
         pairs: list[Pair] = []
         self._random.shuffle(needing)
+        # a node that only ever failed across racks first meets a node of its own rack (a reference,
+        # else another such node): a fault between racks is then told apart from a node fault
+        cross_only = [
+            n
+            for n in needing
+            if n in self.racks
+            and n not in passed
+            and all(
+                self.racks.get(b if a == n else a) != self.racks[n]
+                for (a, b), outcome in tests
+                if outcome == "fail" and n in (a, b)
+            )
+            and any(outcome == "fail" and n in pair for pair, outcome in tests)
+        ]
+        for node in cross_only:
+            if node in busy:
+                continue
+            rack = self.racks[node]
+            local = [r for r in references if r not in busy and self.racks.get(r) == rack]
+            local += [o for o in cross_only if o not in busy and o != node and self.racks.get(o) == rack]
+            local = [o for o in local if frozenset((node, o)) not in met]
+            if local:
+                pairs.append((local[0], node))
+                busy |= {local[0], node}
         for node in needing:
+            if node in busy:
+                continue
             partner = self._reference_for(node, references, busy, met)
             if partner is not None:
                 pairs.append((partner, node))
@@ -215,6 +251,36 @@ class Isolation:
                     pairs.append((node, other))
                     busy |= {node, other}
                     break
+        return pairs or self._link_round(evidence, tests)
+
+    def _link_round(self, evidence: Evidence, tests: list[tuple[Pair, Outcome]]) -> list[Pair]:
+        """Once every node is settled, across racks: two tests for every pair of racks no test has
+        crossed yet, between good nodes, so a broken link between two racks cannot hide behind the
+        round-1 pairing; two failures on one link, from nodes that pass elsewhere, name the link."""
+        if self._pairing_mode() != "inter-rack":
+            return []
+        crossed: Counter[frozenset[str]] = Counter()
+        for (a, b), outcome in tests:
+            if (
+                outcome != "untested"
+                and a in self.racks
+                and b in self.racks
+                and self.racks[a] != self.racks[b]
+            ):
+                crossed[frozenset((self.racks[a], self.racks[b]))] += 2 if outcome == "pass" else 1
+        free: dict[str, list[str]] = defaultdict(list)
+        for node in self.nodes:
+            if evidence.status[node] == "good" and node in self.racks:
+                free[self.racks[node]].append(node)
+        for members in free.values():
+            self._random.shuffle(members)
+        pairs: list[Pair] = []
+        names = sorted(free)
+        for i, rack in enumerate(names):
+            for other in names[i + 1 :]:
+                for _ in range(max(0, 2 - crossed[frozenset((rack, other))])):
+                    if free[rack] and free[other]:
+                        pairs.append((free[rack].pop(), free[other].pop()))
         return pairs
 
     def _reference_for(self, node: str, references: list[str], busy: set[str], met: set) -> str | None:
@@ -249,8 +315,9 @@ class Isolation:
         # inter-rack: always take the next node from the two fullest racks, so every pair crosses
         pairs = []
         queues = {rack: list(members) for rack, members in by_rack.items()}
+        order = {rack: self._random.random() for rack in queues}  # ties between racks: shuffled
         while True:
-            full = sorted((r for r in queues if queues[r]), key=lambda r: (-len(queues[r]), r))
+            full = sorted((r for r in queues if queues[r]), key=lambda r: (-len(queues[r]), order[r]))
             if len(full) < 2:
                 break
             pairs.append((queues[full[0]].pop(), queues[full[1]].pop()))
