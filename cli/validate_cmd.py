@@ -217,7 +217,10 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
     else:
         colour = "green" if report.passed else "red"
         out.print(reports.text_report(report), markup=False, end="")
-        out.print(f"[bold {colour}]{'PASSED' if report.passed else 'FAILED'}[/]")
+        verdict = "PASSED" if report.passed else "FAILED"
+        if report.passed and not report.judged:
+            verdict += " (correct; bandwidth not judged: no catalog figure)"
+        out.print(f"[bold {colour}]{verdict}[/]")
     if plot:
         try:
             reports.write_plot(report, plot)

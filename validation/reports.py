@@ -62,6 +62,7 @@ def text_report(report: ValidationReport) -> str:
     lines.append(
         f"{'PASSED' if report.passed else 'FAILED'}: {len(report.runs)} run(s) in {report.rounds} round(s), "
         f"{report.gpu_minutes:.0f} GPU-minutes"
+        + ("" if report.judged else "; correctness only, the bandwidth was not judged")
     )
     return "\n".join(lines) + "\n"
 

@@ -11,7 +11,7 @@ from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.validation.cluster import ClusterApi, RunError
 from ailz.validation.isolation import Pair, isolate
-from ailz.validation.job_plan import BAD_NODE_LABEL, BAD_NODE_TAINT, JobPlan, plan_job
+from ailz.validation.job_plan import BAD_NODE_LABEL, BAD_NODE_TAINT, JobPlan, RenderError, plan_job
 from ailz.validation.parser import NcclResult
 from ailz.validation.render import render
 from ailz.validation.runner import RunOutcome, check_pool, run_jobs
@@ -58,6 +58,11 @@ class ValidationReport:
     gpu_minutes: float = 0.0
 
     @property
+    def judged(self) -> bool:
+        """False when the catalog has no figure for the collective at this scale: correctness only."""
+        return all(r.verdict.judged for r in self.runs)
+
+    @property
     def passed(self) -> bool:
         if self.failing_links or not self.runs:
             return False
@@ -75,6 +80,7 @@ class ValidationReport:
             "expected_busbw_gbps": self.expected_gbps,
             "min_fraction": self.min_fraction,
             "passed": self.passed,
+            "bandwidth_judged": self.judged,
             "rounds": self.rounds,
             "gpu_minutes": round(self.gpu_minutes, 1),
             "nodes": self.node_status,
@@ -106,6 +112,32 @@ def judge_outcome(plan: JobPlan, outcome: RunOutcome) -> RunReport:
         )
     nodes = outcome.nodes or plan.pin_nodes
     return RunReport(plan.name, nodes, outcome.state, outcome.message, result, verdict, outcome.seconds)
+
+
+def fabric_outcome(outcome: RunOutcome, run: RunReport) -> str:
+    """pass / fail / untested for isolation: a test the fabric never got to run (unscheduled, or the
+    launcher gave up waiting for a worker's DNS record or sshd) is no evidence against its nodes."""
+    if not outcome.tested:
+        return "untested"
+    errors = run.result.errors
+    if errors and all(e.kind == "launcher" and "ailz-launcher:" in e.message for e in errors):
+        return "untested"
+    return "pass" if run.verdict.passed else "fail"
+
+
+def isolation_collective(plan: JobPlan) -> None:
+    """Finding nodes needs a collective judged against the node's network figure: one that crosses
+    every rail (sendrecv meets two GPUs' links only; alltoall has no figure)."""
+    line = threshold(plan.machine, plan.collective, 2)
+    if line.figure != "two_node_busbw_gbps":
+        usable = [
+            c for c, f in load_catalog().nccl_thresholds.multi_node.items() if f == "two_node_busbw_gbps"
+        ]
+        raise RenderError(
+            f"{plan.collective} cannot tell good nodes from bad ones: across nodes it is "
+            + ("not judged" if line.gbps is None else "judged per GPU pair, not over every rail")
+            + f"; use one of {', '.join(usable)}"
+        )
 
 
 def rack_of(labels: dict[str, str], rack_label: str | None = None) -> str | None:
@@ -146,6 +178,8 @@ def validate(
     **run_options: Any,
 ) -> ValidationReport:
     base = plan_job(spec, target, pool, nodes=1, collective=collective, name="probe")
+    if pairwise:
+        isolation_collective(base)
     run_id = run_id or secrets.token_hex(3)
     wanted = 2 if pairwise else (nodes or (base.pool.nodes if all_nodes else min(base.pool.nodes, 2)))
     ready = check_pool(api, pool, wanted, exclude_taint=BAD_NODE_TAINT)
@@ -180,8 +214,10 @@ def validate(
         report.runs.append(run)
         report.rounds = 1
         report.gpu_minutes = outcome.seconds / 60 * gpus * len(chosen)
-        status = "good" if run.verdict.passed else ("untested" if not outcome.tested else "suspect")
-        report.node_status = {node: status for node in (run.nodes or chosen)}
+        state = fabric_outcome(outcome, run)
+        if state != "pass" or run.verdict.judged:  # unjudged bandwidth proves no node good
+            status = {"pass": "good", "fail": "suspect", "untested": "untested"}[state]
+            report.node_status = {node: status for node in (run.nodes or chosen)}
     else:
         racks = {n.name: rack for n in ready if (rack := rack_of(n.labels, base.settings.rack_label))}
         report.racks = racks
@@ -213,9 +249,7 @@ def validate(
                 run.nodes = list(plan.pin_nodes)
                 report.runs.append(run)
                 report.gpu_minutes += outcome.seconds / 60 * gpus * 2
-                results.append(
-                    "untested" if not outcome.tested else ("pass" if run.verdict.passed else "fail")
-                )
+                results.append(fabric_outcome(outcome, run))
             return results
 
         isolation = isolate(chosen, run_round, racks=racks, mode=pairing, seed=seed)
@@ -227,7 +261,7 @@ def validate(
         for node, status in report.node_status.items():
             if status in ("bad", "flaky", "suspect"):
                 api.label_node(node, {BAD_NODE_LABEL: status})
-            if status in ("bad", "flaky"):
+            if status == "bad":  # only a node that never passed is kept from work; flaky is a warning
                 api.taint_node(node, BAD_NODE_TAINT, "true", "NoSchedule")
     return report
 
@@ -267,6 +301,7 @@ def clear(
     """Re-test each repaired node against a known-good partner (a ready node without ailz's marks);
     only a node that passes loses ailz's label and taint."""
     base = plan_job(spec, target, pool, nodes=1, name="probe")
+    isolation_collective(base)
     run_id = run_id or secrets.token_hex(3)
     listed = {n.name: n for n in api.list_nodes(f"{naming.POOL_LABEL}={pool}")}
     unknown = [n for n in nodes if n not in listed]

@@ -16,6 +16,8 @@ from ailz.validation.session import validate
 from tests.conftest import EXAMPLES
 from tests.validation.fake_cluster import FakeClock, FakeCluster
 
+FIXTURES = EXAMPLES.parent / "tests" / "validation" / "fixtures"
+
 
 @pytest.fixture(scope="module")
 def spec():
@@ -268,3 +270,42 @@ def test_rack_comes_from_the_closest_topology_label():
     assert rack_of(gke) == "sb7"
     assert rack_of({"example.com/rack": "r12", **gke}, rack_label="example.com/rack") == "r12"
     assert rack_of({"kubernetes.io/hostname": "x"}) is None
+
+
+def test_pairwise_refuses_collectives_that_cannot_convict(spec):
+    from ailz.validation.job_plan import RenderError
+
+    for collective, why in (("sendrecv", "judged per GPU pair"), ("alltoall", "not judged")):
+        with pytest.raises(RenderError, match=why):
+            pairwise(spec, FakeCluster(nodes=[f"n{i}" for i in range(4)]), collective=collective)
+
+
+def test_launcher_giving_up_on_a_worker_is_not_tested():
+    from ailz.validation.parser import parse
+    from ailz.validation.runner import RunOutcome
+    from ailz.validation.session import RunReport, fabric_outcome
+    from ailz.validation.thresholds import judge
+
+    log = "ailz-launcher: no sshd on worker nccl-x-worker-1.nccl-x.ailz-validation.svc\n"
+    result = parse(log)
+    run = RunReport("nccl-x", ["a", "b"], "failed", "", result, judge(result, 360, 0.9, 2**30))
+    assert fabric_outcome(RunOutcome("nccl-x", "failed", log), run) == "untested"
+    nccl = (FIXTURES / "failure_nccl_mpirun.log").read_text()
+    failed = RunReport("nccl-x", ["a", "b"], "failed", "", parse(nccl), judge(parse(nccl), 360, 0.9, 2**30))
+    assert fabric_outcome(RunOutcome("nccl-x", "failed", nccl), failed) == "fail"
+
+
+def test_an_unjudged_collective_proves_no_node_good(spec):
+    clock = FakeClock()
+    report = validate(
+        spec,
+        "aws-train",
+        "h100",
+        FakeCluster(),
+        collective="alltoall",
+        run_id="u",
+        clock=clock,
+        sleep=clock.sleep,
+    )
+    assert report.expected_gbps is None and not report.judged and report.passed
+    assert report.node_status == {}
