@@ -296,16 +296,14 @@ def test_launcher_giving_up_on_a_worker_is_not_tested():
 
 
 def test_an_unjudged_collective_proves_no_node_good(spec):
+    from tests.validation.fake_cluster import GOOD_LOG
+
+    cluster = FakeCluster()
+    alltoall = GOOD_LOG.replace("all_reduce_perf", "alltoall_perf")
+    cluster.read_log = lambda namespace, pod, container=None: alltoall
     clock = FakeClock()
     report = validate(
-        spec,
-        "aws-train",
-        "h100",
-        FakeCluster(),
-        collective="alltoall",
-        run_id="u",
-        clock=clock,
-        sleep=clock.sleep,
+        spec, "aws-train", "h100", cluster, collective="alltoall", run_id="u", clock=clock, sleep=clock.sleep
     )
     assert report.expected_gbps is None and not report.judged and report.passed
     assert report.node_status == {}
