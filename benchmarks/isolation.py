@@ -17,11 +17,23 @@ import statistics
 from ailz.validation.isolation import all_pairs_cost, isolate
 
 
-def run_once(nodes: list[str], bad: set[str], flaky: dict[str, float], rng: random.Random):
+def run_once(
+    nodes: list[str],
+    bad: set[str],
+    flaky: dict[str, float],
+    rng: random.Random,
+    noise: float = 0.0,
+    confirmations: int = 2,
+):
+    """noise: the chance that any test fails for no reason of either node (a transient error)."""
+
     def works(node: str) -> bool:
         return node not in bad and not (node in flaky and rng.random() < flaky[node])
 
-    return isolate(nodes, lambda pairs: [works(a) & works(b) for a, b in pairs], seed=rng.randrange(2**31))
+    def run_round(pairs):
+        return [works(a) & works(b) and rng.random() >= noise for a, b in pairs]
+
+    return isolate(nodes, run_round, seed=rng.randrange(2**31), confirmations=confirmations)
 
 
 def cost(count: int, bad_count: int, trials: int, seed: int) -> tuple[float, float, bool]:
@@ -58,6 +70,23 @@ def robustness(count: int, bad_count: int, probability: float, runs: int, seed: 
         "rounds": statistics.mean(rounds),
         "max_rounds": max(rounds),
     }
+
+
+def noisy(count: int, bad_count: int, noise: float, runs: int, seed: int, confirmations: int) -> dict:
+    """Healthy nodes under transient test failures: how often one is convicted (bad or flaky) and
+    how often one is tainted (bad), and whether the bad nodes are still found."""
+    rng = random.Random(seed)
+    nodes = [f"n{i}" for i in range(count)]
+    convicted, tainted, found, rounds = 0, 0, 0, 0
+    for _ in range(runs):
+        bad = set(rng.sample(nodes, bad_count))
+        report = run_once(nodes, bad, {}, rng, noise, confirmations)
+        rounds = max(rounds, report.rounds)
+        healthy = set(nodes) - bad
+        convicted += any(report.status[n] in ("bad", "flaky") for n in healthy)
+        tainted += any(report.status[n] == "bad" for n in healthy)
+        found += all(report.status[n] == "bad" for n in bad)
+    return {"convicted": convicted / runs, "tainted": tainted / runs, "found": found / runs, "rounds": rounds}
 
 
 def bad_rounds(count: int, bad_count: int, runs: int, seed: int) -> tuple[float, int]:
@@ -108,6 +137,20 @@ def main() -> None:
                 f"| {args.nodes} | {bad_count} | {probability} | {args.runs} | {row['false']:.2%} "
                 f"| {row['caught']:.1%} | {row['found']:.1%} | {row['rounds']:.2f} / {row['max_rounds']} |"
             )
+    print()
+    header = ["nodes", "bad", "transient failures per test", "confirmations", "runs"]
+    header += ["a healthy node convicted", "a healthy node tainted (bad)", "bad all found", "most rounds"]
+    print("| " + " | ".join(header) + " |")
+    print("|" + "---:|" * len(header))
+    for confirmations in (2, 3):
+        for bad_count in (0, 8):
+            for noise in (0.01, 0.02, 0.05):
+                row = noisy(args.nodes, bad_count, noise, args.runs // 4, args.seed, confirmations)
+                print(
+                    f"| {args.nodes} | {bad_count} | {noise:.0%} | {confirmations} | {args.runs // 4} "
+                    f"| {row['convicted']:.1%} | {row['tainted']:.1%} | {row['found']:.1%} "
+                    f"| {row['rounds']} |"
+                )
     print()
     print("| nodes | bad | runs | every bad node found | most rounds |")
     print("|---:|---:|---:|---:|---:|")

@@ -73,6 +73,12 @@ class NcclValidation(SpecModel):
         ge=1,
         description="How long a test may wait for its pods to be scheduled before it is not tested.",
     )
+    confirmations: int = Field(
+        default=2,
+        ge=2,
+        le=5,
+        description="Partners passing elsewhere a node must fail with to be convicted (3: random failures).",
+    )
     rack_label: str | None = Field(
         default=None,
         pattern=r"^([a-z0-9]([-a-z0-9.]*[a-z0-9])?/)?[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$",

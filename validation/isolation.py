@@ -350,9 +350,12 @@ def isolate(
     racks: dict[str, str] | None = None,
     mode: PairingMode | None = None,
     seed: int | None = None,
+    confirmations: int = 2,
 ) -> IsolationReport:
     """Drive rounds until settled; run_round runs the pairs in parallel and returns each outcome."""
-    planner = Isolation(list(nodes), racks=dict(racks or {}), mode=mode, seed=seed)
+    planner = Isolation(
+        list(nodes), racks=dict(racks or {}), mode=mode, seed=seed, confirmations=confirmations
+    )
     while pairs := planner.next_round():
         outcomes = run_round(pairs)
         planner.record(zip(pairs, outcomes, strict=True))

@@ -252,7 +252,9 @@ def validate(
                 results.append(fabric_outcome(outcome, run))
             return results
 
-        isolation = isolate(chosen, run_round, racks=racks, mode=pairing, seed=seed)
+        isolation = isolate(
+            chosen, run_round, racks=racks, mode=pairing, seed=seed, confirmations=base.settings.confirmations
+        )
         report.node_status = dict(isolation.status)
         report.node_reasons = dict(isolation.reasons)
         report.failing_links = list(isolation.failing_links)
