@@ -80,6 +80,8 @@ def nccl(
         fail(f"missing {', '.join(missing)}", hint="ailz validate nccl --spec FILE --target NAME --pool NAME")
     if nodes and all_nodes:
         fail("--nodes and --all-nodes exclude each other")
+    if pairing and not pairwise:
+        fail("--pairing chooses how --pairwise pairs nodes", hint="add --pairwise")
     from typing import get_args
 
     from ailz.spec.zone import Collective

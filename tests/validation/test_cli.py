@@ -220,3 +220,8 @@ def test_parse_with_machine_single_node_uses_the_intra_node_figure(tmp_path):
     document = json.loads(result.stdout)
     assert document["nodes"] == 1 and document["expected_figure"] == "intra_node_collective_busbw_gbps"
     assert document["verdict"]["expected_busbw_gbps"] == 370 and result.exit_code == 0  # 355.69 >= 333
+
+
+def test_pairing_without_pairwise_is_a_usage_error():
+    result = runner.invoke(app, ["validate", "nccl", *AWS, "--pairing", "intra-rack"])
+    assert result.exit_code == 2 and "add --pairwise" in result.output
