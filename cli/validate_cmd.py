@@ -232,8 +232,13 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
 
 
 def _api_error(error) -> None:
+    what = (
+        f"no answer from the Kubernetes API server ({error.message.strip()[:300]})"
+        if error.status == 0
+        else f"the Kubernetes API answered {error.status} {error.reason}: {error.message.strip()[:300]}"
+    )
     fail(
-        f"the Kubernetes API answered {error.status} {error.reason}: {error.message.strip()[:300]}",
+        what,
         hint="check that the cluster is reachable and your identity may use it (kubectl auth can-i)",
     )
 

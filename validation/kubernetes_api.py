@@ -27,11 +27,14 @@ class KubernetesApi:
 
     def _call(self, fn, *args, **kwargs):
         from kubernetes.client.exceptions import ApiException
+        from urllib3.exceptions import HTTPError
 
         try:
             return fn(*args, **kwargs)
         except ApiException as error:
             raise ApiError(error.status or 0, error.reason or "", str(error.body or "")) from None
+        except (HTTPError, OSError) as error:  # refused, unreachable, TLS: no answer at all
+            raise ApiError(0, "no answer from the API server", str(error)[:300]) from None
 
     @staticmethod
     def _custom(obj: dict[str, Any]) -> tuple[str, str, str, str, str]:

@@ -194,6 +194,8 @@ def run_jobs(
                     try:
                         api.create(obj)
                     except ApiError as error:
+                        if error.status == 0:  # no answer at all: the environment, not the job
+                            raise
                         raise RunError(explain(error, obj)) from None
                     entry.objects.append(obj)
             while True:
@@ -265,6 +267,8 @@ def _poll(
     try:
         current = api.get(job)
     except ApiError as error:
+        if error.status == 0:
+            raise
         raise RunError(explain(error, job)) from None
     state = job_state(job["kind"], current)
     if state is None:

@@ -225,3 +225,16 @@ def test_parse_with_machine_single_node_uses_the_intra_node_figure(tmp_path):
 def test_pairing_without_pairwise_is_a_usage_error():
     result = runner.invoke(app, ["validate", "nccl", *AWS, "--pairing", "intra-rack"])
     assert result.exit_code == 2 and "add --pairwise" in result.output
+
+
+def test_an_unreachable_cluster_is_exit_2_without_a_traceback(monkeypatch):
+    from ailz.validation.cluster import ApiError
+
+    class Refusing(FakeCluster):
+        def list_nodes(self, label_selector):
+            raise ApiError(0, "no answer from the API server", "Connection refused")
+
+    monkeypatch.setattr(validate_cmd, "_connect", lambda *args: Refusing())
+    result = runner.invoke(app, ["validate", "nccl", *AWS])
+    assert result.exit_code == 2 and "no answer from the Kubernetes API server" in result.output
+    assert "Traceback" not in result.output

@@ -192,3 +192,14 @@ def test_workload_conditions_come_from_the_workload_the_job_owns():
     name, args, _ = api.custom.calls[0]
     assert args == ("kueue.x-k8s.io", "v1beta1", "ailz-validation", "workloads")
     assert api.workload_conditions("ailz-validation", "MPIJob", "nccl-z") == []
+
+
+def test_an_unreachable_api_server_is_an_api_error():
+    from urllib3.exceptions import MaxRetryError
+
+    api = make(
+        core=Recorder(errors={"list_node": MaxRetryError(None, "/api/v1/nodes", "Connection refused")})
+    )
+    with pytest.raises(ApiError) as caught:
+        api.list_nodes("ailz.io/pool=h100")
+    assert caught.value.status == 0 and "Connection refused" in caught.value.message
