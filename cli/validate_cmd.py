@@ -57,6 +57,9 @@ def nccl(
     pairing: Pairing = typer.Option(
         None, "--pairing", help="Round-1 pairs with --pairwise (default: inter-rack where racks are known)."
     ),
+    all_rack_pairs: bool = typer.Option(
+        False, "--all-rack-pairs", help="With --pairwise: also cross every pair of racks (more rounds)."
+    ),
     render_only: bool = typer.Option(
         False, "--render-only", help="Print or write the manifests, touch no cluster."
     ),
@@ -80,8 +83,8 @@ def nccl(
         fail(f"missing {', '.join(missing)}", hint="ailz validate nccl --spec FILE --target NAME --pool NAME")
     if nodes and all_nodes:
         fail("--nodes and --all-nodes exclude each other")
-    if pairing and not pairwise:
-        fail("--pairing chooses how --pairwise pairs nodes", hint="add --pairwise")
+    if (pairing or all_rack_pairs) and not pairwise:
+        fail("--pairing and --all-rack-pairs choose how --pairwise pairs nodes", hint="add --pairwise")
     from typing import get_args
 
     from ailz.spec.zone import Collective
@@ -118,7 +121,7 @@ def nccl(
 
     output = output or Output.text
     _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image, pairing.value if pairing else None)  # fmt: skip
+         label_bad_nodes, image, pairing.value if pairing else None, all_rack_pairs)  # fmt: skip
 
 
 def _print_manifests(objects: list[dict], output: Output) -> None:
@@ -189,7 +192,7 @@ def _cluster_access(spec, target, kubeconfig: str | None, context: str | None) -
 
 
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image, pairing) -> None:  # fmt: skip
+         label_bad_nodes, image, pairing, all_rack_pairs) -> None:  # fmt: skip
     from ailz.validation import reports
     from ailz.validation.cluster import ApiError, RunError
     from ailz.validation.job_plan import RenderError
@@ -201,6 +204,7 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
             report = validate(
                 zone, target, pool, api, nodes=nodes, all_nodes=all_nodes, collective=collective,
                 pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image, pairing=pairing,
+                all_rack_pairs=all_rack_pairs,
                 on_progress=lambda text: status.update(text),
             )  # fmt: skip
     except RenderError as error:

@@ -66,13 +66,25 @@ def classify(
     def fabric_explains(a: str, b: str) -> bool:
         return a in racks and b in racks and frozenset((racks[a], racks[b])) in broken
 
+    def across(a: str, b: str) -> frozenset[str] | None:
+        return frozenset((racks[a], racks[b])) if a in racks and b in racks and racks[a] != racks[b] else None
+
+    # a failure across two racks that no test has ever crossed successfully may be the link's: it
+    # keeps both nodes suspect but convicts neither (small racks cannot name a link by themselves)
+    crossed = {across(a, b) for (a, b), outcome in results if outcome == "pass"} - {None}
     passed_with: dict[str, set[str]] = defaultdict(set)
     failed_with: dict[str, list[str]] = defaultdict(list)
+    unproven: dict[str, list[str]] = defaultdict(list)
     for (a, b), outcome in results:
         if outcome == "pass":
             passed_with[a].add(b)
             passed_with[b].add(a)
-        elif not fabric_explains(a, b):
+        elif fabric_explains(a, b):
+            continue
+        elif (link := across(a, b)) is not None and link not in crossed:
+            unproven[a].append(b)
+            unproven[b].append(a)
+        else:
             failed_with[a].append(b)
             failed_with[b].append(a)
 
@@ -95,20 +107,27 @@ def classify(
             reasons[node] = f"failed with {partners}, which pass with other nodes" + (
                 f"; passed with {', '.join(sorted(passes))}" if passes else ""
             )
-        elif not passes and not fails:
+        elif not passes and not fails and not unproven[node]:
             if any(node in pair for pair, _ in results):
                 status[node] = "suspect"
                 reasons[node] = "only tested across failing links between racks: needs a test inside its rack"
             else:
                 status[node] = "untested"
                 reasons[node] = "no test ran on the node"
-        elif passes and all(p in convicted for p in fails):
+        elif passes and all(p in convicted for p in fails) and not unproven[node]:
             status[node] = "good"
         else:
             status[node] = "suspect"
-            unexplained = sorted({p for p in fails if p not in convicted})
-            reasons[node] = f"failed with {', '.join(unexplained)}" + (
-                f", passed with {', '.join(sorted(passes))}: not enough evidence either way"
+            why = []
+            if unexplained := sorted({p for p in fails if p not in convicted}):
+                why.append(f"failed with {', '.join(unexplained)}")
+            if unproven[node]:
+                why.append(
+                    f"failed across racks with {', '.join(sorted(set(unproven[node])))}, a link no test has "
+                    "crossed successfully"
+                )
+            reasons[node] = "; ".join(why) + (
+                f"; passed with {', '.join(sorted(passes))}: not enough evidence either way"
                 if passes
                 else ": needs a test with a known-good partner"
             )
@@ -162,6 +181,7 @@ class Isolation:
     max_tests_per_node: int = 5
     max_untested: int = 2
     max_rounds: int = 8
+    all_rack_pairs: bool = False  # also cross every pair of racks no test crossed (costs rounds)
     rounds: list[list[tuple[Pair, Outcome]]] = field(default_factory=list)
 
     def __post_init__(self) -> None:
@@ -235,10 +255,16 @@ class Isolation:
             if local:
                 pairs.append((local[0], node))
                 busy |= {local[0], node}
+        failed_racks: dict[str, set[str]] = defaultdict(set)  # racks a node failed across
+        for (a, b), outcome in tests:
+            if outcome == "fail" and a in self.racks and b in self.racks and self.racks[a] != self.racks[b]:
+                failed_racks[a].add(self.racks[b])
+                failed_racks[b].add(self.racks[a])
         for node in needing:
             if node in busy:
                 continue
-            partner = self._reference_for(node, references, busy, met)
+            allowed = [r for r in references if self.racks.get(r) not in failed_racks[node]]
+            partner = self._reference_for(node, allowed, busy, met)
             if partner is not None:
                 pairs.append((partner, node))
                 busy |= {partner, node}
@@ -253,13 +279,10 @@ class Isolation:
                     break
         return pairs or self._link_round(evidence, tests)
 
-    def _link_round(self, evidence: Evidence, tests: list[tuple[Pair, Outcome]]) -> list[Pair]:
-        """Once every node is settled, across racks: two tests for every pair of racks no test has
-        crossed yet, between good nodes, so a broken link between two racks cannot hide behind the
-        round-1 pairing; two failures on one link, from nodes that pass elsewhere, name the link."""
-        if self._pairing_mode() != "inter-rack":
-            return []
+    def _crossings(self, tests: list[tuple[Pair, Outcome]]) -> tuple[Counter, set]:
+        """Per pair of racks: how much it was tested (a pass counts two), and which pairs only failed."""
         crossed: Counter[frozenset[str]] = Counter()
+        passed: set[frozenset[str]] = set()
         for (a, b), outcome in tests:
             if (
                 outcome != "untested"
@@ -267,7 +290,36 @@ class Isolation:
                 and b in self.racks
                 and self.racks[a] != self.racks[b]
             ):
-                crossed[frozenset((self.racks[a], self.racks[b]))] += 2 if outcome == "pass" else 1
+                link = frozenset((self.racks[a], self.racks[b]))
+                crossed[link] += 2 if outcome == "pass" else 1
+                if outcome == "pass":
+                    passed.add(link)
+        return crossed, {link for link in crossed if link not in passed}
+
+    def uncrossed(self) -> list[tuple[str, str]]:
+        """With all_rack_pairs: pairs of racks no test crossed successfully and no failing link
+        explains (the round cap came first); the run cannot vouch for them."""
+        if not self.all_rack_pairs or self._pairing_mode() != "inter-rack":
+            return []
+        crossed, only_failed = self._crossings(self.tests)
+        explained = {frozenset(link[:2]) for link in self.evidence().failing_links}
+        names = sorted(set(self.racks.values()))
+        return [
+            (a, b)
+            for i, a in enumerate(names)
+            for b in names[i + 1 :]
+            if (frozenset((a, b)) not in crossed or frozenset((a, b)) in only_failed)
+            and frozenset((a, b)) not in explained
+        ]
+
+    def _link_round(self, evidence: Evidence, tests: list[tuple[Pair, Outcome]]) -> list[Pair]:
+        """Once every node is settled, across racks, between good nodes: two tests for every pair of
+        racks that only ever failed (and with all_rack_pairs, for every pair no test has crossed), so
+        a broken link cannot hide behind the round-1 pairing; two failures on one link, from nodes
+        that pass elsewhere, name the link."""
+        if self._pairing_mode() != "inter-rack":
+            return []
+        crossed, only_failed = self._crossings(tests)
         free: dict[str, list[str]] = defaultdict(list)
         for node in self.nodes:
             if evidence.status[node] == "good" and node in self.racks:
@@ -278,7 +330,10 @@ class Isolation:
         names = sorted(free)
         for i, rack in enumerate(names):
             for other in names[i + 1 :]:
-                for _ in range(max(0, 2 - crossed[frozenset((rack, other))])):
+                link = frozenset((rack, other))
+                if not self.all_rack_pairs and link not in only_failed:
+                    continue
+                for _ in range(max(0, 2 - crossed[link])):
                     if free[rack] and free[other]:
                         pairs.append((free[rack].pop(), free[other].pop()))
         return pairs
@@ -339,6 +394,7 @@ class IsolationReport:
     tests: int
     failing_links: list[tuple[str, str, int, int]] = field(default_factory=list)
     reasons: dict[str, str] = field(default_factory=dict)
+    uncrossed: list[tuple[str, str]] = field(default_factory=list)  # all_rack_pairs: never crossed
 
     def gpu_minutes(self, gpus_per_node: int, minutes_per_test: float) -> float:
         return self.tests * 2 * gpus_per_node * minutes_per_test
@@ -351,10 +407,16 @@ def isolate(
     mode: PairingMode | None = None,
     seed: int | None = None,
     confirmations: int = 2,
+    all_rack_pairs: bool = False,
 ) -> IsolationReport:
     """Drive rounds until settled; run_round runs the pairs in parallel and returns each outcome."""
     planner = Isolation(
-        list(nodes), racks=dict(racks or {}), mode=mode, seed=seed, confirmations=confirmations
+        list(nodes),
+        racks=dict(racks or {}),
+        mode=mode,
+        seed=seed,
+        confirmations=confirmations,
+        all_rack_pairs=all_rack_pairs,
     )
     while pairs := planner.next_round():
         outcomes = run_round(pairs)
@@ -366,6 +428,7 @@ def isolate(
         tests=sum(1 for _, outcome in planner.tests if outcome != "untested"),
         failing_links=evidence.failing_links,
         reasons=evidence.reasons,
+        uncrossed=planner.uncrossed(),
     )
 
 

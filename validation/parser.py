@@ -28,7 +28,7 @@ _RANK = re.compile(r"#\s*Rank\s+(\d+)\s+(?:Group\s+\d+\s+)?Pid\s+(\d+)\s+on\s+(\
 _NTHREAD = re.compile(r"#\s*nThread\s+(\d+)\s+nGpus\s+(\d+)")
 _OOB = re.compile(r"Out of bounds values\s*:\s*(\d+)\s+(OK|FAILED)")
 _AVG = re.compile(r"Avg bus bandwidth\s*:\s*([-+0-9.eE]+|nan|inf)")
-# network names may hold spaces (aws-ofi-nccl: "NET/AWS Libfabric/0/GDRDMA"); newer NCCL appends " comm ..."
+# network names may hold spaces (aws-ofi-nccl: "NET/AWS Libfabric/0/GDRDMA"): read to the line's end
 _CHANNEL = re.compile(r"NCCL INFO Channel .* via (NET/.+?|P2P/\S+|SHM/\S+)(?:\s+comm\s.*)?\s*$")
 _NETWORK = re.compile(r"NCCL INFO Using network (.+?)\s*$")
 _LAST_ERROR = re.compile(r"^#\s*error:\s*(.+)$")  # nccl-tests prints ncclGetLastError() after a run

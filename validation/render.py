@@ -145,7 +145,7 @@ def launch_script(plan: JobPlan) -> str:
         "    fi",
         "    sleep 2",
         "  done",
-        f"  until ssh -p {SSH_PORT} -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
+        f"  until ssh -p {SSH_PORT} -o BatchMode=yes -o ConnectTimeout=5 -o StrictHostKeyChecking=no "
         '"$host" true 2>/dev/null; do',
         '    if [ "$SECONDS" -ge "$deadline" ]; then',
         '      echo "ailz-launcher: no sshd on worker $host" >&2; exit 1',

@@ -50,6 +50,10 @@ def text_report(report: ValidationReport) -> str:
             f"links between racks {rack_a} and {rack_b}: {failed} of {tested} tests across them failed while "
             "their nodes pass inside their racks (spine or cabling, not the nodes)"
         )
+    if report.uncrossed:
+        lines.append("")
+        pairs = ", ".join(f"{a}-{b}" for a, b in report.uncrossed)
+        lines.append(f"rack pairs no test crossed before the round limit: {pairs}")
     if report.node_status:
         lines.append("")
         for status in ("bad", "flaky", "suspect", "untested", "good"):
@@ -103,6 +107,11 @@ def junit_report(report: ValidationReport) -> str:
         cases += 1
         failures += 1
         ET.SubElement(case, "failure", message=f"{failed} of {tested} tests between the racks failed")
+    for rack_a, rack_b in report.uncrossed:
+        case = ET.SubElement(suite, "testcase", classname="nccl.link", name=f"{rack_a}-{rack_b}")
+        cases += 1
+        failures += 1
+        ET.SubElement(case, "failure", message="no test crossed these racks before the round limit")
     suite.set("tests", str(cases))
     suite.set("failures", str(failures))
     suite.set("errors", "0")

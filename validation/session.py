@@ -54,6 +54,7 @@ class ValidationReport:
     node_reasons: dict[str, str] = field(default_factory=dict)
     racks: dict[str, str] = field(default_factory=dict)
     failing_links: list[tuple[str, str, int, int]] = field(default_factory=list)
+    uncrossed: list[tuple[str, str]] = field(default_factory=list)  # --all-rack-pairs: never crossed
     rounds: int = 0
     gpu_minutes: float = 0.0
 
@@ -64,7 +65,7 @@ class ValidationReport:
 
     @property
     def passed(self) -> bool:
-        if self.failing_links or not self.runs:
+        if self.failing_links or self.uncrossed or not self.runs:
             return False
         if self.node_status and set(self.node_status.values()) != {"good"}:
             return False  # pairwise: every node proven good (bad, flaky, suspect, untested fail it)
@@ -90,6 +91,7 @@ class ValidationReport:
                 {"racks": [a, b], "failed": failed, "tested": tested}
                 for a, b, failed, tested in self.failing_links
             ],
+            "uncrossed_rack_pairs": [list(pair) for pair in self.uncrossed],
             "runs": [r.to_json() for r in self.runs],
         }
 
@@ -175,6 +177,7 @@ def validate(
     image: str | None = None,
     pairing: str | None = None,
     seed: int | None = None,
+    all_rack_pairs: bool = False,
     **run_options: Any,
 ) -> ValidationReport:
     base = plan_job(spec, target, pool, nodes=1, collective=collective, name="probe")
@@ -253,8 +256,10 @@ def validate(
             return results
 
         isolation = isolate(
-            chosen, run_round, racks=racks, mode=pairing, seed=seed, confirmations=base.settings.confirmations
-        )
+            chosen, run_round, racks=racks, mode=pairing, seed=seed,
+            confirmations=base.settings.confirmations, all_rack_pairs=all_rack_pairs,
+        )  # fmt: skip
+        report.uncrossed = list(isolation.uncrossed)
         report.node_status = dict(isolation.status)
         report.node_reasons = dict(isolation.reasons)
         report.failing_links = list(isolation.failing_links)

@@ -156,11 +156,11 @@ def test_a_bad_node_beside_healthy_racks_is_no_link_fault():
 EIGHT_RACKS = {f"n{i:03d}": f"r{i // 16}" for i in range(128)}
 
 
-def run_links(broken: set[frozenset[str]], seed: int):
+def run_links(broken: set[frozenset[str]], seed: int, racks=EIGHT_RACKS, all_rack_pairs=True):
     def run_round(pairs):
-        return [frozenset((EIGHT_RACKS[a], EIGHT_RACKS[b])) not in broken for a, b in pairs]
+        return [frozenset((racks[a], racks[b])) not in broken for a, b in pairs]
 
-    return isolate(list(EIGHT_RACKS), run_round, racks=EIGHT_RACKS, seed=seed)
+    return isolate(list(racks), run_round, racks=racks, seed=seed, all_rack_pairs=all_rack_pairs)
 
 
 def test_a_rack_with_its_uplinks_down_convicts_none_of_its_nodes():
@@ -181,3 +181,24 @@ def test_one_broken_link_between_two_racks_is_found_even_when_round_one_misses_i
 def test_healthy_racks_get_every_rack_pair_crossed_twice():
     report = run_links(set(), 1)
     assert report.failing_links == [] and report.rounds == 2
+
+
+@settings(max_examples=150, deadline=None)
+@given(
+    sizes=st.lists(st.integers(2, 4), min_size=3, max_size=8),
+    seed=st.integers(0, 10_000),
+    all_rack_pairs=st.booleans(),
+    data=st.data(),
+)
+def test_a_broken_link_between_small_racks_convicts_no_node(sizes, seed, all_rack_pairs, data):
+    racks = {f"r{r}n{i}": f"r{r}" for r, size in enumerate(sizes) for i in range(size)}
+    a, b = data.draw(st.lists(st.integers(0, len(sizes) - 1), min_size=2, max_size=2, unique=True))
+    report = run_links({frozenset((f"r{a}", f"r{b}"))}, seed, racks=racks, all_rack_pairs=all_rack_pairs)
+    assert not {n for n, s in report.status.items() if s in ("bad", "flaky")}
+
+
+def test_rack_pairs_left_uncrossed_at_the_round_cap_are_reported():
+    planner = Isolation(list(EIGHT_RACKS), racks=EIGHT_RACKS, seed=1, all_rack_pairs=True, max_rounds=1)
+    while pairs := planner.next_round():
+        planner.record([(pair, True) for pair in pairs])
+    assert len(planner.uncrossed()) == 28 - 4  # round 1 crossed four pairs of racks
