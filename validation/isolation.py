@@ -39,6 +39,9 @@ class Evidence:
     status: dict[str, Status]
     failing_links: list[tuple[str, str, int, int]]  # (rack, rack, failed, tested) between two racks
     reasons: dict[str, str]
+    # suspects that passed and only failed across a pair of racks no test has crossed: the link
+    # round decides them, re-testing the node itself proves nothing more
+    on_link: set[str] = field(default_factory=set)
 
 
 def _outcome(value: Outcome | bool) -> Outcome:
@@ -131,7 +134,15 @@ def classify(
                 if passes
                 else ": needs a test with a known-good partner"
             )
-    return Evidence(status, failing_links, reasons)
+    on_link = {
+        n
+        for n in nodes
+        if status[n] == "suspect"
+        and passed_with[n]
+        and unproven[n]
+        and all(p in convicted for p in failed_with[n])
+    }
+    return Evidence(status, failing_links, reasons, on_link)
 
 
 def _failing_links(
@@ -221,6 +232,8 @@ class Isolation:
             state = evidence.status[node]
             if state == "untested" and not_run[node] < self.max_untested:
                 needing.append(node)
+            elif node in evidence.on_link:
+                continue
             elif state == "suspect" and (node not in passed or tested[node] < self.max_tests_per_node):
                 needing.append(node)  # contradictory evidence: retested a few times, no more
         # references: good nodes, those that never failed first, then the most tested
@@ -277,7 +290,7 @@ class Isolation:
                     pairs.append((node, other))
                     busy |= {node, other}
                     break
-        return pairs or self._link_round(evidence, tests)
+        return pairs + self._link_round(evidence, tests, busy)
 
     def _crossings(self, tests: list[tuple[Pair, Outcome]]) -> tuple[Counter, set]:
         """Per pair of racks: how much it was tested (a pass counts two), and which pairs only failed."""
@@ -312,9 +325,11 @@ class Isolation:
             and frozenset((a, b)) not in explained
         ]
 
-    def _link_round(self, evidence: Evidence, tests: list[tuple[Pair, Outcome]]) -> list[Pair]:
-        """Once every node is settled, across racks, between good nodes: two tests for every pair of
-        racks that only ever failed (and with all_rack_pairs, for every pair no test has crossed), so
+    def _link_round(
+        self, evidence: Evidence, tests: list[tuple[Pair, Outcome]], busy: set[str]
+    ) -> list[Pair]:
+        """Across racks, between good nodes the round leaves free: a second test for every pair
+        of racks that only ever failed (and with all_rack_pairs, one for every pair no test crossed), so
         a broken link cannot hide behind the round-1 pairing; two failures on one link, from nodes
         that pass elsewhere, name the link."""
         if self._pairing_mode() != "inter-rack":
@@ -322,7 +337,7 @@ class Isolation:
         crossed, only_failed = self._crossings(tests)
         free: dict[str, list[str]] = defaultdict(list)
         for node in self.nodes:
-            if evidence.status[node] == "good" and node in self.racks:
+            if evidence.status[node] == "good" and node in self.racks and node not in busy:
                 free[self.racks[node]].append(node)
         for members in free.values():
             self._random.shuffle(members)
@@ -333,7 +348,8 @@ class Isolation:
                 link = frozenset((rack, other))
                 if not self.all_rack_pairs and link not in only_failed:
                     continue
-                for _ in range(max(0, 2 - crossed[link])):
+                # a pair never crossed: one test (a pass settles it); one that failed: a second one
+                for _ in range(1 if crossed[link] == 0 else max(0, 2 - crossed[link])):
                     if free[rack] and free[other]:
                         pairs.append((free[rack].pop(), free[other].pop()))
         return pairs
