@@ -89,6 +89,34 @@ def noisy(count: int, bad_count: int, noise: float, runs: int, seed: int, confir
     return {"convicted": convicted / runs, "tainted": tainted / runs, "found": found / runs, "rounds": rounds}
 
 
+def broken_links(runs: int, seed: int, all_rack_pairs: bool) -> dict[str, float]:
+    """Random zones of 3-8 racks of 2-16 nodes with one or two broken links between racks and at
+    most one bad node: healthy nodes convicted, bad nodes missed, runs that pass over a broken link."""
+    rng = random.Random(seed)
+    convicted, missed, passed_over = 0, 0, 0
+    for _ in range(runs):
+        racks = {f"r{r}n{i}": f"r{r}" for r in range(rng.randint(3, 8)) for i in range(rng.randint(2, 16))}
+        nodes = list(racks)
+        names = sorted(set(racks.values()))
+        broken = {frozenset(rng.sample(names, 2)) for _ in range(rng.choice((1, 2)))}
+        bad = set(rng.sample(nodes, rng.choice((0, 1))))
+
+        def run_round(pairs, bad=bad, broken=broken, racks=racks):
+            return [
+                a not in bad and b not in bad and frozenset((racks[a], racks[b])) not in broken
+                for a, b in pairs
+            ]
+
+        report = isolate(
+            nodes, run_round, racks=racks, seed=rng.randrange(2**31), all_rack_pairs=all_rack_pairs
+        )
+        convicted += any(report.status[n] in ("bad", "flaky") for n in nodes if n not in bad)
+        missed += any(report.status[n] != "bad" for n in bad)
+        clean = set(report.status.values()) == {"good"} and not report.uncrossed
+        passed_over += clean and not report.failing_links
+    return {"convicted": convicted / runs, "missed": missed / runs, "passed_over": passed_over / runs}
+
+
 def bad_rounds(count: int, bad_count: int, runs: int, seed: int) -> tuple[float, int]:
     """Share of runs in which every bad node was found, and the most rounds it took."""
     rng = random.Random(seed)
@@ -151,6 +179,16 @@ def main() -> None:
                     f"| {row['convicted']:.1%} | {row['tainted']:.1%} | {row['found']:.1%} "
                     f"| {row['rounds']} |"
                 )
+    print()
+    header = ["broken links", "--all-rack-pairs", "zones", "a healthy node convicted", "a bad node missed"]
+    print("| " + " | ".join([*header, "passed over a broken link"]) + " |")
+    print("|---|---|---:|---:|---:|---:|")
+    for all_rack_pairs in (False, True):
+        row = broken_links(args.runs // 8, args.seed, all_rack_pairs)
+        print(
+            f"| 1-2 among 3-8 racks of 2-16 nodes | {'yes' if all_rack_pairs else 'no'} | {args.runs // 8} "
+            f"| {row['convicted']:.1%} | {row['missed']:.1%} | {row['passed_over']:.1%} |"
+        )
     print()
     print("| nodes | bad | runs | every bad node found | most rounds |")
     print("|---:|---:|---:|---:|---:|")
