@@ -307,3 +307,22 @@ def test_an_unjudged_collective_proves_no_node_good(spec):
     )
     assert report.expected_gbps is None and not report.judged and report.passed
     assert report.node_status == {}
+
+
+def test_all_rack_pairs_crosses_every_pair_and_uncrossed_pairs_fail_the_report(spec):
+    from ailz.validation import reports
+    from ailz.validation.session import ValidationReport
+
+    racks = {f"n{i}": f"rack-{i % 3}" for i in range(9)}
+    cluster = FakeCluster(nodes=list(racks), racks=racks)
+    report = pairwise(spec, cluster, all_rack_pairs=True)
+    crossed = {
+        frozenset((racks[a], racks[b])) for r in report.runs for a, b in [r.nodes] if racks[a] != racks[b]
+    }
+    assert len(crossed) == 3 and report.passed and report.uncrossed == []
+    left = ValidationReport("z", "t", "p", "m", "all_reduce", 360, 0.9, runs=report.runs, rounds=8)
+    left.node_status = dict(report.node_status)
+    left.uncrossed = [("rack-0", "rack-1")]
+    assert not left.passed
+    assert "rack pairs no test crossed before the round limit: rack-0-rack-1" in reports.text_report(left)
+    assert 'name="rack-0-rack-1"' in reports.junit_report(left)
