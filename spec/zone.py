@@ -90,8 +90,28 @@ class NcclValidation(SpecModel):
     )
 
 
+CRON_FIELD = r"[0-9*/,\-]+"
+
+
+class HealthChecks(SpecModel):
+    """Recurring per-node fabric checks on idle GPU nodes (docs/validation.md, continuous health)."""
+
+    schedule: str = Field(
+        default="0 */6 * * *",
+        pattern=rf"^{CRON_FIELD}( {CRON_FIELD}){{4}}$",
+        description="Cron schedule of the check, five fields (minute hour day month weekday).",
+    )
+    dcgm_level: Literal[1, 2, 3] = Field(
+        default=1, description="dcgmi diag run level: 1 quick (seconds), 2 medium (about 2 min), 3 long."
+    )
+    timeout_minutes: int = Field(default=20, ge=5, le=120, description="A check that runs longer fails.")
+
+
 class Validation(SpecModel):
     nccl: NcclValidation = Field(default_factory=NcclValidation)
+    health: HealthChecks | None = Field(
+        default=None, description="Recurring health checks of every GPU pool (none when unset)."
+    )
 
 
 SECRETS_PROVIDER_PATTERN = r"^(default|passphrase|(awskms|gcpkms|azurekeyvault|hashivault)://.+)$"

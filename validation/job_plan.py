@@ -14,6 +14,7 @@ from typing import Any
 from ailz.catalog import FabricProfile, Machine, load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.images import mirrored_image, pinned
+from ailz.components.common.nccl import nccl_profile_name, nccl_test_image
 
 MANAGED_BY = {"app.kubernetes.io/managed-by": "ailz", "app.kubernetes.io/component": "nccl-validation"}
 RUN_LABEL = "ailz.io/validation-run"
@@ -98,10 +99,7 @@ def plan_job(
         raise RenderError(f"target {target_name!r} has no GPU pool {pool_name!r} (pools: {names})")
     catalog = load_catalog()
     machine = catalog.machine(pool.machine)
-    profile_name = machine.nccl_profile
-    fabric = target.site_fabric
-    if fabric is not None:
-        profile_name = fabric.kind  # the site's fabric decides between IB and RoCE
+    profile_name = nccl_profile_name(machine, target)
     profile = catalog.fabric_profiles[profile_name]
     pod = fabric_pods().get(profile_name)
     if pod is None:
@@ -126,8 +124,7 @@ def plan_job(
         raise RenderError(f"job name {run_name!r} is longer than 40 characters (pod hostnames must fit 63)")
     mirror = target.registries.mirror if target.registries is not None else None
     # the image a user names runs as named; ailz's own are pinned where the spec gives a digest
-    own_image = pinned(pod.get("image") or profile.image, target.image_digests)
-    chosen_image = image or mirrored_image(own_image, mirror)
+    chosen_image = image or nccl_test_image(profile_name, target)
     sidecar = pod.get("sidecar")
     if sidecar and sidecar.get("image"):  # the GPUDirect receive daemon, from the mirror too
         sidecar_image = mirrored_image(pinned(sidecar["image"], target.image_digests), mirror)

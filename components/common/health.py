@@ -1,0 +1,61 @@
+"""The node health contract of the recurring fabric checks: one label, one taint, a few annotations,
+the same on every target kind. Pure: the check pods apply it through a table rendered from here.
+
+A node's last results (P pass, F fail, newest last, at most HISTORY of them) decide its state:
+- `bad`: the last two checks failed (a failure confirmed by the next check); tainted NoSchedule;
+- `suspect`: the last check failed, the one before did not;
+- `flaky`: the last check passed, but at least FLAKY_FAILURES of the last HISTORY failed;
+- `good`: otherwise.
+A bad node is cleared only by passing a re-check (its check pods tolerate the taint), after which
+it is `good`, or `flaky` while its failures are still in the window.
+"""
+
+from __future__ import annotations
+
+from itertools import product
+from typing import Literal
+
+HealthState = Literal["good", "suspect", "flaky", "bad"]
+
+HEALTH_LABEL = "ailz.io/health"
+HEALTH_TAINT = "ailz.io/health-bad"
+HISTORY_ANNOTATION = "ailz.io/health-history"
+TIME_ANNOTATION = "ailz.io/health-checked-at"
+REASON_ANNOTATION = "ailz.io/health-reason"
+BUSBW_ANNOTATION = "ailz.io/health-busbw"
+# what the checker may change on a node, and nothing else (its admission policy)
+HEALTH_KEYS = "ailz.io/health"
+HISTORY = 5
+FLAKY_FAILURES = 2
+
+
+def next_history(history: str, passed: bool) -> str:
+    """The window of results after one more check."""
+    return (history + ("P" if passed else "F"))[-HISTORY:]
+
+
+def state_of(history: str) -> HealthState:
+    if history.endswith("FF"):
+        return "bad"
+    if history.endswith("F"):
+        return "suspect"
+    if history.count("F") >= FLAKY_FAILURES:
+        return "flaky"
+    return "good"
+
+
+def tainted(state: HealthState) -> bool:
+    return state == "bad"
+
+
+def transition_table() -> dict[tuple[str, str], tuple[str, HealthState]]:
+    """(history before, P|F) -> (history after, state) for every history the window can hold: the
+    check script looks its next state up here instead of re-implementing the rules."""
+    table = {}
+    for length in range(HISTORY + 1):
+        for letters in product("PF", repeat=length):
+            before = "".join(letters)
+            for result in "PF":
+                after = next_history(before, result == "P")
+                table[(before, result)] = (after, state_of(after))
+    return table
