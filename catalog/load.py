@@ -35,6 +35,7 @@ SECTION_FILES = {
     "gpudirect_host": "gcp.yaml",
     "nccl_thresholds": "fabrics.yaml",
     "node_topology": "fabrics.yaml",
+    "health_check": "fabrics.yaml",
 }
 
 

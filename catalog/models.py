@@ -112,6 +112,12 @@ class NodeTopology(Fact):
     layered_prefixes: list[str]
 
 
+class HealthCheckFacts(Fact):
+    """What the recurring node health check runs beyond the fabric's nccl-tests image."""
+
+    dcgm_image: str
+
+
 class NcclThresholds(Fact):
     """Which `expected` figure judges a collective in one node and across nodes; a collective that is
     not listed at a scale has no sourced figure there, and its bandwidth is reported, not judged."""
@@ -689,6 +695,7 @@ class Catalog(BaseModel):
     gpudirect_host: GpudirectHost
     nccl_thresholds: NcclThresholds
     node_topology: NodeTopology
+    health_check: HealthCheckFacts
     platform: Platform
 
     def machine(self, name: str) -> Machine:

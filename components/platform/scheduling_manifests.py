@@ -99,11 +99,16 @@ def local_queue(namespace: str, cluster_queue_name: str, labels: dict[str, str])
 VALIDATOR_ROLE = "ailz-validator"
 
 
-def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, Any]]:
-    """RBAC lets the validator group patch any node; this admission policy narrows it to what
-    validation sets: labels, annotations and taints under naming.VALIDATOR_NODE_KEYS, and nothing
-    else of the node (no cordon, no other label, taint or annotation)."""
-    prefix = naming.VALIDATOR_NODE_KEYS
+def node_keys_policy(
+    name: str,
+    who: str,
+    prefix: str,
+    labels: dict[str, str],
+    extra: list[dict[str, str]] | None = None,
+) -> list[dict[str, Any]]:
+    """RBAC lets `who` (a CEL condition on the request) patch any node; this admission policy
+    narrows it to labels, annotations and taints under `prefix`, and nothing else of the node (no
+    cordon, no other label, taint or annotation); `extra` adds validations (e.g. which nodes)."""
 
     def same_outside(field: str) -> str:
         old, new = f"variables.old_{field}", f"variables.new_{field}"
@@ -119,13 +124,11 @@ def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, 
     policy = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicy",
-        "metadata": {"name": f"{VALIDATOR_ROLE}-nodes", "labels": dict(labels)},
+        "metadata": {"name": name, "labels": dict(labels)},
         "spec": {
             "failurePolicy": "Fail",
             "matchConstraints": core_writes("nodes", ("UPDATE",)),
-            "matchConditions": [
-                {"name": "validator", "expression": f"request.userInfo.groups.exists(g, g == '{group}')"}
-            ],
+            "matchConditions": [{"name": "who", "expression": who}],
             "variables": [
                 {"name": "old_labels", "expression": meta("oldObject", "labels")},
                 {"name": "new_labels", "expression": meta("object", "labels")},
@@ -148,18 +151,25 @@ def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, 
                 {
                     "expression": "(has(object.spec.unschedulable) && object.spec.unschedulable) == "
                     "(has(oldObject.spec.unschedulable) && oldObject.spec.unschedulable)",
-                    "message": "the validator may not cordon or uncordon nodes",
+                    "message": "nodes may not be cordoned or uncordoned here",
                 },
+                *(extra or []),
             ],
         },
     }
     binding = {
         "apiVersion": "admissionregistration.k8s.io/v1",
         "kind": "ValidatingAdmissionPolicyBinding",
-        "metadata": {"name": f"{VALIDATOR_ROLE}-nodes", "labels": dict(labels)},
-        "spec": {"policyName": f"{VALIDATOR_ROLE}-nodes", "validationActions": ["Deny"]},
+        "metadata": {"name": name, "labels": dict(labels)},
+        "spec": {"policyName": name, "validationActions": ["Deny"]},
     }
     return [policy, binding]
+
+
+def validator_node_policy(group: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The validator group may set only validation's node keys (naming.VALIDATOR_NODE_KEYS)."""
+    who = f"request.userInfo.groups.exists(g, g == '{group}')"
+    return node_keys_policy(f"{VALIDATOR_ROLE}-nodes", who, naming.VALIDATOR_NODE_KEYS, labels)
 
 
 def validator_rbac(namespace: str, group: str | None, labels: dict[str, str]) -> list[dict[str, Any]]:

@@ -1,0 +1,262 @@
+"""Recurring node health checks of one GPU pool (validation.health): a CronJob whose pods each take a
+whole idle node, run DCGM diagnostics and NCCL all_reduce over NVLink (and through the NICs where one
+pod can reach them), and record the result on the node (components/common/health.py). Pure.
+
+Idle only: the jobs are admitted through the validation namespace's Kueue queue, which borrows idle
+GPUs and never preempts a team (teams reclaim them), with partial admission so a busy pool still gets
+its idle nodes checked; each pod asks for every GPU of its node, so it only fits an idle one.
+"""
+
+from __future__ import annotations
+
+from importlib import resources
+from typing import Any
+
+from ailz.catalog import Machine, load_catalog
+from ailz.components.common import names as naming
+from ailz.components.common.health import HEALTH_KEYS, HEALTH_TAINT, transition_table
+from ailz.components.common.images import mirrored_image, pinned
+from ailz.components.common.nccl import nccl_profile_name, nccl_test_image
+from ailz.components.platform.scheduling_manifests import node_keys_policy
+
+HEALTH_ROLE = "ailz-health"
+SCRIPT_DIR = "/ailz"
+RESULTS_DIR = "/results"
+# NCCL fabrics where one pod reaches every NIC with the image alone (no sidecar daemon, no host
+# plugin mounts, no per-rail network attachments): the loopback check runs there
+LOOPBACK_PROFILES = ("efa",)
+MIN_BYTES, MAX_BYTES = "1G", "8G"
+
+
+def check_name(pool: str) -> str:
+    return f"{HEALTH_ROLE}-{pool}"
+
+
+def transitions_text() -> str:
+    """The contract's table, one `history-before result history-after state` per line ("-": none)."""
+    lines = [
+        f"{before or '-'} {result} {after or '-'} {state}"
+        for (before, result), (after, state) in sorted(transition_table().items())
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def check_script() -> str:
+    return resources.files("ailz.components.platform").joinpath("health_check.sh").read_text(encoding="utf-8")
+
+
+def setup_script(pod_facts: Any, profile: Any) -> str:
+    exports = [f"export {key}={value}" for key, value in sorted(profile.nccl_env.items())]
+    return "\n".join([*pod_facts.setup, *exports]) + "\n"
+
+
+def health_rbac(pool: str, labels: dict[str, str]) -> list[dict[str, Any]]:
+    """The pool's checker reads and patches nodes and writes events; its admission policy lets it
+    change only the health keys, and only on nodes of its own pool."""
+    name = check_name(pool)
+    namespace = naming.VALIDATION_NAMESPACE
+    user = f"system:serviceaccount:{namespace}:{name}"
+    meta = {"name": name, "labels": dict(labels)}
+    own_pool = (
+        f"has(oldObject.metadata.labels) && '{naming.POOL_LABEL}' in oldObject.metadata.labels && "
+        f"oldObject.metadata.labels['{naming.POOL_LABEL}'] == '{pool}'"
+    )
+    return [
+        {"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {**meta, "namespace": namespace}},
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRole",
+            "metadata": meta,
+            "rules": [
+                {"apiGroups": [""], "resources": ["nodes"], "verbs": ["get", "patch"]},
+                {"apiGroups": [""], "resources": ["events"], "verbs": ["create"]},
+            ],
+        },
+        {
+            "apiVersion": "rbac.authorization.k8s.io/v1",
+            "kind": "ClusterRoleBinding",
+            "metadata": meta,
+            "roleRef": {"apiGroup": "rbac.authorization.k8s.io", "kind": "ClusterRole", "name": name},
+            "subjects": [{"kind": "ServiceAccount", "name": name, "namespace": namespace}],
+        },
+        *node_keys_policy(
+            name,
+            f"request.userInfo.username == '{user}'",
+            HEALTH_KEYS,
+            labels,
+            extra=[{"expression": own_pool, "message": f"only nodes of pool {pool} may be changed"}],
+        ),
+    ]
+
+
+def _rdma_devices(machine: Machine, target: Any) -> int:
+    fabric = target.site_fabric
+    if fabric is not None:
+        return len(fabric.hcas)
+    if machine.efa is not None:
+        return machine.network.gpu_nics
+    if machine.gcp is not None:
+        return machine.gcp.rdma_nics
+    return 0
+
+
+def health_cronjob(
+    pool: Any, machine: Machine, target: Any, settings: Any, min_fraction: float, labels: dict[str, str]
+) -> list[dict[str, Any]]:
+    """The ConfigMap with the script and the contract's table, and the CronJob."""
+    catalog = load_catalog()
+    name = check_name(pool.name)
+    namespace = naming.VALIDATION_NAMESPACE
+    profile = nccl_profile_name(machine, target)
+    pod_facts = catalog.nccl_pods[profile]
+    mirror = target.registries.mirror if target.registries is not None else None
+    dcgm_image = mirrored_image(pinned(catalog.health_check.dcgm_image, target.image_digests), mirror)
+    nvlink_line = round(machine.expected.intra_node_busbw_gbps * min_fraction, 1)
+    gpus = {k: str(v) for k, v in machine.kubernetes_resources.items() if k == naming.GPU_RESOURCE}
+    resources_all = dict(machine.kubernetes_resources)
+    fabric = target.site_fabric
+    if fabric is not None:
+        resources_all.update(naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas)))
+    loopback = profile in LOOPBACK_PROFILES
+    limits = {k: str(v) for k, v in resources_all.items()} if loopback else dict(gpus)
+    if loopback and pod_facts.hugepages_2mi:
+        limits["hugepages-2Mi"] = pod_facts.hugepages_2mi
+    limits["memory"] = pod_facts.memory
+    run_labels = {**labels, "ailz.io/role": "health-check", naming.POOL_LABEL: pool.name}
+    env = {
+        "GPUS": str(machine.gpus),
+        "TESTS_DIR": pod_facts.nccl_tests_dir,
+        "NVLINK_LINE": str(nvlink_line),
+        "MIN_BYTES": "1073741824",
+        "MAX_BYTES": MAX_BYTES,
+        "LOOPBACK": "1" if loopback else "0",
+        "RDMA_DEVICES": str(_rdma_devices(machine, target)),
+        "DCGM_LEVEL": str(settings.dcgm_level),
+    }
+    config_map = {
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "data": {
+            "check.sh": check_script(),
+            "transitions.txt": transitions_text(),
+            # where the loopback runs: what every NCCL rank of the fabric runs first (library paths)
+            # and its NCCL environment; elsewhere nothing (their setup needs host plugin mounts)
+            "setup.sh": setup_script(pod_facts, catalog.fabric_profiles[profile]) if loopback else "\n",
+        },
+    }
+    hardened = {"allowPrivilegeEscalation": False, "privileged": False, "capabilities": {"drop": ["ALL"]}}
+    check_context = {
+        **hardened,
+        "capabilities": {"drop": ["ALL"], "add": list(pod_facts.capabilities)}
+        if loopback
+        else {"drop": ["ALL"]},
+    }
+    pod_spec: dict[str, Any] = {
+        "restartPolicy": "Never",
+        "serviceAccountName": name,
+        "enableServiceLinks": False,
+        "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
+        "nodeSelector": {naming.POOL_LABEL: pool.name},
+        "tolerations": [
+            {"key": naming.GPU_TAINT_KEY, "operator": "Exists", "effect": "NoSchedule"},
+            # a bad node is cleared only by passing a re-check: the check runs there too
+            {"key": HEALTH_TAINT, "operator": "Exists", "effect": "NoSchedule"},
+        ],
+        "affinity": {
+            "podAntiAffinity": {
+                "requiredDuringSchedulingIgnoredDuringExecution": [
+                    {
+                        "labelSelector": {"matchLabels": dict(run_labels)},
+                        "topologyKey": "kubernetes.io/hostname",
+                    }
+                ]
+            }
+        },
+        "initContainers": [
+            {
+                "name": "dcgm-diag",
+                "image": dcgm_image,
+                "command": ["/bin/bash", "-c"],
+                "args": [
+                    f"nv-hostengine && dcgmi diag -r {settings.dcgm_level}; "
+                    f"echo $? > {RESULTS_DIR}/dcgm.rc; nv-hostengine --term || true"
+                ],
+                "resources": {"requests": dict(gpus), "limits": dict(gpus)},
+                "securityContext": hardened,
+                "volumeMounts": [{"name": "results", "mountPath": RESULTS_DIR}],
+            }
+        ],
+        "containers": [
+            {
+                "name": "check",
+                "image": nccl_test_image(profile, target),
+                "command": ["/bin/bash", f"{SCRIPT_DIR}/check.sh"],
+                "env": [
+                    {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
+                    *({"name": k, "value": v} for k, v in env.items()),
+                ],
+                "resources": {"requests": {**limits, "cpu": pod_facts.cpu}, "limits": limits},
+                "securityContext": check_context,
+                "volumeMounts": [
+                    {"name": "scripts", "mountPath": SCRIPT_DIR},
+                    {"name": "results", "mountPath": RESULTS_DIR},
+                    {"name": "dshm", "mountPath": "/dev/shm"},
+                ],
+            }
+        ],
+        "volumes": [
+            {"name": "scripts", "configMap": {"name": name, "defaultMode": 0o555}},
+            {"name": "results", "emptyDir": {}},
+            {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": pod_facts.shm_size}},
+        ],
+    }
+    nodes = pool.scaling[2]
+    cronjob = {
+        "apiVersion": "batch/v1",
+        "kind": "CronJob",
+        "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
+        "spec": {
+            "schedule": settings.schedule,
+            "concurrencyPolicy": "Forbid",
+            "startingDeadlineSeconds": 600,
+            "successfulJobsHistoryLimit": 1,
+            "failedJobsHistoryLimit": 3,
+            "jobTemplate": {
+                "metadata": {
+                    "labels": {**run_labels, "kueue.x-k8s.io/queue-name": naming.LOCAL_QUEUE},
+                    # Kueue may admit fewer pods than nodes: only the idle ones get checked
+                    "annotations": {"kueue.x-k8s.io/job-min-parallelism": "1"},
+                },
+                "spec": {
+                    "parallelism": nodes,
+                    "completions": nodes,
+                    "backoffLimit": nodes,
+                    "activeDeadlineSeconds": settings.timeout_minutes * 60,
+                    "ttlSecondsAfterFinished": 3600,
+                    "template": {
+                        "metadata": {"labels": dict(run_labels)},
+                        "spec": pod_spec,
+                    },
+                },
+            },
+        },
+    }
+    return [config_map, cronjob]
+
+
+def gpu_minutes_per_node_per_day(schedule: str, minutes_per_check: float, gpus: int) -> float | None:
+    """What the schedule costs one node: runs per day x minutes x GPUs (None for schedules not
+    written as every-N-hours or fixed hours)."""
+    minute, hour, day, month, weekday = schedule.split()
+    if day != "*" or month != "*" or weekday != "*" or not minute.isdigit():
+        return None
+    if hour == "*":
+        runs = 24
+    elif hour.startswith("*/") and hour[2:].isdigit():
+        runs = -(-24 // int(hour[2:]))
+    elif all(part.isdigit() for part in hour.split(",")):
+        runs = len(hour.split(","))
+    else:
+        return None
+    return runs * minutes_per_check * gpus
