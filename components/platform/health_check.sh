@@ -3,13 +3,14 @@
 # Inputs (environment): NODE_NAME, GPUS, TESTS_DIR, NVLINK_LINE (GB/s), MIN_BYTES, MAX_BYTES,
 # LOOPBACK (1: also through the NICs), RDMA_DEVICES (expected active RDMA ports, 0: none),
 # DCGM_LEVEL; /results/dcgm.rc from the DCGM init container; transitions.txt beside this script.
-# Tests override AILZ_API, AILZ_TOKEN_FILE, AILZ_CA_FILE and AILZ_SYSFS.
+# Tests override AILZ_API, AILZ_TOKEN_FILE, AILZ_CA_FILE, AILZ_SYSFS and AILZ_RESULTS.
 set -u
 here="$(dirname "$0")"
 api="${AILZ_API:-https://${KUBERNETES_SERVICE_HOST:-}:${KUBERNETES_SERVICE_PORT:-443}}"
 token_file="${AILZ_TOKEN_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/token}"
 ca_file="${AILZ_CA_FILE:-/var/run/secrets/kubernetes.io/serviceaccount/ca.crt}"
 sysfs="${AILZ_SYSFS:-/sys}"
+results="${AILZ_RESULTS:-/results}"
 reasons=()
 busbw=""
 # shellcheck source=/dev/null
@@ -54,7 +55,7 @@ run_nccl() {  # NAME [ENV...]: all GPUs of the node in one process (-g), no MPI,
 }
 
 # 1. DCGM diagnostics (the init container ran them and left its exit code)
-dcgm_rc="$(cat /results/dcgm.rc 2>/dev/null || echo missing)"
+dcgm_rc="$(cat "$results/dcgm.rc" 2>/dev/null || echo missing)"
 if [ "$dcgm_rc" != 0 ]; then reasons+=("dcgm: dcgmi diag -r $DCGM_LEVEL exit $dcgm_rc"); fi
 
 # 2. NVLink: single-node all_reduce against the catalog's figure

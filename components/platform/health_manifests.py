@@ -184,7 +184,10 @@ def health_cronjob(
                 ],
                 "resources": {"requests": dict(gpus), "limits": dict(gpus)},
                 "securityContext": hardened,
-                "volumeMounts": [{"name": "results", "mountPath": RESULTS_DIR}],
+                "volumeMounts": [
+                    {"name": "results", "mountPath": RESULTS_DIR},
+                    {"name": "dshm", "mountPath": "/dev/shm"},
+                ],
             }
         ],
         "containers": [

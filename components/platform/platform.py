@@ -13,6 +13,7 @@ from ailz.components.common.labels import k8s_labels
 from ailz.components.common.os_packages import driver_references
 from ailz.components.platform.gpu_operator import GpuOperator
 from ailz.components.platform.gpu_operator_values import GpuStackOptions
+from ailz.components.platform.health import PoolHealthCheck
 from ailz.components.platform.pod_security import RdmaPodSecurity
 from ailz.components.platform.quota_plan import plan_quotas
 from ailz.components.platform.scheduling import Scheduling
@@ -87,6 +88,22 @@ class ClusterPlatform(AilzComponent):
             opts=here,
             runner_group=ctx.zone.validation.nccl.runner_group,
         )
+        health = ctx.zone.validation.health
+        if health is not None:  # one recurring check per GPU pool, through the validation queue
+            for pool in ctx.target.gpu_pools:
+                PoolHealthCheck(
+                    f"{ctx.target.name}-{pool.name}-health",
+                    ctx.pool_path(pool),
+                    cluster=cluster,
+                    pool=pool,
+                    machine=ctx.machine(pool),
+                    target=ctx.target,
+                    settings=health,
+                    min_fraction=ctx.zone.validation.nccl.min_fraction,
+                    labels=labels,
+                    depends_on=[self.scheduling],
+                    opts=here,
+                )
         per_gpu = fabric_per_gpu(ctx, cluster)
         store = cluster.object_store
         self.teams: list[Any] = []

@@ -1,0 +1,252 @@
+"""Recurring node health checks: the contract's lifecycle, the manifests, and the real check script
+run with bash against a loopback API (suspect, confirmed bad, repaired and cleared, flaky)."""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import subprocess
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from ailz.catalog import load_catalog
+from ailz.components.common.health import (
+    HISTORY,
+    next_history,
+    state_of,
+    tainted,
+    transition_table,
+)
+from ailz.components.kinds import load_spec
+from ailz.components.platform.health_manifests import (
+    check_script,
+    gpu_minutes_per_node_per_day,
+    health_cronjob,
+    health_rbac,
+    setup_script,
+    transitions_text,
+)
+from ailz.spec.zone import HealthChecks
+from tests.components.platform.fake_node_api import FakeNodeApi
+from tests.conftest import EXAMPLES
+from tests.k8s_schema import validate_manifest
+
+results = st.lists(st.booleans(), max_size=12)
+
+
+def history_of(outcomes: list[bool]) -> str:
+    history = ""
+    for passed in outcomes:
+        history = next_history(history, passed)
+    return history
+
+
+@given(results)
+def test_lifecycle_rules(outcomes):
+    history = history_of(outcomes)
+    state = state_of(history)
+    assert len(history) <= HISTORY
+    assert (state == "bad") == (outcomes[-2:] == [False, False])  # confirmed: two failures in a row
+    assert tainted(state) == (state == "bad")
+    if outcomes and outcomes[-1]:
+        assert state in ("good", "flaky")  # a pass always clears the taint: the re-check passed
+    if outcomes and not outcomes[-1] and (len(outcomes) < 2 or outcomes[-2]):
+        assert state == "suspect"
+
+
+def test_transition_table_is_the_rules():
+    table = transition_table()
+    assert len(table) == 2 * sum(2**n for n in range(HISTORY + 1))
+    for (before, result), (after, state) in table.items():
+        assert after == next_history(before, result == "P") and state == state_of(after)
+    assert transitions_text().splitlines()[0] == "- F F suspect"
+
+
+def test_cost_of_a_schedule():
+    assert gpu_minutes_per_node_per_day("0 */6 * * *", 5, 8) == 160
+    assert gpu_minutes_per_node_per_day("30 2 * * *", 5, 8) == 40
+    assert gpu_minutes_per_node_per_day("0 3 * * 1", 5, 8) is None
+
+
+def manifests(example: str, target: str, pool: str, **settings):
+    zone = load_spec(EXAMPLES / f"{example}.yaml").zone
+    chosen = zone.target(target)
+    gpu_pool = next(p for p in chosen.gpu_pools if p.name == pool)
+    machine = load_catalog().machine(gpu_pool.machine)
+    objects = health_cronjob(gpu_pool, machine, chosen, HealthChecks(**settings), 0.9, {"app": "x"})
+    return objects + health_rbac(pool, {"app": "x"})
+
+
+CASES = [("aws-p5-training", "aws-train", "h100"), ("gcp-a3-ultra", "gcp-train", "h200"),
+         ("gcp-a3-mega", "gcp-ft", "h100-mega"), ("onprem-sovereign", "fra-dgx", "dgx")]  # fmt: skip
+
+
+@pytest.mark.parametrize(("example", "target", "pool"), CASES)
+def test_manifests_pass_the_api_schemas_and_are_hardened(example, target, pool):
+    objects = manifests(example, target, pool)
+    for obj in objects:
+        validate_manifest(obj, "1.33")
+    cronjob = next(o for o in objects if o["kind"] == "CronJob")
+    job = cronjob["spec"]["jobTemplate"]
+    assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
+    assert job["metadata"]["annotations"]["kueue.x-k8s.io/job-min-parallelism"] == "1"
+    pod = job["spec"]["template"]["spec"]
+    assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
+    assert {t["key"] for t in pod["tolerations"]} == {"nvidia.com/gpu", "ailz.io/health-bad"}
+    for container in pod["initContainers"] + pod["containers"]:
+        context = container["securityContext"]
+        assert context["allowPrivilegeEscalation"] is False and context["capabilities"]["drop"] == ["ALL"]
+        assert set(context["capabilities"].get("add", [])) <= {"IPC_LOCK"}
+        machine = load_catalog().machine(
+            load_spec(EXAMPLES / f"{example}.yaml").zone.target(target).gpu_pools[0].machine
+        )
+        assert container["resources"]["limits"]["nvidia.com/gpu"] == str(
+            machine.gpus
+        )  # whole node: idle only
+    assert "@sha256:" in pod["initContainers"][0]["image"]  # DCGM by the GPU Operator release's digest
+
+
+def test_the_checker_may_touch_only_health_keys_of_its_own_pool():
+    policy = next(o for o in manifests(*CASES[0]) if o["kind"] == "ValidatingAdmissionPolicy")
+    spec = policy["spec"]
+    assert spec["matchConditions"][0]["expression"] == (
+        "request.userInfo.username == 'system:serviceaccount:ailz-validation:ailz-health-h100'"
+    )
+    expressions = " ".join(v["expression"] for v in spec["validations"])
+    assert "startsWith('ailz.io/health')" in expressions
+    assert "oldObject.metadata.labels['ailz.io/pool'] == 'h100'" in expressions
+
+
+# ---- the real script against a loopback API -------------------------------------------------------
+
+TABLE = """#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong
+  1073741824     268435456     float     sum      -1   5660.2  189.70  {busbw}      0   5648.9  190.08  {busbw}      0
+  2147483648     536870912     float     sum      -1    11105  193.38  {busbw}      0    11098  193.50  {busbw}      0
+"""
+
+
+@pytest.fixture
+def bench(tmp_path):
+    api = FakeNodeApi(
+        {
+            "gpu-1": {
+                "metadata": {"name": "gpu-1", "labels": {"ailz.io/pool": "h100"}, "annotations": {}},
+                "spec": {"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]},
+            }
+        }
+    )
+    scripts = tmp_path / "ailz"
+    scripts.mkdir()
+    (scripts / "check.sh").write_text(check_script())
+    (scripts / "transitions.txt").write_text(transitions_text())
+    (scripts / "setup.sh").write_text("\n")
+    tests = tmp_path / "tests"
+    tests.mkdir()
+    fake = tests / "all_reduce_perf"
+    fake.write_text(f'#!/bin/bash\ncat "{tmp_path}/table.txt"\n')
+    fake.chmod(fake.stat().st_mode | stat.S_IEXEC)
+    (tmp_path / "results").mkdir()
+    (tmp_path / "token").write_text("t")
+    for i in range(2):
+        port = tmp_path / "sys" / "class" / "infiniband" / f"mlx5_{i}" / "ports" / "1"
+        port.mkdir(parents=True)
+        (port / "state").write_text("4: ACTIVE\n")
+
+    def run(busbw: float = 460.0, dcgm: int = 0, port_down: bool = False) -> subprocess.CompletedProcess:
+        (tmp_path / "table.txt").write_text(TABLE.format(busbw=f"{busbw:.2f}"))
+        (tmp_path / "results" / "dcgm.rc").write_text(f"{dcgm}\n")
+        (tmp_path / "sys/class/infiniband/mlx5_1/ports/1/state").write_text(
+            "1: DOWN\n" if port_down else "4: ACTIVE\n"
+        )
+        env = {
+            "PATH": os.environ["PATH"], "NODE_NAME": "gpu-1", "GPUS": "8", "TESTS_DIR": str(tests),
+            "NVLINK_LINE": "405.0", "MIN_BYTES": "1073741824", "MAX_BYTES": "8G", "LOOPBACK": "0",
+            "RDMA_DEVICES": "2", "DCGM_LEVEL": "1", "AILZ_API": api.url, "AILZ_TOKEN_FILE": str(tmp_path / "token"),
+            "AILZ_CA_FILE": str(tmp_path / "none"), "AILZ_SYSFS": str(tmp_path / "sys"),
+            "AILZ_RESULTS": str(tmp_path / "results"),
+        }  # fmt: skip
+        done = subprocess.run(
+            ["bash", str(scripts / "check.sh")], env=env, capture_output=True, text=True, timeout=60
+        )
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done
+
+    yield api, run
+    api.close()
+
+
+def node_state(api):
+    node = api.nodes["gpu-1"]
+    meta = node["metadata"]
+    taints = [t["key"] for t in node["spec"].get("taints", [])]
+    return meta["labels"].get("ailz.io/health"), meta["annotations"].get("ailz.io/health-history"), taints
+
+
+def test_suspect_then_confirmed_bad_then_repaired_and_cleared(bench):
+    api, run = bench
+    run()
+    assert node_state(api) == ("good", "P", ["nvidia.com/gpu"])
+    run(busbw=300.0)  # NVLink below 405 GB/s
+    assert node_state(api) == ("suspect", "PF", ["nvidia.com/gpu"])
+    assert "nvlink: worst busbw 300 GB/s below 405.0 GB/s" in api.nodes["gpu-1"]["metadata"]["annotations"][
+        "ailz.io/health-reason"]  # fmt: skip
+    run(dcgm=226)
+    assert node_state(api) == ("bad", "PFF", ["nvidia.com/gpu", "ailz.io/health-bad"])
+    run(dcgm=226)  # still bad: the taint is not added twice
+    assert node_state(api) == ("bad", "PFFF", ["nvidia.com/gpu", "ailz.io/health-bad"])
+    run()  # repaired: the re-check passes, the taint goes, the GPU taint stays
+    assert node_state(api) == ("flaky", "PFFFP", ["nvidia.com/gpu"])
+    for _ in range(3):
+        run()
+    assert node_state(api) == ("good", "FPPPP", ["nvidia.com/gpu"])
+    reasons = [e["reason"] for e in api.events]
+    assert reasons == [
+        "AilzHealthGood",
+        "AilzHealthSuspect",
+        "AilzHealthBad",
+        "AilzHealthFlaky",
+        "AilzHealthGood",
+    ]
+    assert all(
+        e["involvedObject"] == {"kind": "Node", "name": "gpu-1", "apiVersion": "v1"} for e in api.events
+    )
+
+
+def test_a_flaky_node_is_labelled_flaky_and_never_tainted(bench):
+    api, run = bench
+    for busbw in (460, 300, 460, 300, 460):
+        run(busbw=busbw)
+        assert "ailz.io/health-bad" not in node_state(api)[2]
+    assert node_state(api) == ("flaky", "PFPFP", ["nvidia.com/gpu"])
+
+
+def test_a_port_down_fails_the_check(bench):
+    api, run = bench
+    out = run(port_down=True)
+    assert node_state(api)[0] == "suspect" and "rdma: 1 of 2 ports ACTIVE" in out.stdout
+    assert api.nodes["gpu-1"]["metadata"]["annotations"]["ailz.io/health-busbw"] == "460"
+
+
+def test_the_script_only_writes_health_keys(bench):
+    api, run = bench
+    run(busbw=1.0)
+    run(busbw=1.0)
+    for kind, body in api.patches:
+        if kind == "application/merge-patch+json":
+            assert set(body["metadata"]) == {"labels", "annotations"}
+            keys = [*body["metadata"]["labels"], *body["metadata"]["annotations"]]
+            assert all(k.startswith("ailz.io/health") for k in keys)
+        else:  # JSON patches touch the taint list only, and only ailz's own taint
+            assert all(op["path"].startswith("/spec/taints") for op in body)
+            assert all(
+                "ailz.io/health-bad" in json.dumps(op.get("value")) for op in body if op["op"] != "remove"
+            )
+
+
+def test_setup_script_exports_the_fabric_environment():
+    catalog = load_catalog()
+    text = setup_script(catalog.nccl_pods["efa"], catalog.fabric_profiles["efa"])
+    assert "export LD_LIBRARY_PATH=" in text and "FI_EFA_USE_DEVICE_RDMA" not in text
