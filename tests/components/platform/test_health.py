@@ -122,10 +122,14 @@ def test_the_checker_may_touch_only_health_keys_of_its_own_pool():
 
 # ---- the real script against a loopback API -------------------------------------------------------
 
-TABLE = """#       size         count      type   redop    root     time   algbw   busbw #wrong     time   algbw   busbw #wrong
-  1073741824     268435456     float     sum      -1   5660.2  189.70  {busbw}      0   5648.9  190.08  {busbw}      0
-  2147483648     536870912     float     sum      -1    11105  193.38  {busbw}      0    11098  193.50  {busbw}      0
-"""
+ROW = "  {size}  268435456  float  sum  -1  5660.2  189.70  {busbw}  0  5648.9  190.08  {busbw}  0"
+TABLE = (
+    "\n".join(
+        ["#  size  count  type  redop  root  time  algbw  busbw #wrong  time  algbw  busbw #wrong"]
+        + [ROW.format(size=size, busbw="{busbw}") for size in (1073741824, 2147483648)]
+    )
+    + "\n"
+)
 
 
 @pytest.fixture
@@ -164,7 +168,8 @@ def bench(tmp_path):
         env = {
             "PATH": os.environ["PATH"], "NODE_NAME": "gpu-1", "GPUS": "8", "TESTS_DIR": str(tests),
             "NVLINK_LINE": "405.0", "MIN_BYTES": "1073741824", "MAX_BYTES": "8G", "LOOPBACK": "0",
-            "RDMA_DEVICES": "2", "DCGM_LEVEL": "1", "AILZ_API": api.url, "AILZ_TOKEN_FILE": str(tmp_path / "token"),
+            "RDMA_DEVICES": "2", "DCGM_LEVEL": "1", "AILZ_API": api.url,
+            "AILZ_TOKEN_FILE": str(tmp_path / "token"),
             "AILZ_CA_FILE": str(tmp_path / "none"), "AILZ_SYSFS": str(tmp_path / "sys"),
             "AILZ_RESULTS": str(tmp_path / "results"),
         }  # fmt: skip
