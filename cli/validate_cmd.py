@@ -20,6 +20,8 @@ from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, load_spec_or_exit, 
 validate_app = typer.Typer(help="Prove a deployed GPU fabric reaches its bandwidth.", no_args_is_help=True)
 nccl_app = typer.Typer(help="NCCL bandwidth validation (nccl-tests).")
 validate_app.add_typer(nccl_app, name="nccl")
+health_app = typer.Typer(help="Recurring node health checks (validation.health).", no_args_is_help=True)
+validate_app.add_typer(health_app, name="health")
 
 EXIT_INTERRUPTED = 130
 
@@ -496,3 +498,54 @@ def _print_result(result) -> None:
 
 def _fmt(value: float | None) -> str:
     return "-" if value is None else f"{value:.2f}"
+
+
+class HealthOutput(StrEnum):
+    text = "text"
+    json = "json"
+    prometheus = "prometheus"
+
+
+@health_app.command("status")
+def health_status(
+    spec: Path = typer.Argument(..., help="Landing-zone spec file."),
+    target: str = typer.Option(..., "--target", help="Target name in the spec."),
+    pool: str = typer.Option(None, "--pool", help="One GPU pool (default: every pool of the target)."),
+    kubeconfig: str = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)."),
+    context: str = typer.Option(None, "--context", help="kubeconfig context."),
+    output: HealthOutput = typer.Option(
+        HealthOutput.text, "-o", "--output", help="text, json or prometheus."
+    ),
+) -> None:
+    """Each GPU node's last recurring check, read from the node (state, time, reason, NVLink busbw).
+
+    Exit 0 when every node is good or flaky, 1 when a node is suspect or bad, 2 input errors."""
+    import json
+
+    from ailz.components.common import names as naming
+    from ailz.validation import health_status as report
+    from ailz.validation.cluster import ApiError
+
+    zone = load_spec_or_exit(str(spec)).zone
+    api = _connect(zone, spec, target, kubeconfig, context)
+    pools = [p.name for p in zone.target(target).gpu_pools]
+    if pool is not None and pool not in pools:
+        fail(
+            f"{spec}: target {target!r} has no GPU pool {pool!r}", hint=f"pools: {', '.join(pools) or 'none'}"
+        )
+    rows = []
+    try:
+        for name in [pool] if pool else pools:
+            for node in api.list_nodes(f"{naming.POOL_LABEL}={name}"):
+                rows.append(report.node_health(node, name))
+    except ApiError as error:
+        _api_error(error)
+    if output is HealthOutput.json:
+        sys.stdout.write(
+            json.dumps({"target": target, "nodes": [r.to_json() for r in rows]}, indent=2) + "\n"
+        )
+    elif output is HealthOutput.prometheus:
+        sys.stdout.write(report.prometheus(rows))
+    else:
+        out.print(report.text(rows), markup=False, end="")
+    raise typer.Exit(EXIT_FAILED if any(r.state in ("suspect", "bad") for r in rows) else EXIT_OK)

@@ -35,6 +35,7 @@ class NodeInfo:
     gpus: int
     labels: dict[str, str] = field(default_factory=dict)
     taints: list[str] = field(default_factory=list)  # taint keys
+    annotations: dict[str, str] = field(default_factory=dict)
 
 
 class ClusterApi(Protocol):

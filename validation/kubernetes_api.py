@@ -51,9 +51,8 @@ class KubernetesApi:
             gpus = int((node.status.allocatable or {}).get("nvidia.com/gpu", "0"))
             taints = [t.key for t in node.spec.taints or []]
             schedulable = ready and not node.spec.unschedulable
-            result.append(
-                NodeInfo(node.metadata.name, schedulable, gpus, dict(node.metadata.labels or {}), taints)
-            )
+            labels, annotations = dict(node.metadata.labels or {}), dict(node.metadata.annotations or {})
+            result.append(NodeInfo(node.metadata.name, schedulable, gpus, labels, taints, annotations))
         return result
 
     def create(self, obj: dict[str, Any]) -> None:

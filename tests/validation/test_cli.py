@@ -238,3 +238,45 @@ def test_an_unreachable_cluster_is_exit_2_without_a_traceback(monkeypatch):
     result = runner.invoke(app, ["validate", "nccl", *AWS])
     assert result.exit_code == 2 and "no answer from the Kubernetes API server" in result.output
     assert "Traceback" not in result.output
+
+
+def test_health_status_reads_the_contract_from_the_nodes(monkeypatch):
+    from ailz.validation.cluster import NodeInfo
+
+    class Nodes(FakeCluster):
+        def list_nodes(self, label_selector):
+            if label_selector != "ailz.io/pool=h100":
+                return []
+            return [
+                NodeInfo("gpu-1", True, 8, {"ailz.io/health": "good"}, [], {
+                    "ailz.io/health-checked-at": "2026-12-03T06:00:00Z", "ailz.io/health-busbw": "461.2",
+                    "ailz.io/health-history": "PPP", "ailz.io/health-reason": "all checks passed"}),
+                NodeInfo("gpu-2", True, 8, {"ailz.io/health": "bad"}, ["ailz.io/health-bad"], {
+                    "ailz.io/health-history": "PFF",
+                    "ailz.io/health-reason": "dcgm: dcgmi diag -r 1 exit 226"}),
+            ]  # fmt: skip
+
+    monkeypatch.setattr(validate_cmd, "_connect", lambda *args: Nodes())
+    spec = str(EXAMPLES / "aws-p5-training.yaml")
+    text = runner.invoke(app, ["validate", "health", "status", spec, "--target", "aws-train"])
+    assert text.exit_code == 1 and "bad T" in text.stdout and "dcgmi diag -r 1 exit 226" in text.stdout
+    metrics = runner.invoke(
+        app, ["validate", "health", "status", spec, "--target", "aws-train", "-o", "prometheus"]
+    )
+    assert 'ailz_node_health_state{node="gpu-2",pool="h100",state="bad"} 1' in metrics.stdout
+    assert (
+        'ailz_node_health_last_check_timestamp_seconds{node="gpu-1",pool="h100"} 1796277600' in metrics.stdout
+    )
+    assert 'ailz_node_health_recent_failures{node="gpu-2",pool="h100"} 2' in metrics.stdout
+    document = json.loads(
+        runner.invoke(
+            app, ["validate", "health", "status", spec, "--target", "aws-train", "-o", "json"]
+        ).stdout
+    )
+    assert [n["state"] for n in document["nodes"]] == ["good", "bad"]
+    assert (
+        runner.invoke(
+            app, ["validate", "health", "status", spec, "--target", "aws-train", "--pool", "x"]
+        ).exit_code
+        == 2
+    )
