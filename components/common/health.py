@@ -2,12 +2,13 @@
 the same on every target kind. Pure: the check pods apply it through a table rendered from here.
 
 A node's last results (P pass, F fail, newest last, at most HISTORY of them) decide its state:
-- `bad`: the last two checks failed (a failure confirmed by the next check); tainted NoSchedule;
-- `suspect`: the last check failed, the one before did not;
-- `flaky`: the last check passed, but at least FLAKY_FAILURES of the last HISTORY failed;
+- `bad`: a confirmed failure, two failed checks in a row or BAD_FAILURES of the window, and not yet
+  two passes in a row since; tainted NoSchedule;
+- `suspect`: the last check failed, not (yet) confirmed;
+- `flaky`: the last check passed, but FLAKY_FAILURES of the window failed;
 - `good`: otherwise.
-A bad node is cleared only by passing a re-check (its check pods tolerate the taint), after which
-it is `good`, or `flaky` while its failures are still in the window.
+A bad node is cleared only by passing re-checks (its check pods tolerate the taint): two in a row.
+A check that could not run (its tools missing, DCGM not starting) is no result: it changes nothing.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ BUSBW_ANNOTATION = "ailz.io/health-busbw"
 HEALTH_KEYS = "ailz.io/health"
 HISTORY = 5
 FLAKY_FAILURES = 2
+BAD_FAILURES = 3
 
 
 def next_history(history: str, passed: bool) -> str:
@@ -35,7 +37,8 @@ def next_history(history: str, passed: bool) -> str:
 
 
 def state_of(history: str) -> HealthState:
-    if history.endswith("FF"):
+    confirmed = "FF" in history or history.count("F") >= BAD_FAILURES
+    if confirmed and not history.endswith("PP"):
         return "bad"
     if history.endswith("F"):
         return "suspect"

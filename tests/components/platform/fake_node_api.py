@@ -44,8 +44,15 @@ def json_patch(document: dict, operations: list[dict]) -> dict:
 
 
 class FakeNodeApi:
-    def __init__(self, nodes: dict[str, dict]):
+    """pretty: indent every reply, as the API server does for clients whose User-Agent is curl's."""
+
+    def __init__(self, nodes: dict[str, dict], pretty: bool = False):
         self.nodes = nodes
+        for name, node in nodes.items():
+            node["metadata"].setdefault("uid", f"uid-{name}")
+            node["metadata"].setdefault("resourceVersion", "1")
+        self.pretty = pretty
+        self.agents: list[str] = []
         self.events: list[dict] = []
         self.patches: list[tuple[str, Any]] = []
         api = self
@@ -55,7 +62,12 @@ class FakeNodeApi:
                 pass
 
             def _send(self, status: int, body: Any) -> None:
-                data = json.dumps(body, separators=(",", ":")).encode()
+                agent = self.headers.get("User-Agent", "")
+                api.agents.append(agent)
+                if api.pretty or agent.startswith("curl"):
+                    data = json.dumps(body, indent=2).encode()
+                else:
+                    data = json.dumps(body, separators=(",", ":")).encode()
                 self.send_response(status)
                 self.send_header("Content-Type", "application/json")
                 self.send_header("Content-Length", str(len(data)))
@@ -77,12 +89,14 @@ class FakeNodeApi:
                 api.patches.append((kind, body))
                 try:
                     if kind == "application/merge-patch+json":
-                        api.nodes[name] = merge_patch(node, body)
+                        patched = merge_patch(node, body)
                     else:
-                        api.nodes[name] = json_patch(node, body)
+                        patched = json_patch(node, body)
                 except (ValueError, KeyError, IndexError):
                     self._send(422, {"reason": "Invalid"})
                     return
+                patched["metadata"]["resourceVersion"] = str(int(node["metadata"]["resourceVersion"]) + 1)
+                api.nodes[name] = patched
                 self._send(200, api.nodes[name])
 
             def do_POST(self):

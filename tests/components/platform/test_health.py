@@ -49,12 +49,16 @@ def test_lifecycle_rules(outcomes):
     history = history_of(outcomes)
     state = state_of(history)
     assert len(history) <= HISTORY
-    assert (state == "bad") == (outcomes[-2:] == [False, False])  # confirmed: two failures in a row
+    window = outcomes[-HISTORY:]
+    if outcomes[-2:] == [False, False] or window.count(False) >= 3 and window[-2:] != [True, True]:
+        assert state == "bad"  # confirmed: two failures in a row, or three of the last five
     assert tainted(state) == (state == "bad")
-    if outcomes and outcomes[-1]:
-        assert state in ("good", "flaky")  # a pass always clears the taint: the re-check passed
-    if outcomes and not outcomes[-1] and (len(outcomes) < 2 or outcomes[-2]):
+    if outcomes[-2:] == [True, True]:
+        assert state in ("good", "flaky")  # two passing re-checks in a row clear the taint
+    if outcomes[-1:] == [False] and state != "bad":
         assert state == "suspect"
+    if state == "bad" and outcomes[-1]:
+        assert outcomes[-2:] != [True, True]  # one pass alone does not clear a confirmed failure
 
 
 def test_transition_table_is_the_rules():
@@ -159,7 +163,9 @@ def bench(tmp_path):
         port.mkdir(parents=True)
         (port / "state").write_text("4: ACTIVE\n")
 
-    def run(busbw: float = 460.0, dcgm: int = 0, port_down: bool = False) -> subprocess.CompletedProcess:
+    def run(
+        busbw: float = 460.0, dcgm: int | str = 0, port_down: bool = False
+    ) -> subprocess.CompletedProcess:
         (tmp_path / "table.txt").write_text(TABLE.format(busbw=f"{busbw:.2f}"))
         (tmp_path / "results" / "dcgm.rc").write_text(f"{dcgm}\n")
         (tmp_path / "sys/class/infiniband/mlx5_1/ports/1/state").write_text(
@@ -202,9 +208,11 @@ def test_suspect_then_confirmed_bad_then_repaired_and_cleared(bench):
     assert node_state(api) == ("bad", "PFF", ["nvidia.com/gpu", "ailz.io/health-bad"])
     run(dcgm=226)  # still bad: the taint is not added twice
     assert node_state(api) == ("bad", "PFFF", ["nvidia.com/gpu", "ailz.io/health-bad"])
-    run()  # repaired: the re-check passes, the taint goes, the GPU taint stays
-    assert node_state(api) == ("flaky", "PFFFP", ["nvidia.com/gpu"])
-    for _ in range(3):
+    run()  # repaired: one passing re-check is not enough
+    assert node_state(api) == ("bad", "PFFFP", ["nvidia.com/gpu", "ailz.io/health-bad"])
+    run()  # two in a row: the taint goes, the GPU taint stays; the failures are still in the window
+    assert node_state(api) == ("flaky", "FFFPP", ["nvidia.com/gpu"])
+    for _ in range(2):
         run()
     assert node_state(api) == ("good", "FPPPP", ["nvidia.com/gpu"])
     reasons = [e["reason"] for e in api.events]
@@ -215,17 +223,51 @@ def test_suspect_then_confirmed_bad_then_repaired_and_cleared(bench):
         "AilzHealthFlaky",
         "AilzHealthGood",
     ]
-    assert all(
-        e["involvedObject"] == {"kind": "Node", "name": "gpu-1", "apiVersion": "v1"} for e in api.events
-    )
+    involved = {"kind": "Node", "name": "gpu-1", "uid": "uid-gpu-1", "apiVersion": "v1"}
+    assert all(e["involvedObject"] == involved for e in api.events)  # kubectl describe node finds them
+    assert set(api.agents) == {"ailz-health/1"}
 
 
-def test_a_flaky_node_is_labelled_flaky_and_never_tainted(bench):
+def test_a_flaky_node_is_labelled_flaky_and_tainted_once_failures_pile_up(bench):
     api, run = bench
     for busbw in (460, 300, 460, 300, 460):
         run(busbw=busbw)
         assert "ailz.io/health-bad" not in node_state(api)[2]
     assert node_state(api) == ("flaky", "PFPFP", ["nvidia.com/gpu"])
+    run(busbw=300)  # three failures of the last five: confirmed
+    assert node_state(api) == ("bad", "FPFPF", ["nvidia.com/gpu", "ailz.io/health-bad"])
+
+
+def test_pretty_printed_replies_are_read_as_well(bench):
+    api, run = bench
+    api.pretty = True
+    run(busbw=300)
+    run(busbw=300)
+    assert node_state(api) == ("bad", "FF", ["nvidia.com/gpu", "ailz.io/health-bad"])
+    run()
+    run()
+    assert node_state(api) == ("flaky", "FFPP", ["nvidia.com/gpu"])
+
+
+def test_a_check_that_could_not_run_changes_nothing(bench):
+    api, run = bench
+    run(busbw=300)
+    before = node_state(api)
+    out = run(dcgm="setup")
+    assert node_state(api) == before and "not tested" in out.stdout
+    assert api.nodes["gpu-1"]["metadata"]["annotations"]["ailz.io/health-reason"].startswith(
+        "not tested: dcgm"
+    )
+
+
+def test_a_history_from_elsewhere_is_cut_to_the_window(bench):
+    api, run = bench
+    api.nodes["gpu-1"]["metadata"]["annotations"]["ailz.io/health-history"] = "FFFFFFx"
+    api.nodes["gpu-1"]["spec"]["taints"].append(
+        {"key": "ailz.io/health-bad", "value": "true", "effect": "NoSchedule"}
+    )
+    run(busbw=300)
+    assert node_state(api) == ("bad", "FFFFF", ["nvidia.com/gpu", "ailz.io/health-bad"])
 
 
 def test_a_port_down_fails_the_check(bench):
@@ -244,10 +286,11 @@ def test_the_script_only_writes_health_keys(bench):
             assert set(body["metadata"]) == {"labels", "annotations"}
             keys = [*body["metadata"]["labels"], *body["metadata"]["annotations"]]
             assert all(k.startswith("ailz.io/health") for k in keys)
-        else:  # JSON patches touch the taint list only, and only ailz's own taint
-            assert all(op["path"].startswith("/spec/taints") for op in body)
+        else:  # JSON patches touch the taint list only, and only ailz's own taint, on the node as read
+            assert body[0]["op"] == "test" and body[0]["path"] == "/metadata/resourceVersion"
+            assert all(op["path"].startswith("/spec/taints") for op in body[1:])
             assert all(
-                "ailz.io/health-bad" in json.dumps(op.get("value")) for op in body if op["op"] != "remove"
+                "ailz.io/health-bad" in json.dumps(op.get("value")) for op in body[1:] if op["op"] != "remove"
             )
 
 
