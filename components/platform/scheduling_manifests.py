@@ -110,12 +110,19 @@ def node_keys_policy(
     narrows it to labels, annotations and taints under `prefix`, and nothing else of the node (no
     cordon, no other label, taint or annotation); `extra` adds validations (e.g. which nodes)."""
 
+    # the prefix itself or prefix-...: `ailz.io/nccl` and `ailz.io/nccl-bad`, never `ailz.io/ncclx`
+    def ours(key: str) -> str:
+        return f"({key} == '{prefix}' || {key}.startsWith('{prefix}-'))"
+
     def same_outside(field: str) -> str:
         old, new = f"variables.old_{field}", f"variables.new_{field}"
         return (
-            f"{old}.all(k, k.startsWith('{prefix}') || (k in {new} && {new}[k] == {old}[k])) && "
-            f"{new}.all(k, k.startsWith('{prefix}') || k in {old})"
+            f"{old}.all(k, {ours('k')} || (k in {new} && {new}[k] == {old}[k])) && "
+            f"{new}.all(k, {ours('k')} || k in {old})"
         )
+
+    def unchanged(path: str) -> str:
+        return f"(has(object.{path}) ? object.{path} : []) == (has(oldObject.{path}) ? oldObject.{path} : [])"
 
     def meta(obj: str, field: str) -> str:
         return f"has({obj}.metadata.{field}) ? {obj}.metadata.{field} : {{}}"
@@ -144,9 +151,16 @@ def node_keys_policy(
                     "message": f"only {prefix}* annotations may change",
                 },
                 {
-                    "expression": f"variables.old_taints.filter(t, !t.key.startsWith('{prefix}')) == "
-                    f"variables.new_taints.filter(t, !t.key.startsWith('{prefix}'))",
+                    "expression": f"variables.old_taints.filter(t, !{ours('t.key')}) == "
+                    f"variables.new_taints.filter(t, !{ours('t.key')})",
                     "message": f"only {prefix}* taints may change",
+                },
+                {
+                    # an owner reference to a missing owner would let the garbage collector delete the node
+                    "expression": unchanged("metadata.ownerReferences")
+                    + " && "
+                    + unchanged("metadata.finalizers"),
+                    "message": "owner references and finalizers may not change",
                 },
                 {
                     "expression": "(has(object.spec.unschedulable) && object.spec.unschedulable) == "

@@ -120,7 +120,7 @@ def test_the_checker_may_touch_only_health_keys_of_its_own_pool():
         "request.userInfo.username == 'system:serviceaccount:ailz-validation:ailz-health-h100'"
     )
     expressions = " ".join(v["expression"] for v in spec["validations"])
-    assert "startsWith('ailz.io/health')" in expressions
+    assert "startsWith('ailz.io/health-')" in expressions
     assert "oldObject.metadata.labels['ailz.io/pool'] == 'h100'" in expressions
 
 
@@ -298,3 +298,59 @@ def test_setup_script_exports_the_fabric_environment():
     catalog = load_catalog()
     text = setup_script(catalog.nccl_pods["efa"], catalog.fabric_profiles["efa"])
     assert "export LD_LIBRARY_PATH=" in text and "FI_EFA_USE_DEVICE_RDMA" not in text
+
+
+def refused(policy: dict, old: dict, new: dict, user: str) -> list[str]:
+    """The policy's CEL evaluated as the API server would: the messages of the failed validations."""
+    import celpy
+
+    env = celpy.Environment()
+    activation = {
+        "object": celpy.json_to_cel(new),
+        "oldObject": celpy.json_to_cel(old),
+        "request": celpy.json_to_cel({"userInfo": {"username": user, "groups": []}}),
+    }
+    for condition in policy["spec"]["matchConditions"]:
+        if not bool(env.program(env.compile(condition["expression"])).evaluate(activation)):
+            return []
+    variables = {
+        celpy.celtypes.StringType(v["name"]): env.program(env.compile(v["expression"])).evaluate(activation)
+        for v in policy["spec"]["variables"]
+    }
+    activation["variables"] = celpy.celtypes.MapType(variables)
+    return [
+        rule["message"]
+        for rule in policy["spec"]["validations"]
+        if not bool(env.program(env.compile(rule["expression"])).evaluate(activation))
+    ]
+
+
+def test_the_health_policy_evaluated():
+    import copy
+
+    policy = health_rbac("h100", {})[3]
+    checker = "system:serviceaccount:ailz-validation:ailz-health-h100"
+    node = {
+        "metadata": {"name": "n1", "labels": {"ailz.io/pool": "h100"}, "annotations": {}},
+        "spec": {"taints": [{"key": "nvidia.com/gpu", "value": "true", "effect": "NoSchedule"}]},
+    }
+    marked = copy.deepcopy(node)
+    marked["metadata"]["labels"]["ailz.io/health"] = "bad"
+    marked["metadata"]["annotations"]["ailz.io/health-history"] = "FF"
+    marked["spec"]["taints"].append({"key": "ailz.io/health-bad", "value": "true", "effect": "NoSchedule"})
+    assert refused(policy, node, marked, checker) == []
+    other_pool = copy.deepcopy(node)
+    other_pool["metadata"]["labels"]["ailz.io/pool"] = "a100"
+    other_marked = copy.deepcopy(marked)
+    other_marked["metadata"]["labels"]["ailz.io/pool"] = "a100"
+    assert refused(policy, other_pool, other_marked, checker) == ["only nodes of pool h100 may be changed"]
+    sneaky = copy.deepcopy(marked)
+    sneaky["metadata"]["labels"]["ailz.io/healthz"] = "x"
+    sneaky["metadata"]["ownerReferences"] = [{"apiVersion": "v1", "kind": "Pod", "name": "gone", "uid": "u"}]
+    sneaky["spec"]["taints"] = sneaky["spec"]["taints"][1:]  # drops the GPU taint
+    assert refused(policy, node, sneaky, checker) == [
+        "only ailz.io/health* labels may change",
+        "only ailz.io/health* taints may change",
+        "owner references and finalizers may not change",
+    ]
+    assert refused(policy, node, sneaky, "system:serviceaccount:other:x") == []  # not the checker's business
