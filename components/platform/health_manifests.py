@@ -26,6 +26,10 @@ RESULTS_DIR = "/results"
 # plugin mounts, no per-rail network attachments): the loopback check runs there
 LOOPBACK_PROFILES = ("efa",)
 MIN_BYTES, MAX_BYTES = "1G", "8G"
+GKE_DRIVER_LIBRARIES = "/usr/local/nvidia/lib64"
+PRIORITY_CLASS = "ailz-health"
+TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
+CA_ITEM = {"key": "ca.crt", "path": "ca.crt"}  # the cluster CA every namespace gets (kube-root-ca.crt)
 
 
 def check_name(pool: str) -> str:
@@ -48,6 +52,19 @@ def check_script() -> str:
 def setup_script(pod_facts: Any, profile: Any) -> str:
     exports = [f"export {key}={value}" for key, value in sorted(profile.nccl_env.items())]
     return "\n".join([*pod_facts.setup, *exports]) + "\n"
+
+
+def priority_class(labels: dict[str, str]) -> dict[str, Any]:
+    """One per cluster: the checks never preempt anything and never make an autoscaler add nodes."""
+    return {
+        "apiVersion": "scheduling.k8s.io/v1",
+        "kind": "PriorityClass",
+        "metadata": {"name": PRIORITY_CLASS, "labels": dict(labels)},
+        "value": -100,
+        "preemptionPolicy": "Never",
+        "globalDefault": False,
+        "description": "ailz node health checks: idle nodes only, never preempting, never scaling up.",
+    }
 
 
 def health_rbac(pool: str, labels: dict[str, str]) -> list[dict[str, Any]]:
@@ -131,8 +148,13 @@ def health_cronjob(
         "MAX_BYTES": MAX_BYTES,
         "LOOPBACK": "1" if loopback else "0",
         "RDMA_DEVICES": str(_rdma_devices(machine, target)),
+        # on-prem the spec names the compute HCAs: each must have an ACTIVE port
+        "RDMA_NAMES": " ".join(fabric.hcas) if fabric is not None else "",
         "DCGM_LEVEL": str(settings.dcgm_level),
     }
+    libraries = []
+    if machine.gcp is not None:  # GKE's device plugin mounts the driver's libraries here
+        libraries = [{"name": "LD_LIBRARY_PATH", "value": GKE_DRIVER_LIBRARIES}]
     config_map = {
         "apiVersion": "v1",
         "kind": "ConfigMap",
@@ -155,7 +177,10 @@ def health_cronjob(
     pod_spec: dict[str, Any] = {
         "restartPolicy": "Never",
         "serviceAccountName": name,
+        "automountServiceAccountToken": False,
         "enableServiceLinks": False,
+        # below the cluster autoscaler's expendable cutoff (-10): a check never grows a pool
+        "priorityClassName": PRIORITY_CLASS,
         "securityContext": {"seccompProfile": {"type": "RuntimeDefault"}},
         "nodeSelector": {naming.POOL_LABEL: pool.name},
         "tolerations": [
@@ -182,6 +207,7 @@ def health_cronjob(
                     f"nv-hostengine && dcgmi diag -r {settings.dcgm_level}; "
                     f"echo $? > {RESULTS_DIR}/dcgm.rc; nv-hostengine --term || true"
                 ],
+                "env": list(libraries),
                 "resources": {"requests": dict(gpus), "limits": dict(gpus)},
                 "securityContext": hardened,
                 "volumeMounts": [
@@ -198,6 +224,7 @@ def health_cronjob(
                 "env": [
                     {"name": "NODE_NAME", "valueFrom": {"fieldRef": {"fieldPath": "spec.nodeName"}}},
                     *({"name": k, "value": v} for k, v in env.items()),
+                    *libraries,
                 ],
                 "resources": {"requests": {**limits, "cpu": pod_facts.cpu}, "limits": limits},
                 "securityContext": check_context,
@@ -205,16 +232,42 @@ def health_cronjob(
                     {"name": "scripts", "mountPath": SCRIPT_DIR},
                     {"name": "results", "mountPath": RESULTS_DIR},
                     {"name": "dshm", "mountPath": "/dev/shm"},
+                    # the API token only here, in ailz's script; the DCGM container gets none
+                    {"name": "token", "mountPath": TOKEN_DIR, "readOnly": True},
                 ],
             }
         ],
         "volumes": [
+            {
+                "name": "token",
+                "projected": {
+                    "sources": [
+                        {"serviceAccountToken": {"path": "token", "expirationSeconds": 3600}},
+                        {
+                            "configMap": {
+                                "name": "kube-root-ca.crt",
+                                "items": [{"key": "ca.crt", "path": "ca.crt"}],
+                            }
+                        },
+                    ]
+                },
+            },
             {"name": "scripts", "configMap": {"name": name, "defaultMode": 0o555}},
             {"name": "results", "emptyDir": {}},
             {"name": "dshm", "emptyDir": {"medium": "Memory", "sizeLimit": pod_facts.shm_size}},
         ],
     }
-    nodes = pool.scaling[2]
+    nodes = pool.nodes  # the pool's size, not its autoscaling maximum
+    # Kueue may admit fewer pods than nodes (only the idle ones get checked); it then lowers
+    # completions with parallelism only for Indexed Jobs that ask for it, and needs 2+ pods for it
+    partial = (
+        {
+            "kueue.x-k8s.io/job-min-parallelism": "1",
+            "kueue.x-k8s.io/job-completions-equal-parallelism": "true",
+        }
+        if nodes >= 2
+        else {}
+    )
     cronjob = {
         "apiVersion": "batch/v1",
         "kind": "CronJob",
@@ -228,10 +281,11 @@ def health_cronjob(
             "jobTemplate": {
                 "metadata": {
                     "labels": {**run_labels, "kueue.x-k8s.io/queue-name": naming.LOCAL_QUEUE},
-                    # Kueue may admit fewer pods than nodes: only the idle ones get checked
-                    "annotations": {"kueue.x-k8s.io/job-min-parallelism": "1"},
+                    "annotations": partial,
                 },
                 "spec": {
+                    "suspend": True,  # Kueue starts it on admission
+                    "completionMode": "Indexed",
                     "parallelism": nodes,
                     "completions": nodes,
                     "backoffLimit": nodes,

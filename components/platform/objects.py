@@ -24,6 +24,7 @@ TYPED = {
     ("rbac.authorization.k8s.io/v1", "ClusterRoleBinding"): ("rbac.v1", "ClusterRoleBinding"),
     ("networking.k8s.io/v1", "NetworkPolicy"): ("networking.v1", "NetworkPolicy"),
     ("batch/v1", "CronJob"): ("batch.v1", "CronJob"),
+    ("scheduling.k8s.io/v1", "PriorityClass"): ("scheduling.v1", "PriorityClass"),
     ("storage.k8s.io/v1", "StorageClass"): ("storage.v1", "StorageClass"),
     ("admissionregistration.k8s.io/v1", "ValidatingAdmissionPolicy"): (
         "admissionregistration.v1",

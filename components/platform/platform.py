@@ -14,6 +14,8 @@ from ailz.components.common.os_packages import driver_references
 from ailz.components.platform.gpu_operator import GpuOperator
 from ailz.components.platform.gpu_operator_values import GpuStackOptions
 from ailz.components.platform.health import PoolHealthCheck
+from ailz.components.platform.health_manifests import priority_class
+from ailz.components.platform.objects import declare
 from ailz.components.platform.pod_security import RdmaPodSecurity
 from ailz.components.platform.quota_plan import plan_quotas
 from ailz.components.platform.scheduling import Scheduling
@@ -89,7 +91,8 @@ class ClusterPlatform(AilzComponent):
             runner_group=ctx.zone.validation.nccl.runner_group,
         )
         health = ctx.zone.validation.health
-        if health is not None:  # one recurring check per GPU pool, through the validation queue
+        if health is not None and ctx.target.gpu_pools:  # one recurring check per GPU pool
+            priority = declare(priority_class(labels), self, cluster.kubernetes_provider, cluster.depends_on)
             for pool in ctx.target.gpu_pools:
                 PoolHealthCheck(
                     f"{ctx.target.name}-{pool.name}-health",
@@ -101,7 +104,7 @@ class ClusterPlatform(AilzComponent):
                     settings=health,
                     min_fraction=ctx.zone.validation.nccl.min_fraction,
                     labels=labels,
-                    depends_on=[self.scheduling],
+                    depends_on=[self.scheduling, priority],
                     opts=here,
                 )
         per_gpu = fabric_per_gpu(ctx, cluster)

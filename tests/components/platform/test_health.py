@@ -96,8 +96,28 @@ def test_manifests_pass_the_api_schemas_and_are_hardened(example, target, pool):
     cronjob = next(o for o in objects if o["kind"] == "CronJob")
     job = cronjob["spec"]["jobTemplate"]
     assert job["metadata"]["labels"]["kueue.x-k8s.io/queue-name"] == "default"
-    assert job["metadata"]["annotations"]["kueue.x-k8s.io/job-min-parallelism"] == "1"
+    pods = job["spec"]["parallelism"]
+    assert job["spec"]["suspend"] is True and job["spec"]["completionMode"] == "Indexed"
+    assert job["spec"]["completions"] == pods
+    if pods >= 2:  # Kueue lowers completions with parallelism only when asked, for Indexed Jobs
+        assert job["metadata"]["annotations"] == {
+            "kueue.x-k8s.io/job-min-parallelism": "1",
+            "kueue.x-k8s.io/job-completions-equal-parallelism": "true",
+        }
+    else:  # Kueue refuses partial admission for a single pod
+        assert job["metadata"]["annotations"] == {}
     pod = job["spec"]["template"]["spec"]
+    assert pod["priorityClassName"] == "ailz-health" and pod["automountServiceAccountToken"] is False
+    token = [
+        m
+        for c in pod["initContainers"] + pod["containers"]
+        for m in c["volumeMounts"]
+        if m["name"] == "token"
+    ]
+    assert token == [
+        {"name": "token", "mountPath": "/var/run/secrets/kubernetes.io/serviceaccount", "readOnly": True}
+    ]
+    assert all(m["name"] != "token" for m in pod["initContainers"][0]["volumeMounts"])
     assert pod["securityContext"]["seccompProfile"] == {"type": "RuntimeDefault"}
     assert {t["key"] for t in pod["tolerations"]} == {"nvidia.com/gpu", "ailz.io/health-bad"}
     for container in pod["initContainers"] + pod["containers"]:
@@ -111,6 +131,14 @@ def test_manifests_pass_the_api_schemas_and_are_hardened(example, target, pool):
             machine.gpus
         )  # whole node: idle only
     assert "@sha256:" in pod["initContainers"][0]["image"]  # DCGM by the GPU Operator release's digest
+
+
+def test_the_priority_class_never_preempts_and_stays_below_the_autoscaler_cutoff():
+    from ailz.components.platform.health_manifests import priority_class
+
+    cls = priority_class({})
+    validate_manifest(cls, "1.33")
+    assert cls["value"] < -10 and cls["preemptionPolicy"] == "Never" and cls["globalDefault"] is False
 
 
 def test_the_checker_may_touch_only_health_keys_of_its_own_pool():
