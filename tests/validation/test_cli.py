@@ -280,3 +280,18 @@ def test_health_status_reads_the_contract_from_the_nodes(monkeypatch):
         ).exit_code
         == 2
     )
+
+
+def test_the_scheduled_fabric_health_workflow_uses_real_options():
+    import re
+    import shlex
+
+    text = (EXAMPLES / "ci" / "fabric-health.yml").read_text()
+    steps = [s["run"] for job in yaml.safe_load(text)["jobs"].values() for s in job["steps"] if "run" in s]
+    commands = [" ".join(run.split()) for run in steps if run.lstrip().startswith("ailz ")]
+    assert len(commands) == 2
+    for command in commands:
+        command = re.sub(r"\$\{\{[^}]*\}\}", "h100", command).replace("$SPEC", "zone.yaml")
+        args = shlex.split(command.split(" > ")[0].split(" || ")[0])[1:]
+        result = runner.invoke(app, [*args, "--help"])
+        assert result.exit_code == 0, (args, result.output)
