@@ -382,3 +382,28 @@ def test_the_health_policy_evaluated():
         "owner references and finalizers may not change",
     ]
     assert refused(policy, node, sneaky, "system:serviceaccount:other:x") == []  # not the checker's business
+
+
+@pytest.mark.parametrize(
+    ("hostengine", "dcgmi", "expected"),
+    [
+        ("exit 0", "echo '| Memory | Pass |'; exit 0", "0"),
+        ("exit 0", "echo '| Diagnostic | Fail - GPU 3 |'; exit 226", "226"),
+        ("exit 0", "echo 'Error: insufficient permissions'; exit 1", "setup"),  # could not run: no result
+        ("exit 1", "exit 0", "setup"),
+    ],
+)
+def test_the_dcgm_step_tells_a_failing_gpu_from_a_diag_that_could_not_run(
+    tmp_path, hostengine, dcgmi, expected
+):
+    pod = manifests(*CASES[0])[1]["spec"]["jobTemplate"]["spec"]["template"]["spec"]
+    command = pod["initContainers"][0]["args"][0].replace("/results", str(tmp_path))
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for name, body in (("nv-hostengine", hostengine), ("dcgmi", dcgmi)):
+        tool = bin_dir / name
+        tool.write_text(f"#!/bin/bash\n{body}\n")
+        tool.chmod(0o755)
+    env = {"PATH": f"{bin_dir}:{os.environ['PATH']}"}
+    done = subprocess.run(["bash", "-c", command], env=env, capture_output=True, text=True, timeout=30)
+    assert done.returncode == 0 and (tmp_path / "dcgm.rc").read_text().strip() == expected
