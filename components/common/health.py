@@ -36,8 +36,10 @@ def next_history(history: str, passed: bool) -> str:
     return (history + ("P" if passed else "F"))[-HISTORY:]
 
 
-def state_of(history: str) -> HealthState:
-    confirmed = "FF" in history or history.count("F") >= BAD_FAILURES
+def state_of(history: str, was_bad: bool = False) -> HealthState:
+    """was_bad: the node is bad now; it stays bad until two checks in a row pass, even when its
+    oldest failures leave the window."""
+    confirmed = was_bad or "FF" in history or history.count("F") >= BAD_FAILURES
     if confirmed and not history.endswith("PP"):
         return "bad"
     if history.endswith("F"):
@@ -51,14 +53,15 @@ def tainted(state: HealthState) -> bool:
     return state == "bad"
 
 
-def transition_table() -> dict[tuple[str, str], tuple[str, HealthState]]:
-    """(history before, P|F) -> (history after, state) for every history the window can hold: the
-    check script looks its next state up here instead of re-implementing the rules."""
+def transition_table() -> dict[tuple[str, str, bool], tuple[str, HealthState]]:
+    """(history before, P|F, bad now) -> (history after, state) for every history the window can
+    hold: the check script looks its next state up here instead of re-implementing the rules."""
     table = {}
     for length in range(HISTORY + 1):
         for letters in product("PF", repeat=length):
             before = "".join(letters)
             for result in "PF":
                 after = next_history(before, result == "P")
-                table[(before, result)] = (after, state_of(after))
+                for was_bad in (False, True):
+                    table[(before, result, was_bad)] = (after, state_of(after, was_bad))
     return table

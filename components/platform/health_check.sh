@@ -15,8 +15,6 @@ results="${AILZ_RESULTS:-/results}"
 reasons=()
 untested=()
 busbw=""
-# shellcheck source=/dev/null
-[ -f "$here/setup.sh" ] && . "$here/setup.sh"
 
 call() {  # METHOD PATH [CONTENT-TYPE BODY]
   # not curl's User-Agent: the API server pretty-prints JSON for curl, and the fields are read by pattern
@@ -39,7 +37,9 @@ worst_busbw() {
 run_nccl() {  # NAME [ENV...]: all GPUs of the node in one process (-g), no MPI, no ssh
   local name="$1" out rc worst
   shift
-  out="$(env "$@" "$TESTS_DIR/all_reduce_perf" -b "$MIN_BYTES" -e "$MAX_BYTES" -f 2 -g "$GPUS" \
+  # the fabric's library paths and NCCL environment only for the test, never for curl and friends
+  # shellcheck source=/dev/null
+  out="$([ -f "$here/setup.sh" ] && . "$here/setup.sh"; env "$@" "$TESTS_DIR/all_reduce_perf" -b "$MIN_BYTES" -e "$MAX_BYTES" -f 2 -g "$GPUS" \
     -n 20 -w 5 -c 1 2>&1)"
   rc=$?
   worst="$(printf '%s\n' "$out" | worst_busbw)"
@@ -105,8 +105,10 @@ elif [ "${#untested[@]}" -gt 0 ]; then
 fi
 echo "result $result: $reason"
 
-# record: the next state comes from the contract's table (components/common/health.py)
-node_json="$(call GET "/api/v1/nodes/$NODE_NAME")" || { echo "cannot read node $NODE_NAME" >&2; exit 2; }
+# record: the next state comes from the contract's table (components/common/health.py). A patch
+# that lost a race with another writer (resourceVersion changed) is retried on a fresh read.
+record() {
+node_json="$(call GET "/api/v1/nodes/$NODE_NAME")" || { echo "cannot read node $NODE_NAME" >&2; return 2; }
 node_json="$(printf '%s' "$node_json" | tr -d '\n')"
 field() {  # the first "KEY": "VALUE" of the node, whatever the spacing
   printf '%s' "$node_json" | grep -o "\"$1\": *\"[^\"]*\"" | head -1 | sed 's/.*: *"\(.*\)"/\1/'
@@ -121,16 +123,18 @@ now="$(date -u +%Y-%m-%dT%H:%M:%SZ)"
 if [ "$result" = U ]; then
   call PATCH "/api/v1/nodes/$NODE_NAME" application/merge-patch+json \
     "{\"metadata\":{\"annotations\":{\"ailz.io/health-checked-at\":\"$now\",\"ailz.io/health-reason\":\"$json_reason\"}}}" \
-    >/dev/null || exit 2
+    >/dev/null || return 2
   echo "node $NODE_NAME: not tested, stays ${previous:-unchecked}"
-  exit 0
+  return 0
 fi
 after=""
 state=""
-read -r after state < <(awk -v key="${history:--} $result" '$1 " " $2 == key { print $3, $4 }' "$here/transitions.txt")
+was_bad=0
+[ "$previous" = bad ] && was_bad=1
+read -r after state < <(awk -v key="${history:--} $result $was_bad" '$1 " " $2 " " $3 == key { print $4, $5 }' "$here/transitions.txt")
 case "$state" in
   good | suspect | flaky | bad) ;;
-  *) echo "no state for history '$history' and result $result in transitions.txt" >&2; exit 2 ;;
+  *) echo "no state for history '$history' and result $result in transitions.txt" >&2; return 2 ;;
 esac
 [ "$after" = "-" ] && after=""
 # the taint follows the state: on for bad, off otherwise (other taints untouched)
@@ -149,15 +153,15 @@ same="{\"op\":\"test\",\"path\":\"/metadata/resourceVersion\",\"value\":\"$versi
 if [ "$state" = bad ] && [ "$index" -lt 0 ]; then
   if [ -n "$taints" ]; then op="[$same,{\"op\":\"add\",\"path\":\"/spec/taints/-\",\"value\":$taint}]"
   else op="[$same,{\"op\":\"add\",\"path\":\"/spec/taints\",\"value\":[$taint]}]"; fi
-  call PATCH "/api/v1/nodes/$NODE_NAME" application/json-patch+json "$op" >/dev/null || exit 2
+  call PATCH "/api/v1/nodes/$NODE_NAME" application/json-patch+json "$op" >/dev/null || return 3
 elif [ "$state" != bad ] && [ "$index" -ge 0 ]; then
   op="[$same,{\"op\":\"test\",\"path\":\"/spec/taints/$index/key\",\"value\":\"ailz.io/health-bad\"},{\"op\":\"remove\",\"path\":\"/spec/taints/$index\"}]"
-  call PATCH "/api/v1/nodes/$NODE_NAME" application/json-patch+json "$op" >/dev/null || exit 2
+  call PATCH "/api/v1/nodes/$NODE_NAME" application/json-patch+json "$op" >/dev/null || return 3
 fi
 
 call PATCH "/api/v1/nodes/$NODE_NAME" application/merge-patch+json \
   "{\"metadata\":{\"labels\":{\"ailz.io/health\":\"$state\"},\"annotations\":{\"ailz.io/health-history\":\"$after\",\"ailz.io/health-checked-at\":\"$now\",\"ailz.io/health-reason\":\"$json_reason\",\"ailz.io/health-busbw\":\"$busbw\"}}}" \
-  >/dev/null || exit 2
+  >/dev/null || return 2
 
 # an Event for every change of state
 if [ "$state" != "${previous:-}" ]; then
@@ -168,4 +172,12 @@ if [ "$state" != "${previous:-}" ]; then
     >/dev/null || echo "could not record an event" >&2
 fi
 echo "node $NODE_NAME: ${previous:-unchecked} -> $state (history $after)"
-exit 0
+}
+
+for attempt in 1 2 3; do
+  record
+  rc=$?
+  [ "$rc" -ne 3 ] && exit "$rc"
+  echo "node $NODE_NAME changed while recording (attempt $attempt), reading it again"
+done
+exit 2

@@ -20,6 +20,7 @@ from ailz.components.common.nccl import nccl_profile_name, nccl_test_image
 from ailz.components.platform.scheduling_manifests import node_keys_policy
 
 HEALTH_ROLE = "ailz-health"
+NODE_CLAIM = "authentication.kubernetes.io/node-name"
 SCRIPT_DIR = "/ailz"
 RESULTS_DIR = "/results"
 # NCCL fabrics where one pod reaches every NIC with the image alone (no sidecar daemon, no host
@@ -37,10 +38,11 @@ def check_name(pool: str) -> str:
 
 
 def transitions_text() -> str:
-    """The contract's table, one `history-before result history-after state` per line ("-": none)."""
+    """The contract's table, one `history-before result bad-now history-after state` per line
+    ("-": no history, bad-now 1 or 0)."""
     lines = [
-        f"{before or '-'} {result} {after or '-'} {state}"
-        for (before, result), (after, state) in sorted(transition_table().items())
+        f"{before or '-'} {result} {int(was_bad)} {after or '-'} {state}"
+        for (before, result, was_bad), (after, state) in sorted(transition_table().items())
     ]
     return "\n".join(lines) + "\n"
 
@@ -101,7 +103,21 @@ def health_rbac(pool: str, labels: dict[str, str]) -> list[dict[str, Any]]:
             f"request.userInfo.username == '{user}'",
             HEALTH_KEYS,
             labels,
-            extra=[{"expression": own_pool, "message": f"only nodes of pool {pool} may be changed"}],
+            extra=[
+                {"expression": own_pool, "message": f"only nodes of pool {pool} may be changed"},
+                {
+                    "expression": "variables.new_taints.filter(t, t.key.startsWith('ailz.io/health'))"
+                    f".all(t, t.key == '{HEALTH_TAINT}' && t.effect == 'NoSchedule')",
+                    "message": f"the only health taint is {HEALTH_TAINT}:NoSchedule",
+                },
+                {
+                    # bound tokens name the pod's node (Kubernetes 1.30+): a check pod marks its own node
+                    "expression": "!has(request.userInfo.extra) || "
+                    f"!('{NODE_CLAIM}' in request.userInfo.extra) || "
+                    f"request.userInfo.extra['{NODE_CLAIM}'][0] == object.metadata.name",
+                    "message": "a check pod may change only the node it runs on",
+                },
+            ],
         ),
     ]
 
@@ -109,7 +125,7 @@ def health_rbac(pool: str, labels: dict[str, str]) -> list[dict[str, Any]]:
 def _rdma_devices(machine: Machine, target: Any) -> int:
     fabric = target.site_fabric
     if fabric is not None:
-        return len(fabric.hcas)
+        return 0  # named one by one (RDMA_NAMES), or hidden from the pod under SR-IOV
     if machine.efa is not None:
         return machine.network.gpu_nics
     if machine.gcp is not None:
@@ -144,12 +160,13 @@ def health_cronjob(
         "GPUS": str(machine.gpus),
         "TESTS_DIR": pod_facts.nccl_tests_dir,
         "NVLINK_LINE": str(nvlink_line),
-        "MIN_BYTES": "1073741824",
+        "MIN_BYTES": str(4 * 2**30),  # the large sizes NVLS needs to reach its figure
         "MAX_BYTES": MAX_BYTES,
         "LOOPBACK": "1" if loopback else "0",
         "RDMA_DEVICES": str(_rdma_devices(machine, target)),
-        # on-prem the spec names the compute HCAs: each must have an ACTIVE port
-        "RDMA_NAMES": " ".join(fabric.hcas) if fabric is not None else "",
+        # on-prem the spec names the compute HCAs: each must have an ACTIVE port (not with SR-IOV:
+        # exclusive RDMA namespaces hide the host's devices from a pod without a VF)
+        "RDMA_NAMES": " ".join(fabric.hcas) if fabric is not None and fabric.device_plugin != "sriov" else "",
         "DCGM_LEVEL": str(settings.dcgm_level),
     }
     libraries = []
@@ -208,7 +225,7 @@ def health_cronjob(
                 "args": [
                     f"nv-hostengine || {{ echo setup > {RESULTS_DIR}/dcgm.rc; exit 0; }}; "
                     f'out=$(dcgmi diag -r {settings.dcgm_level} 2>&1); rc=$?; echo "$out"; '
-                    f"if [ $rc -ne 0 ] && ! printf '%s' \"$out\" | grep -q 'Fail'; then rc=setup; fi; "
+                    f"if [ $rc -ne 0 ] && ! printf '%s' \"$out\" | grep -qw 'Fail'; then rc=setup; fi; "
                     f"echo $rc > {RESULTS_DIR}/dcgm.rc; nv-hostengine --term || true"
                 ],
                 "env": list(libraries),
@@ -278,7 +295,9 @@ def health_cronjob(
         "metadata": {"name": name, "namespace": namespace, "labels": dict(labels)},
         "spec": {
             "schedule": settings.schedule,
-            "concurrencyPolicy": "Forbid",
+            # a run Kueue never admitted stays suspended (its deadline does not run): the next
+            # scheduled run replaces it rather than being skipped behind it
+            "concurrencyPolicy": "Replace",
             "startingDeadlineSeconds": 600,
             "successfulJobsHistoryLimit": 1,
             "failedJobsHistoryLimit": 3,

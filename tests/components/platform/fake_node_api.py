@@ -53,6 +53,7 @@ class FakeNodeApi:
             node["metadata"].setdefault("resourceVersion", "1")
         self.pretty = pretty
         self.agents: list[str] = []
+        self.races = 0  # JSON patches that another writer beats to the node first
         self.events: list[dict] = []
         self.patches: list[tuple[str, Any]] = []
         api = self
@@ -87,6 +88,9 @@ class FakeNodeApi:
                 body = json.loads(self.rfile.read(int(self.headers["Content-Length"])))
                 kind = self.headers["Content-Type"]
                 api.patches.append((kind, body))
+                if kind == "application/json-patch+json" and api.races:
+                    api.races -= 1  # someone else wrote the node since the script read it
+                    node["metadata"]["resourceVersion"] = str(int(node["metadata"]["resourceVersion"]) + 1)
                 try:
                     if kind == "application/merge-patch+json":
                         patched = merge_patch(node, body)

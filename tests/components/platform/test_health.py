@@ -44,10 +44,18 @@ def history_of(outcomes: list[bool]) -> str:
     return history
 
 
+def walk(outcomes: list[bool]) -> tuple[str, str]:
+    """History and state after the results, the state carried from check to check as the node does."""
+    history, state = "", "good"
+    for passed in outcomes:
+        history = next_history(history, passed)
+        state = state_of(history, state == "bad")
+    return history, state
+
+
 @given(results)
 def test_lifecycle_rules(outcomes):
-    history = history_of(outcomes)
-    state = state_of(history)
+    history, state = walk(outcomes)
     assert len(history) <= HISTORY
     window = outcomes[-HISTORY:]
     if outcomes[-2:] == [False, False] or window.count(False) >= 3 and window[-2:] != [True, True]:
@@ -59,14 +67,24 @@ def test_lifecycle_rules(outcomes):
         assert state == "suspect"
     if state == "bad" and outcomes[-1]:
         assert outcomes[-2:] != [True, True]  # one pass alone does not clear a confirmed failure
+    for i in range(1, len(outcomes)):  # once bad, bad until two passes in a row
+        if walk(outcomes[:i])[1] == "bad" and not (outcomes[i - 1] and outcomes[i]):
+            assert walk(outcomes[: i + 1])[1] == "bad"
 
 
 def test_transition_table_is_the_rules():
     table = transition_table()
-    assert len(table) == 2 * sum(2**n for n in range(HISTORY + 1))
-    for (before, result), (after, state) in table.items():
-        assert after == next_history(before, result == "P") and state == state_of(after)
-    assert transitions_text().splitlines()[0] == "- F F suspect"
+    assert len(table) == 4 * sum(2**n for n in range(HISTORY + 1))
+    for (before, result, was_bad), (after, state) in table.items():
+        assert after == next_history(before, result == "P") and state == state_of(after, was_bad)
+    assert transitions_text().splitlines()[0] == "- F 0 F suspect"
+
+
+def test_a_bad_node_stays_bad_until_two_passes_in_a_row_even_as_failures_leave_the_window():
+    table = transition_table()
+    assert table[("FFPPF", "P", True)] == ("FPPFP", "bad")  # one pass: still bad
+    assert table[("FPPFP", "P", True)] == ("PPFPP", "good")  # two in a row: cleared
+    assert table[("FFPPF", "P", False)] == ("FPPFP", "flaky")  # a node that was not bad is not made bad
 
 
 def test_cost_of_a_schedule():
@@ -277,6 +295,15 @@ def test_pretty_printed_replies_are_read_as_well(bench):
     assert node_state(api) == ("flaky", "FFPP", ["nvidia.com/gpu"])
 
 
+def test_a_lost_race_is_retried_on_a_fresh_read_and_other_writes_survive(bench):
+    api, run = bench
+    run(busbw=300)
+    api.races = 1
+    out = run(busbw=300)
+    assert "changed while recording (attempt 1)" in out.stdout
+    assert node_state(api) == ("bad", "FF", ["nvidia.com/gpu", "ailz.io/health-bad"])
+
+
 def test_a_check_that_could_not_run_changes_nothing(bench):
     api, run = bench
     run(busbw=300)
@@ -328,7 +355,7 @@ def test_setup_script_exports_the_fabric_environment():
     assert "export LD_LIBRARY_PATH=" in text and "FI_EFA_USE_DEVICE_RDMA" not in text
 
 
-def refused(policy: dict, old: dict, new: dict, user: str) -> list[str]:
+def refused(policy: dict, old: dict, new: dict, user: str, extra: dict | None = None) -> list[str]:
     """The policy's CEL evaluated as the API server would: the messages of the failed validations."""
     import celpy
 
@@ -336,7 +363,9 @@ def refused(policy: dict, old: dict, new: dict, user: str) -> list[str]:
     activation = {
         "object": celpy.json_to_cel(new),
         "oldObject": celpy.json_to_cel(old),
-        "request": celpy.json_to_cel({"userInfo": {"username": user, "groups": []}}),
+        "request": celpy.json_to_cel(
+            {"userInfo": {"username": user, "groups": [], **({"extra": extra} if extra else {})}}
+        ),
     }
     for condition in policy["spec"]["matchConditions"]:
         if not bool(env.program(env.compile(condition["expression"])).evaluate(activation)):
@@ -382,6 +411,17 @@ def test_the_health_policy_evaluated():
         "owner references and finalizers may not change",
     ]
     assert refused(policy, node, sneaky, "system:serviceaccount:other:x") == []  # not the checker's business
+    own = {"authentication.kubernetes.io/node-name": ["n1"]}
+    assert refused(policy, node, marked, checker, own) == []
+    other = {"authentication.kubernetes.io/node-name": ["n2"]}
+    assert refused(policy, node, marked, checker, other) == [
+        "a check pod may change only the node it runs on"
+    ]
+    noexec = copy.deepcopy(marked)
+    noexec["spec"]["taints"][-1]["effect"] = "NoExecute"
+    assert refused(policy, node, noexec, checker) == [
+        "the only health taint is ailz.io/health-bad:NoSchedule"
+    ]
 
 
 @pytest.mark.parametrize(
