@@ -126,10 +126,10 @@ def _rdma_devices(machine: Machine, target: Any) -> int:
     fabric = target.site_fabric
     if fabric is not None:
         return 0  # named one by one (RDMA_NAMES), or hidden from the pod under SR-IOV
-    if machine.efa is not None:
+    if machine.efa is not None:  # the pod holds every EFA device of the node
         return machine.network.gpu_nics
-    if machine.gcp is not None:
-        return machine.gcp.rdma_nics
+    # GKE: the RDMA NICs reach a pod only through its network attachments, which the check does
+    # not take; whether sysfs shows them anyway is unverified, and a wrong count would fail every node
     return 0
 
 
