@@ -224,8 +224,14 @@ def _point_at_lines(plan: Plan, text: str, file: str) -> None:
             resource.source = {"file": file, "line": line}
 
 
+# a 25,000-resource plan or state export is tens of MB; far beyond this is not a plan
+MAX_INPUT_BYTES = 1 << 30
+
+
 def load_json_plan(path: str | Path) -> tuple[Plan, str]:
     try:
+        if Path(path).stat().st_size > MAX_INPUT_BYTES:
+            raise PolicyInputError(f"{path}: larger than 1 GiB, which no plan, preview or state export is")
         raw = Path(path).read_bytes()
     except OSError as error:
         raise PolicyInputError(f"{path}: cannot read: {error.strerror}") from None
@@ -234,11 +240,17 @@ def load_json_plan(path: str | Path) -> tuple[Plan, str]:
         text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise PolicyInputError(f"{path}: not a readable JSON or gzipped JSON file ({error})") from None
+    deep = f"{path}: nests deeper than any plan, preview or state export (thousands of levels)"
     try:
         data = json.loads(text)
     except ValueError as error:
         raise PolicyInputError(f"{path}: not valid JSON ({error})") from None
-    plan, kind = plan_from_json(data, str(path))
+    except RecursionError:
+        raise PolicyInputError(deep) from None
+    try:
+        plan, kind = plan_from_json(data, str(path))
+    except RecursionError:
+        raise PolicyInputError(deep) from None
     if kind != "ailz-plan":
         _point_at_lines(plan, text, str(path))
     return plan, kind

@@ -21,6 +21,9 @@ Positions = dict[Path, tuple[int, int]]
 # (an "alias bomb"), so the expansion stops well before memory or time run out.
 MAX_VALUES = 200_000
 MAX_DEPTH = 64
+# the largest example is a few KB; a 1,024-node zone with every option stays far below this, and a
+# parser given tens of MB spends seconds and hundreds of MB before any check can speak
+MAX_SPEC_BYTES = 1 << 20
 
 
 class _TooLarge(Exception):
@@ -64,6 +67,13 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Posi
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
+    if len(text) > MAX_SPEC_BYTES:
+        size = f"{len(text) / (1 << 20):.1f} MB"
+        message = f"the file is {size}, larger than a landing-zone spec can be (1 MB)"
+        issue = SpecIssue(
+            (), message, "a spec is a few KB: remove generated or repeated content (tags, pools)"
+        )
+        raise SpecError(file, [issue])
     lines = text.splitlines()
     loader: yaml.SafeLoader | None = None
     positions: Positions = {}

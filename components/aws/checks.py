@@ -8,6 +8,7 @@ import re
 from ailz.catalog import Catalog, load_catalog
 from ailz.components.aws.address_plan import QuotaExceeded, SubnetsFull, plan_node_groups
 from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, service_cidr
+from ailz.components.common.labels import aws_tags, tag_limit_issues
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
 
@@ -40,6 +41,7 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     issues += _pools(target, base, catalog)
     issues += _storage(target, base)
     issues += _identities(zone, target, base)
+    issues += tag_limit_issues(zone, index, catalog, aws_tags, "AWS")
     return issues
 
 

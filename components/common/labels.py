@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from ailz.catalog import Machine
@@ -135,3 +135,27 @@ def k8s_labels(tags: dict[str, str]) -> dict[str, str]:
         if name:
             out[name] = _k8s_value(value)
     return out
+
+
+def tag_limit_issues(zone: LandingZone, index: int, catalog: Any, convert: Any, cloud: str) -> list[Any]:
+    """The zone's tags plus ailz's own, on the most-tagged resource of a target (a GPU pool's), must
+    fit the cloud's limit: caught in the spec checks, not in synthesis."""
+    from ailz.spec.errors import SpecIssue
+
+    target = zone.targets[index]
+    pools = target.gpu_pools or [None]
+    for pool in pools:
+        machine = catalog.machines.get(pool.machine) if pool is not None else None
+        try:
+            convert(zone_tags(zone, target.name, pool, machine))
+        except ValueError as error:
+            given = len(zone.tags.as_dict())
+            own = len(zone_tags(zone, target.name, pool, machine)) - given
+            return [
+                SpecIssue(
+                    ("tags",),
+                    f"{error} on target {target.name!r} ({given} in the spec, {own} ailz adds)",
+                    f"keep the spec's tags to what {cloud} allows once ailz's own keys are added",
+                )
+            ]
+    return []

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ailz.catalog import Catalog
+from ailz.components.common.labels import gcp_labels, tag_limit_issues
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
 
@@ -118,6 +119,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     target = zone.targets[index]
     base = ("targets", index)
     issues: list[SpecIssue] = _fabric_mix(target, base, catalog) + _cluster_size(target, base, catalog)
+    issues += tag_limit_issues(zone, index, catalog, gcp_labels, "GCP")
     for j, pool in enumerate(target.gpu_pools):
         if pool.capacity.placement_group is not None:
             issues.append(
