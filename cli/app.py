@@ -18,6 +18,28 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
+
+
+def _version(value: bool) -> None:
+    if value:
+        from importlib.metadata import PackageNotFoundError, version
+
+        try:
+            print(f"ailz {version('ailz')}")
+        except PackageNotFoundError:
+            print("ailz (not installed as a package)")
+        raise typer.Exit(0)
+
+
+@app.callback()
+def _main(
+    version: bool = typer.Option(
+        False, "--version", callback=_version, is_eager=True, help="Print ailz's version and exit."
+    ),
+) -> None:
+    """Infrastructure as code for AI landing zones: plan, gate, deploy and validate GPU fabrics."""
+
+
 app.command("plan")(plan)
 app.command("images")(images)
 app.add_typer(catalog_app, name="catalog")

@@ -78,11 +78,8 @@ def nccl(
     """Run the NCCL test job for a pool's fabric and print a verdict against the catalog."""
     if ctx.invoked_subcommand is not None:
         return
-    missing = [
-        flag for flag, value in (("--spec", spec), ("--target", target), ("--pool", pool)) if not value
-    ]
-    if missing:
-        fail(f"missing {', '.join(missing)}", hint="ailz validate nccl --spec FILE --target NAME --pool NAME")
+    if not spec:
+        fail("missing --spec", hint="ailz validate nccl --spec FILE [--target NAME] [--pool NAME]")
     if nodes and all_nodes:
         fail("--nodes and --all-nodes exclude each other")
     if (pairing or all_rack_pairs) and not pairwise:
@@ -103,6 +100,7 @@ def nccl(
             hint="ailz validate nccl ... --render-only --out manifests/",
         )
     zone = load_spec_or_exit(str(spec)).zone
+    target, pool = _only_target_and_pool(zone, spec, target, pool)
 
     from ailz.validation.job_plan import RenderError, plan_job
     from ailz.validation.render import render
@@ -124,6 +122,26 @@ def nccl(
     output = output or Output.text
     _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
          label_bad_nodes, image, pairing.value if pairing else None, all_rack_pairs)  # fmt: skip
+
+
+def _only_target_and_pool(zone, spec, target: str | None, pool: str | None) -> tuple[str, str]:
+    """The spec's only target and the target's only GPU pool when not given; else say which exist."""
+    if target is None:
+        names = [t.name for t in zone.targets if t.gpu_pools]
+        if len(names) != 1:
+            fail(f"{spec}: pass --target, the spec has {len(names)} targets with GPU pools",
+                 hint=f"targets: {', '.join(names) or 'none'}")  # fmt: skip
+        target = names[0]
+    if pool is None:
+        try:
+            pools = [p.name for p in zone.target(target).gpu_pools]
+        except KeyError:
+            return target, ""  # the plan names the missing target and the ones there are
+        if len(pools) != 1:
+            fail(f"{spec}: pass --pool, target {target!r} has {len(pools)} GPU pools",
+                 hint=f"pools: {', '.join(pools) or 'none'}")  # fmt: skip
+        pool = pools[0]
+    return target, pool
 
 
 def _print_manifests(objects: list[dict], output: Output) -> None:

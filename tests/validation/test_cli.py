@@ -295,3 +295,25 @@ def test_the_scheduled_fabric_health_workflow_uses_real_options():
         args = shlex.split(command.split(" > ")[0].split(" || ")[0])[1:]
         result = runner.invoke(app, [*args, "--help"])
         assert result.exit_code == 0, (args, result.output)
+
+
+def test_the_only_target_and_pool_are_taken_when_not_given():
+    onprem = str(EXAMPLES / "onprem-sovereign.yaml")
+    implicit = runner.invoke(app, ["validate", "nccl", "--spec", onprem, "--render-only"])
+    explicit = runner.invoke(
+        app, ["validate", "nccl", "--spec", onprem, "--target", "fra-dgx", "--pool", "dgx", "--render-only"]
+    )
+    assert implicit.exit_code == 0 and implicit.stdout == explicit.stdout
+    several = runner.invoke(
+        app, ["validate", "nccl", "--spec", str(EXAMPLES / "aws-p5-training.yaml"), "--render-only"]
+    )
+    assert several.exit_code == 2 and "pools: h100, a100-dev" in several.output
+    hybrid = runner.invoke(
+        app, ["validate", "nccl", "--spec", str(EXAMPLES / "hybrid-sovereign.yaml"), "--render-only"]
+    )
+    assert hybrid.exit_code == 2 and "targets: aws-train, gcp-train, fra-dgx" in hybrid.output
+
+
+def test_version():
+    result = runner.invoke(app, ["--version"])
+    assert result.exit_code == 0 and result.stdout.startswith("ailz ")
