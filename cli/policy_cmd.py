@@ -8,7 +8,7 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, out, write_text
+from ailz.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, fail, out, write_text
 
 policy_app = typer.Typer(
     help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True
@@ -78,6 +78,27 @@ def _with_zone(plan, spec_path: str, target: str | None):
     return plan
 
 
+def _report_an_invalid_spec(input_file: str, format: Format, out_file: str | None) -> None:
+    """A machine-read report is still written when the spec does not load: its problems are the
+    findings, at the spec's file and line (code scanning, annotations), and the exit code is 2."""
+    from ailz.components.kinds import load_spec
+    from ailz.policies.report import render, spec_error_result
+    from ailz.spec.errors import SpecError
+
+    try:
+        load_spec(input_file)
+    except SpecError as error:
+        write_text(
+            render(spec_error_result(error, error.file), format.value, input_file=input_file), out_file
+        )
+        count = len(error.issues)
+        err.print(f"[bold red]error:[/] {input_file}: {count} problem{'s' if count != 1 else ''} in the spec")
+        err.print(error.render(), markup=False)
+        if out_file not in (None, "-"):
+            err.print(f"{format.value} report with the spec's problems written to {out_file}", markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 @policy_app.command("check")
 def check(
     input_file: str = typer.Argument(
@@ -111,6 +132,8 @@ def check(
     from ailz.policies.gate import run_gate
     from ailz.policies.report import render
 
+    if input_file.endswith(SPEC_SUFFIXES) and format is not Format.text:
+        _report_an_invalid_spec(input_file, format, out_file)
     plan = _load_plan(input_file)
     if zone is not None:
         if input_file.endswith(SPEC_SUFFIXES):

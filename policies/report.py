@@ -10,6 +10,7 @@ import json
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 from urllib.parse import quote
 from xml.etree import ElementTree as ET
 
@@ -22,7 +23,16 @@ TOOL = "ailz-policy"
 TOOL_VERSION = "1"
 SARIF_SCHEMA = "https://json.schemastore.org/sarif-2.1.0.json"
 SECURITY_SEVERITY = {"low": "3.0", "medium": "5.5", "high": "8.0", "critical": "9.5"}
-FAMILY_TITLES = {**FAMILIES, "waivers": "Waivers"}
+FAMILY_TITLES = {**FAMILIES, "waivers": "Waivers", "spec": "Landing-zone spec"}
+# a spec that does not load is reported as findings of this pseudo-rule, at the spec's file and line,
+# so CI uploads and annotations still work
+SPEC_RULE = "AILZ-SPEC-001"
+
+
+def _families(result: GateResult) -> list[str]:
+    """The rule families, waivers, and the spec when it did not load."""
+    spec = any(f.family == "spec" for f in result.findings)
+    return [*FAMILIES, "waivers", *(["spec"] if spec else [])]
 
 
 MARKDOWN_ROWS = 50  # a PR comment holds at most 65,536 characters
@@ -51,21 +61,23 @@ def _location(finding: Finding, input_file: str | None) -> tuple[str, int]:
 def _where(finding: Finding) -> str:
     if finding.name:
         return f"{finding.name} ({finding.type})"
-    return finding.urn or ("waiver" if finding.family == "waivers" else "stack")
+    return finding.urn or {"waivers": "waiver", "spec": "spec"}.get(finding.family, "stack")
 
 
 def _title(rule_id: str) -> str:
     meta = BY_ID.get(rule_id)
-    return meta.title if meta else "Waiver file"
+    if meta:
+        return meta.title
+    return "Landing-zone spec is valid" if rule_id == SPEC_RULE else "Waiver file"
 
 
 def _remediation(rule_id: str) -> str:
     meta = BY_ID.get(rule_id)
-    return (
-        meta.remediation
-        if meta
-        else "Fix the waiver: rule, resource, owner, reason and a future expires date."
-    )
+    if meta:
+        return meta.remediation
+    if rule_id == SPEC_RULE:
+        return "Fix the spec at the line shown; the gate runs once the spec loads."
+    return "Fix the waiver: rule, resource, owner, reason and a future expires date."
 
 
 def summary(result: GateResult) -> dict[str, int]:
@@ -105,7 +117,7 @@ def render_text(result: GateResult, color: bool = False, input_file: str | None 
     for note in result.notes:
         lines.append(paint(f"note: {note}", "yellow"))
     shown = [f for f in result.findings if f.status == "open"]
-    for family in [*FAMILIES, "waivers"]:
+    for family in _families(result):
         group = [f for f in shown if f.family == family]
         if not group:
             continue
@@ -207,6 +219,38 @@ def _waiver_rule() -> dict:
     }
 
 
+def _spec_rule() -> dict:
+    return {
+        "id": SPEC_RULE,
+        "name": "LandingZoneSpec",
+        "shortDescription": {"text": "The landing-zone spec is valid"},
+        "fullDescription": {
+            "text": "The spec loads: valid YAML, known fields and values, consistent settings."
+        },
+        "help": {"text": _remediation(SPEC_RULE)},
+        "defaultConfiguration": {"level": "error"},
+        "properties": {"tags": ["spec"], "security-severity": "5.5"},
+    }
+
+
+def spec_error_result(error: Any, file: str) -> GateResult:
+    """A spec that did not load, as a failed gate whose findings are its problems."""
+    findings = [
+        Finding(
+            rule_id=SPEC_RULE,
+            family="spec",
+            severity="high",
+            enforcement=MANDATORY,
+            message=issue.message + (f" (fix: {issue.hint})" if issue.hint else ""),
+            file=file,
+            line=issue.line or 1,
+        )
+        for issue in error.issues
+    ]
+    note = "the spec did not load, so no rule ran: fix its problems (below) and check again"
+    return GateResult(passed=False, blocking=list(findings), findings=findings, spec_file=file, notes=[note])
+
+
 def _fingerprint(finding: Finding) -> str:
     return hashlib.sha256("|".join(finding.key()).encode()).hexdigest()[:32]
 
@@ -247,10 +291,9 @@ def _sarif_result(finding: Finding, rule_index: int, input_file: str | None) -> 
 
 def render_sarif(result: GateResult, input_file: str | None = None) -> str:
     runs = []
-    for family in [*FAMILIES, "waivers"]:
-        rules = [_sarif_rule(m) for m in RULES if m.family == family] or (
-            [_waiver_rule()] if family == "waivers" else []
-        )
+    pseudo = {"waivers": [_waiver_rule()], "spec": [_spec_rule()]}
+    for family in _families(result):
+        rules = [_sarif_rule(m) for m in RULES if m.family == family] or pseudo.get(family, [])
         index = {rule["id"]: i for i, rule in enumerate(rules)}
         results = [
             _sarif_result(f, index[f.rule_id], input_file) for f in result.findings if f.family == family
@@ -273,7 +316,7 @@ def render_sarif(result: GateResult, input_file: str | None = None) -> str:
 def render_junit(result: GateResult, input_file: str | None = None) -> str:
     suites = ET.Element("testsuites", name="ailz policy gate")
     total = failures = total_skipped = 0
-    for family in [*FAMILIES, "waivers"]:
+    for family in _families(result):
         metas = [m for m in RULES if m.family == family]
         ids = [m.id for m in metas] or sorted({f.rule_id for f in result.findings if f.family == family})
         if not ids:

@@ -122,3 +122,34 @@ print(json.dumps({{"code": code, "sdks": sdks}}))
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, check=False)
     outcome = json.loads(done.stdout.strip().splitlines()[-1])
     assert outcome == {"code": 1, "sdks": []}
+
+
+@pytest.mark.parametrize("fmt", ["sarif", "junit", "markdown", "github", "json"])
+def test_an_invalid_spec_still_writes_the_report_with_its_problems(tmp_path, fmt):
+    import json
+    import xml.etree.ElementTree as ET
+
+    import jsonschema
+
+    text = (ROOT / "examples" / "aws-p5-training.yaml").read_text()
+    spec = tmp_path / "zone.yaml"
+    spec.write_text(text.replace("machine: p5.48xlarge", "machine: p5.48xlarg", 1))
+    rows = spec.read_text().splitlines()
+    line = next(i for i, row in enumerate(rows, 1) if "p5.48xlarg" in row and "p5.48xlarge" not in row)
+    report = tmp_path / f"report.{fmt}"
+    result = CliRunner().invoke(app, ["policy", "check", str(spec), "--format", fmt, "--out", str(report)])
+    assert result.exit_code == 2 and "problem" in result.output
+    body = report.read_text()
+    assert "AILZ-SPEC-001" in body and "p5.48xlarg" in body
+    if fmt == "sarif":
+        document = json.loads(body)
+        schema = json.loads((Path(__file__).parent / "sarif-2.1.0-subset.schema.json").read_text())
+        jsonschema.validate(document, schema)
+        hits = [
+            r for run in document["runs"] for r in run["results"] if "p5.48xlarg'" in r["message"]["text"]
+        ]
+        assert hits[0]["locations"][0]["physicalLocation"]["region"]["startLine"] == line
+    elif fmt == "junit":
+        assert ET.fromstring(body).get("failures") == "1"
+    elif fmt == "github":
+        assert f"line={line}," in body and body.startswith("::error ")  # an annotation at the unknown machine
