@@ -207,11 +207,9 @@ def _teams(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
                     )
                 )
                 continue
-            gpus = sum(
-                pool.scaling[2] * catalog.machines[pool.machine].gpu.count
-                for pool in target.gpu_pools
-                if pool.machine in catalog.machines
-            )
+            if any(pool.machine not in catalog.machines for pool in target.gpu_pools):
+                continue  # the unknown machine is reported where it is written; no follow-on here
+            gpus = _target_gpus(target, catalog)
             if team.gpu_quota > gpus:
                 issues.append(
                     SpecIssue(
@@ -221,6 +219,11 @@ def _teams(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
                     )
                 )
     return issues
+
+
+def _target_gpus(target, catalog: Catalog) -> int:
+    """GPUs a target can have: every pool at its maximum size."""
+    return sum(pool.scaling[2] * catalog.machines[pool.machine].gpu.count for pool in target.gpu_pools)
 
 
 def _keys(zone: LandingZone) -> list[SpecIssue]:

@@ -280,3 +280,14 @@ def test_rail_exclusions_keep_host_addresses_from_pods():
 def test_rail_exclusion_mistakes(extra, path, words):
     found = issues(ROCE.format(extra=extra))
     assert [p for p, *_ in found] == [f"targets.0.fabric.{path}"] and words in found[0][1]
+
+
+def test_an_unknown_machine_brings_no_follow_on_quota_error():
+    text = BASE.format(extra=GOOD_FABRIC, quota=8).replace("machine: dgx-h100", "machine: dgx-h10")
+    try:
+        load_text(text, "zone.yaml")
+    except SpecError as err:
+        found = [(".".join(map(str, i.path)), i.message) for i in err.issues]
+    else:
+        found = []
+    assert [p for p, _ in found] == ["targets.0.gpu_pools.0.machine"]  # not also "quota exceeds the 0 GPUs"
