@@ -25,16 +25,34 @@ def fail(message: str, code: int = EXIT_USAGE, hint: str | None = None) -> NoRet
     raise typer.Exit(code)
 
 
+_STDIN: list[str] = []
+
+
+def stdin_text() -> str:
+    """Standard input, read once however many readers ask (`-` as a file name)."""
+    if not _STDIN:
+        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        try:
+            _STDIN.append(data.decode("utf-8"))
+        except UnicodeDecodeError as error:
+            fail(f"standard input is not UTF-8 text ({error.reason} at byte {error.start})",
+                 hint="pipe a UTF-8 YAML or JSON document")  # fmt: skip
+    return _STDIN[0]
+
+
 def load_spec_or_exit(path: str, check: bool = True):
     """Load and validate a spec; a problem in it is the user's to fix, so exit 2 with the list."""
-    from ailz.components.kinds import load_spec
+    from ailz.components.kinds import load_spec, load_text
     from ailz.spec.errors import SpecError
 
     try:
+        if path == "-":  # the spec on standard input
+            return load_text(stdin_text(), "<stdin>", check=check)
         return load_spec(path, check=check)
     except SpecError as error:
         count = len(error.issues)
-        err.print(f"[bold red]error:[/] {path}: {count} problem{'s' if count != 1 else ''} in the spec")
+        shown = "<stdin>" if path == "-" else path
+        err.print(f"[bold red]error:[/] {shown}: {count} problem{'s' if count != 1 else ''} in the spec")
         err.print(error.render(), markup=False)
         raise typer.Exit(EXIT_USAGE) from None
 

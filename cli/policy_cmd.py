@@ -30,6 +30,22 @@ def _load_plan(path: str):
     """A spec is synthesized offline; JSON inputs are adapted without any provider SDK."""
     from ailz.policies.config import PolicyInputError
 
+    if path == "-":  # standard input: a JSON document, else a spec
+        from ailz.cli.common import load_spec_or_exit, stdin_text
+
+        if not stdin_text().lstrip().startswith(("{", "[")):
+            from ailz.stacks.synth import SynthesisError, synthesize
+
+            try:
+                return synthesize(load_spec_or_exit("-"))
+            except SynthesisError as error:
+                fail(str(error), code=EXIT_FAILED)
+        from ailz.policies.inputs import load_json_text
+
+        try:
+            return load_json_text(stdin_text(), "<stdin>")[0]
+        except PolicyInputError as error:
+            fail(str(error), hint="pipe a landing-zone spec or `ailz plan --output json` output")
     if path.endswith(SPEC_SUFFIXES):
         from ailz.cli.common import load_spec_or_exit
         from ailz.stacks.synth import SynthesisError, synthesize

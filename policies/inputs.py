@@ -240,6 +240,11 @@ def load_json_plan(path: str | Path) -> tuple[Plan, str]:
         text = (gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw).decode("utf-8")
     except (OSError, EOFError, UnicodeDecodeError) as error:
         raise PolicyInputError(f"{path}: not a readable JSON or gzipped JSON file ({error})") from None
+    return load_json_text(text, str(path))
+
+
+def load_json_text(text: str, path: str) -> tuple[Plan, str]:
+    """A plan, preview or state export already read (a file, or standard input)."""
     deep = f"{path}: nests deeper than any plan, preview or state export (thousands of levels)"
     try:
         data = json.loads(text)

@@ -153,3 +153,19 @@ def test_an_invalid_spec_still_writes_the_report_with_its_problems(tmp_path, fmt
         assert ET.fromstring(body).get("failures") == "1"
     elif fmt == "github":
         assert f"line={line}," in body and body.startswith("::error ")  # an annotation at the unknown machine
+
+
+def test_dash_reads_the_spec_or_the_plan_from_standard_input():
+    import ailz.cli.common as common
+
+    spec = (ROOT / "examples" / "aws-p5-training.yaml").read_text()
+    common._STDIN.clear()
+    planned = CliRunner().invoke(app, ["plan", "-", "-o", "json"], input=spec)
+    assert planned.exit_code == 0 and json.loads(planned.stdout)["spec_file"] == "<stdin>"
+    common._STDIN.clear()
+    gated = CliRunner().invoke(app, ["policy", "check", "-", "--format", "json"], input=planned.stdout)
+    assert gated.exit_code == 0 and json.loads(gated.stdout)["summary"]["blocking"] == 0
+    common._STDIN.clear()
+    broken = CliRunner().invoke(app, ["plan", "-"], input="nope: [\n")
+    assert broken.exit_code == 2 and "<stdin>:2" in broken.output
+    common._STDIN.clear()
