@@ -156,6 +156,32 @@ def _pools(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
                         "drop min_nodes/max_nodes or set them equal to nodes",
                     )
                 )
+        issues += _shared_reservations(target, i)
+    return issues
+
+
+def _shared_reservations(target, index: int) -> list[SpecIssue]:
+    """Pools that draw on one reservation cannot together grow past what it holds."""
+    sharing: dict[str, list[tuple[int, object]]] = {}
+    for j, pool in enumerate(target.gpu_pools):
+        if pool.capacity.reservation_id:
+            sharing.setdefault(pool.capacity.reservation_id, []).append((j, pool))
+    issues = []
+    for reservation, pools in sharing.items():
+        held = [p.capacity.reserved_nodes for _, p in pools if p.capacity.reserved_nodes is not None]
+        if len(pools) < 2 or not held:
+            continue
+        total = sum(p.scaling[2] for _, p in pools)
+        if total > min(held):
+            names = ", ".join(f"{p.name} {p.scaling[2]}" for _, p in pools)
+            issues.append(
+                SpecIssue(
+                    ("targets", index, "gpu_pools", pools[-1][0], "capacity", "reserved_nodes"),
+                    f"pools {names} draw on reservation {reservation} and can grow to {total} nodes, "
+                    f"but it holds {min(held)}",
+                    f"keep the pools' nodes/max_nodes to {min(held)} in all, or enlarge the reservation",
+                )
+            )
     return issues
 
 
