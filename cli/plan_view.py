@@ -72,4 +72,8 @@ def render_plan(plan: Plan, zone: LandingZone, console: Console) -> None:
         console.print(f"      capacity  {row.capacity}")
         console.print(f"      placement {row.placement}")
     total = sum(1 for r in plan.resources if r.custom)
-    console.print(f"[bold]{total}[/] resources across {len(plan.targets)} target(s).")
+    grouping = len(plan.resources) - total
+    console.print(
+        f"[bold]{total}[/] resources (providers included) across {len(plan.targets)} target(s), plus "
+        f"{grouping} components that group them ({len(plan.resources)} entries in --output json)."
+    )

@@ -169,3 +169,18 @@ def test_dash_reads_the_spec_or_the_plan_from_standard_input():
     broken = CliRunner().invoke(app, ["plan", "-"], input="nope: [\n")
     assert broken.exit_code == 2 and "<stdin>:2" in broken.output
     common._STDIN.clear()
+
+
+def test_the_plan_text_says_what_it_counts():
+    import re
+
+    text = CliRunner().invoke(app, ["plan", str(ROOT / "examples" / "aws-p5-training.yaml")]).stdout
+    document = json.loads(
+        CliRunner()
+        .invoke(app, ["plan", str(ROOT / "examples" / "aws-p5-training.yaml"), "-o", "json"])
+        .stdout
+    )
+    pattern = r"(\d+) resources \(providers included\) .* plus (\d+) components .*\((\d+) entries"
+    resources, components, entries = map(int, re.search(pattern, " ".join(text.split())).groups())
+    assert entries == len(document["resources"]) == resources + components
+    assert resources == sum(1 for r in document["resources"] if r["custom"])
