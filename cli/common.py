@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
+import signal
 import sys
+from collections.abc import Iterator
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+EXIT_INTERRUPTED = 130
 
 # Piped output (CI logs, grep) gets a wide fixed width so tables never truncate names.
 _PIPE_WIDTH = 200
@@ -68,6 +73,29 @@ def write_text(text: str, out_file: str | None) -> None:
         fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")
 
 
+@contextlib.contextmanager
+def offline_work_interruptible() -> Iterator[None]:
+    """Ctrl-C (or SIGTERM) during an offline synthesis ends the process at once with 130: nothing
+    outside it exists yet, and Pulumi's in-process engine would otherwise swallow the interrupt
+    in its event loop and keep going (or hang)."""
+
+    def stop(signum, frame) -> None:
+        sys.stderr.write("\ninterrupted\n")
+        sys.stderr.flush()
+        os._exit(EXIT_INTERRUPTED)
+
+    try:
+        previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    except ValueError:  # not the main thread (tests): nothing to install
+        yield
+        return
+    try:
+        yield
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def synthesize_or_exit(spec: str, targets: list[str] | None):
     """(loaded spec, offline plan) of the named targets (all when none), or a clear exit: an
     unknown target is a usage error, a synthesis failure a failed check with its cause."""
@@ -79,7 +107,8 @@ def synthesize_or_exit(spec: str, targets: list[str] | None):
     from ailz.stacks.synth import SynthesisError, synthesize
 
     try:
-        return loaded, synthesize(loaded, targets=targets or None)
+        with offline_work_interruptible():
+            return loaded, synthesize(loaded, targets=targets or None)
     except SynthesisError as error:
         err.print(f"[bold red]error:[/] {error}")
         cause = error.__cause__

@@ -8,7 +8,16 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, EXIT_OK, EXIT_USAGE, err, fail, out, write_text
+from ailz.cli.common import (
+    EXIT_FAILED,
+    EXIT_OK,
+    EXIT_USAGE,
+    err,
+    fail,
+    offline_work_interruptible,
+    out,
+    write_text,
+)
 
 policy_app = typer.Typer(
     help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True
@@ -37,7 +46,8 @@ def _load_plan(path: str):
             from ailz.stacks.synth import SynthesisError, synthesize
 
             try:
-                return synthesize(load_spec_or_exit("-"))
+                with offline_work_interruptible():
+                    return synthesize(load_spec_or_exit("-"))
             except SynthesisError as error:
                 fail(str(error), code=EXIT_FAILED)
         from ailz.policies.inputs import load_json_text
@@ -52,7 +62,8 @@ def _load_plan(path: str):
 
         loaded = load_spec_or_exit(path)
         try:
-            return synthesize(loaded)
+            with offline_work_interruptible():
+                return synthesize(loaded)
         except SynthesisError as error:
             fail(str(error), code=EXIT_FAILED)
     from ailz.policies.inputs import load_json_plan

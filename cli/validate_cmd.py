@@ -15,15 +15,13 @@ from pathlib import Path
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, EXIT_OK, err, fail, load_spec_or_exit, out
+from ailz.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, err, fail, load_spec_or_exit, out
 
 validate_app = typer.Typer(help="Prove a deployed GPU fabric reaches its bandwidth.", no_args_is_help=True)
 nccl_app = typer.Typer(help="NCCL bandwidth validation (nccl-tests).")
 validate_app.add_typer(nccl_app, name="nccl")
 health_app = typer.Typer(help="Recurring node health checks (validation.health).", no_args_is_help=True)
 validate_app.add_typer(health_app, name="health")
-
-EXIT_INTERRUPTED = 130
 
 
 class Output(StrEnum):

@@ -104,3 +104,19 @@ def test_a_plan_file_nested_within_json_limits_but_beyond_ours_is_an_input_error
     path.write_text(__import__("json").dumps(document))
     done = run_cli("policy", "check", str(path))
     assert done.returncode in (0, 1, 2) and "Traceback" not in done.stderr
+
+
+def test_ctrl_c_during_an_offline_synthesis_ends_the_process_with_130():
+    """The guard plan and policy check hold around the synthesis: Pulumi's in-process engine would
+    otherwise swallow the interrupt in its event loop."""
+    code = (
+        "import os, signal, time\n"
+        "from ailz.cli.common import offline_work_interruptible\n"
+        "with offline_work_interruptible():\n"
+        "    os.kill(os.getpid(), signal.SIGINT)\n"
+        "    time.sleep(5)\n"
+        "print('not reached')\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=30)
+    assert done.returncode == 130 and "interrupted" in done.stderr and "not reached" not in done.stdout
+    assert "Traceback" not in done.stderr
