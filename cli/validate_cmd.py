@@ -212,28 +212,16 @@ def _cluster_access(spec, target, kubeconfig: str | None, context: str | None) -
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
          label_bad_nodes, image, pairing, all_rack_pairs) -> None:  # fmt: skip
     from ailz.validation import reports
-    from ailz.validation.cluster import ApiError, RunError
-    from ailz.validation.job_plan import RenderError
     from ailz.validation.session import validate
 
     api = _connect(zone, spec, target, kubeconfig, context)
-    try:
-        with err.status("starting NCCL validation") as status:
-            report = validate(
-                zone, target, pool, api, nodes=nodes, all_nodes=all_nodes, collective=collective,
-                pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image, pairing=pairing,
-                all_rack_pairs=all_rack_pairs,
-                on_progress=lambda text: status.update(text),
-            )  # fmt: skip
-    except RenderError as error:
-        fail(f"{spec}: {error}")
-    except RunError as error:
-        fail(str(error), code=EXIT_FAILED)
-    except ApiError as error:
-        _api_error(error)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted: the validation job was deleted[/]")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    started = err.status("starting NCCL validation")
+    with _cluster_run(spec, "interrupted: the validation job was deleted"), started as status:
+        report = validate(
+            zone, target, pool, api, nodes=nodes, all_nodes=all_nodes, collective=collective,
+            pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image, pairing=pairing,
+            all_rack_pairs=all_rack_pairs, on_progress=lambda text: status.update(text),
+        )  # fmt: skip
     if output is Output.json:
         sys.stdout.write(reports.json_report(report))
     elif output is Output.junit:
@@ -251,6 +239,26 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
         except (ValueError, OSError) as error:
             fail(str(error))
     raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
+
+
+@contextlib.contextmanager
+def _cluster_run(spec, interrupted: str) -> Iterator[None]:
+    """What a run against the cluster can end in, as exit codes: the spec (2), a refused run (1),
+    an API that does not answer or refuses (2), Ctrl-C after cleanup (130)."""
+    from ailz.validation.cluster import ApiError, RunError
+    from ailz.validation.job_plan import RenderError
+
+    try:
+        yield
+    except RenderError as error:
+        fail(f"{spec}: {error}")
+    except RunError as error:
+        fail(str(error), code=EXIT_FAILED)
+    except ApiError as error:
+        _api_error(error)
+    except KeyboardInterrupt:
+        err.print(f"[yellow]{interrupted}[/]")
+        raise typer.Exit(EXIT_INTERRUPTED) from None
 
 
 def _api_error(error) -> None:
@@ -296,25 +304,17 @@ def clear_nodes(
     Exit 0 every node cleared, 1 a node failed its re-test (its label and taint stay), 2 input errors."""
     import json
 
-    from ailz.validation.cluster import ApiError, RunError
-    from ailz.validation.job_plan import RenderError
     from ailz.validation.session import clear
 
     zone = load_spec_or_exit(str(spec)).zone
     api = _connect(zone, spec, target, kubeconfig, context)
-    try:
-        with err.status("re-testing repaired nodes") as status:
-            report = clear(zone, target, pool, api, list(dict.fromkeys(node_names)), image=image,
-                           on_progress=lambda text: status.update(text))  # fmt: skip
-    except RenderError as error:
-        fail(f"{spec}: {error}")
-    except RunError as error:
-        fail(str(error), code=EXIT_FAILED)
-    except ApiError as error:
-        _api_error(error)
-    except KeyboardInterrupt:
-        err.print("[yellow]interrupted: the re-test jobs were deleted, no node was cleared[/]")
-        raise typer.Exit(EXIT_INTERRUPTED) from None
+    started = err.status("re-testing repaired nodes")
+    with (
+        _cluster_run(spec, "interrupted: the re-test jobs were deleted, no node was cleared"),
+        started as status,
+    ):
+        report = clear(zone, target, pool, api, list(dict.fromkeys(node_names)), image=image,
+                       on_progress=lambda text: status.update(text))  # fmt: skip
     if output is ParseOutput.json:
         sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
     else:
