@@ -116,6 +116,16 @@ class HealthCheckFacts(Fact):
     """What the recurring node health check runs beyond the fabric's nccl-tests image."""
 
     dcgm_image: str
+    gke_driver_libraries: str
+    priority: int
+    autoscaler_expendable_cutoff: int
+    loopback_profiles: list[str]
+
+    @model_validator(mode="after")
+    def _never_scales_up(self) -> HealthCheckFacts:
+        if self.priority >= self.autoscaler_expendable_cutoff:
+            raise ValueError("health_check.priority must stay below the autoscaler's expendable cutoff")
+        return self
 
 
 class NcclThresholds(Fact):

@@ -23,11 +23,7 @@ HEALTH_ROLE = "ailz-health"
 NODE_CLAIM = "authentication.kubernetes.io/node-name"
 SCRIPT_DIR = "/ailz"
 RESULTS_DIR = "/results"
-# NCCL fabrics where one pod reaches every NIC with the image alone (no sidecar daemon, no host
-# plugin mounts, no per-rail network attachments): the loopback check runs there
-LOOPBACK_PROFILES = ("efa",)
 MIN_BYTES, MAX_BYTES = "1G", "8G"
-GKE_DRIVER_LIBRARIES = "/usr/local/nvidia/lib64"
 PRIORITY_CLASS = "ailz-health"
 TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 CA_ITEM = {"key": "ca.crt", "path": "ca.crt"}  # the cluster CA every namespace gets (kube-root-ca.crt)
@@ -62,7 +58,7 @@ def priority_class(labels: dict[str, str]) -> dict[str, Any]:
         "apiVersion": "scheduling.k8s.io/v1",
         "kind": "PriorityClass",
         "metadata": {"name": PRIORITY_CLASS, "labels": dict(labels)},
-        "value": -100,
+        "value": load_catalog().health_check.priority,
         "preemptionPolicy": "Never",
         "globalDefault": False,
         "description": "ailz node health checks: idle nodes only, never preempting, never scaling up.",
@@ -150,7 +146,8 @@ def health_cronjob(
     fabric = target.site_fabric
     if fabric is not None:
         resources_all.update(naming.onprem_rdma_request(fabric.device_plugin, len(fabric.hcas)))
-    loopback = profile in LOOPBACK_PROFILES
+    facts = catalog.health_check
+    loopback = profile in facts.loopback_profiles
     limits = {k: str(v) for k, v in resources_all.items()} if loopback else dict(gpus)
     if loopback and pod_facts.hugepages_2mi:
         limits["hugepages-2Mi"] = pod_facts.hugepages_2mi
@@ -171,7 +168,7 @@ def health_cronjob(
     }
     libraries = []
     if machine.gcp is not None:  # GKE's device plugin mounts the driver's libraries here
-        libraries = [{"name": "LD_LIBRARY_PATH", "value": GKE_DRIVER_LIBRARIES}]
+        libraries = [{"name": "LD_LIBRARY_PATH", "value": facts.gke_driver_libraries}]
     config_map = {
         "apiVersion": "v1",
         "kind": "ConfigMap",

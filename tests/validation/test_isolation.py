@@ -178,7 +178,7 @@ def test_one_broken_link_between_two_racks_is_found_even_when_round_one_misses_i
         assert set(report.status.values()) == {"good"} and report.rounds <= 3
 
 
-def test_healthy_racks_get_every_rack_pair_crossed_twice():
+def test_healthy_racks_get_every_rack_pair_crossed_in_one_more_round():
     report = run_links(set(), 1)
     assert report.failing_links == [] and report.rounds == 2
 

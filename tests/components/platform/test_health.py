@@ -156,7 +156,9 @@ def test_the_priority_class_never_preempts_and_stays_below_the_autoscaler_cutoff
 
     cls = priority_class({})
     validate_manifest(cls, "1.33")
-    assert cls["value"] < -10 and cls["preemptionPolicy"] == "Never" and cls["globalDefault"] is False
+    facts = load_catalog().health_check
+    assert cls["value"] == facts.priority < facts.autoscaler_expendable_cutoff
+    assert cls["preemptionPolicy"] == "Never" and cls["globalDefault"] is False
 
 
 def test_the_checker_may_touch_only_health_keys_of_its_own_pool():
