@@ -23,7 +23,8 @@ HEALTH_ROLE = "ailz-health"
 NODE_CLAIM = "authentication.kubernetes.io/node-name"
 SCRIPT_DIR = "/ailz"
 RESULTS_DIR = "/results"
-MIN_BYTES, MAX_BYTES = "1G", "8G"
+# NVLink all_reduce from 4 to 8 GiB: the sizes NVLS needs to reach the machine's one-node figure
+MIN_BYTES, MAX_BYTES = 4 * 2**30, "8G"
 PRIORITY_CLASS = "ailz-health"
 TOKEN_DIR = "/var/run/secrets/kubernetes.io/serviceaccount"
 CA_ITEM = {"key": "ca.crt", "path": "ca.crt"}  # the cluster CA every namespace gets (kube-root-ca.crt)
@@ -157,7 +158,7 @@ def health_cronjob(
         "GPUS": str(machine.gpus),
         "TESTS_DIR": pod_facts.nccl_tests_dir,
         "NVLINK_LINE": str(nvlink_line),
-        "MIN_BYTES": str(4 * 2**30),  # the large sizes NVLS needs to reach its figure
+        "MIN_BYTES": str(MIN_BYTES),
         "MAX_BYTES": MAX_BYTES,
         "LOOPBACK": "1" if loopback else "0",
         "RDMA_DEVICES": str(_rdma_devices(machine, target)),
