@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import typer
+from typer.core import TyperArgument, TyperOption
 
 from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
@@ -11,11 +12,33 @@ from ailz.cli.plan_cmd import plan
 from ailz.cli.policy_cmd import policy_app
 from ailz.cli.validate_cmd import validate_app
 
+
+def _conventional_help() -> None:
+    """Help in the conventions engineers know: flags without a `<bool>` value placeholder, arguments
+    as `SPEC` rather than `{spec}` and without `<str>`; choices stay listed (`<dev|prod>`). Typer
+    builds help and completion options itself, so its classes are adjusted once, here; the help
+    guard tests fail if a Typer release changes these hooks."""
+    option_type = TyperOption.display_type_rich
+
+    def option_display_type(self, ctx) -> str | None:
+        return None if self.is_flag else option_type(self, ctx)
+
+    def argument_usage(self, ctx) -> list[str]:
+        name = self.metavar or self.name.upper()
+        return [name if self.required else f"[{name}]"]
+
+    TyperOption.display_type_rich = option_display_type
+    TyperArgument.display_type_rich = lambda self, ctx: None
+    TyperArgument.display_name_raw = property(lambda self: self.metavar or self.name.upper())
+    TyperArgument.get_usage_pieces = argument_usage
+
+
+_conventional_help()
+
 app = typer.Typer(
     name="ailz",
     help="Infrastructure as code for AI landing zones: plan, gate, deploy and validate GPU fabrics.",
     no_args_is_help=True,
-    add_completion=False,
     pretty_exceptions_enable=False,
 )
 
@@ -53,20 +76,23 @@ app.command("kubeconfig")(deploy_cmd.kubeconfig)
 
 
 @app.command("schema")
-def schema() -> None:
+def schema(
+    out_file: str = typer.Option(None, "--out", metavar="FILE", help="Write to FILE instead of stdout."),
+) -> None:
     """Print the JSON Schema of the landing-zone spec (for editor autocompletion)."""
     import json
 
+    from ailz.cli.common import write_text
     from ailz.components.kinds import KINDS
 
     document = KINDS.zone_model.model_json_schema(by_alias=True)
     document["$schema"] = "https://json-schema.org/draft/2020-12/schema"
     document["title"] = "ailz landing zone"
-    print(json.dumps(document, indent=2))
+    write_text(json.dumps(document, indent=2), out_file)
 
 
 def main() -> None:
-    app()
+    app(prog_name="ailz")
 
 
 if __name__ == "__main__":

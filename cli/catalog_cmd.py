@@ -3,11 +3,31 @@
 from __future__ import annotations
 
 import json
+from enum import StrEnum
 
 import typer
 from rich.table import Table
 
-from ailz.cli.common import fail, out
+from ailz.cli.common import fail, out, output_to
+
+
+class Provider(StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+    onprem = "onprem"
+
+
+class ListOutput(StrEnum):
+    text = "text"
+    json = "json"
+
+
+class ShowOutput(StrEnum):
+    yaml = "yaml"
+    json = "json"
+
+
+OUT_OPT = typer.Option(None, "--out", metavar="FILE", help="Write to FILE instead of stdout.")
 
 catalog_app = typer.Typer(
     help="Machines and fabrics ailz knows, with the source of every fact.", no_args_is_help=True
@@ -16,11 +36,23 @@ catalog_app = typer.Typer(
 
 @catalog_app.command("list")
 def list_machines(
-    provider: str = typer.Option(None, "--provider", "-p", help="aws, gcp or onprem."),
+    provider: Provider = typer.Option(None, "--provider", "-p", help="Only this provider's machines."),
+    output: ListOutput = typer.Option(ListOutput.text, "--output", "-o", help="text or json."),
+    out_file: str = OUT_OPT,
 ) -> None:
     """One line per machine: GPUs, fabric, NICs, expected bus bandwidth."""
     from ailz.catalog import load_catalog
 
+    machines = [m for m in load_catalog().machines.values() if not provider or m.provider == provider]
+    with output_to(out_file):
+        if output is ListOutput.json:
+            rows = [m.model_dump(exclude_none=True) for m in machines]
+            print(json.dumps(rows, indent=2))
+        else:
+            _machine_table(machines)
+
+
+def _machine_table(machines: list) -> None:
     table = Table()
     for column in (
         "machine",
@@ -33,9 +65,7 @@ def list_machines(
         "$/h",
     ):
         table.add_column(column)
-    for m in load_catalog().machines.values():
-        if provider and m.provider != provider:
-            continue
+    for m in machines:
         table.add_row(
             m.name,
             m.provider,
@@ -52,7 +82,8 @@ def list_machines(
 @catalog_app.command("show")
 def show_machine(
     machine: str = typer.Argument(..., help="Machine name, e.g. p5.48xlarge."),
-    output: str = typer.Option("yaml", "--output", "-o", help="yaml or json."),
+    output: ShowOutput = typer.Option(ShowOutput.yaml, "--output", "-o", help="yaml or json."),
+    out_file: str = OUT_OPT,
 ) -> None:
     """Every fact about one machine, each group with its source."""
     import difflib
@@ -71,7 +102,8 @@ def show_machine(
     data = catalog.machines[machine].model_dump(exclude_none=True)
     profile = catalog.fabric_profiles[data["nccl_profile"]].model_dump()
     data["nccl"] = profile
-    if output == "json":
-        out.print_json(json.dumps(data))
-    else:
-        print(yaml.safe_dump(data, sort_keys=False, width=100), end="")
+    with output_to(out_file):
+        if output is ShowOutput.json:
+            print(json.dumps(data, indent=2))
+        else:
+            print(yaml.safe_dump(data, sort_keys=False, width=100), end="")

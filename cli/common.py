@@ -62,15 +62,70 @@ def load_spec_or_exit(path: str, check: bool = True):
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def write_text(text: str, out_file: str | None) -> None:
+def file_error_hint(path: str, error: OSError) -> str:
+    """What to do about an OSError on `path`, by its cause rather than one generic line."""
+    import errno
+
+    parent = os.path.dirname(os.path.abspath(path))
+    return {
+        errno.ENOENT: f"create {parent} first, or choose another path",
+        errno.EACCES: "choose a path you may write to, or fix its permissions",
+        errno.EPERM: "choose a path you may write to, or fix its permissions",
+        errno.EROFS: f"{parent} is on a read-only file system; choose a writable path",
+        errno.EISDIR: f"{path} is a directory; name a file in it",
+        errno.ENOTDIR: f"a part of {parent} is a file, not a directory",
+        errno.ENOSPC: "free space on that disk, or choose another path",
+    }.get(error.errno, "choose another path")
+
+
+@contextlib.contextmanager
+def output_to(out_file: str | None, mode: int | None = None) -> Iterator[None]:
+    """Standard output (prints and the `out` console) goes to `out_file` when one is given. The file
+    is written beside and renamed into place at the end, so a failure never leaves half a report or
+    clobbers the previous one; an exit with a verdict (typer.Exit 0 or 1) still writes it. `mode` defaults
+    to what a new file gets under the umask (0600 for secrets such as a kubeconfig)."""
     if out_file in (None, "-"):
-        sys.stdout.write(text if text.endswith("\n") else text + "\n")
+        yield
         return
+    import tempfile
+
+    directory = os.path.dirname(os.path.abspath(out_file))
     try:
-        with open(out_file, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
+        if os.path.isdir(out_file):
+            raise IsADirectoryError(21, "Is a directory")
+        handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed into place
+            "w", encoding="utf-8", dir=directory, prefix=".ailz-", suffix=".tmp", delete=False
+        )
     except OSError as error:
-        fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")
+        fail(f"cannot write {out_file}: {error.strerror}", hint=file_error_hint(out_file, error))
+    done = False
+    try:
+        with handle, contextlib.redirect_stdout(handle):
+            try:
+                yield
+            except typer.Exit as stop:  # a verdict is written; an input error (2) leaves no file
+                done = stop.exit_code != EXIT_USAGE
+                raise
+        done = True
+    finally:
+        if done:
+            os.chmod(handle.name, 0o666 & ~_umask() if mode is None else mode)
+            os.replace(handle.name, out_file)
+        else:
+            with contextlib.suppress(OSError):
+                os.unlink(handle.name)
+
+
+def _umask() -> int:
+    mask = os.umask(0)
+    os.umask(mask)
+    return mask
+
+
+def write_text(text: str, out_file: str | None, mode: int | None = None) -> None:
+    """Text to standard output, or to `out_file` (`-` is standard output)."""
+    with output_to(out_file, mode):
+        sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 
 @contextlib.contextmanager

@@ -15,9 +15,23 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out, write_text
+from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out, output_to, write_text
 
 EXIT_INTERRUPTED = 130
+
+
+class Stage(StrEnum):
+    """The two stacks of a target (ailz.stacks.program.STAGES, named here so --help lists them
+    without importing the stacks)."""
+
+    infra = "infra"
+    platform = "platform"
+
+
+class PolicyProfile(StrEnum):
+    dev = "dev"
+    prod = "prod"
+
 
 SPEC_ARG = typer.Argument(..., help="Landing-zone YAML file.")
 STAGE_OPT = typer.Option(
@@ -118,7 +132,7 @@ def _stages(stage: str | None) -> tuple[str, ...]:
         return STAGES
     if stage not in STAGES:
         fail(f"unknown stage {stage!r}", hint=f"--stage {' or --stage '.join(STAGES)}")
-    return (stage,)
+    return (str(stage),)
 
 
 def _finish_all(results: list[Any]) -> None:
@@ -150,7 +164,7 @@ def _finish(result: Any) -> None:
 def preview(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
-    stage: str = STAGE_OPT,
+    stage: Stage = STAGE_OPT,
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
@@ -178,10 +192,12 @@ def up(
         "--override",
         help="Apply despite mandatory policy violations; the reason is recorded on the stack.",
     ),
-    profile: str = typer.Option(None, "--policy-profile", help="Policy profile for the gate."),
+    profile: PolicyProfile = typer.Option(
+        None, "--policy-profile", help="Policy profile for the gate (default: from the zone's environment)."
+    ),
     policy_config: str = typer.Option(None, "--policy-config", help="Policy configuration file."),
     waivers: str = typer.Option(None, "--waivers", help="Policy waivers file."),
-    stage: str = STAGE_OPT,
+    stage: Stage = STAGE_OPT,
     recreate_in_cluster: bool = typer.Option(
         False,
         "--recreate-in-cluster",
@@ -224,7 +240,7 @@ def up(
             gate_fn,
             override=override,
             confirm=None if yes else confirm,
-            gate_options={"profile": profile, "config": policy_config, "waivers": waivers},
+            gate_options={"profile": profile and profile.value, "config": policy_config, "waivers": waivers},
             on_gate=show_gate,
             stages=stages,
             recreate_in_cluster=recreate_in_cluster,
@@ -262,7 +278,7 @@ def destroy(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
     yes: bool = typer.Option(False, "--yes", "-y", help="Destroy without asking first."),
-    stage: str = STAGE_OPT,
+    stage: Stage = STAGE_OPT,
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
@@ -293,11 +309,17 @@ def outputs(
     target: str = TARGET_OPT,
     output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o", help="text or json."),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs in clear."),
-    stage: str = typer.Option("infra", "--stage", help="infra (default) or platform."),
+    stage: Stage = typer.Option(Stage.infra, "--stage", help="The stack whose outputs to show."),
+    out_file: str = typer.Option(None, "--out", metavar="FILE", help="Write to this file instead of stdout."),
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Show the target's stack outputs: cluster endpoint, pools, fabric names, buckets, keys."""
+    with output_to(out_file):
+        _outputs(spec, target, output, show_secrets, stage.value, backend, secrets_provider)
+
+
+def _outputs(spec, target, output, show_secrets, stage, backend, secrets_provider) -> None:  # noqa: PLR0913
     from ailz.deploy.engine import DeployError
     from ailz.deploy.flow import target_outputs
 
@@ -330,21 +352,15 @@ def outputs(
 def kubeconfig(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
-    out_file: str = typer.Option(None, "--out", help="Write to this file (mode 0600) instead of stdout."),
+    out_file: str = typer.Option(
+        None, "--out", metavar="FILE", help="Write to this file (mode 0600) instead of stdout."
+    ),
     backend: str = BACKEND_OPT,
     secrets_provider: str = SECRETS_OPT,
 ) -> None:
     """Print the target's kubeconfig from its stack outputs (AWS and GCP exec-credential plugins)."""
     text = cluster_kubeconfig(spec, target, backend, secrets_provider)
-    if out_file in (None, "-"):
-        write_text(text, None)
-        return
-    try:
-        descriptor = os.open(out_file, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-            handle.write(text if text.endswith("\n") else text + "\n")
-    except OSError as error:
-        fail(f"cannot write {out_file}: {error.strerror}", hint="check the directory exists")
+    write_text(text, out_file, mode=0o600)
 
 
 def cluster_kubeconfig(

@@ -241,7 +241,9 @@ def inventory(loaded, plan) -> dict[str, Any]:
 
 def images(
     spec: str = typer.Argument(..., help="Landing-zone YAML file."),
-    target: list[str] = typer.Option(None, "--target", "-t", help="Only this target (repeatable)."),
+    target: list[str] = typer.Option(
+        None, "--target", "-t", metavar="NAME", help="Only this target (repeatable)."
+    ),
     output: ImagesOutput = typer.Option(
         ImagesOutput.text, "--output", "-o", help="text, json, or digests (an image_digests template)."
     ),

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import out, synthesize_or_exit, write_text
+from ailz.cli.common import out, output_to, synthesize_or_exit, write_text
 
 
 class PlanOutput(StrEnum):
@@ -16,7 +16,9 @@ class PlanOutput(StrEnum):
 
 def plan(
     spec: str = typer.Argument(..., help="Landing-zone YAML file."),
-    target: list[str] = typer.Option(None, "--target", "-t", help="Only this target (repeatable)."),
+    target: list[str] = typer.Option(
+        None, "--target", "-t", metavar="NAME", help="Only this target (repeatable)."
+    ),
     output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o", help="text or json."),
     out_file: str = typer.Option(None, "--out", help="Write the plan to this file instead of stdout."),
 ) -> None:
@@ -28,10 +30,12 @@ def plan(
         return
     from ailz.cli.plan_view import render_plan
 
-    if out_file:
+    if out_file not in (None, "-"):
+        import sys
+
         from rich.console import Console
 
-        with open(out_file, "w", encoding="utf-8") as handle:
-            render_plan(result, loaded.zone, Console(file=handle, width=120, highlight=False))
+        with output_to(out_file):
+            render_plan(result, loaded.zone, Console(file=sys.stdout, width=120, highlight=False))
         return
     render_plan(result, loaded.zone, out)

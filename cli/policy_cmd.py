@@ -16,6 +16,7 @@ from ailz.cli.common import (
     fail,
     offline_work_interruptible,
     out,
+    output_to,
     write_text,
 )
 
@@ -24,6 +25,16 @@ policy_app = typer.Typer(
 )
 
 SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+class Profile(StrEnum):
+    dev = "dev"
+    prod = "prod"
+
+
+class ListFormat(StrEnum):
+    text = "text"
+    json = "json"
 
 
 class Format(StrEnum):
@@ -131,11 +142,13 @@ def check(
     input_file: str = typer.Argument(
         ..., metavar="INPUT", help="Spec YAML, ailz plan JSON, preview JSON or stack export."
     ),
-    format: Format = typer.Option(Format.text, "--format", "-f", help="Report format."),
-    out_file: str | None = typer.Option(
-        None, "--out", "-o", help="Write the report to FILE instead of stdout."
+    format: Format = typer.Option(
+        Format.text, "--output", "-o", "--format", "-f", help="Report format (--format is the old name)."
     ),
-    profile: str | None = typer.Option(
+    out_file: str | None = typer.Option(
+        None, "--out", metavar="FILE", help="Write the report to FILE instead of stdout."
+    ),
+    profile: Profile | None = typer.Option(
         None, "--profile", help="dev (advisory) or prod (mandatory); default from the zone's environment."
     ),
     config: str | None = typer.Option(
@@ -167,7 +180,9 @@ def check(
             fail("--zone is for preview, plan and state files; a spec is its own zone", hint="drop --zone")
         plan = _with_zone(plan, zone, target)
     try:
-        result = run_gate(plan, profile=profile, config=config, waivers=waivers, baseline=baseline)
+        result = run_gate(
+            plan, profile=profile and profile.value, config=config, waivers=waivers, baseline=baseline
+        )
     except PolicyInputError as error:
         fail(str(error))
     color = (
@@ -186,12 +201,22 @@ def check(
 
 @policy_app.command("list")
 def list_rules(
-    format: str = typer.Option("text", "--format", "-f", help="text or json"),
+    format: ListFormat = typer.Option(
+        ListFormat.text, "--output", "-o", "--format", "-f", help="text or json (--format is the old name)."
+    ),
+    out_file: str | None = typer.Option(
+        None, "--out", metavar="FILE", help="Write the list to FILE instead of stdout."
+    ),
 ) -> None:
     """Every rule: id, severity, enforcement (prod), family and compliance controls."""
+    with output_to(out_file):
+        _list_rules(format)
+
+
+def _list_rules(format: ListFormat) -> None:
     from ailz.policies.table import RULES
 
-    if format == "json":
+    if format is ListFormat.json:
         import json
 
         rows = [
@@ -210,8 +235,6 @@ def list_rules(
         ]
         write_text(json.dumps(rows, indent=2), None)
         return
-    if format != "text":
-        fail(f"unknown format '{format}'", hint="use --format text or --format json")
     from rich.table import Table
 
     table = Table(title="ailz policy rules", show_lines=False)

@@ -15,7 +15,17 @@ from pathlib import Path
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, err, fail, load_spec_or_exit, out
+from ailz.cli.common import (
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    EXIT_OK,
+    err,
+    fail,
+    load_spec_or_exit,
+    out,
+    output_to,
+    write_text,
+)
 
 validate_app = typer.Typer(help="Prove a deployed GPU fabric reaches its bandwidth.", no_args_is_help=True)
 nccl_app = typer.Typer(help="NCCL bandwidth validation (nccl-tests).")
@@ -63,7 +73,12 @@ def nccl(
     render_only: bool = typer.Option(
         False, "--render-only", help="Print or write the manifests, touch no cluster."
     ),
-    out_dir: Path = typer.Option(None, "--out", help="Directory to write --render-only manifests to."),
+    out_path: Path = typer.Option(
+        None,
+        "--out",
+        metavar="PATH",
+        help="Write the report to this file; with --render-only, the manifests to this directory.",
+    ),
     output: Output = typer.Option(
         None, "-o", "--output", help="text|json|junit; yaml|json with --render-only."
     ),
@@ -92,11 +107,8 @@ def nccl(
         output = output or Output.yaml
         if output not in (Output.yaml, Output.json):
             fail(f"--render-only prints yaml or json, not {output.value}", hint="-o yaml, or --out DIR")
-    elif output is Output.yaml or out_dir is not None:
-        fail(
-            "-o yaml and --out are for --render-only",
-            hint="ailz validate nccl ... --render-only --out manifests/",
-        )
+    elif output is Output.yaml:
+        fail("-o yaml is for --render-only", hint="-o text, json or junit for a run's report")
     zone = load_spec_or_exit(str(spec)).zone
     target, pool = _only_target_and_pool(zone, spec, target, pool)
 
@@ -109,8 +121,8 @@ def nccl(
             objects = render(plan, ssh_secret=False)
         except RenderError as error:
             fail(f"{spec}: {error}")
-        if out_dir is not None:
-            _write_manifests(objects, out_dir)
+        if out_path is not None:
+            _write_manifests(objects, out_path)
         else:
             _print_manifests(objects, output)
         if plan.job_kind == "jobset":
@@ -119,7 +131,7 @@ def nccl(
 
     output = output or Output.text
     _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image, pairing.value if pairing else None, all_rack_pairs)  # fmt: skip
+         label_bad_nodes, image, pairing.value if pairing else None, all_rack_pairs, out_path)  # fmt: skip
 
 
 def _only_target_and_pool(zone, spec, target: str | None, pool: str | None) -> tuple[str, str]:
@@ -210,7 +222,7 @@ def _cluster_access(spec, target, kubeconfig: str | None, context: str | None) -
 
 
 def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collective, pairwise, output, plot,
-         label_bad_nodes, image, pairing, all_rack_pairs) -> None:  # fmt: skip
+         label_bad_nodes, image, pairing, all_rack_pairs, out_path=None) -> None:  # fmt: skip
     from ailz.validation import reports
     from ailz.validation.session import validate
 
@@ -222,17 +234,21 @@ def _run(zone, spec, target, pool, nodes, all_nodes, kubeconfig, context, collec
             pairwise=pairwise, label_bad_nodes=label_bad_nodes, image=image, pairing=pairing,
             all_rack_pairs=all_rack_pairs, on_progress=lambda text: status.update(text),
         )  # fmt: skip
+    verdict = "PASSED" if report.passed else "FAILED"
+    if report.passed and not report.judged:
+        verdict += " (correct; bandwidth not judged: no catalog figure)"
     if output is Output.json:
-        sys.stdout.write(reports.json_report(report))
+        write_text(reports.json_report(report), out_path and str(out_path))
     elif output is Output.junit:
-        sys.stdout.write(reports.junit_report(report))
+        write_text(reports.junit_report(report), out_path and str(out_path))
+    elif out_path is not None:
+        write_text(reports.text_report(report) + verdict, str(out_path))
     else:
         colour = "green" if report.passed else "red"
         out.print(reports.text_report(report), markup=False, end="")
-        verdict = "PASSED" if report.passed else "FAILED"
-        if report.passed and not report.judged:
-            verdict += " (correct; bandwidth not judged: no catalog figure)"
         out.print(f"[bold {colour}]{verdict}[/]")
+    if out_path is not None:
+        err.print(f"NCCL validation {verdict}; {output.value} report written to {out_path}", markup=False)
     if plot:
         try:
             reports.write_plot(report, plot)
@@ -298,6 +314,9 @@ def clear_nodes(
     context: str = typer.Option(None, "--context", help="kubeconfig context."),
     image: str = typer.Option(None, "--image", help="Override the nccl-tests image of the fabric."),
     output: ParseOutput = typer.Option(ParseOutput.text, "-o", "--output", help="text or json."),
+    out_file: str = typer.Option(
+        None, "--out", metavar="FILE", help="Write the result to FILE instead of stdout."
+    ),
 ) -> None:
     """Re-test repaired nodes against known-good partners; clear ailz's label and taint from those that pass.
 
@@ -315,14 +334,17 @@ def clear_nodes(
     ):
         report = clear(zone, target, pool, api, list(dict.fromkeys(node_names)), image=image,
                        on_progress=lambda text: status.update(text))  # fmt: skip
-    if output is ParseOutput.json:
-        sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
-    else:
-        for node in report.cleared:
-            out.print(f"cleared  {node}: passed its re-test; ailz's label and taint removed", markup=False)
-        for node, why in report.kept.items():
-            out.print(f"kept     {node}: {why}", markup=False)
-    raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
+    with output_to(out_file):
+        if output is ParseOutput.json:
+            sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
+        else:
+            for node in report.cleared:
+                out.print(
+                    f"cleared  {node}: passed its re-test; ailz's label and taint removed", markup=False
+                )
+            for node, why in report.kept.items():
+                out.print(f"kept     {node}: {why}", markup=False)
+        raise typer.Exit(EXIT_OK if report.passed else EXIT_FAILED)
 
 
 def _not_nccl_output(result) -> bool:
@@ -356,10 +378,22 @@ def parse_log(
     min_bytes: str = typer.Option(None, "--min-bytes", help="Where large messages start (default 1G)."),
     expected_ranks: int = typer.Option(None, "--expected-ranks", help="nodes x GPUs the run should have."),
     expect_gdr: bool = typer.Option(False, "--expect-gdr", help="Flag runs without GPUDirect RDMA."),
+    out_file: str = typer.Option(
+        None, "--out", metavar="FILE", help="Write the result to FILE instead of stdout."
+    ),
 ) -> None:
     """Parse an nccl-tests log from anywhere; with --machine judge it exactly as a run of ailz would.
 
     Exit 0 passed, 1 the log shows a failure or bandwidth below the line, 2 the input is wrong."""
+    with output_to(out_file):
+        _parse_log(
+            log, output, machine, nodes, collective, min_fraction, min_bytes, expected_ranks, expect_gdr
+        )
+
+
+def _parse_log(
+    log, output, machine, nodes, collective, min_fraction, min_bytes, expected_ranks, expect_gdr
+) -> None:  # noqa: PLR0913
     import json
 
     from ailz.validation.parser import parse
@@ -525,12 +559,17 @@ class HealthOutput(StrEnum):
 @health_app.command("status")
 def health_status(
     spec: Path = typer.Argument(..., help="Landing-zone spec file."),
-    target: str = typer.Option(..., "--target", help="Target name in the spec."),
+    target: str = typer.Option(
+        None, "--target", help="Target name in the spec (default: its only target with GPU pools)."
+    ),
     pool: str = typer.Option(None, "--pool", help="One GPU pool (default: every pool of the target)."),
     kubeconfig: str = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)."),
     context: str = typer.Option(None, "--context", help="kubeconfig context."),
     output: HealthOutput = typer.Option(
         HealthOutput.text, "-o", "--output", help="text, json or prometheus."
+    ),
+    out_file: str = typer.Option(
+        None, "--out", metavar="FILE", help="Write the result to FILE instead of stdout."
     ),
 ) -> None:
     """Each GPU node's last recurring check, read from the node (state, time, reason, NVLink busbw).
@@ -543,6 +582,12 @@ def health_status(
     from ailz.validation.cluster import ApiError
 
     zone = load_spec_or_exit(str(spec)).zone
+    if target is None:
+        target, _ = _only_target_and_pool(zone, spec, None, "*")
+    if target not in [t.name for t in zone.targets]:
+        fail(
+            f"{spec}: no target named {target!r}", hint=f"targets: {', '.join(t.name for t in zone.targets)}"
+        )
     api = _connect(zone, spec, target, kubeconfig, context)
     pools = [p.name for p in zone.target(target).gpu_pools]
     if pool is not None and pool not in pools:
@@ -556,12 +601,13 @@ def health_status(
                 rows.append(report.node_health(node, name))
     except ApiError as error:
         _api_error(error)
-    if output is HealthOutput.json:
-        sys.stdout.write(
-            json.dumps({"target": target, "nodes": [r.to_json() for r in rows]}, indent=2) + "\n"
-        )
-    elif output is HealthOutput.prometheus:
-        sys.stdout.write(report.prometheus(rows))
-    else:
-        out.print(report.text(rows), markup=False, end="")
+    with output_to(out_file):
+        if output is HealthOutput.json:
+            sys.stdout.write(
+                json.dumps({"target": target, "nodes": [r.to_json() for r in rows]}, indent=2) + "\n"
+            )
+        elif output is HealthOutput.prometheus:
+            sys.stdout.write(report.prometheus(rows))
+        else:
+            out.print(report.text(rows), markup=False, end="")
     raise typer.Exit(EXIT_FAILED if any(r.state in ("suspect", "bad") for r in rows) else EXIT_OK)

@@ -25,11 +25,16 @@ def _steps(workflow: dict, job: str) -> list[dict]:
 
 
 def _ailz_lines(workflow: dict) -> list[tuple[str, str]]:
+    """Every `ailz` line, with the job's own environment variables expanded as its shell would
+    (`--stage "$STAGE"` is checked as `--stage infra`)."""
     lines = []
     for job_name, job in workflow["jobs"].items():
+        env = {str(k): str(v) for k, v in (job.get("env") or {}).items() if "${{" not in str(v)}
         for step in job["steps"]:
             for line in step.get("run", "").splitlines():
                 line = line.strip()
+                for name, value in env.items():
+                    line = line.replace(f'"${name}"', value).replace(f'"${{{name}}}"', value)
                 if line.startswith("ailz "):
                     lines.append((job_name, line))
     return lines
