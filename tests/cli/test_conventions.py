@@ -74,10 +74,8 @@ def test_version_and_completion():
     assert version.exit_code == 0 and version.output.startswith("ailz ")
     help_text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
-    shown = subprocess.run(
-        [sys.executable, "-m", "ailz.cli.app", "--show-completion", "bash"],
-        capture_output=True, text=True, timeout=60, env={**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"},
-    )  # fmt: skip
+    command = [sys.executable, "-m", "ailz.cli.app", "--show-completion", "bash"]
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60)
     assert shown.returncode == 0, shown.stderr
     assert "_AILZ_COMPLETE=complete_bash" in shown.stdout and shown.stdout.rstrip().endswith(" ailz")
 
