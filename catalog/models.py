@@ -679,6 +679,41 @@ class Platform(BaseModel):
     pod_security_baseline: PodSecurityBaseline
 
 
+class Region(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+    zones: list[str] = Field(min_length=1, description="Zone letters: the zone name ends with one.")
+    country: str = Field(pattern=r"^[A-Z]{2}$", description="ISO 3166-1 alpha-2 code of its location.")
+
+
+class Regions(Fact):
+    """A cloud's regions as of a date; a region launched later comes in through a catalog overlay."""
+
+    as_of: str
+    regions: dict[str, Region]
+
+
+class EksVersions(Fact):
+    as_of: str
+    standard: list[str] = Field(min_length=1, description="Minors in standard support.")
+    extended: list[str] = Field(description="Minors in extended support only.")
+
+
+class GkeVersions(Fact):
+    as_of: str
+    regular: list[str] = Field(min_length=1, description="Minors the REGULAR channel offers.")
+    other_channels: dict[str, str] = Field(description="Minors offered only elsewhere: minor -> channel.")
+
+
+class Jurisdictions(Fact):
+    groups: dict[str, list[str]] = Field(description="A jurisdiction's name -> its ISO country codes.")
+
+    def countries(self, name: str) -> set[str] | None:
+        """The countries a jurisdiction covers; a country code covers itself; None when unknown."""
+        if name in self.groups:
+            return set(self.groups[name])
+        return {name} if len(name) == 2 and name.isalpha() and name.isupper() else None
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     machines: dict[str, Machine]
@@ -706,6 +741,11 @@ class Catalog(BaseModel):
     nccl_thresholds: NcclThresholds
     node_topology: NodeTopology
     health_check: HealthCheckFacts
+    aws_regions: Regions
+    eks_versions: EksVersions
+    gcp_regions: Regions
+    gke_versions: GkeVersions
+    jurisdictions: Jurisdictions
     platform: Platform
 
     def machine(self, name: str) -> Machine:

@@ -107,3 +107,40 @@ def show_machine(
             print(json.dumps(data, indent=2))
         else:
             print(yaml.safe_dump(data, sort_keys=False, width=100), end="")
+
+
+class Cloud(StrEnum):
+    aws = "aws"
+    gcp = "gcp"
+
+
+_REGIONS = {Cloud.aws: ("aws_regions", "eks_versions"), Cloud.gcp: ("gcp_regions", "gke_versions")}
+
+
+@catalog_app.command("regions")
+def list_regions(
+    cloud: Cloud = typer.Argument(..., help="aws or gcp."),
+    output: ListOutput = typer.Option(ListOutput.text, "--output", "-o", help="text or json."),
+    out_file: str = OUT_OPT,
+) -> None:
+    """The cloud's regions with their zones and country, and the Kubernetes minors ailz can create."""
+    from ailz.catalog import load_catalog
+
+    catalog = load_catalog()
+    regions_section, versions_section = _REGIONS[cloud]
+    regions, versions = getattr(catalog, regions_section), getattr(catalog, versions_section)
+    with output_to(out_file):
+        if output is ListOutput.json:
+            document = {"regions": regions.model_dump(), "kubernetes_versions": versions.model_dump()}
+            print(json.dumps(document, indent=2))
+            return
+        table = Table(title=f"{cloud.value} regions (as of {regions.as_of})", title_justify="left")
+        for column in ("region", "zones", "country"):
+            table.add_column(column)
+        separator = "" if cloud is Cloud.aws else "-"
+        for name, region in regions.regions.items():
+            zones = ", ".join(f"{name}{separator}{letter}" for letter in region.zones)
+            table.add_row(name, zones, region.country)
+        out.print(table)
+        creatable = getattr(versions, "standard", None) or versions.regular
+        out.print(f"Kubernetes minors ailz creates (as of {versions.as_of}): {', '.join(creatable)}")

@@ -21,6 +21,8 @@ def check_zone(zone: LandingZone, kinds: KindSet, catalog: Catalog | None = None
     issues: list[SpecIssue] = []
     issues += _duplicates(zone)
     issues += _residency(zone)
+    issues += _regions(zone, catalog)
+    issues += _jurisdictions(zone, catalog)
     issues += _pools(zone, catalog)
     issues += _networks(zone)
     issues += _teams(zone, catalog)
@@ -92,6 +94,84 @@ def _residency(zone: LandingZone) -> list[SpecIssue]:
                     ("targets", i, "zone"),
                     f"zone '{zone_name}' is not in region '{target.region}'",
                     f"pick a zone of {target.region}, e.g. {example}",
+                )
+            )
+    return issues
+
+
+OVERLAY_HINT = (
+    "a region or zone newer than ailz's catalog comes in through a catalog overlay (--catalog FILE)"
+)
+
+
+def _regions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
+    """Cloud regions and zones that exist (the catalog's list, with its date and source)."""
+    issues = []
+    for i, target in enumerate(zone.targets):
+        if target.regions_catalog is None:
+            continue
+        known = getattr(catalog, target.regions_catalog)
+        region = known.regions.get(target.region)
+        if region is None:
+            close = difflib.get_close_matches(target.region, list(known.regions), n=3, cutoff=0.75)
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "region"),
+                    f"region '{target.region}' is not an {target.kind.upper()} region "
+                    f"(catalog as of {known.as_of})",
+                    (f"did you mean {' or '.join(repr(c) for c in close)}? " if close else "")
+                    + f"`ailz catalog regions {target.kind}` lists them; {OVERLAY_HINT}",
+                )
+            )
+            continue
+        zone_name = target.availability_zone
+        if not zone_name or not zone_name.startswith(target.region):
+            continue  # _residency names a zone outside its region
+        letter = zone_name[len(target.region) :].removeprefix("-")
+        if letter not in region.zones:
+            zones = [target.zone_example.format(region=target.region)[:-1] + z for z in region.zones]
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "zone"),
+                    f"zone '{zone_name}' does not exist in {target.region}",
+                    f"use one of {', '.join(zones)}; {OVERLAY_HINT}",
+                )
+            )
+    return issues
+
+
+def _jurisdictions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
+    """Every cloud region inside at least one of residency.jurisdictions (by the region's country)."""
+    named = zone.residency.jurisdictions
+    if not named:
+        return []
+    issues, covered = [], set()
+    groups = ", ".join(sorted(catalog.jurisdictions.groups))
+    for k, name in enumerate(named):
+        countries = catalog.jurisdictions.countries(name)
+        if countries is None:
+            issues.append(
+                SpecIssue(
+                    ("residency", "jurisdictions", k),
+                    f"unknown jurisdiction '{name}'",
+                    f"name an ISO 3166-1 country code (DE, FR, CH, US) or one of {groups}",
+                )
+            )
+        else:
+            covered |= countries
+    if issues:
+        return issues
+    for i, target in enumerate(zone.targets):
+        if target.regions_catalog is None:
+            continue
+        region = getattr(catalog, target.regions_catalog).regions.get(target.region)
+        if region is not None and region.country not in covered:
+            issues.append(
+                SpecIssue(
+                    ("targets", i, "region"),
+                    f"region '{target.region}' is in {region.country}, outside residency.jurisdictions "
+                    f"[{', '.join(named)}]",
+                    f"choose a region in {' or '.join(named)}, or correct residency.jurisdictions",
                 )
             )
     return issues

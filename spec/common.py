@@ -278,6 +278,8 @@ class TargetBase(SpecModel):
     capacity_kinds: ClassVar[tuple[str, ...]] = ("on-demand", "reservation", "spot")
     # a zone of `region`, for hints
     zone_example: ClassVar[str] = "{region}a"
+    # the catalog section with the cloud's regions and zones (None: the site names its own region)
+    regions_catalog: ClassVar[str | None] = None
     # keys come from a cloud key service (external_keys apply)
     uses_key_service: ClassVar[bool] = True
     # the registry that mirrors images when the network has no egress; None: no such check

@@ -42,7 +42,32 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     issues += _storage(target, base)
     issues += _identities(zone, target, base)
     issues += tag_limit_issues(zone, index, catalog, aws_tags, "AWS")
+    issues += _kubernetes_version(target, base, catalog)
     return issues
+
+
+def _kubernetes_version(target, base, catalog: Catalog) -> list[SpecIssue]:
+    """A minor EKS creates with the STANDARD upgrade policy: one still in standard support."""
+    if target.existing_cluster is not None:
+        return []
+    versions, version = catalog.eks_versions, target.kubernetes.version
+    if version in versions.standard:
+        return []
+    offered = " or ".join(f'"{v}"' for v in versions.standard)
+    why = (
+        "is in extended support on EKS since its standard support ended; ailz creates clusters with "
+        "the STANDARD upgrade policy (upgraded at the end of standard support, no extended-support "
+        "charge), which EKS allows only on a minor in standard support"
+        if version in versions.extended
+        else "is not a minor EKS offers"
+    )
+    return [
+        SpecIssue(
+            (*base, "kubernetes", "version"),
+            f'Kubernetes "{version}" {why} (catalog as of {versions.as_of})',
+            f"set kubernetes.version to {offered}",
+        )
+    ]
 
 
 def _network(target, base, catalog: Catalog) -> list[SpecIssue]:
@@ -194,7 +219,9 @@ def _pools(target, base, catalog: Catalog) -> list[SpecIssue]:
         machine = catalog.machines.get(pool.machine)
         if machine is None or machine.provider != "aws":
             continue  # reported by the common checks
-        if machine.zones is not None and target.zone not in machine.zones:
+        known = catalog.aws_regions.regions.get(target.region)
+        zone_exists = known is not None and target.zone.removeprefix(target.region) in known.zones
+        if machine.zones is not None and target.zone not in machine.zones and zone_exists:
             issues.append(
                 SpecIssue(
                     (*base, "zone"),

@@ -90,6 +90,7 @@ class EksQuotas(SpecModel):
 class AwsTarget(TargetBase):
     capacity_kinds: ClassVar[tuple[str, ...]] = ("on-demand", "reservation", "capacity-block", "spot")
     mirror_example: ClassVar[str | None] = "an ECR repository"
+    regions_catalog: ClassVar[str | None] = "aws_regions"
 
     kind: Literal["aws"]
     region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="e.g. eu-west-1")

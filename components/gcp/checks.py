@@ -110,6 +110,34 @@ def _fabric_mix(target, base, catalog: Catalog) -> list[SpecIssue]:
     return issues
 
 
+def _zone_exists(target, catalog: Catalog) -> bool:
+    """A zone that does not exist is reported once (spec/checks.py), not again per machine."""
+    region = catalog.gcp_regions.regions.get(target.region)
+    return region is not None and target.zone.removeprefix(f"{target.region}-") in region.zones
+
+
+def _kubernetes_version(target, base, catalog: Catalog) -> list[SpecIssue]:
+    """A minor the REGULAR release channel, which ailz enrols clusters in, offers."""
+    if target.existing_cluster is not None:
+        return []
+    versions, version = catalog.gke_versions, target.kubernetes.version
+    if version in versions.regular:
+        return []
+    elsewhere = versions.other_channels.get(version)
+    why = (
+        f"is offered only in GKE's {elsewhere} release channel; ailz enrols clusters in REGULAR"
+        if elsewhere
+        else "is not a minor GKE offers"
+    )
+    return [
+        SpecIssue(
+            (*base, "kubernetes", "version"),
+            f'Kubernetes "{version}" {why} (catalog as of {versions.as_of})',
+            "set kubernetes.version to " + " or ".join(f'"{v}"' for v in versions.regular),
+        )
+    ]
+
+
 def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
     """Problems in zone.targets[index], a GCP target."""
     # components.gcp planners are pure (no provider SDK), so checks can reuse them
@@ -120,6 +148,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     base = ("targets", index)
     issues: list[SpecIssue] = _fabric_mix(target, base, catalog) + _cluster_size(target, base, catalog)
     issues += tag_limit_issues(zone, index, catalog, gcp_labels, "GCP")
+    issues += _kubernetes_version(target, base, catalog)
     for j, pool in enumerate(target.gpu_pools):
         if pool.capacity.placement_group is not None:
             issues.append(
@@ -132,7 +161,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
         machine = catalog.machines.get(pool.machine)
         if machine is None or machine.provider != "gcp":
             continue  # reported by the common pool checks
-        if machine.zones is not None and target.zone not in machine.zones:
+        if machine.zones is not None and target.zone not in machine.zones and _zone_exists(target, catalog):
             fabric = "the RoCE RDMA network profile (<zone>-vpc-roce)" if machine.gcp.rdma_nics else "it"
             issues.append(
                 SpecIssue(
@@ -141,7 +170,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
                     f"zone '{target.zone}'",
                     f"use one of {', '.join(machine.zones)}; if `gcloud compute network-profiles list "
                     f"--filter=location.name={target.zone}` lists {target.zone}-vpc-roce, add the zone "
-                    "to the machine in the catalog",
+                    "to the machine with a catalog overlay (--catalog FILE)",
                 )
             )
         minimum = machine.gcp.min_gke_version

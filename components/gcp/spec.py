@@ -47,6 +47,7 @@ class GcpNetwork(Network):
 class GcpTarget(TargetBase):
     zone_example: ClassVar[str] = "{region}-a"
     mirror_example: ClassVar[str | None] = "an Artifact Registry repository"
+    regions_catalog: ClassVar[str | None] = "gcp_regions"
 
     kind: Literal["gcp"]
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")

@@ -78,8 +78,8 @@ def test_pull_requests_plan_gate_upload_sarif_and_write_the_summary(workflow):
     pinned = (
         'ailz policy check "$SPEC" --profile prod --config examples/policy/config.yaml --waivers "$WAIVERS"'
     )
-    assert f"{pinned} --format sarif --out ailz.sarif" in runs
-    assert f"{pinned} --format markdown --out summary.md" in runs
+    assert f"{pinned} --output sarif --out ailz.sarif" in runs
+    assert f"{pinned} --output markdown --out summary.md" in runs
     assert 'cat summary.md >> "$GITHUB_STEP_SUMMARY"' in runs
     upload = next(s for s in steps if s.get("uses", "").startswith("github/codeql-action/upload-sarif@"))
     assert upload["with"]["sarif_file"] == "ailz.sarif"

@@ -42,7 +42,7 @@ def test_yaml_blocks(tmp_path):
     assert loaded.problems == [] and len(loaded.waivers) == 1
     steps = yaml.safe_load(workflow)["jobs"]["policy"]["steps"]
     script = next(s["run"] for s in steps if s.get("name") == "Policy gate")
-    assert "--format sarif --out ailz.sarif" in script and "--format markdown --out summary.md" in script
+    assert "--output sarif --out ailz.sarif" in script and "--output markdown --out summary.md" in script
     assert script.count("--profile prod") == 2  # CI pins the profile: the tag is part of the change
     assert any(s.get("uses", "").startswith("github/codeql-action/upload-sarif") for s in steps)
 

@@ -61,7 +61,7 @@ def test_missing_required_tag():
 
 
 def test_unquoted_version_gets_a_quoting_hint():
-    error = errors_of(mutate('version: "1.33"', "version: 1.30"))
+    error = errors_of(mutate('version: "1.35"', "version: 1.30"))
     issue = error.issues[0]
     assert format_path(issue.path) == "targets[0].kubernetes.version"
     assert "quote it" in issue.hint

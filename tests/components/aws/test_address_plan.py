@@ -91,7 +91,7 @@ def _target(**network):
             "region": "us-east-1",
             "zone": "us-east-1a",
             "network": {"cidr": "10.20.0.0/16", **network},
-            "kubernetes": {"version": "1.33"},
+            "kubernetes": {"version": "1.35"},
             "gpu_pools": [
                 {
                     "name": "h100",

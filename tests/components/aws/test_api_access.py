@@ -13,7 +13,7 @@ from tests.conftest import EXAMPLES
 from tests.inventory import one
 
 EXAMPLE = (EXAMPLES / "aws-p5-training.yaml").read_text()
-KUBERNETES = '    kubernetes:\n      version: "1.33"\n      endpoint: private\n'
+KUBERNETES = '    kubernetes:\n      version: "1.35"\n      endpoint: private\n'
 MANDATORY = {rule.id: "mandatory" for rule in RULES}
 
 

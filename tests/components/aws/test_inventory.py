@@ -148,7 +148,7 @@ def test_cluster(aws_plan):
     secrets_key = one(aws_plan, "aws:kms/key:Key", "aws-train-secrets")
     assert_subset(
         {
-            "version": "1.33",
+            "version": "1.35",
             "accessConfig": {"authenticationMode": "API"},
             "vpcConfig": {"endpointPrivateAccess": True, "endpointPublicAccess": False},
             "encryptionConfig": {"resources": ["secrets"]},

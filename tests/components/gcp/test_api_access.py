@@ -8,7 +8,7 @@ from tests.conftest import EXAMPLES
 from tests.inventory import one
 
 EXAMPLE = (EXAMPLES / "gcp-a3-ultra.yaml").read_text()
-KUBERNETES = '    kubernetes:\n      version: "1.33"\n'
+KUBERNETES = '    kubernetes:\n      version: "1.35"\n'
 
 
 def test_connected_and_listed_networks_join_the_authorized_networks():

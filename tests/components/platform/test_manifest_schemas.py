@@ -12,7 +12,7 @@ EXAMPLE_TARGETS = [
     ("onprem-sriov-roce", "ams-hgx", "1.32"),
     ("hybrid-sovereign", "fra-dgx", "1.32"),
 ]
-CLOUD_TARGETS = [("aws-p5-training", "aws-train", "1.33"), ("gcp-a3-ultra", "gcp-train", "1.33")]
+CLOUD_TARGETS = [("aws-p5-training", "aws-train", "1.35"), ("gcp-a3-ultra", "gcp-train", "1.35")]
 
 
 def _validate_all(objects, version):
