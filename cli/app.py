@@ -59,8 +59,19 @@ def _main(
     version: bool = typer.Option(
         False, "--version", callback=_version, is_eager=True, help="Print ailz's version and exit."
     ),
+    catalog: str = typer.Option(
+        None,
+        "--catalog",
+        metavar="FILE",
+        envvar="AILZ_CATALOG",
+        help="Catalog overlay: machines, regions or zones newer than ailz's catalog (docs/catalog.md).",
+    ),
 ) -> None:
     """Infrastructure as code for AI landing zones: plan, gate, deploy and validate GPU fabrics."""
+    if catalog:
+        from ailz.cli.common import load_overlay_or_exit
+
+        load_overlay_or_exit(catalog)
 
 
 app.command("plan")(plan)

@@ -122,6 +122,19 @@ def _umask() -> int:
     return mask
 
 
+def load_overlay_or_exit(path: str) -> None:
+    """Add a catalog overlay for this run; its mistakes are the user's to fix (exit 2)."""
+    from ailz.spec.errors import SpecError
+    from ailz.spec.loader import load_overlay
+
+    try:
+        load_overlay(path)
+    except SpecError as error:
+        err.print(f"[bold red]error:[/] {error.file}: the catalog overlay has a problem")
+        err.print(error.render(), markup=False)
+        raise typer.Exit(EXIT_USAGE) from None
+
+
 def write_text(text: str, out_file: str | None, mode: int | None = None) -> None:
     """Text to standard output, or to `out_file` (`-` is standard output)."""
     with output_to(out_file, mode):

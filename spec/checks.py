@@ -88,7 +88,7 @@ def _residency(zone: LandingZone) -> list[SpecIssue]:
             )
         zone_name = target.availability_zone
         example = target.zone_example.format(region=target.region)
-        if zone_name and not zone_name.startswith(target.region):
+        if zone_name and not _in_region(zone_name, target):
             issues.append(
                 SpecIssue(
                     ("targets", i, "zone"),
@@ -102,6 +102,17 @@ def _residency(zone: LandingZone) -> list[SpecIssue]:
 OVERLAY_HINT = (
     "a region or zone newer than ailz's catalog comes in through a catalog overlay (--catalog FILE)"
 )
+
+
+def _zone_prefix(target) -> str:
+    """What every zone name of the target's region starts with: 'eu-west-1', 'europe-west4-'."""
+    return target.zone_example.format(region=target.region)[:-1]
+
+
+def _in_region(zone_name: str, target) -> bool:
+    """europe-west10-a is not a zone of europe-west1, though it starts with it."""
+    rest = zone_name.removeprefix(_zone_prefix(target))
+    return zone_name.startswith(_zone_prefix(target)) and bool(rest) and not rest[0].isdigit()
 
 
 def _regions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
@@ -125,11 +136,11 @@ def _regions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
             )
             continue
         zone_name = target.availability_zone
-        if not zone_name or not zone_name.startswith(target.region):
+        if not zone_name or not _in_region(zone_name, target):
             continue  # _residency names a zone outside its region
-        letter = zone_name[len(target.region) :].removeprefix("-")
+        letter = zone_name[len(_zone_prefix(target)) :]
         if letter not in region.zones:
-            zones = [target.zone_example.format(region=target.region)[:-1] + z for z in region.zones]
+            zones = [_zone_prefix(target) + z for z in region.zones]
             issues.append(
                 SpecIssue(
                     ("targets", i, "zone"),

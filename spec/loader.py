@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import types
 from pathlib import Path as FsPath
-from typing import Annotated, Any, Union, get_args, get_origin
+from typing import Annotated, Any, NoReturn, Union, get_args, get_origin
 
 import yaml
 from pydantic import BaseModel, ValidationError
@@ -68,12 +68,7 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Posi
 
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
     if len(text) > MAX_SPEC_BYTES:
-        size = f"{len(text) / (1 << 20):.1f} MB"
-        message = f"the file is {size}, larger than a landing-zone spec can be (1 MB)"
-        issue = SpecIssue(
-            (), message, "a spec is a few KB: remove generated or repeated content (tags, pools)"
-        )
-        raise SpecError(file, [issue])
+        _too_large(file, len(text))
     lines = text.splitlines()
     loader: yaml.SafeLoader | None = None
     positions: Positions = {}
@@ -244,6 +239,20 @@ def load_text(text: str, file: str, kinds: KindSet, check: bool = True) -> Loade
         issues = [_issue_from_pydantic(e, data, positions, kinds) for e in err.errors()]
         raise SpecError(file, _dedupe(issues), lines) from None
     loaded = LoadedSpec(zone=zone, file=file, positions=positions, lines=lines)
+    if zone.catalog is not None:
+        base = FsPath(file).parent if file != "<stdin>" else FsPath.cwd()
+        overlay = zone.catalog if FsPath(zone.catalog).is_absolute() else str(base / zone.catalog)
+        try:
+            load_overlay(overlay)
+        except SpecError as error:
+            if error.issues and error.issues[0].message == "file not found":
+                line, column = positions.get(("catalog",), (None, None))
+                hint = f"the path is relative to {file}; check it"
+                issue = SpecIssue(
+                    ("catalog",), f"catalog overlay '{zone.catalog}' not found", hint, line, column
+                )
+                raise SpecError(file, [issue], lines) from None
+            raise
     if check:
         problems = check_zone(zone, kinds)
         if problems:
@@ -253,6 +262,30 @@ def load_text(text: str, file: str, kinds: KindSet, check: bool = True) -> Loade
                 located.append(SpecIssue(problem.path, problem.message, problem.hint, line, column))
             raise SpecError(file, located, lines)
     return loaded
+
+
+_LOADED_OVERLAYS: set[str] = set()
+
+
+def load_overlay(file: str | FsPath) -> None:
+    """Read a catalog overlay (the spec's limits apply) and add it to the catalog, once per file;
+    a mistake in it is a SpecError at its own file and line."""
+    from ailz.catalog.load import OverlayError, use_overlay
+
+    path = FsPath(file)
+    key = str(path.resolve())
+    if key in _LOADED_OVERLAYS:
+        return
+    name = _display_name(path)
+    text = _read_text(path, name)
+    data, positions = parse_yaml(text, name)
+    try:
+        use_overlay(data)
+    except OverlayError as error:
+        located, line, column = locate(error.path, positions)
+        issue = SpecIssue(error.path, error.message, error.hint, line, column)
+        raise SpecError(name, [issue], text.splitlines()) from None
+    _LOADED_OVERLAYS.add(key)
 
 
 def _dedupe(issues: list[SpecIssue]) -> list[SpecIssue]:
@@ -270,15 +303,39 @@ def load_spec(file: str | FsPath, kinds: KindSet, check: bool = True) -> LoadedS
     """Read, validate and cross-check a spec file; raises SpecError for anything the user wrote."""
     path = FsPath(file)
     name = _display_name(path)
+    return load_text(_read_text(path, name), name, kinds, check=check)
+
+
+def _read_text(path: FsPath, name: str) -> str:
+    """A file's UTF-8 text, or a SpecError that says what is wrong with the file and the fix."""
     if not path.exists():
         raise SpecError(name, [SpecIssue((), "file not found", "check the path")])
     if path.is_dir():
         raise SpecError(name, [SpecIssue((), "is a directory", "pass a .yaml file")])
+    if path.stat().st_size > MAX_SPEC_BYTES:
+        _too_large(name, path.stat().st_size)
     try:
-        text = path.read_text(encoding="utf-8")
-    except (OSError, UnicodeDecodeError) as err:
-        raise SpecError(name, [SpecIssue((), f"cannot read the file: {err}")]) from None
-    return load_text(text, name, kinds, check=check)
+        data = path.read_bytes()
+    except PermissionError:
+        hint = "check the file's read permission (ls -l), or run as a user who may read it"
+        raise SpecError(name, [SpecIssue((), "permission denied", hint)]) from None
+    except OSError as err:
+        raise SpecError(
+            name, [SpecIssue((), f"cannot read the file: {err.strerror}", "check the path")]
+        ) from None
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError as err:
+        line = data[: err.start].count(b"\n") + 1
+        message = f"the file is not UTF-8 text (byte 0x{data[err.start]:02x} on line {line})"
+        hint = "save it as UTF-8 (e.g. iconv -f latin1 -t utf-8); a spec is plain text"
+        raise SpecError(name, [SpecIssue((), message, hint, line, None)]) from None
+
+
+def _too_large(name: str, size: int) -> NoReturn:
+    message = f"the file is {size / (1 << 20):.1f} MB, larger than a landing-zone spec can be (1 MB)"
+    hint = "a spec is a few KB: remove generated or repeated content (tags, pools)"
+    raise SpecError(name, [SpecIssue((), message, hint)])
 
 
 def _display_name(path: FsPath) -> str:

@@ -142,6 +142,11 @@ class LandingZone(SpecModel):
     teams: list[Team] = Field(default_factory=list)
     validation: Validation = Field(default_factory=Validation)
     deploy: Deploy = Field(default_factory=Deploy)
+    catalog: str | None = Field(
+        default=None,
+        description="Catalog overlay file (relative to this spec) adding machines, regions or zones "
+        "newer than ailz's catalog, with the same fields and sources (docs/catalog.md, Overlays).",
+    )
 
     def target(self, name: str) -> TargetBase:
         for target in self.targets:

@@ -93,8 +93,13 @@ class AwsTarget(TargetBase):
     regions_catalog: ClassVar[str | None] = "aws_regions"
 
     kind: Literal["aws"]
-    region: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d$", description="e.g. eu-west-1")
-    zone: str = Field(pattern=r"^[a-z]{2}(-gov)?-[a-z]+-\d[a-z]$", description="e.g. eu-west-1a")
+    # eusc-de-east-1 is the European Sovereign Cloud's; Local and Wavelength Zones are not GPU zones
+    region: str = Field(pattern=r"^[a-z]{2,4}(-[a-z]{2})?(-gov)?-[a-z]+-\d$", description="e.g. eu-west-1")
+    zone: str = Field(
+        pattern=r"^[a-z]{2,4}(-[a-z]{2})?(-gov)?-[a-z]+-\d[a-z]$",
+        description="An Availability Zone of the region, e.g. eu-west-1a (Local and Wavelength Zones "
+        "such as us-east-1-bos-1a hold no GPU instances ailz supports)",
+    )
     network: AwsNetwork
     system_nodes: SystemNodes = Field(default_factory=SystemNodes)
     eks_quotas: EksQuotas = Field(default_factory=EksQuotas)

@@ -52,7 +52,10 @@ class GcpTarget(TargetBase):
     kind: Literal["gcp"]
     project: str = Field(pattern=r"^[a-z][a-z0-9-]{4,28}[a-z0-9]$", description="GCP project id.")
     region: str = Field(pattern=r"^[a-z]+-[a-z]+\d+$", description="e.g. europe-west4")
-    zone: str = Field(pattern=r"^[a-z]+-[a-z]+\d+-[a-z]$", description="e.g. europe-west4-b")
+    zone: str = Field(
+        pattern=r"^[a-z]+-[a-z]+\d+-([a-z]|ai\d[a-z])$",
+        description="e.g. europe-west4-b, or an AI zone (us-central1-ai1a)",
+    )
     network: GcpNetwork
     regional_cluster: bool = Field(
         default=False, description="Regional control plane; GPU pools stay in `zone`."

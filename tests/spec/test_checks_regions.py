@@ -125,3 +125,35 @@ def test_every_catalog_zone_is_accepted(pair):
     document = with_target(AWS, region=region, zone=f"{region}{letter}")
     found = [i for i in issues(document) if i.path in (("targets", 0, "zone"), ("targets", 0, "region"))]
     assert not [i for i in found if "exist" in i.message or "not an AWS region" in i.message], found
+
+
+def test_the_european_sovereign_cloud_region_is_accepted():
+    document = with_target(AWS, region="eusc-de-east-1", zone="eusc-de-east-1a")
+    document["residency"]["jurisdictions"] = ["EU"]
+    assert not [
+        i for i in issues(document) if i.path[:2] == ("targets", 0) and i.path[2] in ("region", "zone")
+    ]
+
+
+def test_a_zone_of_a_longer_region_name_is_not_in_the_region():
+    document = with_target(GCP, zone="europe-west10-a")
+    document["targets"][0]["region"] = "europe-west1"
+    document["residency"]["allowed_regions"] = ["europe-west1"]
+    (issue,) = at(document, ("targets", 0, "zone"))
+    assert "is not in region 'europe-west1'" in issue.message
+
+
+def test_an_ai_zone_has_the_form_and_is_checked_against_the_catalog():
+    (issue,) = at(with_target(GCP, region="us-central1", zone="us-central1-ai1a"), ("targets", 0, "zone"))
+    assert "does not exist in us-central1" in issue.message and "--catalog" in issue.hint
+
+
+def test_an_overlay_adds_a_kubernetes_minor():
+    from ailz.catalog.load import use_overlay
+
+    try:
+        use_overlay({"eks_versions": {"standard": ["1.37"], "source": "aws eks describe-cluster-versions"}})
+        assert not at(with_target(AWS, version="1.37"), ("targets", 0, "kubernetes", "version"))
+    finally:
+        use_overlay(None)
+    assert at(with_target(AWS, version="1.37"), ("targets", 0, "kubernetes", "version"))
