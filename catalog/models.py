@@ -295,6 +295,33 @@ class LustreTier(BaseModel):
             )
         return None
 
+    def sizes_near(self, gib: int) -> list[int]:
+        """The valid sizes just below and above `gib` (one at the tier's ends), for a fix line."""
+        return _near(gib, self.min_capacity_gib, self.max_capacity_gib, self._step_at)
+
+    def _step_at(self, gib: int) -> int:
+        return self.step_gib if gib <= self.step_threshold_gib else self.large_step_gib
+
+    def describe(self, throughput: int) -> str:
+        return (
+            f"the {throughput} MB/s/TiB tier holds {self.min_capacity_gib}-{self.max_capacity_gib} GiB, in "
+            f"steps of {self.step_gib} GiB up to {self.step_threshold_gib} and multiples of "
+            f"{self.large_step_gib} above"
+        )
+
+
+def _near(gib: int, low: int, high: int, step_at) -> list[int]:
+    """Valid sizes on a stepped range nearest `gib`: the one below and the one above."""
+    if gib <= low:
+        return [low]
+    if gib >= high:
+        return [high]
+    step = step_at(gib)
+    below = gib - gib % step
+    above = below + step
+    found = [s for s in (below, above) if low <= s <= high]
+    return found or [low]
+
 
 class ManagedLustre(Fact):
     """GCP warm tier: Google Cloud Managed Lustre, keyed by throughput tier (MB/s per TiB)."""
@@ -328,6 +355,17 @@ class FilestoreRange(BaseModel):
 
 class FilestoreZonal(Fact):
     """GCP warm tier: Filestore Zonal; the range is fixed when the instance is created."""
+
+    def sizes_near(self, gib: int) -> list[int]:
+        """Valid sizes nearest `gib`: on its range's steps, or the ends of the ranges around it."""
+        for r in self.ranges:
+            if r.min_gib <= gib <= r.max_gib:
+                below = r.min_gib + (gib - r.min_gib) // r.step_gib * r.step_gib
+                return [s for s in (below, below + r.step_gib) if s <= r.max_gib]
+        ends = sorted({r.min_gib for r in self.ranges} | {r.max_gib for r in self.ranges})
+        lower = [e for e in ends if e < gib]
+        higher = [e for e in ends if e > gib]
+        return ([lower[-1]] if lower else []) + ([higher[0]] if higher else [])
 
     ranges: list[FilestoreRange]
     default_capacity_gib: int = Field(gt=0, description="ailz default when the spec gives no capacity.")

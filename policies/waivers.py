@@ -51,6 +51,35 @@ def _problem(file: str, line: int, message: str) -> Finding:
     )
 
 
+_FIELDS = list(Waiver.model_fields)
+
+
+def _close(word: str, options: list[str]) -> str:
+    import difflib
+
+    found = difflib.get_close_matches(word, options, n=1, cutoff=0.6)
+    return f" (did you mean {found[0]}?)" if found else ""
+
+
+def _said(error: dict, rules: list[str]) -> str:
+    """One pydantic error about a waiver, in the gate's words, with the right form or a close match."""
+    field = ".".join(str(p) for p in error["loc"]) or "waiver"
+    value = error.get("input")
+    kind = error["type"]
+    if kind == "extra_forbidden":
+        return f"unknown key '{field}'{_close(field, _FIELDS)}; keys: {', '.join(_FIELDS)}"
+    if kind == "missing":
+        return f"required key '{field}' is missing"
+    if field == "rule":
+        close = _close(str(value), rules)
+        return f"rule '{value}' is not a rule id (AILZ-XXX-000){close}; see `ailz policy list`"
+    if field == "expires":
+        return f"expires '{value}' is not a date; write YYYY-MM-DD"
+    if field == "reason" and kind == "string_too_short":
+        return "reason is too short: say why the exception is needed (10 characters or more)"
+    return f"{field}: {error['msg']}"
+
+
 def load_waivers(
     path: str | Path, today: dt.date | None = None, max_days: int | None = None
 ) -> LoadedWaivers:
@@ -84,14 +113,17 @@ def load_waivers(
         try:
             waiver = Waiver.model_validate(item)
         except ValidationError as error:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc']) or 'waiver'}: {e['msg']}"
-                for e in error.errors(include_url=False)
-            )
+            problems = "; ".join(_said(e, list(BY_ID)) for e in error.errors(include_url=False))
             out.problems.append(_problem(file, line, f"waivers[{i}] is malformed: {problems}"))
             continue
         if waiver.rule not in BY_ID:
-            out.problems.append(_problem(file, line, f"waivers[{i}] names unknown rule {waiver.rule}"))
+            out.problems.append(
+                _problem(
+                    file,
+                    line,
+                    f"waivers[{i}] names unknown rule {waiver.rule}{_close(waiver.rule, list(BY_ID))}",
+                )
+            )
             continue
         if waiver.expires < today:
             out.problems.append(

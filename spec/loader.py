@@ -80,10 +80,12 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         data = _build(loader, node, (), positions)
     except yaml.MarkedYAMLError as err:
         mark = err.problem_mark or err.context_mark
+        opened = ("while scanning a quoted", "while parsing a flow")
+        if err.context_mark is not None and (err.context or "").startswith(opened):
+            mark = err.context_mark  # where the unclosed quote or bracket opens, not where it ends
         line = mark.line + 1 if mark else None
         column = mark.column + 1 if mark else None
-        message = f"malformed YAML: {err.problem or err.context}"
-        hint = "check indentation and that every 'key: value' pair sits on its own line"
+        message, hint = _yaml_problem(err)
         raise SpecError(file, [SpecIssue((), message, hint, line, column)], lines) from None
     except yaml.YAMLError as err:  # e.g. ReaderError for control characters
         hint = "remove control or non-printable characters from the file"
@@ -109,6 +111,79 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         if loader is not None:
             loader.dispose()
     return data, positions
+
+
+# PyYAML's problem texts, said in the user's terms: (words in the problem or context, what is
+# wrong, the fix). The first match wins; anything else keeps PyYAML's words with a general fix.
+_YAML_PROBLEMS = (
+    (
+        "'\\t'",
+        "a tab character: YAML indents with spaces only",
+        "replace the tab with spaces (as many as the lines around it use)",
+    ),
+    (
+        "mapping values are not allowed",
+        "a 'key: value' where YAML expects a plain value",
+        "indent this line under a key that ends with ':', line it up with its siblings, or quote a "
+        "value that contains ': '",
+    ),
+    (
+        "quoted scalar",
+        "a quoted value that is never closed",
+        "close the quote that opens the value (on the line shown or above it)",
+    ),
+    (
+        "expected <block end>, but found '-'",
+        "a list item ('- ...') where a key was expected",
+        "indent the list under its key (key: then '  - item' lines), or remove the '-'",
+    ),
+    (
+        "expected <block end>",
+        "this line's indentation does not match any level above it",
+        "line it up with its siblings (same number of spaces)",
+    ),
+    (
+        "could not find expected ':'",
+        "a line that is neither 'key: value' nor a list item",
+        "add ': ' after the key, or quote a value that spans lines",
+    ),
+    (
+        "did not find expected key",
+        "the mapping's indentation breaks here",
+        "line this key up with its siblings (same number of spaces)",
+    ),
+    (
+        "did not find expected '-'",
+        "a list's indentation breaks here",
+        "start every item of the list with '- ' at the same indentation",
+    ),
+    (
+        "found undefined alias",
+        "an alias (*name) without a matching anchor (&name)",
+        "define the anchor before it, or write the value out",
+    ),
+    (
+        "expected a single document",
+        "more than one YAML document ('---') in the file",
+        "a spec is one document: remove the extra '---' and what follows, or split the file",
+    ),
+    (
+        "flow",
+        "a [list] or {mapping} that is not closed, or a ',' out of place",
+        "close every '[' with ']' and every '{' with '}'",
+    ),
+)
+
+
+def _yaml_problem(err: yaml.MarkedYAMLError) -> tuple[str, str]:
+    said = f"{err.context or ''} {err.problem or ''}"
+    for words, message, hint in _YAML_PROBLEMS:
+        if words in said:
+            return message, hint
+    return (
+        f"malformed YAML: {err.problem or err.context}",
+        "check indentation and that every 'key: value' pair sits on its own line",
+    )
 
 
 _OUTLINE_HINT = (
@@ -206,9 +281,43 @@ def _issue_from_pydantic(err: dict, data: Any, positions: Positions, kinds: Kind
     elif kind == "string_type" and isinstance(err.get("input"), int | float):
         message = f"{err.get('input')!r} is a number here, but a string is expected"
         hint = 'quote it, e.g. "1.30": YAML reads unquoted 1.30 as the number 1.3'
+    elif kind in _VALUE_PROBLEMS:
+        value = err.get("input")
+        shown = repr(value) if isinstance(value, str | int | float | bool) or value is None else "this value"
+        template, hint = _VALUE_PROBLEMS[kind]
+        message = template.format(value=shown, **err.get("ctx", {}))
+        hint = hint.format(**err.get("ctx", {}))
     elif message.startswith("Value error, "):
         message = message.removeprefix("Value error, ")
+    if hint is None:  # never a bare library sentence: say what the field takes
+        described = _field_description(kinds.zone_model, data, loc)
+        hint = f"expected here: {described}" if described else "see `ailz schema` for what this field takes"
     return SpecIssue(path, message, hint, line, column)
+
+
+# pydantic error types in the user's terms: (what is wrong, the fix)
+_VALUE_PROBLEMS = {
+    "int_parsing": ("{value} is not a whole number", "write a whole number, e.g. 4"),
+    "int_type": ("{value} is not a whole number", "write a whole number, e.g. 4"),
+    "int_from_float": ("{value} is not a whole number", "write a whole number, e.g. 4"),
+    "float_parsing": ("{value} is not a number", "write a number, e.g. 0.9"),
+    "float_type": ("{value} is not a number", "write a number, e.g. 0.9"),
+    "bool_parsing": ("{value} is not true or false", "write true or false"),
+    "bool_type": ("{value} is not true or false", "write true or false"),
+    "greater_than_equal": ("{value} is too small", "use {ge} or more"),
+    "greater_than": ("{value} is too small", "use more than {gt}"),
+    "less_than_equal": ("{value} is too large", "use {le} or less"),
+    "less_than": ("{value} is too large", "use less than {lt}"),
+    "too_short": ("needs at least {min_length} item(s)", "add items (YAML: '- item' lines or [a, b])"),
+    "too_long": ("has more than {max_length} item(s)", "keep at most {max_length}"),
+    "string_too_short": ("{value} is too short", "use at least {min_length} character(s)"),
+    "string_too_long": ("{value} is too long", "use at most {max_length} characters"),
+    "string_type": ("expected text here", "write a string (quote it if it looks like a number)"),
+    "list_type": ("expected a list here", "write '- item' lines below the key, or [a, b]"),
+    "dict_type": ("expected a mapping here", "write 'key: value' lines indented below the key"),
+    "model_type": ("expected a mapping here", "write 'key: value' lines indented below the key"),
+    "model_attributes_type": ("expected a mapping here", "write 'key: value' lines indented below the key"),
+}
 
 
 def _field_description(zone_model: type[BaseModel], data: Any, loc: tuple) -> str | None:

@@ -228,9 +228,10 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     if lustre:
         from ailz.components.gcp.warm_tiers import DEFAULT_CAPACITY_GIB, DEFAULT_THROUGHPUT
 
-        problem = capacity_problem(
-            warm.capacity_gib or DEFAULT_CAPACITY_GIB, warm.throughput_per_tib or DEFAULT_THROUGHPUT
-        )
+        capacity = warm.capacity_gib or DEFAULT_CAPACITY_GIB
+        throughput = warm.throughput_per_tib or DEFAULT_THROUGHPUT
+        problem = capacity_problem(capacity, throughput)
+        tier = catalog.managed_lustre.tiers.get(throughput)
         lustre_min = csi_min_gke_version()
         if _minor(target.kubernetes.version) < _minor(lustre_min):
             issues.append(
@@ -245,17 +246,33 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
                 SpecIssue(
                     (*base, "storage", "warm"),
                     f"Managed Lustre: {problem}",
-                    "adjust capacity_gib / throughput_per_tib to a valid tier size",
+                    (
+                        f"use capacity_gib {' or '.join(map(str, tier.sizes_near(capacity)))}; "
+                        + tier.describe(throughput)
+                    )
+                    if tier is not None
+                    else "use throughput_per_tib "
+                    + " or ".join(map(str, sorted(catalog.managed_lustre.tiers))),
                 )
             )
 
     if filestore:
         from ailz.components.gcp.warm_tiers import DEFAULT_FILESTORE_GIB, filestore_problem
 
-        problem = filestore_problem(warm.capacity_gib or DEFAULT_FILESTORE_GIB)
+        capacity = warm.capacity_gib or DEFAULT_FILESTORE_GIB
+        problem = filestore_problem(capacity)
         if problem:
+            ranges = "; ".join(
+                f"{r.min_gib}-{r.max_gib} GiB in steps of {r.step_gib}"
+                for r in catalog.filestore_zonal.ranges
+            )
+            near = " or ".join(map(str, catalog.filestore_zonal.sizes_near(capacity)))
             issues.append(
-                SpecIssue((*base, "storage", "warm", "capacity_gib"), problem, "pick a size on the steps")
+                SpecIssue(
+                    (*base, "storage", "warm", "capacity_gib"),
+                    f"{capacity} GiB: {problem}",
+                    f"use {near} (Filestore Zonal sizes: {ranges})",
+                )
             )
         if warm.throughput_per_tib is not None:
             issues.append(

@@ -117,3 +117,19 @@ def test_waivers_live_no_longer_than_the_config_allows(tmp_path):
     config = _config(tmp_path, "waivers: {max_days: 90}\n")
     result = run_gate(plan_of(_broken()), config=config, waivers=_waivers(tmp_path, body), today=TODAY)
     assert any("beyond the 90 days" in f.message for f in result.blocking)
+
+
+def test_waiver_mistakes_get_did_you_mean_and_the_right_form(tmp_path):
+    body = "  - {rule: AILZ-ENC-05, resource: x, owner: sec, reason: short, expire: 2027-01-31}\n"
+    result = run_gate(plan_of(_broken()), waivers=_waivers(tmp_path, body), today=TODAY)
+    (problem,) = [f for f in result.blocking if f.rule_id == "AILZ-WVR-001"]
+    assert "did you mean AILZ-ENC-005?" in problem.message
+    assert "unknown key 'expire' (did you mean expires?)" in problem.message
+    assert "required key 'expires' is missing" in problem.message
+    assert "reason is too short" in problem.message
+    body = (
+        "  - {rule: AILZ-ENC-095, resource: x, owner: sec, reason: rotation handled by HSM,"
+        " expires: 2027-01-31}\n"
+    )
+    result = run_gate(plan_of(_broken()), waivers=_waivers(tmp_path, body), today=TODAY)
+    assert any("unknown rule AILZ-ENC-095 (did you mean AILZ-ENC-005?)" in f.message for f in result.blocking)

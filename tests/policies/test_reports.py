@@ -48,7 +48,7 @@ def test_verdict(result):
     problems = [f for f in result.findings if f.rule_id == "AILZ-WVR-001"]
     assert sorted(f.line for f in problems) == [7, 12]
     assert any("expired on 2026-01-31" in f.message for f in problems)
-    assert any("resource: Field required" in f.message for f in problems)
+    assert any("required key 'resource' is missing" in f.message for f in problems)
 
 
 @pytest.mark.parametrize("fmt", FORMATS)

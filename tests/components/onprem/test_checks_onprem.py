@@ -186,7 +186,7 @@ def test_l3_rails_with_gateways_and_routes_are_accepted():
         (GATEWAYS + "rail_routes: [[10.60.0.0/24], []]", "rail_routes.0.0", "target network"),
         (GATEWAYS + "rail_routes: [[], [172.31.1.128/25]]", "rail_routes.1.0", "own subnet"),
         ("rail_gateways: [172.31.0.1, 300.1.1.1]", "rail_gateways.1", "not an IPv4 address"),
-        ("traffic_class: 256", "traffic_class", "less than or equal to 255"),
+        ("traffic_class: 256", "traffic_class", "256 is too large"),
     ],
 )
 def test_l3_rail_mistakes_name_the_rail(extra, path, words):
