@@ -164,6 +164,17 @@ def offline_work_interruptible() -> Iterator[None]:
             signal.signal(sig, handler)
 
 
+@contextlib.contextmanager
+def synthesis_progress() -> Iterator:
+    """A spinner naming the target being synthesized, on a terminal's stderr only (CI logs and
+    pipes stay clean); yields the callback synthesize() reports to."""
+    if not sys.stderr.isatty():
+        yield None
+        return
+    with err.status("synthesizing", spinner="dots") as status:
+        yield lambda text: status.update(text)
+
+
 def synthesize_or_exit(spec: str, targets: list[str] | None):
     """(loaded spec, offline plan) of the named targets (all when none), or a clear exit: an
     unknown target is a usage error, a synthesis failure a failed check with its cause."""
@@ -175,8 +186,8 @@ def synthesize_or_exit(spec: str, targets: list[str] | None):
     from ailz.stacks.synth import SynthesisError, synthesize
 
     try:
-        with offline_work_interruptible():
-            return loaded, synthesize(loaded, targets=targets or None)
+        with offline_work_interruptible(), synthesis_progress() as progress:
+            return loaded, synthesize(loaded, targets=targets or None, on_progress=progress)
     except SynthesisError as error:
         err.print(f"[bold red]error:[/] {error}")
         cause = error.__cause__

@@ -20,7 +20,12 @@ def plan(
         None, "--target", "-t", metavar="NAME", help="Only this target (repeatable)."
     ),
     output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o", help="text or json."),
-    out_file: str = typer.Option(None, "--out", help="Write the plan to this file instead of stdout."),
+    out_file: str = typer.Option(
+        None, "--out", metavar="FILE", help="Write the plan to this file instead of stdout."
+    ),
+    summary: bool = typer.Option(
+        False, "--summary", help="Text without the resource trees: counts by type and GPU pools."
+    ),
 ) -> None:
     """Show, per target, every cloud and Kubernetes resource the zone would create."""
     loaded, result = synthesize_or_exit(spec, target)
@@ -36,6 +41,6 @@ def plan(
         from rich.console import Console
 
         with output_to(out_file):
-            render_plan(result, loaded.zone, Console(file=sys.stdout, width=120, highlight=False))
+            render_plan(result, loaded.zone, Console(file=sys.stdout, width=120, highlight=False), summary)
         return
-    render_plan(result, loaded.zone, out)
+    render_plan(result, loaded.zone, out, summary)

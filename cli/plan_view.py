@@ -40,40 +40,56 @@ def _tree(plan: Plan, target: str, stack: str | None) -> Tree | None:
     return tree
 
 
-def render_plan(plan: Plan, zone: LandingZone, console: Console) -> None:
-    console.print(f"[bold]Landing zone[/] {plan.zone}  ([dim]{plan.spec_file}[/])")
+def _field(name: str, value: str) -> Table:
+    """'      fabric    <value>' whose continuation lines stay under the value."""
+    grid = Table.grid()
+    grid.add_column(width=16, no_wrap=True)
+    grid.add_column(overflow="fold")
+    grid.add_row(f"      {name}", value)
+    return grid
+
+
+def render_plan(plan: Plan, zone: LandingZone, console: Console, summary: bool = False) -> None:
+    """The plan for a reader: per target its resource tree (left out with `summary`), counts by
+    type and GPU pools. Lines wrap between words at the console's width, never inside a name."""
+
+    def show(renderable) -> None:
+        console.print(renderable, soft_wrap=False, overflow="fold")
+
+    show(f"[bold]Landing zone[/] {plan.zone}  ([dim]{plan.spec_file}[/])")
     for target in plan.targets:
         stacks = [s for s in (target.stack, target.platform_stack) if s]
-        console.rule(f"{target.name} · {target.kind} · {target.location} · stacks {', '.join(stacks)}")
-        for stack in stacks:  # the infrastructure stack, then the one applied through the cluster's API
+        console.rule(f"{target.name} · {target.kind} · {target.location}")
+        show(f"[dim]stacks[/] {' '.join(stacks)}")
+        for stack in [] if summary else stacks:  # infrastructure, then the one applied through the API
             tree = _tree(plan, target.name, stack)
             if tree is not None:
-                console.print(tree)
+                show(tree)
         counts = plan.type_counts(target.name)
         table = Table(title=f"{sum(counts.values())} resources in {target.name}", title_justify="left")
-        table.add_column("type")
-        table.add_column("count", justify="right")
+        table.add_column("type", overflow="fold")
+        table.add_column("count", justify="right", no_wrap=True)
         for type_token, count in sorted(counts.items()):
             table.add_row(type_token, str(count))
-        console.print(table)
+        show(table)
 
     wanted = {t.name for t in plan.targets}
     rows = [row for row in pool_summaries(zone) if row.target in wanted]
     if rows:
-        console.print("[bold]GPU pools[/]")
+        show("[bold]GPU pools[/]")
     for row in rows:
         price = f" · ${row.usd_per_hour:,.2f}/h on-demand list" if row.usd_per_hour is not None else ""
-        console.print(
+        show(
             f"  [bold]{row.target}/{row.pool}[/] ({row.purpose}) {row.machine}: {row.nodes} nodes "
-            f"[{row.min_nodes}..{row.max_nodes}] x {row.gpus_per_node} {row.gpu_model} "
+            f"\\[{row.min_nodes}..{row.max_nodes}] x {row.gpus_per_node} {row.gpu_model} "
             f"= {row.total_gpus} GPUs{price}"
         )
-        console.print(f"      fabric    {row.nics}")
-        console.print(f"      capacity  {row.capacity}")
-        console.print(f"      placement {row.placement}")
+        show(_field("fabric", row.nics))
+        show(_field("capacity", row.capacity))
+        show(_field("placement", row.placement))
     total = sum(1 for r in plan.resources if r.custom)
     grouping = len(plan.resources) - total
-    console.print(
+    show(
         f"[bold]{total}[/] resources (providers included) across {len(plan.targets)} target(s), plus "
         f"{grouping} components that group them ({len(plan.resources)} entries in --output json)."
     )

@@ -17,6 +17,7 @@ from ailz.cli.common import (
     offline_work_interruptible,
     out,
     output_to,
+    synthesis_progress,
     write_text,
 )
 
@@ -57,8 +58,9 @@ def _load_plan(path: str):
             from ailz.stacks.synth import SynthesisError, synthesize
 
             try:
-                with offline_work_interruptible():
-                    return synthesize(load_spec_or_exit("-"))
+                loaded = load_spec_or_exit("-")
+                with offline_work_interruptible(), synthesis_progress() as progress:
+                    return synthesize(loaded, on_progress=progress)
             except SynthesisError as error:
                 fail(str(error), code=EXIT_FAILED)
         from ailz.policies.inputs import load_json_text
@@ -73,8 +75,8 @@ def _load_plan(path: str):
 
         loaded = load_spec_or_exit(path)
         try:
-            with offline_work_interruptible():
-                return synthesize(loaded)
+            with offline_work_interruptible(), synthesis_progress() as progress:
+                return synthesize(loaded, on_progress=progress)
         except SynthesisError as error:
             fail(str(error), code=EXIT_FAILED)
     from ailz.policies.inputs import load_json_plan

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import re
+from collections.abc import Callable
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
@@ -164,18 +165,29 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def synthesize(loaded: LoadedSpec, targets: list[str] | None = None, catalog: Catalog | None = None) -> Plan:
-    """Plan every (or the chosen) target of a validated spec, offline."""
+def synthesize(
+    loaded: LoadedSpec,
+    targets: list[str] | None = None,
+    catalog: Catalog | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> Plan:
+    """Plan every (or the chosen) target of a validated spec, offline; `on_progress` hears which
+    target and stack is being synthesized (a large zone takes seconds to minutes)."""
     zone = loaded.zone
     catalog = catalog or load_catalog()
     wanted = targets if targets else [t.name for t in zone.targets]
+    report = on_progress or (lambda text: None)
+    count = sum(1 for t in zone.targets if t.name in wanted)
     plan_targets: list[PlanTarget] = []
     resources: list[PlanResource] = []
     for index, target in enumerate(zone.targets):
         if target.name not in wanted:
             continue
         # the platform stack is built from the infrastructure stack's outputs, as the deploy flow does
+        done = len(plan_targets)
+        report(f"synthesizing {target.name} ({done + 1}/{count}): infrastructure stack")
         registrations, exports = _run_target(zone, index, catalog, INFRA)
+        report(f"synthesizing {target.name} ({done + 1}/{count}): platform stack")
         platform, platform_exports = _run_target(zone, index, catalog, PLATFORM, exports)
         infra_stack, platform_stack = stack_name(zone, target.name), stack_name(zone, target.name, PLATFORM)
         plan_targets.append(

@@ -150,3 +150,66 @@ def test_catalog_list_json(tmp_path):
     assert result.exit_code == 0
     rows = json.loads(result.stdout)
     assert rows and {r["provider"] for r in rows} == {"aws"}
+
+
+@pytest.mark.parametrize("name", ["aws-p5-training", "gcp-a3-ultra", "hybrid-sovereign", "onprem-sovereign"])
+def test_plan_text_fits_80_columns_without_cutting_names(example_plan, name):
+    import io
+
+    from rich.console import Console
+
+    from ailz.cli.plan_view import render_plan
+    from ailz.components.kinds import load_spec
+
+    plan = example_plan(name)
+    zone = load_spec(EXAMPLES / f"{name}.yaml").zone
+    buffer = io.StringIO()
+    render_plan(plan, zone, Console(file=buffer, width=80, highlight=False, soft_wrap=True))
+    text = buffer.getvalue()
+    assert max(len(line) for line in text.splitlines()) <= 80
+    cut = [r.name for r in plan.resources if len(r.name) < 70 and r.name not in text]
+    assert not cut, f"names cut across lines: {cut[:5]}"
+    summary = io.StringIO()
+    render_plan(plan, zone, Console(file=summary, width=80, highlight=False), summary=True)
+    assert "resources in" in summary.getvalue() and len(summary.getvalue()) < len(text) / 2
+    assert "├──" not in summary.getvalue() and "├──" in text
+
+
+def test_synthesis_reports_progress_per_target_and_stack():
+    from ailz.components.kinds import load_spec
+    from ailz.stacks.synth import synthesize
+
+    heard: list[str] = []
+    synthesize(load_spec(EXAMPLES / "onprem-sovereign.yaml"), on_progress=heard.append)
+    assert heard == [
+        "synthesizing fra-dgx (1/1): infrastructure stack",
+        "synthesizing fra-dgx (1/1): platform stack",
+    ]
+
+
+def test_plan_progress_shows_on_a_terminal_only(tmp_path):
+    import pty
+
+    spec = str(EXAMPLES / "onprem-sovereign.yaml")
+    piped = subprocess.run(["ailz", "plan", spec, "--summary"], capture_output=True, text=True, timeout=120)
+    assert piped.returncode == 0 and "synthesizing" not in piped.stderr
+    main, secondary = pty.openpty()
+    try:
+        done = subprocess.run(
+            ["ailz", "plan", spec, "--summary", "--out", str(tmp_path / "plan.txt")],
+            stdin=secondary, stdout=subprocess.DEVNULL, stderr=secondary, timeout=120,
+        )  # fmt: skip
+        os.close(secondary)
+        seen = b""
+        while True:
+            try:
+                chunk = os.read(main, 65536)
+            except OSError:
+                break
+            if not chunk:
+                break
+            seen += chunk
+    finally:
+        os.close(main)
+    assert done.returncode == 0
+    assert b"synthesizing fra-dgx" in seen
