@@ -29,6 +29,8 @@ SECTION_FILES = {
     "gcp_regions": "gcp.yaml",
     "gke_versions": "gcp.yaml",
     "jurisdictions": "residency.yaml",
+    "plan_changes": "changes.yaml",
+    "service_prices": "prices.yaml",
     "managed_lustre": "gcp.yaml",
     "filestore_zonal": "gcp.yaml",
     "cloud_storage": "gcp.yaml",

@@ -137,7 +137,14 @@ class NcclThresholds(Fact):
 
 
 class Price(Fact):
-    on_demand_usd_per_hour: float = Field(gt=0)
+    """List prices of one machine, whole machine per hour, in `region`; None where not published."""
+
+    on_demand_usd_per_hour: float | None = Field(default=None, gt=0)
+    capacity_block_usd_per_hour: float | None = Field(
+        default=None, gt=0, description="EC2 Capacity Block for ML, effective hourly (fixed at purchase)."
+    )
+    committed_1y_usd_per_hour: float | None = Field(default=None, gt=0, description="1-year commitment.")
+    committed_3y_usd_per_hour: float | None = Field(default=None, gt=0, description="3-year commitment.")
     region: str
     as_of: str
 
@@ -752,6 +759,35 @@ class Jurisdictions(Fact):
         return {name} if len(name) == 2 and name.isalpha() and name.isupper() else None
 
 
+class CloudServicePrices(Fact):
+    region: str
+    as_of: str
+    kubernetes_control_plane_usd_per_hour: float
+    nat_gateway_usd_per_hour: float
+    instances: dict[str, float] = Field(description="System node machine -> on-demand USD per hour.")
+    lustre_usd_per_gib_month: dict[int, float | None]
+    filestore_zonal_usd_per_gib_month: float | None = None
+    object_storage_usd_per_gib_month: float
+
+
+class ServicePrices(Fact):
+    hours_per_month: int
+    object_storage_gib_per_bucket: int
+    object_storage_source: str = Field(min_length=8)
+    aws: CloudServicePrices
+    gcp: CloudServicePrices
+
+
+class PlanChanges(Fact):
+    """What a change to a resource ailz creates does beyond an update, for `ailz diff`'s risks;
+    input paths are Pulumi input names (camelCase, dotted, list indexes dropped)."""
+
+    replace_on_change: dict[str, list[str]] = Field(description="type -> inputs whose change replaces it.")
+    rolls_nodes: dict[str, list[str]] = Field(description="type -> inputs whose change rolls its nodes.")
+    gpu_capacity_inputs: dict[str, list[str]] = Field(description="type -> inputs that size GPU capacity.")
+    gpu_capacity_types: list[str] = Field(description="Types whose removal removes GPU capacity.")
+
+
 class Catalog(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
     machines: dict[str, Machine]
@@ -784,6 +820,8 @@ class Catalog(BaseModel):
     gcp_regions: Regions
     gke_versions: GkeVersions
     jurisdictions: Jurisdictions
+    plan_changes: PlanChanges
+    service_prices: ServicePrices
     platform: Platform
 
     def machine(self, name: str) -> Machine:

@@ -7,6 +7,9 @@ from typer.core import TyperArgument, TyperOption
 
 from ailz.cli import deploy_cmd
 from ailz.cli.catalog_cmd import catalog_app
+from ailz.cli.cost_cmd import cost
+from ailz.cli.diagram_cmd import diagram
+from ailz.cli.diff_cmd import diff
 from ailz.cli.images_cmd import images
 from ailz.cli.plan_cmd import plan
 from ailz.cli.policy_cmd import policy_app
@@ -76,6 +79,9 @@ def _main(
 
 app.command("plan")(plan)
 app.command("images")(images)
+app.command("diff")(diff)
+app.command("cost")(cost)
+app.command("diagram")(diagram)
 app.add_typer(catalog_app, name="catalog")
 app.add_typer(policy_app, name="policy")
 app.add_typer(validate_app, name="validate")

@@ -194,3 +194,49 @@ def synthesize_or_exit(spec: str, targets: list[str] | None):
         if cause is not None:
             err.print(f"  caused by: {type(cause).__name__}: {cause}", markup=False)
         raise typer.Exit(EXIT_FAILED) from None
+
+
+SPEC_SUFFIXES = (".yaml", ".yml")
+
+
+def load_plan_or_exit(path: str):
+    """A spec is synthesized offline; JSON inputs (ailz plan, preview, state export) are adapted
+    without any provider SDK. `-` is standard input: a JSON document, else a spec."""
+    from ailz.policies.config import PolicyInputError
+
+    if path == "-":  # standard input: a JSON document, else a spec
+        if not stdin_text().lstrip().startswith(("{", "[")):
+            from ailz.stacks.synth import SynthesisError, synthesize
+
+            try:
+                loaded = load_spec_or_exit("-")
+                with offline_work_interruptible(), synthesis_progress() as progress:
+                    return synthesize(loaded, on_progress=progress)
+            except SynthesisError as error:
+                fail(str(error), code=EXIT_FAILED)
+        from ailz.policies.inputs import load_json_text
+
+        try:
+            return load_json_text(stdin_text(), "<stdin>")[0]
+        except PolicyInputError as error:
+            fail(str(error), hint="pipe a landing-zone spec or `ailz plan --output json` output")
+    if path.endswith(SPEC_SUFFIXES):
+        from ailz.stacks.synth import SynthesisError, synthesize
+
+        loaded = load_spec_or_exit(path)
+        try:
+            with offline_work_interruptible(), synthesis_progress() as progress:
+                return synthesize(loaded, on_progress=progress)
+        except SynthesisError as error:
+            fail(str(error), code=EXIT_FAILED)
+    from ailz.policies.inputs import load_json_plan
+
+    try:
+        plan, _ = load_json_plan(path)
+    except PolicyInputError as error:
+        fail(
+            str(error),
+            hint="pass a landing-zone spec (.yaml), `ailz plan --output json`, "
+            "`pulumi preview --json` or `pulumi stack export` output",
+        )
+    return plan

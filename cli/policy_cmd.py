@@ -12,20 +12,18 @@ from ailz.cli.common import (
     EXIT_FAILED,
     EXIT_OK,
     EXIT_USAGE,
+    SPEC_SUFFIXES,
     err,
     fail,
-    offline_work_interruptible,
+    load_plan_or_exit,
     out,
     output_to,
-    synthesis_progress,
     write_text,
 )
 
 policy_app = typer.Typer(
     help="Policy-as-code gate: check plans before anything is applied.", no_args_is_help=True
 )
-
-SPEC_SUFFIXES = (".yaml", ".yml")
 
 
 class Profile(StrEnum):
@@ -45,51 +43,6 @@ class Format(StrEnum):
     junit = "junit"
     markdown = "markdown"
     github = "github"
-
-
-def _load_plan(path: str):
-    """A spec is synthesized offline; JSON inputs are adapted without any provider SDK."""
-    from ailz.policies.config import PolicyInputError
-
-    if path == "-":  # standard input: a JSON document, else a spec
-        from ailz.cli.common import load_spec_or_exit, stdin_text
-
-        if not stdin_text().lstrip().startswith(("{", "[")):
-            from ailz.stacks.synth import SynthesisError, synthesize
-
-            try:
-                loaded = load_spec_or_exit("-")
-                with offline_work_interruptible(), synthesis_progress() as progress:
-                    return synthesize(loaded, on_progress=progress)
-            except SynthesisError as error:
-                fail(str(error), code=EXIT_FAILED)
-        from ailz.policies.inputs import load_json_text
-
-        try:
-            return load_json_text(stdin_text(), "<stdin>")[0]
-        except PolicyInputError as error:
-            fail(str(error), hint="pipe a landing-zone spec or `ailz plan --output json` output")
-    if path.endswith(SPEC_SUFFIXES):
-        from ailz.cli.common import load_spec_or_exit
-        from ailz.stacks.synth import SynthesisError, synthesize
-
-        loaded = load_spec_or_exit(path)
-        try:
-            with offline_work_interruptible(), synthesis_progress() as progress:
-                return synthesize(loaded, on_progress=progress)
-        except SynthesisError as error:
-            fail(str(error), code=EXIT_FAILED)
-    from ailz.policies.inputs import load_json_plan
-
-    try:
-        plan, _ = load_json_plan(path)
-    except PolicyInputError as error:
-        fail(
-            str(error),
-            hint="pass a landing-zone spec (.yaml), `ailz plan --output json`, "
-            "`pulumi preview --json` or `pulumi stack export` output",
-        )
-    return plan
 
 
 def _with_zone(plan, spec_path: str, target: str | None):
@@ -176,7 +129,7 @@ def check(
 
     if input_file.endswith(SPEC_SUFFIXES) and format is not Format.text:
         _report_an_invalid_spec(input_file, format, out_file)
-    plan = _load_plan(input_file)
+    plan = load_plan_or_exit(input_file)
     if zone is not None:
         if input_file.endswith(SPEC_SUFFIXES):
             fail("--zone is for preview, plan and state files; a spec is its own zone", hint="drop --zone")

@@ -50,6 +50,12 @@ class Team(SpecModel):
     gpu_quota: int = Field(ge=0, description="GPUs the team may use at once, per target.")
     data_classification: DataClassification = "internal"
     group: str | None = Field(default=None, description="IdP group bound to the team's roles.")
+    budget_usd_month: float | None = Field(
+        default=None,
+        gt=0,
+        description="Monthly budget in USD: the gate reports a team whose GPU quota, priced at its "
+        "pools' rates (`ailz cost`), exceeds it (mandatory in prod).",
+    )
     training: bool = Field(default=True, description="Namespace may run RDMA training pods.")
 
 
@@ -132,6 +138,30 @@ class Deploy(SpecModel):
     )
 
 
+class OwnedMachineCost(SpecModel):
+    """An on-prem machine's cost as an hourly rate: purchase spread over its life plus running."""
+
+    capex_usd: float = Field(gt=0, description="Purchase price of one machine, USD.")
+    years: float = Field(gt=0, le=10, description="Years the purchase is spread over.")
+    opex_usd_per_month: float = Field(
+        default=0, ge=0, description="Power, cooling, hosting and support of one machine per month, USD."
+    )
+
+    def usd_per_hour(self, hours_per_month: int) -> float:
+        return (
+            self.capex_usd / (self.years * 12 * hours_per_month) + self.opex_usd_per_month / hours_per_month
+        )
+
+
+class CostSettings(SpecModel):
+    onprem_machines: dict[str, OwnedMachineCost] = Field(
+        default_factory=dict, description="On-prem machine -> its amortised cost, for `ailz cost`."
+    )
+    object_storage_gib: int | None = Field(
+        default=None, ge=0, description="GiB each cold-tier bucket holds, for `ailz cost` (default 10 TiB)."
+    )
+
+
 class LandingZone(SpecModel):
     name: Name
     owner: str = Field(min_length=1)
@@ -142,6 +172,10 @@ class LandingZone(SpecModel):
     teams: list[Team] = Field(default_factory=list)
     validation: Validation = Field(default_factory=Validation)
     deploy: Deploy = Field(default_factory=Deploy)
+    cost: CostSettings = Field(default_factory=CostSettings)
+    budget_usd_month: float | None = Field(
+        default=None, gt=0, description="Monthly budget of the whole zone in USD (`ailz cost`, the gate)."
+    )
     catalog: str | None = Field(
         default=None,
         description="Catalog overlay file (relative to this spec) adding machines, regions or zones "

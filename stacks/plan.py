@@ -30,6 +30,10 @@ class PlanResource:
     source: dict[str, Any] | None = None
     # the Pulumi stack that declares it: the target's infrastructure or platform stack
     stack: str | None = None
+    # resource options the engine acts on (only those set): protect, retain_on_delete,
+    # ignore_changes, replace_on_changes, delete_before_replace, custom_timeouts,
+    # additional_secret_outputs; diff and gate read them
+    options: dict[str, Any] = field(default_factory=dict)
 
     @property
     def is_component(self) -> bool:
@@ -116,8 +120,25 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
                 "location": t.location,
                 "zone": t.availability_zone,
                 "registries": t.registries.model_dump() if t.registries is not None else None,
+                # what `ailz cost` and `ailz diagram` read from a plan file as from a spec
+                "gpu_pools": [
+                    {
+                        "name": p.name,
+                        "machine": p.machine,
+                        "nodes": p.nodes,
+                        "min_nodes": p.scaling[0],
+                        "max_nodes": p.scaling[2],
+                        "purpose": p.purpose,
+                        "capacity": p.capacity.kind,
+                        "reservation": p.capacity.reservation_id,
+                    }
+                    for p in t.gpu_pools
+                ],  # fmt: skip
+                "storage": t.storage.model_dump(exclude_none=True),
             }
             for t in zone.targets
         },
         "teams": [team.model_dump() for team in zone.teams],
+        "cost": zone.cost.model_dump(),
+        "budget_usd_month": zone.budget_usd_month,
     }

@@ -53,7 +53,8 @@ def pool_summaries(zone: LandingZone, catalog: Catalog | None = None) -> list[Po
             machine = catalog.machine(pool.machine)
             facts = kind.describe_pool(target, pool, machine)
             low, nodes, high = pool.scaling
-            price = machine.price.on_demand_usd_per_hour * nodes if machine.price else None
+            hourly = machine.price.on_demand_usd_per_hour if machine.price else None
+            price = hourly * nodes if hourly is not None else None
             rows.append(
                 PoolSummary(
                     target=target.name,

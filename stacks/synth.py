@@ -92,6 +92,7 @@ def _run_target(
                         if value.urns
                     },
                     "inputs": _plain(inputs),
+                    "options": _options(request),
                     # (type, parent URN) of each alias: what lets a renamed or moved resource keep
                     # its state; checked in tests, not part of the plan format
                     "aliases": [(alias.spec.type, alias.spec.parentUrn) for alias in request.aliases],
@@ -102,6 +103,17 @@ def _run_target(
     exports: dict[str, Any] = {}
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
+    policy, created = asyncio.get_event_loop_policy(), []
+    make_loop = policy.new_event_loop
+
+    def tracked_loop() -> asyncio.AbstractEventLoop:
+        """The SDK makes event loops of its own on worker threads and leaves them open; they are
+        closed below, or their finalizers print errors when the process exits."""
+        made = make_loop()
+        created.append(made)
+        return made
+
+    policy.new_event_loop = tracked_loop  # type: ignore[method-assign]
     try:
         settings.reset_options()
         mocks = Mocks()
@@ -120,7 +132,30 @@ def _run_target(
         settings.reset_options()
         asyncio.set_event_loop(None)
         loop.close()
+        policy.new_event_loop = make_loop  # type: ignore[method-assign]
+        for extra in created:
+            if not extra.is_running() and not extra.is_closed():
+                extra.close()
     return _stable_order(monitor.registrations), exports
+
+
+def _options(request) -> dict[str, Any]:
+    """The resource options of a registration that differ from the engine's defaults."""
+    timeouts = request.customTimeouts
+    found: dict[str, Any] = {
+        "protect": request.protect,
+        "retain_on_delete": request.retainOnDelete,
+        "delete_before_replace": request.deleteBeforeReplace,
+        "ignore_changes": sorted(request.ignoreChanges),
+        "replace_on_changes": sorted(request.replaceOnChanges),
+        "additional_secret_outputs": sorted(request.additionalSecretOutputs),
+        "custom_timeouts": {
+            name: getattr(timeouts, name)
+            for name in ("create", "update", "delete")
+            if getattr(timeouts, name)
+        },
+    }
+    return {key: value for key, value in found.items() if value}
 
 
 def _stable_order(registrations: list[dict]) -> list[dict]:

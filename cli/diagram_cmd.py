@@ -1,0 +1,55 @@
+"""`ailz diagram SPEC|PLAN`: the zone's topology as Mermaid or Graphviz dot."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import typer
+
+from ailz.cli.common import load_plan_or_exit, write_text
+
+
+class DiagramFormat(StrEnum):
+    mermaid = "mermaid"
+    dot = "dot"
+
+
+def diagram(
+    input_file: str = typer.Argument(
+        ..., metavar="INPUT", help="A spec (.yaml) or `ailz plan -o json` output."
+    ),
+    output: DiagramFormat = typer.Option(
+        DiagramFormat.mermaid,
+        "--output",
+        "-o",
+        "--format",
+        help="mermaid (GitHub, GitLab) or dot (Graphviz).",
+    ),
+    base: str = typer.Option(
+        None, "--base", metavar="INPUT", help="Colour the GPU pools that differ from this base spec or plan."
+    ),
+    out_file: str = typer.Option(None, "--out", metavar="FILE", help="Write to FILE instead of stdout."),
+) -> None:
+    """Targets, clusters, GPU pools with nodes, GPUs and fabric, storage tiers, team namespaces and
+    queues, inside the residency boundary; deterministic output."""
+    from ailz.stacks import diagram as draw
+
+    plan = load_plan_or_exit(input_file)
+    states: dict[tuple[str, str], str] = {}
+    if base is not None:
+        states = pool_states(load_plan_or_exit(base), plan)
+    top = draw.topology(plan, states)
+    write_text(draw.mermaid(top) if output is DiagramFormat.mermaid else draw.dot(top), out_file)
+
+
+def pool_states(base, head) -> dict[tuple[str, str], str]:
+    """(target, pool) -> added / changed for the pools whose facts differ between two plans."""
+
+    def pools(plan) -> dict[tuple[str, str], dict]:
+        targets = (plan.context or {}).get("targets") or {}
+        return {(t, p["name"]): p for t, facts in targets.items() for p in facts.get("gpu_pools", [])}
+
+    old, new = pools(base), pools(head)
+    return {
+        key: "added" if key not in old else "changed" for key, value in new.items() if old.get(key) != value
+    }
