@@ -109,7 +109,28 @@ def schema(
 
 
 def main() -> None:
-    app(prog_name="ailz")
+    """Run the CLI; standard output that cannot take the output (a full disk, a closed pipe) is an
+    environment error with a message, not a traceback at exit."""
+    import errno
+    import os
+    import sys
+
+    try:
+        try:
+            app(prog_name="ailz")
+        finally:
+            sys.stdout.flush()
+    except BrokenPipeError:  # `ailz ... | head`: the reader left, nothing more to say
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.exit(0)
+    except OSError as error:
+        if error.errno not in (errno.ENOSPC, errno.EIO, errno.EDQUOT, errno.EFBIG):
+            raise
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        sys.stderr.write(
+            f"error: cannot write the output: {error.strerror}\n  fix: free space, or use --out\n"
+        )
+        sys.exit(2)
 
 
 if __name__ == "__main__":

@@ -33,10 +33,18 @@ def fail(message: str, code: int = EXIT_USAGE, hint: str | None = None) -> NoRet
 _STDIN: list[str] = []
 
 
-def stdin_text() -> str:
-    """Standard input, read once however many readers ask (`-` as a file name)."""
+STDIN_MAX_BYTES = 1 << 30  # the largest input any command takes (a plan or state export)
+
+
+def stdin_text(limit: int = STDIN_MAX_BYTES) -> str:
+    """Standard input, read once however many readers ask (`-` as a file name), never beyond
+    STDIN_MAX_BYTES; each reader applies its own, smaller limit (a spec: 1 MB)."""
     if not _STDIN:
-        data = sys.stdin.buffer.read() if hasattr(sys.stdin, "buffer") else sys.stdin.read().encode()
+        stream = sys.stdin.buffer if hasattr(sys.stdin, "buffer") else None
+        data = stream.read(limit + 1) if stream else sys.stdin.read(limit + 1).encode()
+        if len(data) > STDIN_MAX_BYTES:
+            fail("standard input is larger than 1 GiB, more than any spec, plan or state export",
+                 hint="pipe one document")  # fmt: skip
         try:
             _STDIN.append(data.decode("utf-8"))
         except UnicodeDecodeError as error:
@@ -51,8 +59,10 @@ def load_spec_or_exit(path: str, check: bool = True):
     from ailz.spec.errors import SpecError
 
     try:
-        if path == "-":  # the spec on standard input
-            return load_text(stdin_text(), "<stdin>", check=check)
+        if path == "-":  # the spec on standard input, read no further than a spec can be
+            from ailz.spec.loader import MAX_SPEC_BYTES
+
+            return load_text(stdin_text(MAX_SPEC_BYTES + 1), "<stdin>", check=check)
         return load_spec(path, check=check)
     except SpecError as error:
         count = len(error.issues)
@@ -68,7 +78,11 @@ def file_error_hint(path: str, error: OSError) -> str:
 
     parent = os.path.dirname(os.path.abspath(path))
     return {
-        errno.ENOENT: f"create {parent} first, or choose another path",
+        errno.ENOENT: (
+            f"create {parent} first, or choose another path"
+            if not os.path.isdir(parent)
+            else "choose another path: this one cannot be created"
+        ),
         errno.EACCES: "choose a path you may write to, or fix its permissions",
         errno.EPERM: "choose a path you may write to, or fix its permissions",
         errno.EROFS: f"{parent} is on a read-only file system; choose a writable path",
@@ -79,41 +93,69 @@ def file_error_hint(path: str, error: OSError) -> str:
 
 
 @contextlib.contextmanager
-def output_to(out_file: str | None, mode: int | None = None) -> Iterator[None]:
-    """Standard output (prints and the `out` console) goes to `out_file` when one is given. The file
+def output_to(
+    out_file: str | None, mode: int | None = None, inputs: tuple[str | None, ...] = ()
+) -> Iterator[None]:
+    """Standard output (prints and the `out` console) goes to `out_file` when one is given. A file
     is written beside and renamed into place at the end, so a failure never leaves half a report or
-    clobbers the previous one; an exit with a verdict (typer.Exit 0 or 1) still writes it. `mode` defaults
+    clobbers the previous one; an exit with a verdict (typer.Exit 0 or 1) still writes it. A symlink
+    is followed (its target is written); a device or pipe (/dev/null, a FIFO) is written in place,
+    never replaced; a destination that is one of the command's `inputs` is refused. `mode` defaults
     to what a new file gets under the umask (0600 for secrets such as a kubeconfig)."""
     if out_file in (None, "-"):
         yield
         return
+    target = os.path.realpath(out_file)
+    for given in inputs:
+        if given not in (None, "-") and os.path.realpath(given) == target:
+            fail(f"--out {out_file} is the input {given}: the output would replace it",
+                 hint="write the output to another file")  # fmt: skip
+    if os.path.exists(target) and not os.path.isfile(target) and not os.path.isdir(target):
+        yield from _write_in_place(out_file, target)
+        return
     import tempfile
 
-    directory = os.path.dirname(os.path.abspath(out_file))
     try:
-        if os.path.isdir(out_file):
+        if os.path.isdir(target):
             raise IsADirectoryError(21, "Is a directory")
         handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed into place
-            "w", encoding="utf-8", dir=directory, prefix=".ailz-", suffix=".tmp", delete=False
+            "w", encoding="utf-8", dir=os.path.dirname(target), prefix=".ailz-", suffix=".tmp", delete=False
         )
     except OSError as error:
         fail(f"cannot write {out_file}: {error.strerror}", hint=file_error_hint(out_file, error))
     done = False
     try:
-        with handle, contextlib.redirect_stdout(handle):
-            try:
-                yield
-            except typer.Exit as stop:  # a verdict is written; an input error (2) leaves no file
-                done = stop.exit_code != EXIT_USAGE
-                raise
-        done = True
+        try:
+            with handle, contextlib.redirect_stdout(handle):
+                try:
+                    yield
+                except typer.Exit as stop:  # a verdict is written; an input error (2) leaves no file
+                    done = stop.exit_code != EXIT_USAGE
+                    raise
+            done = True
+        except OSError as error:  # the disk filled up, the file system went away
+            done = False
+            fail(f"cannot write {out_file}: {error.strerror}", hint=file_error_hint(out_file, error))
     finally:
         if done:
             os.chmod(handle.name, 0o666 & ~_umask() if mode is None else mode)
-            os.replace(handle.name, out_file)
+            os.replace(handle.name, target)
         else:
             with contextlib.suppress(OSError):
                 os.unlink(handle.name)
+
+
+def _write_in_place(out_file: str, target: str) -> Iterator[None]:
+    """A device or pipe as --out: opened and written, never renamed over."""
+    try:
+        handle = open(target, "w", encoding="utf-8")  # noqa: SIM115 - closed below
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror}", hint=file_error_hint(out_file, error))
+    try:
+        with handle, contextlib.redirect_stdout(handle):
+            yield
+    except OSError as error:
+        fail(f"cannot write {out_file}: {error.strerror}", hint=file_error_hint(out_file, error))
 
 
 def _umask() -> int:
@@ -135,9 +177,11 @@ def load_overlay_or_exit(path: str) -> None:
         raise typer.Exit(EXIT_USAGE) from None
 
 
-def write_text(text: str, out_file: str | None, mode: int | None = None) -> None:
+def write_text(
+    text: str, out_file: str | None, mode: int | None = None, inputs: tuple[str | None, ...] = ()
+) -> None:
     """Text to standard output, or to `out_file` (`-` is standard output)."""
-    with output_to(out_file, mode):
+    with output_to(out_file, mode, inputs):
         sys.stdout.write(text if text.endswith("\n") else text + "\n")
 
 

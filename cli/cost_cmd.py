@@ -32,7 +32,7 @@ def cost(
     from ailz.stacks.cost import estimate
 
     result = estimate(load_plan_or_exit(input_file))
-    with output_to(out_file):
+    with output_to(out_file, inputs=(input_file,)):
         if output is CostOutput.json:
             print(json.dumps(result.to_json(), indent=2))
         elif output is CostOutput.markdown:

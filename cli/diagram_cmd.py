@@ -39,7 +39,11 @@ def diagram(
     if base is not None:
         states = pool_states(load_plan_or_exit(base), plan)
     top = draw.topology(plan, states)
-    write_text(draw.mermaid(top) if output is DiagramFormat.mermaid else draw.dot(top), out_file)
+    write_text(
+        draw.mermaid(top) if output is DiagramFormat.mermaid else draw.dot(top),
+        out_file,
+        inputs=(input_file, base),
+    )
 
 
 def pool_states(base, head) -> dict[tuple[str, str], str]:

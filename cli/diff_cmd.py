@@ -33,7 +33,7 @@ def diff(
     before, after = load_plan_or_exit(base), load_plan_or_exit(head)
     result = diff_plans(before, after)
     costs = (estimate(before), estimate(after))
-    with output_to(out_file):
+    with output_to(out_file, inputs=(base, head)):
         if output is DiffOutput.json:
             document = result.to_json()
             document["cost"] = {"base": costs[0].to_json(), "head": costs[1].to_json()}

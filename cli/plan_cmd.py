@@ -31,7 +31,7 @@ def plan(
     loaded, result = synthesize_or_exit(spec, target)
 
     if output is PlanOutput.json:
-        write_text(result.to_json(), out_file)
+        write_text(result.to_json(), out_file, inputs=(spec,))
         return
     from ailz.cli.plan_view import render_plan
 
@@ -40,7 +40,7 @@ def plan(
 
         from rich.console import Console
 
-        with output_to(out_file):
+        with output_to(out_file, inputs=(spec,)):
             render_plan(result, loaded.zone, Console(file=sys.stdout, width=120, highlight=False), summary)
         return
     render_plan(result, loaded.zone, out, summary)

@@ -127,6 +127,10 @@ def check(
     from ailz.policies.gate import run_gate
     from ailz.policies.report import render
 
+    same = out_file not in (None, "-") and input_file != "-"
+    if same and os.path.realpath(out_file) == os.path.realpath(input_file):
+        fail(f"--out {out_file} is the input {input_file}: the report would replace it",
+             hint="write the report to another file")  # fmt: skip
     if input_file.endswith(SPEC_SUFFIXES) and format is not Format.text:
         _report_an_invalid_spec(input_file, format, out_file)
     plan = load_plan_or_exit(input_file)
@@ -147,7 +151,7 @@ def check(
         and "NO_COLOR" not in os.environ
     )
     text = render(result, format.value, input_file=input_file, color=color)
-    write_text(text, out_file)
+    write_text(text, out_file, inputs=(input_file, zone, config, waivers, baseline))
     if out_file not in (None, "-"):
         verdict = "passed" if result.passed else f"failed ({len(result.blocking)} blocking)"
         err.print(f"ailz policy gate {verdict}; {format.value} report written to {out_file}", markup=False)

@@ -278,15 +278,36 @@ def _cluster_run(spec, interrupted: str) -> Iterator[None]:
 
 
 def _api_error(error) -> None:
-    what = (
-        f"no answer from the Kubernetes API server ({error.message.strip()[:300]})"
-        if error.status == 0
-        else f"the Kubernetes API answered {error.status} {error.reason}: {error.message.strip()[:300]}"
+    """What failed at the API server, and the check that fits: the network for no answer, the
+    identity for 401/403, the server for 5xx."""
+    import json
+
+    detail = error.message.strip()
+    with contextlib.suppress(ValueError, AttributeError):  # the API's Status: its message says it best
+        detail = json.loads(detail).get("message") or detail
+    if error.status == 0:
+        reason = (
+            "connection refused"
+            if "refused" in detail.lower()
+            else "timed out"
+            if "timed out" in detail.lower()
+            else ""
+        )
+        fail(f"no answer from the Kubernetes API server{f' ({reason})' if reason else ''}",
+             hint="check the kubeconfig's server address and that this machine reaches it (VPN, "
+                  "private endpoint, firewall): kubectl cluster-info")  # fmt: skip
+    hints = {
+        401: "your credentials were not accepted: refresh them (aws eks update-kubeconfig, gcloud "
+             "container clusters get-credentials) or check the kubeconfig's user",
+        403: "your identity may not do this: kubectl auth can-i --list, and the binding of "
+             "validation.nccl.runner_group",
+    }  # fmt: skip
+    hint = hints.get(error.status) or (
+        "the API server failed: retry, and check the control plane's health (kubectl get --raw /readyz)"
+        if error.status >= 500
+        else "check the cluster and the request"
     )
-    fail(
-        what,
-        hint="check that the cluster is reachable and your identity may use it (kubectl auth can-i)",
-    )
+    fail(f"the Kubernetes API answered {error.status} {error.reason}: {detail[:300]}", hint=hint)
 
 
 def _connect(zone, spec, target: str, kubeconfig: str | None, context: str | None):
@@ -385,7 +406,7 @@ def parse_log(
     """Parse an nccl-tests log from anywhere; with --machine judge it exactly as a run of ailz would.
 
     Exit 0 passed, 1 the log shows a failure or bandwidth below the line, 2 the input is wrong."""
-    with output_to(out_file):
+    with output_to(out_file, inputs=(log,)):
         _parse_log(
             log, output, machine, nodes, collective, min_fraction, min_bytes, expected_ranks, expect_gdr
         )
@@ -425,13 +446,23 @@ def _parse_log(
     _judge_log(log, text, output, machine, nodes, collective, min_fraction, min_bytes)
 
 
+MAX_LOG_BYTES = 64 << 20  # a 1,000-node run with NCCL_DEBUG=INFO logs a few MB
+
+
 def _read_log(log: str) -> str:
-    if log == "-":
-        return sys.stdin.read()
+    """The log's text, read no further than MAX_LOG_BYTES (a device or endless pipe ends fast)."""
     try:
-        return Path(log).read_text(encoding="utf-8", errors="replace")
+        if log == "-":
+            data = sys.stdin.buffer.read(MAX_LOG_BYTES + 1)
+        else:
+            with open(log, "rb") as handle:
+                data = handle.read(MAX_LOG_BYTES + 1)
     except OSError as error:
         fail(f"cannot read {log}: {error.strerror}", hint="pass an nccl-tests log, or - for stdin")
+    if len(data) > MAX_LOG_BYTES:
+        fail(f"{log} is larger than {MAX_LOG_BYTES >> 20} MiB, more than any nccl-tests run logs",
+             hint="pass the launcher's log of one run (grep out unrelated output)")  # fmt: skip
+    return data.decode("utf-8", errors="replace")
 
 
 def _not_nccl_output_error(log: str) -> None:

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ailz.policies.model import ADVISORY
@@ -73,19 +72,33 @@ class Settings:
     profile_reason: str = ""
 
 
-def read_yaml(path: str | Path, what: str) -> Any:
+def read_yaml_with_lines(path: str | Path, what: str) -> tuple[Any, dict]:
+    """(data, positions) of a small YAML input (config, waivers) read as safely as a spec: bounded
+    size, aliases and nesting, non-UTF-8 and numbers too long to read as clear errors."""
+    from ailz.spec.errors import SpecError
+    from ailz.spec.loader import MAX_SPEC_BYTES, parse_yaml
+
     try:
-        text = Path(path).read_text(encoding="utf-8")
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_SPEC_BYTES + 1)
     except OSError as error:
         raise PolicyInputError(f"{path}: cannot read {what}: {error.strerror}") from None
     try:
-        return yaml.safe_load(text)
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise PolicyInputError(
-            f"{path}{where}: {what} is not valid YAML ({getattr(error, 'problem', error)})"
-        ) from None
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        line = raw[: error.start].count(b"\n") + 1
+        raise PolicyInputError(f"{path}:{line}: {what} is not UTF-8 text; save it as UTF-8") from None
+    try:
+        return parse_yaml(text, str(path))
+    except SpecError as error:
+        issue = error.issues[0]
+        where = f":{issue.line}" if issue.line else ""
+        fix = f" (fix: {issue.hint})" if issue.hint else ""
+        raise PolicyInputError(f"{path}{where}: {what}: {issue.message}{fix}") from None
+
+
+def read_yaml(path: str | Path, what: str) -> Any:
+    return read_yaml_with_lines(path, what)[0]
 
 
 def load_config(path: str | Path | None) -> PolicyConfig:

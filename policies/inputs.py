@@ -230,9 +230,10 @@ MAX_INPUT_BYTES = 1 << 30
 
 def load_json_plan(path: str | Path) -> tuple[Plan, str]:
     try:
-        if Path(path).stat().st_size > MAX_INPUT_BYTES:
+        with open(path, "rb") as handle:  # bounded: a device or FIFO reports no size
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+        if len(raw) > MAX_INPUT_BYTES:
             raise PolicyInputError(f"{path}: larger than 1 GiB, which no plan, preview or state export is")
-        raw = Path(path).read_bytes()
     except OSError as error:
         raise PolicyInputError(f"{path}: cannot read: {error.strerror}") from None
     try:

@@ -8,7 +8,6 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ailz.policies.config import PolicyInputError
@@ -90,26 +89,15 @@ def load_waivers(
 
     today = today or dt.date.today()
     file = str(path)
-    try:
-        text = Path(path).read_text(encoding="utf-8")
-        root = yaml.compose(text)
-    except OSError as error:
-        raise PolicyInputError(f"{file}: cannot read waivers: {error.strerror}") from None
-    except yaml.YAMLError as error:
-        mark = getattr(error, "problem_mark", None)
-        where = f":{mark.line + 1}" if mark else ""
-        raise PolicyInputError(f"{file}{where}: waivers file is not valid YAML") from None
-    data = yaml.safe_load(text) or {}
+    from ailz.policies.config import read_yaml_with_lines
+
+    data, positions = read_yaml_with_lines(path, "waivers file")
+    data = data or {}
     if not isinstance(data, dict) or not isinstance(data.get("waivers", []), list):
         raise PolicyInputError(f"{file}: expected a mapping with a 'waivers:' list")
-    nodes = []
-    if root is not None:
-        for key, value in root.value:
-            if key.value == "waivers" and isinstance(value, yaml.SequenceNode):
-                nodes = value.value
     out = LoadedWaivers(file=file, waivers=[], problems=[])
     for i, item in enumerate(data.get("waivers") or []):
-        line = nodes[i].start_mark.line + 1 if i < len(nodes) else 1
+        line = positions.get(("waivers", i), (1, 1))[0]
         try:
             waiver = Waiver.model_validate(item)
         except ValidationError as error:
@@ -168,12 +156,18 @@ def apply_waivers(findings: list[Finding], loaded: LoadedWaivers) -> None:
 
 
 def load_baseline(path: str | Path) -> set[tuple[str, str, str]]:
+    from ailz.policies.inputs import MAX_INPUT_BYTES
+
     try:
-        data = json.loads(Path(path).read_text(encoding="utf-8"))
+        with open(path, "rb") as handle:
+            raw = handle.read(MAX_INPUT_BYTES + 1)
+        if len(raw) > MAX_INPUT_BYTES:
+            raise PolicyInputError(f"{path}: larger than 1 GiB, which no policy report is")
+        data = json.loads(raw.decode("utf-8"))
     except OSError as error:
         raise PolicyInputError(f"{path}: cannot read baseline: {error.strerror}") from None
-    except ValueError as error:
-        raise PolicyInputError(f"{path}: baseline is not JSON ({error})") from None
+    except (ValueError, RecursionError) as error:  # not UTF-8, not JSON, nested beyond reading
+        raise PolicyInputError(f"{path}: baseline is not an ailz JSON report ({str(error)[:120]})") from None
     if not isinstance(data, dict) or data.get("format") != "ailz-policy-report":
         raise PolicyInputError(f"{path}: not an ailz policy report (write one with --format json)")
     return {

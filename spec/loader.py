@@ -63,7 +63,11 @@ def _build(loader: yaml.SafeLoader, node: yaml.Node, path: Path, positions: Posi
         return result
     if isinstance(node, yaml.SequenceNode):
         return [_build(loader, item, (*path, index), positions) for index, item in enumerate(node.value)]
-    return loader.construct_object(node, deep=True)
+    try:
+        return loader.construct_object(node, deep=True)
+    except ValueError:  # an integer of thousands of digits (Python's conversion limit) or the like
+        mark = node.start_mark
+        raise _TooLarge(path, mark.line + 1, mark.column + 1, "a number too long to read") from None
 
 
 def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
@@ -91,7 +95,11 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         hint = "remove control or non-printable characters from the file"
         raise SpecError(file, [SpecIssue((), f"unreadable YAML: {err}", hint)], lines) from None
     except _TooLarge as big:
-        hint = "a landing zone is a few thousand values: remove repeated YAML aliases (*name) or nesting"
+        hint = (
+            "write the number with at most a few digits"
+            if big.reason.startswith("a number")
+            else "a landing zone is a few thousand values: remove repeated YAML aliases (*name) or nesting"
+        )
         issue = SpecIssue(big.path[:3], big.reason, hint, big.line, big.column)
         raise SpecError(file, [issue], lines) from None
     except RecursionError:
@@ -424,7 +432,10 @@ def _read_text(path: FsPath, name: str) -> str:
     if path.stat().st_size > MAX_SPEC_BYTES:
         _too_large(name, path.stat().st_size)
     try:
-        data = path.read_bytes()
+        with path.open("rb") as handle:  # bounded: a device or FIFO reports no size
+            data = handle.read(MAX_SPEC_BYTES + 1)
+        if len(data) > MAX_SPEC_BYTES:
+            _too_large(name, len(data))
     except PermissionError:
         hint = "check the file's read permission (ls -l), or run as a user who may read it"
         raise SpecError(name, [SpecIssue((), "permission denied", hint)]) from None

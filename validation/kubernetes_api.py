@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 from ailz.validation.cluster import ApiError, NodeInfo, PodInfo, RunError
 
+# (connect, read) seconds for one API request: a server that accepts and never answers ends the run
+# with an environment error instead of hanging it (logs and watches are read in bounded calls too)
+REQUEST_TIMEOUT = (10, float(os.environ.get("AILZ_API_READ_TIMEOUT", "120")))
 CUSTOM_PLURALS = {("kubeflow.org", "MPIJob"): "mpijobs", ("jobset.x-k8s.io", "JobSet"): "jobsets"}
 
 
@@ -18,9 +22,8 @@ class KubernetesApi:
         try:
             config.load_kube_config(config_file=kubeconfig, context=context)
         except Exception as error:  # the client raises several types for a missing/broken kubeconfig
-            raise RunError(
-                f"cannot load kubeconfig{f' {kubeconfig}' if kubeconfig else ''}: {error}"
-            ) from None
+            why = str(error) or type(error).__name__
+            raise RunError(f"cannot load kubeconfig{f' {kubeconfig}' if kubeconfig else ''}: {why}") from None
         self._client = client
         self.core = client.CoreV1Api()
         self.custom = client.CustomObjectsApi()
@@ -29,6 +32,7 @@ class KubernetesApi:
         from kubernetes.client.exceptions import ApiException
         from urllib3.exceptions import HTTPError
 
+        kwargs.setdefault("_request_timeout", REQUEST_TIMEOUT)
         try:
             return fn(*args, **kwargs)
         except ApiException as error:

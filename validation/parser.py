@@ -7,6 +7,7 @@ because wide numbers overflow their printf width and launchers prefix or interle
 from __future__ import annotations
 
 import json
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -150,7 +151,8 @@ def strip_prefixes(line: str) -> str:
 
 
 def _number(token: str) -> float | None:
-    if token in ("N/A", "n/a", "-", "nan", "-nan"):
+    """A column's value; N/A (no in-place run) is None, nan and inf stay (and fail the run)."""
+    if token in ("N/A", "n/a", "-"):
         return None
     try:
         return float(token)
@@ -248,12 +250,16 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
     if stripped.startswith("{"):
         try:
             document = json.loads(stripped)
-        except json.JSONDecodeError:
+        except (ValueError, RecursionError):  # not JSON, a number too long to read, nesting too deep
             document = None
         if isinstance(document, dict):
-            result = parse_json(document)
-            _check(result, expected_ranks, expect_gdr, channels=[], tables=1)
-            return result
+            try:
+                result = parse_json(document)
+            except (KeyError, TypeError, ValueError, AttributeError):  # JSON, but not nccl-tests'
+                result = None
+            if result is not None:
+                _check(result, expected_ranks, expect_gdr, channels=[], tables=1)
+                return result
 
     result = NcclResult()
     columns: list[str] | None = None
@@ -262,6 +268,7 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
     table_collectives: list[str | None] = []
     channels: list[tuple[int, str]] = []
     starts: list[str] = []
+    seen_hosts: set[str] = set()
     for number, raw in enumerate(text.splitlines(), start=1):
         line = strip_prefixes(raw)
         if not line.strip():
@@ -294,7 +301,8 @@ def parse(text: str, expected_ranks: int | None = None, expect_gdr: bool | None 
             if not table_ranks:
                 table_ranks.append(set())
             table_ranks[-1].add(int(match.group(1)))
-            if match.group(3) not in result.hosts:
+            if match.group(3) not in seen_hosts:  # a set: logs of thousands of ranks stay linear
+                seen_hosts.add(match.group(3))
                 result.hosts.append(match.group(3))
         if match := _OOB.search(line):
             result.out_of_bounds_ok = match.group(2) == "OK" and (result.out_of_bounds_ok is not False)
@@ -396,11 +404,14 @@ def _check(
     channels: list[tuple[int, str]],
     tables: int,
 ) -> None:
-    """Classic mistakes: ranks running alone, too few ranks, GPUDirect RDMA not in use."""
+    """Classic mistakes: ranks running alone, too few ranks, GPUDirect RDMA not in use; values that
+    are not finite numbers (nan, inf, text) fail the run and are dropped, so no report carries them."""
+    _drop_bad_values(result)
     if not result.rows and not result.errors:
         result.errors.append(Finding("no-results", "the log holds no nccl-tests result rows"))
     # busbw is algbw x (n-1)/n for most collectives: 0 with data moving means n = 1, in any log
-    zero_busbw = bool(result.rows) and all(r.best_bus_bw() == 0 for r in result.rows)
+    measured = [r for r in result.rows if r.bus_bws()]
+    zero_busbw = bool(measured) and all(r.best_bus_bw() == 0 for r in measured)
     moved = any((r.out_of_place.alg_bw or 0) > 0 for r in result.rows)
     if tables > 1 or (zero_busbw and moved):
         result.anomalies.append(
@@ -450,3 +461,21 @@ def _check(
                     "no NCCL_DEBUG=INFO channel lines in the log, so GPUDirect RDMA cannot be confirmed",
                 )
             )
+
+
+def _drop_bad_values(result: NcclResult) -> None:
+    """Values that are not finite numbers (nan, inf, text) fail the run and are dropped, so no report
+    (JSON above all) carries them."""
+    for row in result.rows:
+        for placement, measured in (("out-of-place", row.out_of_place), ("in-place", row.in_place)):
+            for name in ("time", "alg_bw", "bus_bw"):
+                value = getattr(measured, name, None) if measured is not None else None
+                if value is None:
+                    continue
+                if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
+                    result.errors.append(
+                        Finding(
+                            "bad-value", f"{row.size} B {placement}: {name} is {value!r}, not a finite number"
+                        )
+                    )
+                    setattr(measured, name, None)

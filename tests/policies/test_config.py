@@ -10,6 +10,7 @@ import pytest
 from ailz.policies.config import PolicyInputError, load_config, resolve
 from ailz.policies.gate import GateResult, gate, run_gate
 from ailz.policies.report import render_json
+from ailz.policies.waivers import load_waivers
 from tests.policies.fixtures import compliant, plan_of
 
 
@@ -89,7 +90,7 @@ def test_disabled_rule_never_runs(tmp_path):
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("rules: [1, 2", "not valid YAML"),
+        ("rules: [1, 2", "not closed"),
         ("rules:\n  AILZ-NOPE-001: {}\n", "unknown rule id"),
         ("rules:\n  AILZ-CAP-002: {params: {size: 3}}\n", "unknown parameter"),
         ("rules:\n  AILZ-CAP-002: {params: {large_pool_nodes: many}}\n", "expected int"),
@@ -123,7 +124,7 @@ def test_waiver_by_glob_and_expiry(tmp_path):
 
 
 def test_waiver_file_syntax_is_an_input_error(tmp_path):
-    with pytest.raises(PolicyInputError, match="not valid YAML"):
+    with pytest.raises(PolicyInputError, match="waivers file: .* not closed"):
         gate(_broken_plan(), waivers=_write(tmp_path, "w.yaml", "waivers: [\n"))
     with pytest.raises(PolicyInputError, match="'waivers:' list"):
         gate(_broken_plan(), waivers=_write(tmp_path, "w.yaml", "waivers: {a: 1}\n"))
@@ -144,3 +145,29 @@ def test_baseline_gates_only_new_findings(tmp_path):
 def test_baseline_must_be_a_report(tmp_path):
     with pytest.raises(PolicyInputError, match="not an ailz policy report"):
         run_gate(_broken_plan(), baseline=_write(tmp_path, "b.json", json.dumps({"findings": []})))
+
+
+@pytest.mark.parametrize(
+    "content,words",
+    [
+        (
+            b"a: &a [1,1,1,1,1,1,1,1,1]\n"
+            + b"".join(
+                b"a%d: &a%d [" % (i, i)
+                + b",".join([b"*a" + (b"%d" % (i - 1) if i > 1 else b"")] * 9)
+                + b"]\n"
+                for i in range(1, 9)
+            ),
+            "expands",
+        ),
+        (b"rules:\n  x: " + b"[" * 5000, "nests"),
+        (b"\xff\xfe binary", "not UTF-8"),
+        (b"x: 1" + b"0" * 5000 + b"\n", "a number too long"),
+    ],
+)
+def test_hostile_config_and_waivers_are_input_errors(tmp_path, content, words):
+    path = tmp_path / "in.yaml"
+    path.write_bytes(content)
+    for loader in (load_config, lambda p: load_waivers(p)):
+        with pytest.raises(PolicyInputError, match=words):
+            loader(path)

@@ -93,7 +93,7 @@ def test_nodes_ready_and_schedulable():
     assert [(n.name, n.ready, n.gpus) for n in result] == [("a", True, 8), ("b", False, 0)]
     assert result[0].labels == {"topology.k8s.aws/network-node-layer-3": "nn-3"}
     assert result[0].taints == ["ailz.io/nccl-bad"] and result[1].taints == []
-    assert api.core.calls[0][2] == {"label_selector": "ailz.io/pool=h100"}
+    assert api.core.calls[0][2] == {"label_selector": "ailz.io/pool=h100", "_request_timeout": (10, 120)}
 
 
 def test_pending_pod_reason_and_warning_events():

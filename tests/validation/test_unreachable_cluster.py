@@ -4,6 +4,7 @@ says what failed and what to check, exit 2, never a traceback. The servers are o
 from __future__ import annotations
 
 import http.server
+import os
 import socket
 import subprocess
 import threading
@@ -59,7 +60,7 @@ def _closed_port() -> int:
 def _validate(kubeconfig: str) -> subprocess.CompletedProcess:
     return subprocess.run(
         ["ailz", "validate", "nccl", "--spec", SPEC, "--kubeconfig", kubeconfig, "--context", "x"],
-        capture_output=True, text=True, timeout=120,
+        capture_output=True, text=True, timeout=120, env={**os.environ, "AILZ_API_READ_TIMEOUT": "2"},
     )  # fmt: skip
 
 
@@ -79,3 +80,15 @@ def test_an_api_that_refuses_connections(tmp_path):
     result = _validate(_kubeconfig(tmp_path, _closed_port()))
     assert result.returncode == 2, result.stderr
     assert "Traceback" not in result.stderr and "no answer from the Kubernetes API server" in result.stderr
+
+
+def test_an_api_that_never_answers_times_out(tmp_path):
+    listener = socket.socket()
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(8)  # accepts connections, never answers
+    try:
+        result = _validate(_kubeconfig(tmp_path, listener.getsockname()[1]))
+    finally:
+        listener.close()
+    assert result.returncode == 2, result.stderr
+    assert "timed out" in result.stderr and "Traceback" not in result.stderr
