@@ -250,7 +250,8 @@ def load_json_text(text: str, path: str) -> tuple[Plan, str]:
     try:
         data = json.loads(text)
     except ValueError as error:
-        raise PolicyInputError(f"{path}: not valid JSON ({error})") from None
+        why = "a number too long to read" if "digits" in str(error) else str(error)
+        raise PolicyInputError(f"{path}: not valid JSON ({why})") from None
     except RecursionError:
         raise PolicyInputError(deep) from None
     try:

@@ -158,8 +158,14 @@ def _jurisdictions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
         return []
     issues, covered = [], set()
     groups = ", ".join(sorted(catalog.jurisdictions.groups))
+    known = {
+        r.country for section in (catalog.aws_regions, catalog.gcp_regions) for r in section.regions.values()
+    }
+    known |= {c for members in catalog.jurisdictions.groups.values() for c in members}
     for k, name in enumerate(named):
         countries = catalog.jurisdictions.countries(name)
+        if countries is not None and name not in catalog.jurisdictions.groups and name not in known:
+            countries = None  # a well-formed code no cloud region or group of the catalog knows
         if countries is None:
             issues.append(
                 SpecIssue(
@@ -172,6 +178,22 @@ def _jurisdictions(zone: LandingZone, catalog: Catalog) -> list[SpecIssue]:
             covered |= countries
     if issues:
         return issues
+    by_region = {
+        name: r
+        for section in (catalog.aws_regions, catalog.gcp_regions)
+        for name, r in section.regions.items()
+    }
+    for k, name in enumerate(zone.residency.allowed_regions):
+        region = by_region.get(name)
+        if region is not None and region.country not in covered:
+            issues.append(
+                SpecIssue(
+                    ("residency", "allowed_regions", k),
+                    f"allowed region '{name}' is in {region.country}, outside residency.jurisdictions "
+                    f"[{', '.join(named)}]: the two residency rules contradict each other",
+                    "remove the region from allowed_regions, or correct residency.jurisdictions",
+                )
+            )
     for i, target in enumerate(zone.targets):
         if target.regions_catalog is None:
             continue

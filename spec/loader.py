@@ -93,6 +93,14 @@ def parse_yaml(text: str, file: str) -> tuple[Any, Positions]:
         raise SpecError(file, [SpecIssue((), message, hint, line, column)], lines) from None
     except yaml.YAMLError as err:  # e.g. ReaderError for control characters
         hint = "remove control or non-printable characters from the file"
+        position = getattr(err, "position", None)
+        character = getattr(err, "character", None)
+        if isinstance(position, int) and isinstance(character, int | str):
+            code = ord(character) if isinstance(character, str) else character
+            line = text.count("\n", 0, position) + 1
+            column = position - (text.rfind("\n", 0, position) + 1) + 1
+            message = f"a control character (U+{code:04X}) that YAML does not allow"
+            raise SpecError(file, [SpecIssue((), message, hint, line, column)], lines) from None
         raise SpecError(file, [SpecIssue((), f"unreadable YAML: {err}", hint)], lines) from None
     except _TooLarge as big:
         hint = (

@@ -31,6 +31,15 @@ def next_lustre_capacity(gib: int) -> int:
     return -(-gib // facts.increment_gib) * facts.increment_gib
 
 
+def _lustre_neighbours(gib: int) -> list[int]:
+    """The valid FSx for Lustre sizes just below and above `gib`."""
+    facts = load_catalog().fsx_lustre
+    valid_below = [s for s in facts.small_sizes_gib if s < gib]
+    step_below = gib // facts.increment_gib * facts.increment_gib
+    below = max([*valid_below, step_below] if step_below else valid_below, default=None)
+    return [s for s in (below, next_lustre_capacity(gib)) if s is not None]
+
+
 def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
     """Problems in zone.targets[index], an AWS target."""
     target = zone.targets[index]
@@ -274,7 +283,8 @@ def _storage(target, base) -> list[SpecIssue]:
                     (*path, "capacity_gib"),
                     f"{warm.capacity_gib} GiB is not a valid FSx for Lustre PERSISTENT_2 size",
                     f"use {', '.join(map(str, lustre.small_sizes_gib))} or a multiple of "
-                    f"{lustre.increment_gib} GiB, e.g. {next_lustre_capacity(warm.capacity_gib)}",
+                    f"{lustre.increment_gib} GiB: the nearest are "
+                    + " or ".join(str(s) for s in _lustre_neighbours(warm.capacity_gib)),
                 )
             )
         if warm.throughput_per_tib is not None and warm.throughput_per_tib not in lustre.throughputs_per_tib:

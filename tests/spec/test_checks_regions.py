@@ -157,3 +157,17 @@ def test_an_overlay_adds_a_kubernetes_minor():
     finally:
         use_overlay(None)
     assert at(with_target(AWS, version="1.37"), ("targets", 0, "kubernetes", "version"))
+
+
+def test_a_well_formed_but_unknown_country_code_is_refused():
+    document = copy.deepcopy(AWS)
+    document["residency"]["jurisdictions"] = ["XX"]
+    (issue,) = at(document, ("residency", "jurisdictions", 0))
+    assert "unknown jurisdiction 'XX'" in issue.message
+
+
+def test_allowed_regions_that_contradict_the_jurisdictions():
+    document = copy.deepcopy(AWS)
+    document["residency"] = {"allowed_regions": ["eu-west-1", "us-east-1"], "jurisdictions": ["EU", "DE"]}
+    (issue,) = at(document, ("residency", "allowed_regions", 1))
+    assert "contradict" in issue.message and "us-east-1" in issue.message

@@ -85,7 +85,7 @@ def test_fsx_sizes_name_the_valid_sizes():
     document = yaml.safe_load(AWS_TEXT)
     document["targets"][0]["storage"]["warm"] = {"kind": "lustre", "capacity_gib": 3000}
     (issue,) = [i for i in issues_of(yaml.safe_dump(document)) if i.path[-1] == "capacity_gib"]
-    assert "1200, 2400" in issue.hint and "e.g. 4800" in issue.hint
+    assert "1200, 2400" in issue.hint and "the nearest are 2400 or 4800" in issue.hint
 
 
 def test_a_non_utf8_file_says_so_with_its_line(tmp_path):
@@ -126,3 +126,8 @@ def test_any_bad_value_gets_a_message_in_ailzs_words_and_a_fix(start, value):
             assert issue.hint, issue
             assert not issue.message.startswith("Input should"), issue
             assert "pydantic" not in issue.message and "errors.pydantic.dev" not in str(issue.hint)
+
+
+def test_a_control_character_is_named_with_its_line():
+    (issue,) = issues_of("name: x\nowner: a\x00b\n")
+    assert "U+0000" in issue.message and issue.line == 2 and issue.column == 9
