@@ -124,3 +124,36 @@ def pool_cost_tags(resource: PlanResource, ix: PlanIndex, params: Params) -> Mes
     missing = [key for key in POOL_COST_KEYS if not tags.get(key)]
     if missing:
         yield f"pool resource lacks pool cost keys: {', '.join(missing)}"
+
+
+CLUSTER_QUEUE = "kubernetes:kueue.x-k8s.io/v1beta1:ClusterQueue"
+
+
+def _team_costs(ix: PlanIndex) -> dict:
+    """name -> TeamCost of the plan's teams, estimated once per gate run (stacks/cost.py)."""
+    cached = ix.__dict__.get("_team_costs")
+    if cached is None:
+        from ailz.stacks.cost import estimate
+
+        cached = {team.name: team for team in estimate(ix.plan).teams}
+        ix.__dict__["_team_costs"] = cached
+    return cached
+
+
+@resource_rule("AILZ-CAP-006", CLUSTER_QUEUE)
+def team_quota_within_budget(resource: PlanResource, ix: PlanIndex, params: Params) -> Messages:
+    name = P.get(resource.inputs, "metadata", "name")
+    budgets = {t["name"]: t.get("budget_usd_month") for t in ix.context.get("teams", [])}
+    budget = budgets.get(name)
+    if budget is None:
+        return
+    team = _team_costs(ix).get(name)
+    if team is None or team.hourly_usd is None:
+        yield f"team {name} has a budget of {budget:,.0f} USD/month but its GPU quota cannot be priced"
+        return
+    monthly = team.hourly_usd * 730
+    if monthly > budget:
+        yield (
+            f"team {name}'s GPU quota ({team.gpu_quota} GPUs) costs {monthly:,.0f} USD/month at its pools' "
+            f"list prices, above its budget of {budget:,.0f} USD/month"
+        )

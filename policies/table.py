@@ -772,6 +772,18 @@ RULES: tuple[RuleMeta, ...] = (
         ("CM-8", "PM-5"),
         ("A.5.9",),
     ),
+    _rule(
+        "AILZ-CAP-006",
+        "capacity",
+        "Team GPU quotas fit the teams' budgets",
+        "medium",
+        "A team with teams[].budget_usd_month has a GPU quota whose list price (its targets' pool "
+        "rates, 730 h a month, as `ailz cost` prices it) is within that budget.",
+        "Lower the team's gpu_quota, raise budget_usd_month, or use cheaper capacity (Capacity "
+        "Blocks, commitments); `ailz cost SPEC` shows the figures.",
+        ("PM-3", "SA-2"),
+        ("A.5.9",),
+    ),
 )
 
 BY_ID: dict[str, RuleMeta] = {rule.id: rule for rule in RULES}
