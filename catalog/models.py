@@ -786,6 +786,13 @@ class PlanChanges(Fact):
     rolls_nodes: dict[str, list[str]] = Field(description="type -> inputs whose change rolls its nodes.")
     gpu_capacity_inputs: dict[str, list[str]] = Field(description="type -> inputs that size GPU capacity.")
     gpu_capacity_types: list[str] = Field(description="Types whose removal removes GPU capacity.")
+    replace_if_decreased: dict[str, list[str]] = Field(
+        default_factory=dict, description="type -> numeric inputs whose decrease replaces it."
+    )
+    replace_unless_range_grows: dict[str, list[str]] = Field(
+        default_factory=dict,
+        description="type -> CIDR inputs replaced unless the new range contains the old.",
+    )
 
 
 class Catalog(BaseModel):

@@ -27,7 +27,7 @@ def cost(
 ) -> None:
     """List-price estimate in USD: GPU pools (on-demand, Capacity Block), control planes, NAT, system
     nodes, storage, on-prem machines at their amortised rate, and each team's GPU quota. Unknown
-    prices are shown as unknown, never as zero (docs/cost.md)."""
+    prices are shown as unknown, never as zero (docs/review.md)."""
     from ailz.cli.diff_view import render_cost_markdown, render_cost_text
     from ailz.stacks.cost import estimate
 

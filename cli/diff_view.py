@@ -27,6 +27,15 @@ def _delta(base: float | None, head: float | None) -> str:
     return f"{'+' if change >= 0 else '-'}${abs(change):,.2f}"
 
 
+def _unpriced(target) -> list[tuple]:
+    """What of a target has no price, with its size: equal on both sides means the delta of the
+    priced parts is the whole delta."""
+    if target is None:
+        return []
+    parts = [(p.name, p.machine, p.nodes, p.capacity) for p in target.pools if p.hourly_usd is None]
+    return sorted(parts + [(i.name, i.quantity) for i in target.items if i.hourly_usd is None])
+
+
 def _known(target) -> float:
     return sum(v or 0 for v in [p.hourly_usd for p in target.pools] + [i.hourly_usd for i in target.items])
 
@@ -53,6 +62,9 @@ def cost_lines(base: CostEstimate, head: CostEstimate) -> list[str]:
         unpriced = sorted(
             {p.reason or "" for t in (old, new) if t for p in [*t.pools, *t.items] if p.hourly_usd is None}
         )
+        if _unpriced(old) != _unpriced(new):  # an unpriced part changed: no delta can be told
+            lines.append(f"{name}: unknown change (an unpriced part changed: {'; '.join(unpriced)})")
+            continue
         lines.append(
             f"{name}: priced parts {usd(known_old)} -> {usd(known_new)} per month "
             f"({_delta(known_old, known_new)}); not priced: {'; '.join(unpriced)}"
@@ -64,7 +76,14 @@ def cost_lines(base: CostEstimate, head: CostEstimate) -> list[str]:
         )
     else:
         old_k, new_k = base.known_hourly_usd * hours, head.known_hourly_usd * hours
-        lines.append(f"total (priced parts): {usd(old_k)} -> {usd(new_k)} per month ({_delta(old_k, new_k)})")
+        before = {t.name: _unpriced(t) for t in base.targets}
+        after = {t.name: _unpriced(t) for t in head.targets}
+        if before != after:
+            lines.append("total: unknown change (an unpriced part changed)")
+        else:
+            lines.append(
+                f"total (priced parts): {usd(old_k)} -> {usd(new_k)} per month ({_delta(old_k, new_k)})"
+            )
     return lines
 
 
@@ -140,9 +159,10 @@ def render_cost_text(estimate: CostEstimate) -> str:
         )
         for pool in target.pools:
             monthly = pool.hourly_usd * hours if pool.hourly_usd is not None else None
+            where = f", priced in {pool.pricing_region}" if pool.pricing_region else ""
             lines.append(
-                f"  pool {pool.name}: {pool.nodes} x {pool.machine} ({pool.gpus} GPUs, {pool.capacity}) "
-                f"{usd(pool.hourly_usd)}/h, {usd(monthly)}/month"
+                f"  pool {pool.name}: {pool.nodes} x {pool.machine} ({pool.gpus} GPUs, {pool.capacity}"
+                f"{where}) {usd(pool.hourly_usd)}/h, {usd(monthly)}/month"
                 + (f"  [{pool.reason}]" if pool.reason else "")
             )
         for item in target.items:

@@ -47,11 +47,13 @@ class PoolCost:
     hourly_usd: float | None
     price_source: str
     reason: str | None = None
+    pricing_region: str | None = None
 
     def to_json(self, hours: int) -> dict[str, Any]:
         return {
             "name": self.name,
             "machine": self.machine,
+            "pricing_region": self.pricing_region,
             "nodes": self.nodes,
             "gpus": self.gpus,
             "capacity": self.capacity,
@@ -224,7 +226,7 @@ def _pool_cost(pool: dict[str, Any], catalog: Catalog, context: dict[str, Any]) 
         "reservation": " (a reservation bills at on-demand unless a commitment or discount applies)",
     }
     source = f"{basis} list price in {price.region} ({price.as_of}){note.get(capacity, '')}: {price.source}"
-    return PoolCost(**base, hourly_usd=rate * nodes, price_source=source)
+    return PoolCost(**base, hourly_usd=rate * nodes, price_source=source, pricing_region=price.region)
 
 
 def _first(value: Any, *keys: str) -> Any:
@@ -278,7 +280,12 @@ _BUCKETS = ("aws:s3/bucketV2:BucketV2", "aws:s3/bucket:Bucket", "gcp:storage/buc
 
 
 def _resource_items(
-    resources: list[PlanResource], kind: str, catalog: Catalog, gpu_machines: set[str], object_gib: int
+    resources: list[PlanResource],
+    kind: str,
+    catalog: Catalog,
+    gpu_machines: set[str],
+    object_gib: int,
+    cold_buckets: int | None = None,
 ) -> list[Item]:
     """Control planes, NAT gateways, system nodes and storage, read from the plan's resources."""
     if getattr(catalog.service_prices, kind, None) is None:
@@ -353,7 +360,7 @@ def _resource_items(
                     "no citable Filestore Zonal list price",
                 )
             )
-    buckets = sum(1 for r in resources if r.type in _BUCKETS)
+    buckets = cold_buckets if cold_buckets is not None else sum(1 for r in resources if r.type in _BUCKETS)
     if buckets:
         gib = float(buckets * object_gib)
         items.append(
@@ -386,7 +393,8 @@ def estimate(plan: Plan, catalog: Catalog | None = None) -> CostEstimate:
             if (context.get("cost") or {}).get("object_storage_gib")
             else f" ({prices.object_storage_source})"
         ),
-        "not estimated: data transfer and NAT data processing, requests, snapshots, logs, support plans",
+        "not estimated: data transfer and NAT data processing, public IPv4 addresses, VPC interface "
+        "endpoints, node root disks, KMS keys, requests, snapshots, logs, support plans",
     ]
     targets: list[TargetCost] = []
     gpu_machines = {m.name for m in catalog.machines.values()}
@@ -394,7 +402,13 @@ def estimate(plan: Plan, catalog: Catalog | None = None) -> CostEstimate:
         facts = (context.get("targets") or {}).get(target.name, {})
         pools = [_pool_cost(p, catalog, context) for p in facts.get("gpu_pools", [])]
         region = getattr(getattr(prices, target.kind, None), "region", None)
-        items = _resource_items(plan.for_target(target.name), target.kind, catalog, gpu_machines, object_gib)
+        cold = (facts.get("storage") or {}).get("cold")
+        cold_buckets = (
+            len(cold.get("buckets", [])) if isinstance(cold, dict) else (0 if "storage" in facts else None)
+        )
+        items = _resource_items(
+            plan.for_target(target.name), target.kind, catalog, gpu_machines, object_gib, cold_buckets
+        )
         targets.append(TargetCost(target.name, target.kind, region, pools, items))
     if plan.targets and not any(
         (context.get("targets") or {}).get(t.name, {}).get("gpu_pools") is not None for t in plan.targets
@@ -405,18 +419,17 @@ def estimate(plan: Plan, catalog: Catalog | None = None) -> CostEstimate:
     by_name = {t.name: t for t in targets}
     teams = []
     for team in context.get("teams", []):
+        # gpu_quota holds per target (a ClusterQueue quota in each): priced at each target's rate
         rates = [by_name[n].gpu_rate() for n in team.get("targets", []) if n in by_name]
-        known = [r for r in rates if r is not None]
         quota = team.get("gpu_quota", 0)
-        if rates and len(known) == len(rates):
-            hourly = quota * sum(known) / len(known) if quota else 0.0
-            reason = None
+        if rates and all(r is not None for r in rates):
+            hourly, reason = quota * sum(rates), None  # type: ignore[arg-type]
         else:
             hourly, reason = None, "a target of the team has no priced GPU pool"
         teams.append(TeamCost(team["name"], quota, hourly, team.get("budget_usd_month"), reason))
     if teams:
         assumptions.append(
-            "a team's quota is priced at the GPU-weighted rate of its targets' pools (averaged over "
-            "its targets)"
+            "a team's quota holds in each of its targets: priced at each target's GPU-weighted pool "
+            "rate and added up"
         )
     return CostEstimate(prices.hours_per_month, targets, teams, assumptions, context.get("budget_usd_month"))

@@ -37,11 +37,11 @@ def _id(*parts: str) -> str:
     return "_".join(re.sub(r"[^A-Za-z0-9]", "_", p) for p in parts)
 
 
-def _fabric(machine, catalog: Catalog) -> str:
+def _fabric(machine, catalog: Catalog, site_fabric: str | None = None) -> str:
     if machine is None:
         return "unknown machine"
     net = machine.network
-    text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic}G {net.fabric}"
+    text = f"{net.gpu_nics}x {net.gbps_per_gpu_nic}G {site_fabric or net.fabric}"
     if machine.efa is not None:
         text += f", {machine.efa.max_efa_interfaces} EFA"
     if machine.gcp is not None and machine.gcp.rdma_nics:
@@ -74,7 +74,8 @@ def topology(
             node = Node(
                 _id("p", target.name, pool["name"]),
                 f"pool {pool['name']}: {pool['nodes']} x {pool['machine']} = {gpus} GPUs; "
-                f"{_fabric(machine, catalog)}; {pool.get('capacity') or 'on-demand'}",
+                f"{_fabric(machine, catalog, target_facts.get('fabric'))}; "
+                f"{pool.get('capacity') or 'on-demand'}",
                 changed_pools.get((target.name, pool["name"]), ""),
             )
             group.nodes.append(node)

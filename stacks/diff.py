@@ -12,6 +12,23 @@ from ailz.catalog import Catalog, load_catalog
 from ailz.stacks.plan import Plan, PlanResource
 
 SECRET = "(secret)"
+# Pulumi's marker of a secret value in serialized inputs: {SIG: SECRET_SIG, "value": ...}
+_SIG, _SECRET_SIG = "4dabf18193072939515e22adb298388d", "1b47061264138c4ac30d75fd1eb44270"
+
+
+class _Secret:
+    """A value Pulumi marks secret: compared by value, never printed."""
+
+    def __init__(self, value: Any) -> None:
+        self.value = value
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, _Secret) and self.value == other.value
+
+    def __hash__(self) -> int:
+        return 0
+
+
 # input names whose values are never printed, whatever the resource (case-insensitive)
 _SECRET_NAMES = re.compile(r"(password|secret|private_?key|token|passphrase|credentials)", re.IGNORECASE)
 # Kubernetes Secrets: every value under these inputs is secret
@@ -73,7 +90,10 @@ class PlanDiff:
 
 
 def flatten(value: Any, prefix: str = "") -> dict[str, Any]:
-    """{'a': {'b': [1, 2]}} -> {'a.b[0]': 1, 'a.b[1]': 2}; empty containers stay as leaves."""
+    """{'a': {'b': [1, 2]}} -> {'a.b[0]': 1, 'a.b[1]': 2}; empty containers stay as leaves, and a
+    value Pulumi marks secret is one leaf that is never printed."""
+    if isinstance(value, dict) and value.get(_SIG) == _SECRET_SIG:
+        return {prefix: _Secret(value.get("value"))}
     if isinstance(value, dict) and value:
         out: dict[str, Any] = {}
         for key in sorted(value):
@@ -98,12 +118,17 @@ def _is_secret(resource: PlanResource, path: str) -> bool:
 
 def _changes(old: PlanResource, new: PlanResource) -> list[Change]:
     before, after = flatten(old.inputs), flatten(new.inputs)
+    ignored = new.options.get("ignore_changes", [])
     found = []
     for path in sorted(set(before) | set(after)):
         if path in before and path in after and before[path] == after[path]:
             continue
+        if _matches(path, ignored):  # the engine keeps the live value: no change happens
+            continue
         a, b = before.get(path), after.get(path)  # an absent value reads as None
-        secret = _is_secret(new, path) or _is_secret(old, path)
+        secret = (
+            isinstance(a, _Secret) or isinstance(b, _Secret) or _is_secret(new, path) or _is_secret(old, path)
+        )
         found.append(
             Change(path, SECRET if secret and a is not None else a, SECRET if secret and b is not None else b)
         )
@@ -119,6 +144,17 @@ def _matches(path: str, patterns: list[str]) -> bool:
     """'vpcConfig.subnetIds[2]' matches 'vpcConfig.subnetIds'; patterns may use * (fnmatch)."""
     bare = re.sub(r"\[\d+\]", "", path)
     return any(bare == p or bare.startswith(p + ".") or fnmatch.fnmatchcase(bare, p) for p in patterns)
+
+
+def _grows(old: str, new: str) -> bool:
+    """A CIDR change that keeps every old address (an expansion), which GCP applies in place."""
+    import ipaddress
+
+    try:
+        before, after = ipaddress.ip_network(old, strict=False), ipaddress.ip_network(new, strict=False)
+    except ValueError:
+        return False
+    return before.version == after.version and before.subnet_of(after)  # type: ignore[arg-type]
 
 
 def _risks(
@@ -140,13 +176,28 @@ def _risks(
     paths = [c.path for c in item.changes]
     forced = [p for p in paths if _matches(p, facts.replace_on_change.get(resource.type, []))]
     forced += [p for p in paths if _matches(p, new.options.get("replace_on_changes", []))]
+    changes = {c.path: c for c in item.changes}
+    for path in facts.replace_if_decreased.get(resource.type, []):
+        change = changes.get(path)
+        numbers = change and isinstance(change.old, int | float) and isinstance(change.new, int | float)
+        if numbers and change.new < change.old:
+            forced.append(f"{path} (decreased)")
+    for path in facts.replace_unless_range_grows.get(resource.type, []):
+        change = changes.get(path)
+        if (
+            change
+            and isinstance(change.old, str)
+            and isinstance(change.new, str)
+            and not _grows(change.old, change.new)
+        ):
+            forced.append(f"{path} (not an expansion of {change.old})")
     if forced:
         risks.append(
             f"replaces the resource (delete and create), not an update: {', '.join(sorted(set(forced)))}"
         )
     rolls = [p for p in paths if _matches(p, facts.rolls_nodes.get(resource.type, []))]
     if rolls:
-        risks.append(f"rolls GPU nodes (each is drained and replaced): {', '.join(sorted(set(rolls)))}")
+        risks.append(f"rolls its nodes (each is drained and replaced): {', '.join(sorted(set(rolls)))}")
     capacity = [p for p in paths if _matches(p, facts.gpu_capacity_inputs.get(resource.type, []))]
     if capacity:
         risks.append(f"changes GPU capacity or reservation: {', '.join(sorted(set(capacity)))}")
@@ -178,4 +229,31 @@ def diff_plans(base: Plan, head: Plan, catalog: Catalog | None = None) -> PlanDi
             entry.changes = changes
             entry.risks = _risks(entry, old[urn], new[urn], catalog)
             changed.append(entry)
+    _dependents_of_replacements(head, changed, item)
     return PlanDiff(added=added, removed=removed, changed=changed)
+
+
+def _dependents_of_replacements(head: Plan, changed: list[ResourceChange], item) -> None:
+    """A replaced resource gets a new id; what takes that id as an input (a node group its subnets,
+    a file system its subnet) may be replaced too. Offline ids are stand-ins derived from names, so
+    the plan cannot show the new id: the dependents are named as a risk of their own."""
+    replaced = {c.urn for c in changed if any(r.startswith("replaces the resource") for r in c.risks)}
+    if not replaced:
+        return
+    entries = {c.urn: c for c in changed}
+    for resource in head.resources:
+        if not resource.custom or resource.urn in replaced:
+            continue
+        sources = {u for urns in resource.property_dependencies.values() for u in urns} & replaced
+        if not sources:
+            continue
+        names = ", ".join(sorted(head.by_urn()[u].name for u in sources if u in head.by_urn()))
+        risk = f"may be replaced too: an input comes from a replaced resource ({names})"
+        entry = entries.get(resource.urn)
+        if entry is None:
+            entry = item(resource)
+            entries[resource.urn] = entry
+            changed.append(entry)
+        if risk not in entry.risks:
+            entry.risks.append(risk)
+    changed.sort(key=lambda c: c.urn)

@@ -135,6 +135,8 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
                     for p in t.gpu_pools
                 ],  # fmt: skip
                 "storage": t.storage.model_dump(exclude_none=True),
+                # an on-prem site's own fabric (InfiniBand or RoCE), which the machine may allow both of
+                "fabric": getattr(getattr(t, "fabric", None), "kind", None),
             }
             for t in zone.targets
         },

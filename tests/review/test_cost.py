@@ -115,3 +115,32 @@ def test_cli(tmp_path):
     from_spec = json.loads(runner.invoke(app, ["cost", spec, "-o", "json"]).stdout)
     assert from_plan == from_spec
     assert copy.deepcopy(from_plan)["targets"][0]["pools"]
+
+
+def test_a_teams_quota_holds_per_target_and_only_cold_tier_buckets_count(example_plan):
+    result = estimate(example_plan("hybrid-sovereign"))
+    by_target = {t.name: t for t in result.targets}
+    document = yaml.safe_load((EXAMPLES / "hybrid-sovereign.yaml").read_text())
+    for team in document["teams"]:
+        rates = [by_target[n].gpu_rate() for n in team["targets"]]
+        cost = next(t for t in result.teams if t.name == team["name"])
+        if all(r is not None for r in rates):
+            assert cost.hourly_usd == pytest.approx(team["gpu_quota"] * sum(rates))
+    aws = yaml.safe_load((EXAMPLES / "aws-p5-training.yaml").read_text())
+    cold = aws["targets"][0]["storage"].get("cold") or {}
+    expected = len(cold.get("buckets", ["datasets", "checkpoints", "models"]))
+    buckets = next(
+        i for i in estimate(example_plan("aws-p5-training")).targets[0].items if i.name.startswith("object")
+    )
+    assert buckets.name.startswith(f"object storage, {expected} bucket(s)")
+
+
+def test_a_delta_over_an_unpriced_change_is_unknown(tmp_path):
+    document = yaml.safe_load((EXAMPLES / "gcp-a3-ultra.yaml").read_text())
+    base, head = tmp_path / "base.yaml", tmp_path / "head.yaml"
+    base.write_text(yaml.safe_dump(document, sort_keys=False))
+    document["targets"][0]["storage"]["warm"]["capacity_gib"] = 36000
+    head.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = runner.invoke(app, ["diff", str(base), str(head)])
+    assert result.exit_code == 1
+    assert "unknown change (an unpriced part changed" in result.stdout

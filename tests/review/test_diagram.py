@@ -29,7 +29,7 @@ def test_the_diagram_shows_pools_fabric_storage_teams_and_residency(example_plan
     text = mermaid(topology(example_plan("hybrid-sovereign")))
     assert "residency: EU" in text
     assert "pool h100: 4 x p5.48xlarge = 32 GPUs; 32x 100G efa, 32 EFA" in text
-    assert "RDMA VPC" in text and "infiniband" in text
+    assert "RDMA VPC" in text and "8x 400G roce" in text, "the site's own fabric, not the machine's default"
     assert "warm: lustre 4800 GiB" in text and "team sovereign: namespace + queue, 48 GPUs" in text
 
 

@@ -102,13 +102,13 @@ def test_replacements_rolls_capacity_and_protection_are_risks():
             "aws:eks/nodeGroup:NodeGroup",
             {"launchTemplate": {"version": "1"}},
             {"launchTemplate": {"version": "2"}},
-            "rolls GPU nodes",
+            "rolls its nodes",
         ),
         (
             "aws:ec2/launchTemplate:LaunchTemplate",
             {"imageId": "ami-1"},
             {"imageId": "ami-2"},
-            "rolls GPU nodes",
+            "rolls its nodes",
         ),
         (
             "aws:eks/nodeGroup:NodeGroup",
@@ -188,3 +188,70 @@ def test_cli_exit_codes_and_formats(tmp_path, base_plan, head_plan):
     )
     missing = runner.invoke(app, ["diff", str(base), str(tmp_path / "nope.json")])
     assert missing.exit_code == 2
+
+
+def test_pulumi_secret_values_are_masked():
+    secret = {"4dabf18193072939515e22adb298388d": "1b47061264138c4ac30d75fd1eb44270", "value": "token-a"}
+    other = {**secret, "value": "token-b"}
+    old = _resource("pulumi:providers:kubernetes", {"kubeconfig": secret})
+    new = _resource("pulumi:providers:kubernetes", {"kubeconfig": other})
+    (item,) = diff_plans(_plan(old), _plan(new)).changed
+    assert [(c.path, c.old, c.new) for c in item.changes] == [("kubeconfig", SECRET, SECRET)]
+    assert "token" not in json.dumps(diff_plans(_plan(old), _plan(new)).to_json())
+    assert diff_plans(
+        _plan(old), _plan(_resource("pulumi:providers:kubernetes", {"kubeconfig": secret}))
+    ).empty
+
+
+def test_ignored_changes_are_not_changes():
+    old = _resource(
+        "aws:eks/nodeGroup:NodeGroup",
+        {"scalingConfig": {"desiredSize": 4}},
+        ignore_changes=["scalingConfig.desiredSize"],
+    )
+    new = _resource(
+        "aws:eks/nodeGroup:NodeGroup",
+        {"scalingConfig": {"desiredSize": 8}},
+        ignore_changes=["scalingConfig.desiredSize"],
+    )
+    assert diff_plans(_plan(old), _plan(new)).empty
+
+
+def test_conditional_replacements():
+    fsx = "aws:fsx/lustreFileSystem:LustreFileSystem"
+    (shrunk,) = diff_plans(
+        _plan(_resource(fsx, {"storageCapacity": 4800})), _plan(_resource(fsx, {"storageCapacity": 2400}))
+    ).changed
+    assert any("storageCapacity (decreased)" in r for r in shrunk.risks)
+    (grown,) = diff_plans(
+        _plan(_resource(fsx, {"storageCapacity": 4800})), _plan(_resource(fsx, {"storageCapacity": 9600}))
+    ).changed
+    assert not grown.risks
+    subnet = "gcp:compute/subnetwork:Subnetwork"
+    (moved,) = diff_plans(
+        _plan(_resource(subnet, {"ipCidrRange": "10.40.0.0/20"})),
+        _plan(_resource(subnet, {"ipCidrRange": "10.41.0.0/20"})),
+    ).changed
+    assert any("not an expansion" in r for r in moved.risks)
+    (expanded,) = diff_plans(
+        _plan(_resource(subnet, {"ipCidrRange": "10.40.0.0/20"})),
+        _plan(_resource(subnet, {"ipCidrRange": "10.40.0.0/19"})),
+    ).changed
+    assert not expanded.risks
+
+
+def test_what_takes_a_replaced_resources_id_is_named():
+    vpc = _resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.0.0.0/16"})
+    group = PlanResource(
+        type="aws:eks/nodeGroup:NodeGroup",
+        name="g",
+        urn="urn:pulumi:s::p::ng::g",
+        parent=None,
+        target="t",
+        inputs={"subnetIds": ["x"]},
+        property_dependencies={"subnetIds": [vpc.urn]},
+    )
+    moved = _resource("aws:ec2/vpc:Vpc", {"cidrBlock": "10.1.0.0/16"})
+    result = diff_plans(_plan(vpc, group), _plan(moved, group))
+    dependent = next(c for c in result.changed if c.name == "g")
+    assert any("may be replaced too" in r for r in dependent.risks) and not dependent.changes
