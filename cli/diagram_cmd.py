@@ -54,6 +54,8 @@ def pool_states(base, head) -> dict[tuple[str, str], str]:
         return {(t, p["name"]): p for t, facts in targets.items() for p in facts.get("gpu_pools", [])}
 
     old, new = pools(base), pools(head)
-    return {
+    states = {
         key: "added" if key not in old else "changed" for key, value in new.items() if old.get(key) != value
     }
+    states.update({key: "removed" for key in old if key not in new})
+    return states

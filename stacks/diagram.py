@@ -80,6 +80,12 @@ def topology(
             )
             group.nodes.append(node)
             edges.append((cluster.id, node.id, ""))
+        listed = {pool["name"] for pool in target_facts.get("gpu_pools", [])}
+        for (owner, name), state in sorted(changed_pools.items()):
+            if owner == target.name and state == "removed" and name not in listed:
+                node = Node(_id("p", target.name, name), f"pool {name}: removed", "removed")
+                group.nodes.append(node)
+                edges.append((cluster.id, node.id, ""))
         storage = target_facts.get("storage") or {}
         for tier in ("hot", "warm", "cold"):
             body = storage.get(tier)

@@ -46,3 +46,18 @@ def test_a_base_colours_what_changes(tmp_path):
     assert f"class p_aws_train_{pool} changed" in result.stdout
     as_dot = runner.invoke(app, ["diagram", str(head), "-o", "dot"])
     assert as_dot.stdout.startswith("digraph ailz {")
+
+
+def test_a_removed_pool_is_drawn_as_removed(tmp_path):
+    import yaml
+
+    document = yaml.safe_load((EXAMPLES / "aws-p5-training.yaml").read_text())
+    gone = document["targets"][0]["gpu_pools"].pop()["name"]
+    head = tmp_path / "head.yaml"
+    head.write_text(yaml.safe_dump(document, sort_keys=False))
+    result = runner.invoke(app, ["diagram", str(head), "--base", str(EXAMPLES / "aws-p5-training.yaml")])
+    assert result.exit_code == 0, result.output
+    assert (
+        f"pool {gone}: removed" in result.stdout
+        and f"class p_aws_train_{gone.replace('-', '_')} removed" in result.stdout
+    )
