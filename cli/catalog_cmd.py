@@ -8,18 +8,13 @@ from enum import StrEnum
 import typer
 from rich.table import Table
 
-from ailz.cli.common import fail, out, output_to
+from ailz.cli.common import TextOrJson, fail, out, output_to
 
 
 class Provider(StrEnum):
     aws = "aws"
     gcp = "gcp"
     onprem = "onprem"
-
-
-class ListOutput(StrEnum):
-    text = "text"
-    json = "json"
 
 
 class ShowOutput(StrEnum):
@@ -37,7 +32,7 @@ catalog_app = typer.Typer(
 @catalog_app.command("list")
 def list_machines(
     provider: Provider = typer.Option(None, "--provider", "-p", help="Only this provider's machines."),
-    output: ListOutput = typer.Option(ListOutput.text, "--output", "-o", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o", help="text or json."),
     out_file: str = OUT_OPT,
 ) -> None:
     """One line per machine: GPUs, fabric, NICs, expected bus bandwidth."""
@@ -45,7 +40,7 @@ def list_machines(
 
     machines = [m for m in load_catalog().machines.values() if not provider or m.provider == provider]
     with output_to(out_file):
-        if output is ListOutput.json:
+        if output is TextOrJson.json:
             rows = [m.model_dump(exclude_none=True) for m in machines]
             print(json.dumps(rows, indent=2))
         else:
@@ -120,7 +115,7 @@ _REGIONS = {Cloud.aws: ("aws_regions", "eks_versions"), Cloud.gcp: ("gcp_regions
 @catalog_app.command("regions")
 def list_regions(
     cloud: Cloud = typer.Argument(..., help="aws or gcp."),
-    output: ListOutput = typer.Option(ListOutput.text, "--output", "-o", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o", help="text or json."),
     out_file: str = OUT_OPT,
 ) -> None:
     """The cloud's regions with their zones and country, and the Kubernetes minors ailz can create."""
@@ -130,7 +125,7 @@ def list_regions(
     regions_section, versions_section = _REGIONS[cloud]
     regions, versions = getattr(catalog, regions_section), getattr(catalog, versions_section)
     with output_to(out_file):
-        if output is ListOutput.json:
+        if output is TextOrJson.json:
             document = {"regions": regions.model_dump(), "kubernetes_versions": versions.model_dump()}
             print(json.dumps(document, indent=2))
             return

@@ -7,12 +7,22 @@ import os
 import signal
 import sys
 from collections.abc import Iterator
+from enum import StrEnum
 from typing import NoReturn
 
 import typer
 from rich.console import Console
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE = 0, 1, 2
+
+
+class TextOrJson(StrEnum):
+    """The -o/--output choice of commands that print for people or for tools."""
+
+    text = "text"
+    json = "json"
+
+
 EXIT_INTERRUPTED = 130
 
 # Piped output (CI logs, grep) gets a wide fixed width so tables never truncate names.
@@ -92,6 +102,16 @@ def file_error_hint(path: str, error: OSError) -> str:
     }.get(error.errno, "choose another path")
 
 
+def refuse_overwriting(out_file: str | None, inputs: tuple[str | None, ...]) -> None:
+    """Exit 2 when --out names one of the command's inputs (a report must never replace its spec)."""
+    if out_file in (None, "-"):
+        return
+    for given in inputs:
+        if given not in (None, "-") and os.path.realpath(given) == os.path.realpath(out_file):
+            fail(f"--out {out_file} is the input {given}: the output would replace it",
+                 hint="write the output to another file")  # fmt: skip
+
+
 @contextlib.contextmanager
 def output_to(
     out_file: str | None, mode: int | None = None, inputs: tuple[str | None, ...] = ()
@@ -105,11 +125,8 @@ def output_to(
     if out_file in (None, "-"):
         yield
         return
+    refuse_overwriting(out_file, inputs)
     target = os.path.realpath(out_file)
-    for given in inputs:
-        if given not in (None, "-") and os.path.realpath(given) == target:
-            fail(f"--out {out_file} is the input {given}: the output would replace it",
-                 hint="write the output to another file")  # fmt: skip
     if os.path.exists(target) and not os.path.isfile(target) and not os.path.isdir(target):
         yield from _write_in_place(out_file, target)
         return
@@ -248,16 +265,9 @@ def load_plan_or_exit(path: str):
     without any provider SDK. `-` is standard input: a JSON document, else a spec."""
     from ailz.policies.config import PolicyInputError
 
-    if path == "-":  # standard input: a JSON document, else a spec
-        if not stdin_text().lstrip().startswith(("{", "[")):
-            from ailz.stacks.synth import SynthesisError, synthesize
-
-            try:
-                loaded = load_spec_or_exit("-")
-                with offline_work_interruptible(), synthesis_progress() as progress:
-                    return synthesize(loaded, on_progress=progress)
-            except SynthesisError as error:
-                fail(str(error), code=EXIT_FAILED)
+    if path == "-" and not stdin_text().lstrip().startswith(("{", "[")):
+        return synthesize_or_exit("-", None)[1]
+    if path == "-":
         from ailz.policies.inputs import load_json_text
 
         try:
@@ -265,14 +275,7 @@ def load_plan_or_exit(path: str):
         except PolicyInputError as error:
             fail(str(error), hint="pipe a landing-zone spec or `ailz plan --output json` output")
     if path.endswith(SPEC_SUFFIXES):
-        from ailz.stacks.synth import SynthesisError, synthesize
-
-        loaded = load_spec_or_exit(path)
-        try:
-            with offline_work_interruptible(), synthesis_progress() as progress:
-                return synthesize(loaded, on_progress=progress)
-        except SynthesisError as error:
-            fail(str(error), code=EXIT_FAILED)
+        return synthesize_or_exit(path, None)[1]
     from ailz.policies.inputs import load_json_plan
 
     try:

@@ -15,7 +15,17 @@ from typing import Any
 import typer
 from rich.markup import escape
 
-from ailz.cli.common import EXIT_FAILED, EXIT_USAGE, err, fail, load_spec_or_exit, out, output_to, write_text
+from ailz.cli.common import (
+    EXIT_FAILED,
+    EXIT_USAGE,
+    TextOrJson,
+    err,
+    fail,
+    load_spec_or_exit,
+    out,
+    output_to,
+    write_text,
+)
 
 EXIT_INTERRUPTED = 130
 
@@ -54,11 +64,6 @@ SECRETS_OPT = typer.Option(
     help="passphrase (default; needs PULUMI_CONFIG_PASSPHRASE or PULUMI_CONFIG_PASSPHRASE_FILE) "
     "or a KMS key URL: awskms://, gcpkms://, azurekeyvault://, hashivault://.",
 )
-
-
-class OutputFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 def open_stack_factory():
@@ -307,7 +312,7 @@ def destroy(
 def outputs(
     spec: str = SPEC_ARG,
     target: str = TARGET_OPT,
-    output: OutputFormat = typer.Option(OutputFormat.text, "--output", "-o", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o", help="text or json."),
     show_secrets: bool = typer.Option(False, "--show-secrets", help="Print secret outputs in clear."),
     stage: Stage = typer.Option(Stage.infra, "--stage", help="The stack whose outputs to show."),
     out_file: str = typer.Option(None, "--out", metavar="FILE", help="Write to this file instead of stdout."),
@@ -332,7 +337,7 @@ def _outputs(spec, target, output, show_secrets, stage, backend, secrets_provide
     from ailz.stacks.program import stack_name
 
     stack = stack_name(session.loaded.zone, session.target, stage)
-    if output is OutputFormat.json:
+    if output is TextOrJson.json:
         print(
             json.dumps({"stack": stack, "target": session.target, "outputs": values}, indent=2, default=str)
         )

@@ -37,25 +37,10 @@ def diagram(
     plan = load_plan_or_exit(input_file)
     states: dict[tuple[str, str], str] = {}
     if base is not None:
-        states = pool_states(load_plan_or_exit(base), plan)
+        states = draw.pool_states(load_plan_or_exit(base), plan)
     top = draw.topology(plan, states)
     write_text(
         draw.mermaid(top) if output is DiagramFormat.mermaid else draw.dot(top),
         out_file,
         inputs=(input_file, base),
     )
-
-
-def pool_states(base, head) -> dict[tuple[str, str], str]:
-    """(target, pool) -> added / changed for the pools whose facts differ between two plans."""
-
-    def pools(plan) -> dict[tuple[str, str], dict]:
-        targets = (plan.context or {}).get("targets") or {}
-        return {(t, p["name"]): p for t, facts in targets.items() for p in facts.get("gpu_pools", [])}
-
-    old, new = pools(base), pools(head)
-    states = {
-        key: "added" if key not in old else "changed" for key, value in new.items() if old.get(key) != value
-    }
-    states.update({key: "removed" for key in old if key not in new})
-    return states

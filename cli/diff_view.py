@@ -36,10 +36,6 @@ def _unpriced(target) -> list[tuple]:
     return sorted(parts + [(i.name, i.quantity) for i in target.items if i.hourly_usd is None])
 
 
-def _known(target) -> float:
-    return sum(v or 0 for v in [p.hourly_usd for p in target.pools] + [i.hourly_usd for i in target.items])
-
-
 def cost_lines(base: CostEstimate, head: CostEstimate) -> list[str]:
     """Monthly totals before and after, per target and in all, with the delta; where a price is
     unknown, the delta of the priced parts and what is left unpriced."""
@@ -57,8 +53,8 @@ def cost_lines(base: CostEstimate, head: CostEstimate) -> list[str]:
                 f"({_delta(old_m * hours, new_m * hours)})"
             )
             continue
-        known_old = _known(old) * hours if old else 0.0
-        known_new = _known(new) * hours if new else 0.0
+        known_old = old.known_hourly_usd * hours if old else 0.0
+        known_new = new.known_hourly_usd * hours if new else 0.0
         unpriced = sorted(
             {p.reason or "" for t in (old, new) if t for p in [*t.pools, *t.items] if p.hourly_usd is None}
         )
@@ -181,7 +177,7 @@ def render_cost_text(estimate: CostEstimate) -> str:
     for team in estimate.teams:
         monthly = team.hourly_usd * hours if team.hourly_usd is not None else None
         budget = f", budget {usd(team.budget_usd_month)}" if team.budget_usd_month is not None else ""
-        over = " OVER BUDGET" if team.to_json(hours)["over_budget"] else ""
+        over = " OVER BUDGET" if team.over_budget(hours) else ""
         lines.append(f"team {team.name}: {team.gpu_quota} GPUs quota = {usd(monthly)}/month{budget}{over}")
     lines.append("assumptions:")
     lines += [f"  - {a}" for a in estimate.assumptions]
@@ -215,7 +211,7 @@ def render_cost_markdown(estimate: CostEstimate) -> str:
         for team in estimate.teams:
             monthly = team.hourly_usd * hours if team.hourly_usd is not None else None
             budget = usd(team.budget_usd_month) if team.budget_usd_month is not None else "-"
-            flag = " :warning: over budget" if team.to_json(hours)["over_budget"] else ""
+            flag = " :warning: over budget" if team.over_budget(hours) else ""
             lines.append(f"| {team.name} | {team.gpu_quota} | {usd(monthly)} | {budget}{flag} |")
     lines += ["", "Assumptions:", ""] + [f"- {a}" for a in estimate.assumptions]
     return "\n".join(lines) + "\n"

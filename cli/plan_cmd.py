@@ -2,16 +2,9 @@
 
 from __future__ import annotations
 
-from enum import StrEnum
-
 import typer
 
-from ailz.cli.common import out, output_to, synthesize_or_exit, write_text
-
-
-class PlanOutput(StrEnum):
-    text = "text"
-    json = "json"
+from ailz.cli.common import TextOrJson, out, output_to, synthesize_or_exit, write_text
 
 
 def plan(
@@ -19,7 +12,7 @@ def plan(
     target: list[str] = typer.Option(
         None, "--target", "-t", metavar="NAME", help="Only this target (repeatable)."
     ),
-    output: PlanOutput = typer.Option(PlanOutput.text, "--output", "-o", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "--output", "-o", help="text or json."),
     out_file: str = typer.Option(
         None, "--out", metavar="FILE", help="Write the plan to this file instead of stdout."
     ),
@@ -30,7 +23,7 @@ def plan(
     """Show, per target, every cloud and Kubernetes resource the zone would create."""
     loaded, result = synthesize_or_exit(spec, target)
 
-    if output is PlanOutput.json:
+    if output is TextOrJson.json:
         write_text(result.to_json(), out_file, inputs=(spec,))
         return
     from ailz.cli.plan_view import render_plan

@@ -13,11 +13,13 @@ from ailz.cli.common import (
     EXIT_OK,
     EXIT_USAGE,
     SPEC_SUFFIXES,
+    TextOrJson,
     err,
     fail,
     load_plan_or_exit,
     out,
     output_to,
+    refuse_overwriting,
     write_text,
 )
 
@@ -29,11 +31,6 @@ policy_app = typer.Typer(
 class Profile(StrEnum):
     dev = "dev"
     prod = "prod"
-
-
-class ListFormat(StrEnum):
-    text = "text"
-    json = "json"
 
 
 class Format(StrEnum):
@@ -127,10 +124,7 @@ def check(
     from ailz.policies.gate import run_gate
     from ailz.policies.report import render
 
-    same = out_file not in (None, "-") and input_file != "-"
-    if same and os.path.realpath(out_file) == os.path.realpath(input_file):
-        fail(f"--out {out_file} is the input {input_file}: the report would replace it",
-             hint="write the report to another file")  # fmt: skip
+    refuse_overwriting(out_file, (input_file, zone, config, waivers, baseline))
     if input_file.endswith(SPEC_SUFFIXES) and format is not Format.text:
         _report_an_invalid_spec(input_file, format, out_file)
     plan = load_plan_or_exit(input_file)
@@ -160,8 +154,8 @@ def check(
 
 @policy_app.command("list")
 def list_rules(
-    format: ListFormat = typer.Option(
-        ListFormat.text, "--output", "-o", "--format", "-f", help="text or json (--format is the old name)."
+    format: TextOrJson = typer.Option(
+        TextOrJson.text, "--output", "-o", "--format", "-f", help="text or json (--format is the old name)."
     ),
     out_file: str | None = typer.Option(
         None, "--out", metavar="FILE", help="Write the list to FILE instead of stdout."
@@ -172,10 +166,10 @@ def list_rules(
         _list_rules(format)
 
 
-def _list_rules(format: ListFormat) -> None:
+def _list_rules(format: TextOrJson) -> None:
     from ailz.policies.table import RULES
 
-    if format is ListFormat.json:
+    if format is TextOrJson.json:
         import json
 
         rows = [

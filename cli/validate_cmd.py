@@ -19,6 +19,7 @@ from ailz.cli.common import (
     EXIT_FAILED,
     EXIT_INTERRUPTED,
     EXIT_OK,
+    TextOrJson,
     err,
     fail,
     load_spec_or_exit,
@@ -45,11 +46,6 @@ class Pairing(StrEnum):
     inter_rack = "inter-rack"
     intra_rack = "intra-rack"
     random = "random"
-
-
-class ParseOutput(StrEnum):
-    text = "text"
-    json = "json"
 
 
 @nccl_app.callback(invoke_without_command=True)
@@ -334,7 +330,7 @@ def clear_nodes(
     kubeconfig: str = typer.Option(None, "--kubeconfig", help="kubeconfig file (default: $KUBECONFIG)."),
     context: str = typer.Option(None, "--context", help="kubeconfig context."),
     image: str = typer.Option(None, "--image", help="Override the nccl-tests image of the fabric."),
-    output: ParseOutput = typer.Option(ParseOutput.text, "-o", "--output", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "-o", "--output", help="text or json."),
     out_file: str = typer.Option(
         None, "--out", metavar="FILE", help="Write the result to FILE instead of stdout."
     ),
@@ -356,7 +352,7 @@ def clear_nodes(
         report = clear(zone, target, pool, api, list(dict.fromkeys(node_names)), image=image,
                        on_progress=lambda text: status.update(text))  # fmt: skip
     with output_to(out_file):
-        if output is ParseOutput.json:
+        if output is TextOrJson.json:
             sys.stdout.write(json.dumps(report.to_json(), indent=2) + "\n")
         else:
             for node in report.cleared:
@@ -383,7 +379,7 @@ def _not_nccl_output(result) -> bool:
 @nccl_app.command("parse")
 def parse_log(
     log: str = typer.Argument(..., help="nccl-tests output (text or -J JSON); '-' reads stdin."),
-    output: ParseOutput = typer.Option(ParseOutput.text, "-o", "--output", help="text or json."),
+    output: TextOrJson = typer.Option(TextOrJson.text, "-o", "--output", help="text or json."),
     machine: str = typer.Option(
         None,
         "--machine",
@@ -432,7 +428,7 @@ def _parse_log(
             _not_nccl_output_error(log)
         # a measurement spoiled by a classic mistake (ranks alone, sockets instead of RDMA) fails too
         passed = result.ok and not any(a.kind in FATAL_ANOMALIES for a in result.anomalies)
-        if output is ParseOutput.json:
+        if output is TextOrJson.json:
             sys.stdout.write(json.dumps(result.to_json(), indent=2) + "\n")
         else:
             _print_result(result)
@@ -522,7 +518,7 @@ def _judge_log(log, text, output, machine_name, nodes, collective, min_fraction,
             fail(f"{log} does not say how many nodes ran (no rank lines)", hint="pass --nodes N")
     expect_gdr = bool(fabric_pods().get(machine.nccl_profile, {}).get("expect_gdr"))
     result, verdict, line = judge_log(text, machine, nodes, collective, fraction, large, expect_gdr)
-    if output is ParseOutput.json:
+    if output is TextOrJson.json:
         document = {
             "machine": machine.name,
             "nodes": nodes,

@@ -129,14 +129,13 @@ def pool_cost_tags(resource: PlanResource, ix: PlanIndex, params: Params) -> Mes
 CLUSTER_QUEUE = "kubernetes:kueue.x-k8s.io/v1beta1:ClusterQueue"
 
 
-def _team_costs(ix: PlanIndex) -> dict:
-    """name -> TeamCost of the plan's teams, estimated once per gate run (stacks/cost.py)."""
-    cached = ix.__dict__.get("_team_costs")
+def _cost(ix: PlanIndex):
+    """The plan's cost estimate (stacks/cost.py), made once per gate run."""
+    cached = ix.__dict__.get("_cost")
     if cached is None:
         from ailz.stacks.cost import estimate
 
-        cached = {team.name: team for team in estimate(ix.plan).teams}
-        ix.__dict__["_team_costs"] = cached
+        cached = ix.__dict__["_cost"] = estimate(ix.plan)
     return cached
 
 
@@ -147,12 +146,13 @@ def team_quota_within_budget(resource: PlanResource, ix: PlanIndex, params: Para
     budget = budgets.get(name)
     if budget is None:
         return
-    team = _team_costs(ix).get(name)
+    cost = _cost(ix)
+    team = next((t for t in cost.teams if t.name == name), None)
     if team is None or team.hourly_usd is None:
         yield f"team {name} has a budget of {budget:,.0f} USD/month but its GPU quota cannot be priced"
         return
-    monthly = team.hourly_usd * 730
-    if monthly > budget:
+    monthly = team.hourly_usd * cost.hours_per_month
+    if team.over_budget(cost.hours_per_month):
         yield (
             f"team {name}'s GPU quota ({team.gpu_quota} GPUs) costs {monthly:,.0f} USD/month at its pools' "
             f"list prices, above its budget of {budget:,.0f} USD/month"

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
+from ailz.spec.zone import OwnedMachineCost
 from ailz.stacks.plan import Plan, PlanResource
 
 CURRENCY = "USD"
@@ -77,10 +78,9 @@ class TargetCost:
         return _sum([p.hourly_usd for p in self.pools] + [i.hourly_usd for i in self.items])
 
     @property
-    def complete(self) -> bool:
-        return all(p.hourly_usd is not None for p in self.pools) and all(
-            i.hourly_usd is not None for i in self.items
-        )
+    def known_hourly_usd(self) -> float:
+        """What the priced parts add up to (the total when nothing is unknown)."""
+        return sum(v or 0 for v in [p.hourly_usd for p in self.pools] + [i.hourly_usd for i in self.items])
 
     def gpu_rate(self) -> float | None:
         """USD per GPU-hour over the target's priced pools, weighted by their GPUs."""
@@ -97,6 +97,10 @@ class TeamCost:
     budget_usd_month: float | None
     reason: str | None = None
 
+    def over_budget(self, hours: int) -> bool:
+        monthly = self.hourly_usd * hours if self.hourly_usd is not None else None
+        return self.budget_usd_month is not None and monthly is not None and monthly > self.budget_usd_month
+
     def to_json(self, hours: int) -> dict[str, Any]:
         monthly = self.hourly_usd * hours if self.hourly_usd is not None else None
         return {
@@ -105,9 +109,7 @@ class TeamCost:
             "hourly_usd": _round(self.hourly_usd),
             "monthly_usd": _round(monthly),
             "budget_usd_month": self.budget_usd_month,
-            "over_budget": bool(
-                self.budget_usd_month is not None and monthly is not None and monthly > self.budget_usd_month
-            ),
+            "over_budget": self.over_budget(hours),
             **({"reason": self.reason} if self.reason else {}),
         }
 
@@ -132,11 +134,7 @@ class CostEstimate:
     @property
     def known_hourly_usd(self) -> float:
         """What the priced parts add up to (the total when nothing is unknown)."""
-        return sum(
-            value or 0
-            for t in self.targets
-            for value in [p.hourly_usd for p in t.pools] + [i.hourly_usd for i in t.items]
-        )
+        return sum(t.known_hourly_usd for t in self.targets)
 
     def to_json(self) -> dict[str, Any]:
         hours = self.hours_per_month
@@ -198,12 +196,11 @@ def _pool_cost(pool: dict[str, Any], catalog: Catalog, context: dict[str, Any]) 
                 price_source="",
                 reason=f"no amortised rate: set cost.onprem_machines.{machine.name} in the spec",
             )
-        hours = catalog.service_prices.hours_per_month
-        opex = owned.get("opex_usd_per_month", 0)
-        rate = owned["capex_usd"] / (owned["years"] * 12 * hours) + opex / hours
+        cost = OwnedMachineCost.model_validate(owned)  # the spec's model computes the rate
+        rate = cost.usd_per_hour(catalog.service_prices.hours_per_month)
         source = (
-            f"spec cost.onprem_machines.{machine.name}: {owned['capex_usd']:,.0f} USD over "
-            f"{owned['years']:g} years plus {opex:,.0f} USD per month"
+            f"spec cost.onprem_machines.{machine.name}: {cost.capex_usd:,.0f} USD over "
+            f"{cost.years:g} years plus {cost.opex_usd_per_month:,.0f} USD per month"
         )
         return PoolCost(**base, hourly_usd=rate * nodes, price_source=source)
     price = machine.price

@@ -163,3 +163,19 @@ def dot(top: Topology) -> str:
 
 def _all_nodes(group: Group) -> list[Node]:
     return [*group.nodes, *(n for sub in group.groups for n in _all_nodes(sub))]
+
+
+def pool_states(base: Plan, head: Plan) -> dict[tuple[str, str], str]:
+    """(target, pool) -> added, changed or removed, for the pools whose facts differ between two
+    plans (the colours of `topology`)."""
+
+    def pools(plan: Plan) -> dict[tuple[str, str], dict]:
+        targets = (plan.context or {}).get("targets") or {}
+        return {(t, p["name"]): p for t, facts in targets.items() for p in facts.get("gpu_pools", [])}
+
+    old, new = pools(base), pools(head)
+    states = {
+        key: "added" if key not in old else "changed" for key, value in new.items() if old.get(key) != value
+    }
+    states.update({key: "removed" for key in old if key not in new})
+    return states

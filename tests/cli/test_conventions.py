@@ -135,7 +135,7 @@ def test_a_read_only_directory_is_named_as_such(tmp_path):
     assert result.exit_code == 2 and "permissions" in result.stderr
 
 
-def test_kubeconfig_mode_and_text_files_use_the_umask(tmp_path):
+def test_text_files_get_the_mode_the_umask_gives(tmp_path):
     out = tmp_path / "catalog.yaml"
     assert runner.invoke(app, ["catalog", "show", "p5.48xlarge", "--out", str(out)]).exit_code == 0
     assert "gpu:" in out.read_text()
