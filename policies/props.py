@@ -104,6 +104,8 @@ def truthy(value: Any) -> bool:
 TAG_PATHS: dict[str, tuple[str, ...]] = {
     "gcp:container/cluster:Cluster": ("resourceLabels",),
     "gcp:container/nodePool:NodePool": ("nodeConfig", "resourceLabels"),
+    # a notification channel's `labels` are its settings (email_address, ...)
+    "gcp:monitoring/notificationChannel:NotificationChannel": ("userLabels",),
 }
 # Types that take tags/labels even when the input is absent (so a missing tag set is a finding).
 TAGGABLE_TYPES = frozenset(
@@ -129,6 +131,7 @@ TAGGABLE_TYPES = frozenset(
         "aws:iam/role:Role",
         "aws:iam/policy:Policy",
         "aws:secretsmanager/secret:Secret",
+        "aws:budgets/budget:Budget",
         "gcp:storage/bucket:Bucket",
         "gcp:kms/cryptoKey:CryptoKey",
         "gcp:container/cluster:Cluster",
@@ -137,6 +140,7 @@ TAGGABLE_TYPES = frozenset(
         "gcp:compute/instance:Instance",
         "gcp:compute/disk:Disk",
         "gcp:filestore/instance:Instance",
+        "gcp:monitoring/notificationChannel:NotificationChannel",
     }
 )
 

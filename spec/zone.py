@@ -5,9 +5,9 @@ Target kinds add their own target model; a KindSet (spec/kinds.py) builds the zo
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ailz.spec.common import Name, SpecModel, TargetBase
 
@@ -153,7 +153,70 @@ class OwnedMachineCost(SpecModel):
         )
 
 
+EMAIL_PATTERN = r"^[^@\s]+@[^@\s]+\.[^@\s]+$"
+
+
+class BudgetAlerts(SpecModel):
+    """Cloud budgets with alerts, for the zone and every team with a budget_usd_month (docs/review.md)."""
+
+    emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]] = Field(
+        default_factory=list,
+        max_length=5,
+        description="Addresses alerted (AWS Budgets email subscribers; Cloud Monitoring email channels on "
+        "GCP, whose budgets take at most 5).",
+    )
+    aws_sns_topic_arn: str | None = Field(
+        default=None,
+        pattern=r"^arn:aws[a-z-]*:sns:[a-z0-9-]+:\d{12}:[A-Za-z0-9_-]{1,256}$",
+        description="Standard SNS topic, in the AWS target's account, whose policy lets "
+        "budgets.amazonaws.com publish.",
+    )
+    gcp_pubsub_topic: str | None = Field(
+        default=None,
+        pattern=r"^projects/[a-z][a-z0-9-]{4,28}[a-z0-9]/topics/[A-Za-z][A-Za-z0-9._~+%-]{2,254}$",
+        description="Pub/Sub topic receiving every budget update, projects/<project>/topics/<topic>.",
+    )
+    gcp_billing_account: str | None = Field(
+        default=None,
+        pattern=r"^[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{6}$",
+        description="Billing account the GCP projects bill to (budgets live there; the deployer needs "
+        "billing.budgets.create on it).",
+    )
+    actual_percent: list[Annotated[float, Field(gt=0, le=1000)]] = Field(
+        default_factory=lambda: [50.0, 80.0, 100.0],
+        description="Alert when actual spend passes these percentages of the month's budget.",
+    )
+    forecast_percent: list[Annotated[float, Field(gt=0, le=1000)]] = Field(
+        default_factory=lambda: [100.0],
+        description="Alert when the month's forecast passes these percentages.",
+    )
+    activate_aws_cost_allocation_tags: bool = Field(
+        default=False,
+        description="Activate ailz's cost keys as AWS cost allocation tags. Only an AWS Organizations "
+        "management account (or a standalone account) may, and only once the keys appear in Billing "
+        "(up to 24 h after the first tagged resource): set it on a later `ailz up`.",
+    )
+
+    @model_validator(mode="after")
+    def _notifications(self) -> BudgetAlerts:
+        # AWS Budgets take at most 5 notifications per budget (CreateBudget API reference)
+        count = len(set(self.actual_percent)) + len(set(self.forecast_percent))
+        if count > 5:
+            raise ValueError(
+                f"{count} alert thresholds: a budget takes at most 5 (actual_percent and forecast_percent "
+                "together)"
+            )
+        if count == 0:
+            raise ValueError("no alert threshold: give actual_percent or forecast_percent")
+        return self
+
+
 class CostSettings(SpecModel):
+    budget_alerts: BudgetAlerts | None = Field(
+        default=None,
+        description="Create cloud budgets (AWS Budgets, Cloud Billing budgets) with these alerts for the "
+        "zone's and the teams' budget_usd_month.",
+    )
     onprem_machines: dict[str, OwnedMachineCost] = Field(
         default_factory=dict, description="On-prem machine -> its amortised cost, for `ailz cost`."
     )

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
+from ailz.components.common.budget_plan import node_rate
 from ailz.spec.zone import OwnedMachineCost
 from ailz.stacks.plan import Plan, PlanResource
 
@@ -187,37 +188,18 @@ def _pool_cost(pool: dict[str, Any], catalog: Catalog, context: dict[str, Any]) 
     }
     if machine is None:
         return PoolCost(**base, hourly_usd=None, price_source="", reason="machine not in the catalog")
-    if machine.provider == "onprem":
-        owned = (context.get("cost") or {}).get("onprem_machines", {}).get(machine.name)
-        if owned is None:
-            return PoolCost(
-                **base,
-                hourly_usd=None,
-                price_source="",
-                reason=f"no amortised rate: set cost.onprem_machines.{machine.name} in the spec",
-            )
-        cost = OwnedMachineCost.model_validate(owned)  # the spec's model computes the rate
-        rate = cost.usd_per_hour(catalog.service_prices.hours_per_month)
+    owned = (context.get("cost") or {}).get("onprem_machines", {}).get(machine.name)
+    cost = OwnedMachineCost.model_validate(owned) if owned is not None else None  # the spec's model
+    rate, basis = node_rate(machine, capacity, cost, catalog.service_prices.hours_per_month)
+    price = machine.price
+    if rate is None:
+        return PoolCost(**base, hourly_usd=None, price_source=price.source if price else "", reason=basis)
+    if cost is not None and basis == "owned":  # on-prem: the spec's figures are the source
         source = (
             f"spec cost.onprem_machines.{machine.name}: {cost.capex_usd:,.0f} USD over "
             f"{cost.years:g} years plus {cost.opex_usd_per_month:,.0f} USD per month"
         )
         return PoolCost(**base, hourly_usd=rate * nodes, price_source=source)
-    price = machine.price
-    if price is None:
-        return PoolCost(
-            **base, hourly_usd=None, price_source="", reason=f"{machine.name} has no public list price"
-        )
-    rate, basis = price.on_demand_usd_per_hour, "on-demand"
-    if capacity == "capacity-block" and price.capacity_block_usd_per_hour is not None:
-        rate, basis = price.capacity_block_usd_per_hour, "Capacity Block"
-    if rate is None:
-        return PoolCost(
-            **base,
-            hourly_usd=None,
-            price_source=price.source,
-            reason=f"{machine.name} has no public {capacity} price",
-        )
     note = {
         "spot": " (spot bills less, at a varying rate: on-demand is the ceiling)",
         "reservation": " (a reservation bills at on-demand unless a commitment or discount applies)",

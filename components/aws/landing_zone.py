@@ -9,6 +9,7 @@ import pulumi_aws as aws
 from ailz.components.aws.addons import parse_version
 from ailz.components.aws.address_plan import SERVICE_ADDRESSES, addresses_needed, plan_node_groups
 from ailz.components.aws.bucket import EncryptedBucket
+from ailz.components.aws.budgets import CostBudgets
 from ailz.components.aws.checks import target_service_cidr
 from ailz.components.aws.cidr_plan import plan_zones
 from ailz.components.aws.cluster import EksCluster
@@ -25,8 +26,9 @@ from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.team_identity import TeamIdentity
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.common.base import AilzComponent
+from ailz.components.common.budget_plan import plan_budgets
 from ailz.components.common.context import TargetContext
-from ailz.components.common.labels import aws_tags
+from ailz.components.common.labels import COST_KEYS, POOL_COST_KEYS, TARGET_KEY, aws_tags
 
 LOG_ARCHIVE_AFTER_DAYS = 90
 
@@ -250,6 +252,21 @@ class AwsLandingZone(AilzComponent):
             for team in ctx.zone.teams
             if target.name in team.targets
         }
+        alerts = ctx.zone.cost.budget_alerts
+        budgets = plan_budgets(ctx.zone, target.name, catalog)
+        if alerts is not None and budgets:
+            first_aws = next(t.name for t in ctx.zone.targets if t.kind == target.kind)
+            activate = alerts.activate_aws_cost_allocation_tags and first_aws == target.name
+            CostBudgets(
+                f"{target.name}-budgets",
+                "cost.budget_alerts",
+                budgets=budgets,
+                alerts=alerts,
+                region=target.region,
+                cost_tag_keys=[*COST_KEYS, TARGET_KEY, *POOL_COST_KEYS] if activate else [],
+                tags=ctx.tags(),
+                opts=part(),
+            )
 
         self.outputs: dict[str, pulumi.Input] = {
             "region": target.region,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from ailz.catalog import Catalog
+from ailz.components.common.budget_plan import has_budgets
 from ailz.components.common.labels import gcp_labels, tag_limit_issues
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
@@ -138,6 +139,23 @@ def _kubernetes_version(target, base, catalog: Catalog) -> list[SpecIssue]:
     ]
 
 
+def _budget_alerts(zone: LandingZone, target) -> list[SpecIssue]:
+    """Cloud Billing budgets live in a billing account the spec names; said once for all GCP targets."""
+    alerts = zone.cost.budget_alerts
+    same_kind = [t for t in zone.targets if t.kind == target.kind]
+    budgeted = [t.name for t in same_kind if has_budgets(zone, t.name)]
+    if same_kind[0] is not target or not budgeted or alerts.gcp_billing_account:
+        return []
+    return [
+        SpecIssue(
+            ("cost", "budget_alerts"),
+            f"Cloud Billing budgets for target '{budgeted[0]}' need the billing account they live in",
+            "add gcp_billing_account: <XXXXXX-XXXXXX-XXXXXX> (the account project "
+            f"'{zone.target(budgeted[0]).project}' bills to, billing in USD)",
+        )
+    ]
+
+
 def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[SpecIssue]:
     """Problems in zone.targets[index], a GCP target."""
     # components.gcp planners are pure (no provider SDK), so checks can reuse them
@@ -149,6 +167,7 @@ def check_gcp_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     issues: list[SpecIssue] = _fabric_mix(target, base, catalog) + _cluster_size(target, base, catalog)
     issues += tag_limit_issues(zone, index, catalog, gcp_labels, "GCP")
     issues += _kubernetes_version(target, base, catalog)
+    issues += _budget_alerts(zone, target)
     for j, pool in enumerate(target.gpu_pools):
         if pool.capacity.placement_group is not None:
             issues.append(

@@ -162,6 +162,9 @@ class GkeCluster(GcpComponent):
             # the platform stage and kubectl reach a private cluster without a network path
             control_plane_endpoints_config={"dns_endpoint_config": {"allow_external_traffic": True}},
             resource_labels=labels,
+            # GKE cost allocation: the billing export splits node costs by namespace and workload
+            # labels, so a team's share of the shared GPU pools can be read from it
+            cost_management_config={"enabled": True},
             deletion_protection=True,
             opts=self.child(),
         )

@@ -9,9 +9,11 @@ import pulumi_gcp as gcp
 from ailz.catalog import load_catalog
 from ailz.components.common import names as naming
 from ailz.components.common.base import AilzComponent
+from ailz.components.common.budget_plan import plan_budgets
 from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import gcp_labels, k8s_labels
 from ailz.components.gcp import network_plan
+from ailz.components.gcp.budgets import CostBudgets
 from ailz.components.gcp.cluster import GkeCluster
 from ailz.components.gcp.cold_storage import ColdStorage
 from ailz.components.gcp.existing_network import adopt_network
@@ -60,8 +62,14 @@ class GcpLandingZone(AilzComponent):
         storage = target.storage
         warm_kind = storage.warm.kind if storage.warm is not None else None
 
+        budgets = plan_budgets(ctx.zone, target.name, ctx.catalog)
         services = ProjectServices(
-            f"{prefix}-apis", ctx.path(), project=project, warm=warm_kind, opts=self._opts()
+            f"{prefix}-apis",
+            ctx.path(),
+            project=project,
+            warm=warm_kind,
+            budgets=bool(budgets),
+            opts=self._opts(),
         )
         after_apis = self._opts(depends_on=[services])
         number = gcp.organizations.get_project(project_id=project, opts=invoke).number
@@ -261,6 +269,17 @@ class GcpLandingZone(AilzComponent):
                 opts=after_apis,
             )
             team_accounts[team.name] = identity.email
+        if budgets:
+            CostBudgets(
+                f"{prefix}-budgets",
+                "cost.budget_alerts",
+                budgets=budgets,
+                alerts=ctx.zone.cost.budget_alerts,
+                project=project,
+                project_number=number,
+                labels=labels,
+                opts=after_apis,
+            )
 
         self.outputs: dict[str, pulumi.Input] = {
             "project": project,

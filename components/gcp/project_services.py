@@ -19,6 +19,8 @@ BASE_APIS = (
     "artifactregistry.googleapis.com",
 )
 # warm tier kind -> its API; both reach the VPC through private services access
+# budgets are created through the Billing Budget API, billed to the caller's project
+BUDGETS_API = "billingbudgets.googleapis.com"
 WARM_APIS = {"lustre": "lustre.googleapis.com", "filestore": "file.googleapis.com"}
 
 
@@ -36,10 +38,12 @@ class ProjectServices(GcpComponent):
         *,
         project: str,
         warm: str | None,
+        budgets: bool = False,
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("ProjectServices", name, spec_path, opts)
         apis = BASE_APIS + ((WARM_APIS[warm], "servicenetworking.googleapis.com") if warm else ())
+        apis += (BUDGETS_API,) if budgets else ()
         self.services = [
             gcp.projects.Service(
                 f"{name}-{api.split('.')[0]}",

@@ -75,7 +75,10 @@ def test_version_and_completion():
     help_text = runner.invoke(app, ["--help"], env={"COLUMNS": "200"}).output
     assert "--install-completion" in help_text and "--show-completion" in help_text
     command = [sys.executable, "-m", "ailz.cli.app", "--show-completion", "bash"]
-    shown = subprocess.run(command, capture_output=True, text=True, timeout=60)
+    # typer detects the parent shell unless told to take the shell as the option's value: CI runners
+    # may have no shell above the test process
+    env = {**os.environ, "_TYPER_COMPLETE_TEST_DISABLE_SHELL_DETECTION": "1"}
+    shown = subprocess.run(command, capture_output=True, text=True, timeout=60, env=env)
     assert shown.returncode == 0, shown.stderr
     assert "_AILZ_COMPLETE=complete_bash" in shown.stdout and shown.stdout.rstrip().endswith(" ailz")
 

@@ -24,7 +24,8 @@ def test_example_plans_with_targets_and_parents(example_plan, name):
     by_urn = plan.by_urn()
     for resource in plan.resources:
         assert resource.target in {t.name for t in plan.targets}
-        assert resource.spec_path and resource.spec_path.startswith("targets[")
+        # a target's part, or the zone-wide setting a target's resource implements (its budgets)
+        assert resource.spec_path and resource.spec_path.startswith(("targets[", "cost.budget_alerts"))
         assert resource.source and resource.source["line"] >= 1
         if resource.custom:
             assert resource.parent in by_urn, f"{resource.urn} has no component parent"

@@ -314,8 +314,11 @@ LABELABLE = {
     LUSTRE: ("labels",),
     "gcp:compute/globalAddress:GlobalAddress": ("labels",),
     "gcp:dns/managedZone:ManagedZone": ("labels",),
+    # a channel's `labels` are its settings (email_address); its own labels are user labels
+    "gcp:monitoring/notificationChannel:NotificationChannel": ("userLabels",),
 }
 UNLABELABLE = {
+    "gcp:billing/budget:Budget",
     NETWORK,
     SUBNET,
     FIREWALL,
