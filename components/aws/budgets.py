@@ -74,7 +74,8 @@ class CostBudgets(AilzComponent):
                 limit_unit="USD",
                 cost_filters=budget_filters(budget, region),
                 notifications=notifications,
-                tags=aws_tags({**tags, "budget-scope": budget.scope}),
+                # a team's budget belongs to the team
+                tags=aws_tags({**tags, **({} if budget.scope == "zone" else {"team": budget.scope})}),
                 opts=self.child(),
             )
             for budget in budgets

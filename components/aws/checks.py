@@ -57,9 +57,24 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     return issues
 
 
+# Budgets ailz creates are in USD in the target's account: GovCloud accounts are billed through their
+# standard account (budgets live there) and the China partition bills in CNY.
+BUDGETLESS_PARTITIONS = {"us-gov-": "AWS GovCloud (US)", "cn-": "AWS China"}
+
+
 def _budget_alerts(zone: LandingZone, target) -> list[SpecIssue]:
     """Every AWS budget notification needs a subscriber (CreateBudget); said once for all AWS targets."""
     alerts = zone.cost.budget_alerts
+    partition = next((n for p, n in BUDGETLESS_PARTITIONS.items() if target.region.startswith(p)), None)
+    if partition is not None and has_budgets(zone, target.name):
+        return [
+            SpecIssue(
+                ("cost", "budget_alerts"),
+                f"target '{target.name}' is in {partition}, where ailz cannot create its USD budgets",
+                "put the target in a zone of its own without budget_alerts and create its budget where "
+                "the account is billed (a GovCloud account's standard account; in CNY in China)",
+            )
+        ]
     same_kind = [t for t in zone.targets if t.kind == target.kind]
     budgeted = [t.name for t in same_kind if has_budgets(zone, t.name)]
     if same_kind[0] is not target or not budgeted or alerts.emails or alerts.aws_sns_topic_arn:

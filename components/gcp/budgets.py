@@ -49,6 +49,15 @@ class CostBudgets(GcpComponent):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("CostBudgets", name, spec_path, opts)
+        # The Billing Budget API is charged to a quota project: the target's project, where ailz
+        # enables the API, rather than the credentials' own project (user credentials have none).
+        self.provider = gcp.Provider(
+            f"{name}-billing",
+            project=project,
+            billing_project=project,
+            user_project_override=True,
+            opts=self.child(),
+        )
         self.channels = [
             gcp.monitoring.NotificationChannel(
                 f"{name}-email-{index}",
@@ -80,7 +89,7 @@ class CostBudgets(GcpComponent):
                 },
                 threshold_rules=threshold_rules(alerts),
                 all_updates_rule=updates,
-                opts=self.child(),
+                opts=self.child(provider=self.provider),
             )
             for budget in budgets
         ]

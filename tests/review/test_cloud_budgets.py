@@ -199,6 +199,12 @@ def test_the_gcp_example_plans_billing_budgets_with_email_channels(example_plan)
     ]
     services = {r.inputs["service"] for r in plan.of_type("gcp:projects/service:Service")}
     assert "billingbudgets.googleapis.com" in services
+    # the Budget API is charged to the target's project through a provider of the budgets' own
+    provider = next(r for r in plan.resources if r.urn == team.provider.rsplit("::", 1)[0])
+    assert_subset(
+        {"project": "acme-ai-train", "billingProject": "acme-ai-train", "userProjectOverride": "true"},
+        provider.inputs,
+    )
     cluster = one(plan, "gcp:container/cluster:Cluster")
     assert cluster.inputs["costManagementConfig"] == {"enabled": True}
 
@@ -209,6 +215,16 @@ def test_budget_amounts_keep_their_cents():
     assert budget_amount(1234.56) == {
         "specified_amount": {"currency_code": "USD", "units": "1234", "nanos": 560000000}
     }
+
+
+def test_no_usd_budgets_in_govcloud():
+    data = example("aws-p5-training")
+    data["residency"] = {"allowed_regions": ["us-gov-west-1"], "jurisdictions": ["US"]}
+    target = data["targets"][0]
+    target.update(region="us-gov-west-1", zone="us-gov-west-1a")
+    with pytest.raises(SpecError) as err:
+        load_text(yaml.safe_dump(data, sort_keys=False), "spec.yaml")
+    assert "is in AWS GovCloud (US), where ailz cannot create its USD budgets" in err.value.render()
 
 
 @pytest.mark.parametrize(

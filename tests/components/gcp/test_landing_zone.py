@@ -363,10 +363,14 @@ def test_labels_on_every_labelable_resource(plan, docs_plan, zone):
 
 
 def test_every_resource_uses_the_target_providers(plan):
-    gcp_provider = one(plan, "pulumi:providers:gcp")
+    # the budgets' provider charges the Billing Budget API to the target's project (docs/review.md)
+    budgets_provider = one(plan, "pulumi:providers:gcp", "acme-gcp-gcp-train-budgets-billing")
+    gcp_provider = next(p for p in plan.of_type("pulumi:providers:gcp") if p is not budgets_provider)
     k8s_provider = one(plan, "pulumi:providers:kubernetes")
     for resource in plan.resources:
-        if resource.type.startswith("gcp:"):
+        if resource.type == "gcp:billing/budget:Budget":
+            assert resource.provider.startswith(budgets_provider.urn), resource.name
+        elif resource.type.startswith("gcp:"):
             assert resource.provider and resource.provider.startswith(gcp_provider.urn), resource.name
         if resource.type.startswith("kubernetes:"):
             assert resource.provider and resource.provider.startswith(k8s_provider.urn), resource.name
