@@ -49,7 +49,8 @@ SECTION_FILES = {
 @cache
 def _read(name: str) -> dict:
     text = resources.files("ailz.catalog").joinpath(name).read_text(encoding="utf-8")
-    return yaml.safe_load(text) or {}
+    # libyaml's safe loader where PyYAML has it: the same data, ten times faster than pure Python
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506
 
 
 class OverlayError(ValueError):

@@ -115,9 +115,20 @@ def main() -> None:
     import os
     import sys
 
+    from ailz.cli import common
+
     try:
         try:
             app(prog_name="ailz")
+        except SystemExit as done:
+            sys.stdout.flush()
+            sys.stderr.flush()
+            if common.SYNTHESIZED:
+                # Tearing down the provider SDKs' thousands of modules and classes takes longer
+                # than a small plan: after an offline synthesis nothing is left to clean up
+                # (outputs are written and closed, workers ended), so leave at once.
+                os._exit(done.code if isinstance(done.code, int) else 1)
+            raise
         finally:
             sys.stdout.flush()
     except BrokenPipeError:  # `ailz ... | head`: the reader left, nothing more to say

@@ -244,16 +244,26 @@ def synthesize_or_exit(spec: str, targets: list[str] | None):
     for name in targets or []:
         if name not in known:
             fail(f"no target named '{name}' in {spec}", hint=f"targets: {', '.join(known)}")
-    from ailz.stacks.synth import SynthesisError, synthesize
+    return loaded, _synthesize_or_exit([(loaded, targets or None)])[0]
+
+
+# Set once a command has synthesized offline: main() may then skip the interpreter's teardown.
+SYNTHESIZED = False
+
+
+def _synthesize_or_exit(specs: list) -> list:
+    """Plans of loaded specs, their targets synthesized together (in parallel where there are
+    cores), or a failed check naming the target and the failure's own words."""
+    from ailz.stacks.synth import SynthesisError, synthesize_all
+
+    global SYNTHESIZED
+    SYNTHESIZED = True
 
     try:
         with offline_work_interruptible(), synthesis_progress() as progress:
-            return loaded, synthesize(loaded, targets=targets or None, on_progress=progress)
+            return synthesize_all(specs, on_progress=progress)
     except SynthesisError as error:
-        err.print(f"[bold red]error:[/] {error}")
-        cause = error.__cause__
-        if cause is not None:
-            err.print(f"  caused by: {type(cause).__name__}: {cause}", markup=False)
+        err.print(f"[bold red]error:[/] {error}", markup=False, highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
 
 
@@ -263,10 +273,30 @@ SPEC_SUFFIXES = (".yaml", ".yml")
 def load_plan_or_exit(path: str):
     """A spec is synthesized offline; JSON inputs (ailz plan, preview, state export) are adapted
     without any provider SDK. `-` is standard input: a JSON document, else a spec."""
+    return load_plans_or_exit([path])[0]
+
+
+def _is_spec(path: str) -> bool:
+    if path == "-":
+        return not stdin_text().lstrip().startswith(("{", "["))
+    return path.endswith(SPEC_SUFFIXES)
+
+
+def load_plans_or_exit(paths: list[str]) -> list:
+    """Plans of several inputs (`ailz diff BASE HEAD`): the specs among them are synthesized
+    together, so their targets share the worker processes."""
+    is_spec = [_is_spec(path) for path in paths]
+    plans = {i: _json_plan_or_exit(path) for i, path in enumerate(paths) if not is_spec[i]}  # cheap first
+    specs = {i: load_spec_or_exit(path) for i, path in enumerate(paths) if is_spec[i]}
+    if specs:
+        made = _synthesize_or_exit([(loaded, None) for loaded in specs.values()])
+        plans.update(zip(specs, made, strict=True))
+    return [plans[i] for i in range(len(paths))]
+
+
+def _json_plan_or_exit(path: str):
     from ailz.policies.config import PolicyInputError
 
-    if path == "-" and not stdin_text().lstrip().startswith(("{", "[")):
-        return synthesize_or_exit("-", None)[1]
     if path == "-":
         from ailz.policies.inputs import load_json_text
 
@@ -274,8 +304,6 @@ def load_plan_or_exit(path: str):
             return load_json_text(stdin_text(), "<stdin>")[0]
         except PolicyInputError as error:
             fail(str(error), hint="pipe a landing-zone spec or `ailz plan --output json` output")
-    if path.endswith(SPEC_SUFFIXES):
-        return synthesize_or_exit(path, None)[1]
     from ailz.policies.inputs import load_json_plan
 
     try:

@@ -6,7 +6,7 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import load_plan_or_exit, write_text
+from ailz.cli.common import load_plans_or_exit, write_text
 
 
 class DiagramFormat(StrEnum):
@@ -34,10 +34,9 @@ def diagram(
     queues, inside the residency boundary; deterministic output."""
     from ailz.stacks import diagram as draw
 
-    plan = load_plan_or_exit(input_file)
-    states: dict[tuple[str, str], str] = {}
-    if base is not None:
-        states = draw.pool_states(load_plan_or_exit(base), plan)
+    plans = load_plans_or_exit([input_file] if base is None else [input_file, base])
+    plan = plans[0]
+    states = draw.pool_states(plans[1], plan) if base is not None else {}
     top = draw.topology(plan, states)
     write_text(
         draw.mermaid(top) if output is DiagramFormat.mermaid else draw.dot(top),

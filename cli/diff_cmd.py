@@ -7,7 +7,7 @@ from enum import StrEnum
 
 import typer
 
-from ailz.cli.common import EXIT_FAILED, EXIT_OK, load_plan_or_exit, output_to
+from ailz.cli.common import EXIT_FAILED, EXIT_OK, load_plans_or_exit, output_to
 
 
 class DiffOutput(StrEnum):
@@ -30,7 +30,7 @@ def diff(
     from ailz.stacks.cost import estimate
     from ailz.stacks.diff import diff_plans
 
-    before, after = load_plan_or_exit(base), load_plan_or_exit(head)
+    before, after = load_plans_or_exit([base, head])
     result = diff_plans(before, after)
     costs = (estimate(before), estimate(after))
     with output_to(out_file, inputs=(base, head)):

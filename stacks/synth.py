@@ -3,7 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+import gc
+import multiprocessing
+import os
 import re
+import signal
+import sys
+import threading
+import traceback
 from collections.abc import Callable
 from typing import Any
 
@@ -17,6 +24,9 @@ from ailz.stacks.fakes import computed_outputs, fake_id, invoke
 from ailz.stacks.plan import Plan, PlanResource, PlanTarget, zone_context
 from ailz.stacks.program import INFRA, PLATFORM, PROJECT, stack_name, target_program
 
+# Allocations between young-generation collections while a stack is synthesized (CPython's default
+# is 700): registrations make many short-lived futures, few of them in cycles.
+GC_YOUNG_THRESHOLD = 50_000
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
 
 
@@ -44,7 +54,8 @@ def _run_target(
     """(registrations, exports) of one stack of zone.targets[index] under Pulumi's mocks."""
     import pulumi
     from pulumi.runtime import mocks as pulumi_mocks
-    from pulumi.runtime import rpc, settings
+    from pulumi.runtime import resource as sdk_resource
+    from pulumi.runtime import settings
     from pulumi.runtime.stack import run_pulumi_func
 
     target = zone.targets[index]
@@ -52,8 +63,11 @@ def _run_target(
     fake = kind_fakes.locate(target)
     clouds = [kind_fakes, KUBERNETES_FAKES]
 
+    seen = threading.local()  # the inputs the monitor just deserialized, on its own thread
+
     class Mocks(pulumi.runtime.Mocks):
         def new_resource(self, args: pulumi.runtime.MockResourceArgs):
+            seen.inputs = args.inputs
             if not args.custom:
                 return None, dict(args.inputs)
             computed = computed_outputs(args.typ, args.name, args.inputs, fake, clouds)
@@ -76,7 +90,7 @@ def _run_target(
             response = super().RegisterResource(request)
             if request.type == "pulumi:pulumi:Stack":
                 return response
-            inputs = rpc.deserialize_properties(request.object)
+            inputs = seen.inputs  # deserialized once, by the mock monitor for new_resource
             self.registrations.append(
                 {
                     "type": request.type,
@@ -114,6 +128,16 @@ def _run_target(
         return made
 
     policy.new_event_loop = tracked_loop  # type: ignore[method-assign]
+    # Everything alive now (modules, the SDK's classes, earlier stacks) outlives this stack: the
+    # cyclic collector skips it, and runs less often while registrations allocate their futures.
+    gc.freeze()
+    thresholds = gc.get_threshold()
+    gc.set_threshold(GC_YOUNG_THRESHOLD, *thresholds[1:])
+    # The SDK walks the whole Python stack of every registration for the engine's source positions;
+    # offline plans carry spec paths instead, and ailz's nested components make those stacks deep.
+    stack_trace = getattr(sdk_resource, "_get_stack_trace", None)
+    if stack_trace is not None:
+        sdk_resource._get_stack_trace = _no_stack_trace
     try:
         settings.reset_options()
         mocks = Mocks()
@@ -126,17 +150,48 @@ def _run_target(
         exports = _stack_outputs(loop)
     except SynthesisError:
         raise
-    except Exception as err:  # surfaced with the target's name; the cause stays chained
-        raise SynthesisError(f"synthesis of target '{target.name}' ({stage}) failed: {err}") from err
+    except Exception as err:  # surfaced with the target's name and the first failure's own words
+        # the same failure waits in every output that depended on it: reported once, here
+        loop.set_exception_handler(lambda _loop, _context: None)
+        raise SynthesisError(
+            f"synthesis of target '{target.name}' ({stage}) failed: {_first_failure(err)}"
+        ) from err
     finally:
+        # a failed program leaves registrations waiting on the failure: end them before the loop
+        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+        for task in pending:
+            task.cancel()
+        if pending:
+            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
         settings.reset_options()
+        loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
         loop.close()
         policy.new_event_loop = make_loop  # type: ignore[method-assign]
+        if stack_trace is not None:
+            sdk_resource._get_stack_trace = stack_trace
+        gc.set_threshold(*thresholds)
+        gc.unfreeze()
         for extra in created:
             if not extra.is_running() and not extra.is_closed():
                 extra.close()
     return _stable_order(monitor.registrations), exports
+
+
+def _no_stack_trace():
+    from pulumi.runtime.proto import source_pb2
+
+    return source_pb2.StackTrace()
+
+
+def _first_failure(err: BaseException) -> BaseException:
+    """The error that started it: the SDK wraps a failed input once per resource and input that
+    waited on it ("While processing input ..."), its own words are at the end of the chain."""
+    seen = {id(err)}
+    while (cause := err.__cause__ or err.__context__) is not None and id(cause) not in seen:
+        seen.add(id(cause))
+        err = cause
+    return err
 
 
 def _options(request) -> dict[str, Any]:
@@ -200,6 +255,56 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
+def plan_workers(jobs: int) -> int:
+    """Processes for `jobs` target syntheses: AILZ_PLAN_WORKERS, else the cores this process may
+    use, never more than the jobs. Parallel needs fork (Linux): workers inherit the loaded spec and
+    catalog overlays instead of rebuilding them."""
+    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
+        return 1
+    wanted = os.environ.get("AILZ_PLAN_WORKERS", "").strip()
+    cores = len(os.sched_getaffinity(0))
+    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else cores
+    return max(1, min(count, jobs))
+
+
+# (zone, catalog) of each spec being synthesized; set before the workers fork, read in them
+_WORK: list[tuple[LandingZone, Catalog]] = []
+
+
+def _target_stacks(
+    job: tuple[int, int], say: Callable[[str], None] = lambda stack: None
+) -> tuple[tuple[int, int], tuple]:
+    """Both stacks of one target; the platform stack is built from the infrastructure stack's
+    outputs, as the deploy flow does. `say` hears which stack starts."""
+    spec, index = job
+    zone, catalog = _WORK[spec]
+    say("infrastructure stack")
+    registrations, exports = _run_target(zone, index, catalog, INFRA)
+    say("platform stack")
+    platform, platform_exports = _run_target(zone, index, catalog, PLATFORM, exports)
+    return job, (registrations, exports, platform, platform_exports)
+
+
+def _in_worker(job: tuple[int, int]) -> tuple[tuple[int, int], tuple | str]:
+    """A worker's answer: the stacks, or the failure in words (tracebacks of bugs included)."""
+    try:
+        return _target_stacks(job)
+    except SynthesisError as error:
+        return job, str(error)
+    except Exception:  # an ailz bug: the parent reports it whole
+        zone, _ = _WORK[job[0]]
+        name = zone.targets[job[1]].name
+        return job, f"synthesis of target '{name}' failed:\n{traceback.format_exc()}"
+
+
+def _worker_start() -> None:
+    """Fresh standard streams (a spinner thread in the parent may have held their locks at fork);
+    interrupts are the parent's to handle."""
+    sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115
+    sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def synthesize(
     loaded: LoadedSpec,
     targets: list[str] | None = None,
@@ -208,22 +313,57 @@ def synthesize(
 ) -> Plan:
     """Plan every (or the chosen) target of a validated spec, offline; `on_progress` hears which
     target and stack is being synthesized (a large zone takes seconds to minutes)."""
-    zone = loaded.zone
+    return synthesize_all([(loaded, targets)], catalog, on_progress)[0]
+
+
+def synthesize_all(
+    specs: list[tuple[LoadedSpec, list[str] | None]],
+    catalog: Catalog | None = None,
+    on_progress: Callable[[str], None] | None = None,
+) -> list[Plan]:
+    """Plans of several specs (`ailz diff` plans two), every target its own job: in parallel worker
+    processes when there are several and cores to run them (plan_workers), else here. The plans
+    are the same bytes either way: each target's program is independent, results are put in spec
+    order."""
     catalog = catalog or load_catalog()
-    wanted = targets if targets else [t.name for t in zone.targets]
     report = on_progress or (lambda text: None)
-    count = sum(1 for t in zone.targets if t.name in wanted)
+    jobs = [
+        (s, index)
+        for s, (loaded, wanted) in enumerate(specs)
+        for index, target in enumerate(loaded.zone.targets)
+        if not wanted or target.name in wanted
+    ]
+    names = {(s, i): specs[s][0].zone.targets[i].name for s, i in jobs}
+    _WORK[:] = [(loaded.zone, catalog) for loaded, _ in specs]
+    results: dict[tuple[int, int], tuple] = {}
+    try:
+        workers = plan_workers(len(jobs))
+        if workers == 1:
+            for done, job in enumerate(jobs):
+                step = f"synthesizing {names[job]} ({done + 1}/{len(jobs)})"
+                results[job] = _target_stacks(job, lambda stack, step=step: report(f"{step}: {stack}"))[1]
+        else:
+            report(f"synthesizing {len(jobs)} targets in {workers} processes")
+            with multiprocessing.get_context("fork").Pool(workers, initializer=_worker_start) as pool:
+                for done, (job, answer) in enumerate(pool.imap_unordered(_in_worker, jobs), start=1):
+                    if isinstance(answer, str):
+                        raise SynthesisError(answer)
+                    results[job] = answer
+                    report(f"synthesized {names[job]} ({done}/{len(jobs)}, {workers} processes)")
+    finally:
+        _WORK.clear()
+    return [
+        _plan(loaded, [(i, results[(s, i)]) for t, i in jobs if t == s])
+        for s, (loaded, _) in enumerate(specs)
+    ]
+
+
+def _plan(loaded: LoadedSpec, targets: list[tuple[int, tuple]]) -> Plan:
+    zone = loaded.zone
     plan_targets: list[PlanTarget] = []
     resources: list[PlanResource] = []
-    for index, target in enumerate(zone.targets):
-        if target.name not in wanted:
-            continue
-        # the platform stack is built from the infrastructure stack's outputs, as the deploy flow does
-        done = len(plan_targets)
-        report(f"synthesizing {target.name} ({done + 1}/{count}): infrastructure stack")
-        registrations, exports = _run_target(zone, index, catalog, INFRA)
-        report(f"synthesizing {target.name} ({done + 1}/{count}): platform stack")
-        platform, platform_exports = _run_target(zone, index, catalog, PLATFORM, exports)
+    for index, (registrations, exports, platform, platform_exports) in targets:
+        target = zone.targets[index]
         infra_stack, platform_stack = stack_name(zone, target.name), stack_name(zone, target.name, PLATFORM)
         plan_targets.append(
             PlanTarget(

@@ -167,13 +167,14 @@ class EksCluster(AilzComponent):
         parent: pulumi.Resource | None = None,
     ) -> aws.eks.Addon:
         """An EKS add-on at the newest version EKS offers for the cluster's Kubernetes version."""
-        offered = aws.eks.get_addon_version(
+        # the output form: the program goes on while EKS answers (a failed minimum fails the add-on)
+        offered = aws.eks.get_addon_version_output(
             addon_name=addon,
             kubernetes_version=self.version,
             most_recent=True,
-            opts=pulumi.InvokeOptions(parent=self, provider=self.provider),
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
         )
-        version = require_minimum(addon, offered.version, minimum)
+        version = offered.version.apply(lambda found: require_minimum(addon, found, minimum))
         return aws.eks.Addon(
             f"{self.name}-{addon}",
             cluster_name=self.cluster.name,

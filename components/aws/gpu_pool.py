@@ -40,6 +40,7 @@ class GpuNodePool(AilzComponent):
         groups: PoolGroups,
         subnet_ids: pulumi.Input[list[str]],
         zone: str,
+        offered: pulumi.Output[list[str]],
         launch_template_name: str,
         efa_security_group_id: pulumi.Input[str],
         storage_key_arn: pulumi.Input[str],
@@ -50,15 +51,8 @@ class GpuNodePool(AilzComponent):
     ) -> None:
         super().__init__("aws", "GpuNodePool", name, spec_path, opts)
         tags = aws_tags(tags)
-        offerings = aws.ec2.get_instance_type_offerings(
-            location_type="availability-zone",
-            filters=[
-                {"name": "instance-type", "values": [machine.name]},
-                {"name": "location", "values": [zone]},
-            ],
-            opts=pulumi.InvokeOptions(parent=self, provider=provider),
-        )
-        plan.check_offered(machine.name, zone, list(offerings.instance_types))
+        # the zone's offerings, asked once for every pool of the target (landing_zone.py)
+        instance_type = offered.apply(lambda types: plan.offered_machine(machine.name, zone, list(types)))
 
         placement: dict | None = plan.existing_placement(pool)
         self.placement_group: aws.ec2.PlacementGroup | None = None
@@ -75,7 +69,7 @@ class GpuNodePool(AilzComponent):
             # launch template names are the region's: qualified by the cluster (zone and target)
             name=launch_template_name[:128],
             description=f"ailz GPU pool {pool.name}: {machine.description}",
-            instance_type=machine.name,
+            instance_type=instance_type,
             update_default_version=True,
             user_data=base64.b64encode(
                 node_user_data(machine.local_nvme.count, groups.addressing.max_pods).encode()

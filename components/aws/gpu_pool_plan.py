@@ -28,9 +28,11 @@ NODE_GROUP_CAPACITY = {
 OWN_PLACEMENT_GROUP = ("on-demand", "spot")
 
 
-def check_offered(machine: str, zone: str, offered: list[str]) -> None:
+def offered_machine(machine: str, zone: str, offered: list[str]) -> str:
+    """The machine, when the zone offers it; a clear error otherwise."""
     if machine not in offered:
         raise ValueError(f"{machine} is not offered in {zone}; pick a zone that offers it")
+    return machine
 
 
 def capacity_type(pool: GpuPool) -> str:

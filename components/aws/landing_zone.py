@@ -180,6 +180,15 @@ class AwsLandingZone(AilzComponent):
             depends_on=cluster.network_addons,
             opts=part(),
         )
+        # one question for every GPU machine of the target, in the output form
+        offered = aws.ec2.get_instance_type_offerings_output(
+            location_type="availability-zone",
+            filters=[
+                {"name": "instance-type", "values": sorted({ctx.machine(p).name for p in target.gpu_pools})},
+                {"name": "location", "values": [network.gpu_zone]},
+            ],
+            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
+        ).instance_types
         pools = [
             GpuNodePool(
                 f"{target.name}-{pool.name}",
@@ -193,6 +202,7 @@ class AwsLandingZone(AilzComponent):
                 groups=node_groups[pool.name],
                 subnet_ids=network.gpu_subnet_ids,
                 zone=network.gpu_zone,
+                offered=offered,
                 launch_template_name=f"{cluster_name}-{pool.name}",
                 efa_security_group_id=network.efa_sg.id,
                 storage_key_arn=keys.arns["storage"],

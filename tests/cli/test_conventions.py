@@ -216,3 +216,20 @@ def test_plan_progress_shows_on_a_terminal_only(tmp_path):
         os.close(main)
     assert done.returncode == 0
     assert b"synthesizing fra-dgx" in seen
+
+
+def test_a_plan_leaves_at_once_with_its_output_whole_and_its_exit_code(tmp_path):
+    """After an offline synthesis the CLI skips the interpreter's teardown: what it wrote must be
+    complete (a pipe, a file) and the exit code the command's."""
+    spec = str(EXAMPLES / "hybrid-sovereign.yaml")
+    command = [sys.executable, "-m", "ailz.cli.app", "plan", spec, "-o", "json"]
+    piped = subprocess.run(command, capture_output=True, text=True, timeout=300)
+    assert piped.returncode == 0, piped.stderr
+    assert len(json.loads(piped.stdout)["resources"]) > 300  # far more than a pipe's buffer
+    report = tmp_path / "plan.json"
+    written = subprocess.run([*command, "--out", str(report)], capture_output=True, text=True, timeout=300)
+    assert written.returncode == 0 and json.loads(report.read_text()) == json.loads(piped.stdout)
+    broken = tmp_path / "broken.yaml"
+    broken.write_text((EXAMPLES / "onprem-sovereign.yaml").read_text().replace("kind: onprem", "kind: nope"))
+    failed = subprocess.run([*command[:4], str(broken)], capture_output=True, text=True, timeout=300)
+    assert failed.returncode == 2 and "kind" in failed.stderr

@@ -1,0 +1,70 @@
+"""Targets synthesized in worker processes: the same plan bytes as one process, failures in the
+target's words, and `ailz diff` planning both sides together."""
+
+from __future__ import annotations
+
+import pytest
+import yaml
+
+from ailz.components.kinds import load_spec, load_text
+from ailz.stacks.synth import SynthesisError, plan_workers, synthesize, synthesize_all
+from tests.conftest import EXAMPLES
+
+
+def plans(monkeypatch, workers: str, *specs):
+    monkeypatch.setenv("AILZ_PLAN_WORKERS", workers)
+    heard: list[str] = []
+    made = synthesize_all([(s, None) for s in specs], on_progress=heard.append)
+    return made, heard
+
+
+def test_worker_processes_make_the_same_bytes_as_one_process(monkeypatch):
+    hybrid = load_spec(EXAMPLES / "hybrid-sovereign.yaml")
+    onprem = load_spec(EXAMPLES / "onprem-sovereign.yaml")
+    serial, said_serial = plans(monkeypatch, "1", hybrid, onprem)
+    parallel, said_parallel = plans(monkeypatch, "2", hybrid, onprem)
+    assert [p.to_json() for p in parallel] == [p.to_json() for p in serial]
+    assert [t.name for t in parallel[0].targets] == ["aws-train", "gcp-train", "fra-dgx"]
+    # progress per target: one process names each stack, workers each finished target
+    assert said_serial[:2] == [
+        "synthesizing aws-train (1/4): infrastructure stack",
+        "synthesizing aws-train (1/4): platform stack",
+    ]
+    assert said_parallel[0] == "synthesizing 4 targets in 2 processes"
+    finished = sorted(line.split(" (")[0] for line in said_parallel[1:])
+    assert finished == sorted(f"synthesized {n}" for n in ("aws-train", "gcp-train", "fra-dgx", "fra-dgx"))
+
+
+def test_a_failing_target_in_a_worker_fails_the_plan_in_its_own_words(monkeypatch):
+    data = yaml.safe_load((EXAMPLES / "hybrid-sovereign.yaml").read_text())
+    aws = next(t for t in data["targets"] if t["kind"] == "aws")
+    aws["zone"] = "eu-central-1c"
+    import ailz.catalog as catalog_module
+
+    real = catalog_module.load_catalog()
+    machine = aws["gpu_pools"][0]["machine"]
+    narrowed = real.machines[machine].model_copy(update={"zones": ["eu-central-1a"]})
+    patched = real.model_copy(update={"machines": {**real.machines, machine: narrowed}})
+    monkeypatch.setattr(catalog_module, "load_catalog", lambda: patched)
+    loaded = load_text(yaml.safe_dump(data), "spec.yaml", check=False)
+    monkeypatch.setenv("AILZ_PLAN_WORKERS", "2")
+    with pytest.raises(
+        SynthesisError, match=rf"target 'aws-train' \(infra\) failed: {machine} is not offered"
+    ):
+        synthesize(loaded)
+
+
+@pytest.mark.parametrize(
+    ("setting", "jobs", "expected"),
+    [("", 1, 1), ("1", 8, 1), ("2", 8, 2), ("64", 3, 3), ("zero", 1, 1), ("0", 1, 1)],
+)
+def test_workers_are_bounded_by_the_jobs_and_the_setting(monkeypatch, setting, jobs, expected):
+    monkeypatch.setenv("AILZ_PLAN_WORKERS", setting)
+    assert plan_workers(jobs) == expected
+
+
+def test_default_workers_are_the_usable_cores(monkeypatch):
+    import os
+
+    monkeypatch.delenv("AILZ_PLAN_WORKERS", raising=False)
+    assert plan_workers(1000) == len(os.sched_getaffinity(0))
