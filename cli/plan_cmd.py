@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from ailz.cli.common import TextOrJson, out, output_to, synthesize_or_exit, write_text
+from ailz.cli.common import TextOrJson, out, output_to, synthesize_or_exit
 
 
 def plan(
@@ -24,7 +24,11 @@ def plan(
     loaded, result = synthesize_or_exit(spec, target)
 
     if output is TextOrJson.json:
-        write_text(result.to_json(), out_file, inputs=(spec,))
+        import sys
+
+        with output_to(out_file, inputs=(spec,)):
+            result.write_json(sys.stdout)
+            sys.stdout.write("\n")
         return
     from ailz.cli.plan_view import render_plan
 

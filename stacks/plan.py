@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 from collections import Counter
 from dataclasses import asdict, dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, TextIO
 
 if TYPE_CHECKING:
     from ailz.spec.zone import LandingZone
@@ -82,6 +82,28 @@ class Plan:
         return Counter(r.type for r in chosen if r.custom)
 
     def to_dict(self) -> dict[str, Any]:
+        return {**self.to_dict_head(), "resources": [asdict(r) for r in self.resources]}
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
+
+    def write_json(self, stream: TextIO) -> None:
+        """The bytes of to_json(), written resource by resource: a plan of tens of thousands of
+        resources is never held twice more (as dicts, then as one string)."""
+        stream.write("{\n")
+        for key, value in self.to_dict_head().items():
+            stream.write(f"  {json.dumps(key)}: {_indented(value, 2)},\n")
+        if not self.resources:
+            stream.write('  "resources": []\n}')
+            return
+        stream.write('  "resources": [\n')
+        for index, resource in enumerate(self.resources):
+            stream.write(f"    {_indented(asdict(resource), 4)}")
+            stream.write(",\n" if index < len(self.resources) - 1 else "\n")
+        stream.write("  ]\n}")
+
+    def to_dict_head(self) -> dict[str, Any]:
+        """to_dict() without the resources."""
         return {
             "format": "ailz-plan",
             "version": PLAN_FORMAT_VERSION,
@@ -89,11 +111,7 @@ class Plan:
             "spec_file": self.spec_file,
             "context": self.context,
             "targets": [asdict(t) for t in self.targets],
-            "resources": [asdict(r) for r in self.resources],
         }
-
-    def to_json(self, indent: int | None = 2) -> str:
-        return json.dumps(self.to_dict(), indent=indent, sort_keys=False, default=str)
 
     @classmethod
     def from_dict(cls, data: dict[str, Any]) -> Plan:
@@ -144,3 +162,9 @@ def zone_context(zone: LandingZone) -> dict[str, Any]:
         "cost": zone.cost.model_dump(),
         "budget_usd_month": zone.budget_usd_month,
     }
+
+
+def _indented(value: Any, depth: int) -> str:
+    """json.dumps(value, indent=2) as it reads `depth` spaces in: JSON strings hold no raw newline,
+    so every line after the first moves right by `depth`."""
+    return json.dumps(value, indent=2, default=str).replace("\n", "\n" + " " * depth)

@@ -68,3 +68,34 @@ def test_default_workers_are_the_usable_cores(monkeypatch):
 
     monkeypatch.delenv("AILZ_PLAN_WORKERS", raising=False)
     assert plan_workers(1000) == len(os.sched_getaffinity(0))
+
+
+def test_a_worker_that_dies_fails_the_plan_instead_of_hanging_it(monkeypatch):
+    import os
+
+    from ailz.stacks import synth
+
+    real = synth._target_stacks
+
+    def dies_on_the_second_target(job, say=lambda stack: None):
+        if job[1] == 1:
+            os._exit(9)  # as the kernel's OOM killer would end it
+        return real(job, say)
+
+    monkeypatch.setattr(synth, "_target_stacks", dies_on_the_second_target)
+    monkeypatch.setenv("AILZ_PLAN_WORKERS", "2")
+    with pytest.raises(SynthesisError, match="worker process ended unexpectedly.*AILZ_PLAN_WORKERS=1"):
+        synthesize(load_spec(EXAMPLES / "hybrid-sovereign.yaml"))
+
+
+@pytest.mark.parametrize("name", ["hybrid-sovereign", "onprem-sriov-roce"])
+def test_the_streamed_plan_is_the_same_bytes_as_the_whole_one(example_plan, name):
+    import io
+
+    from ailz.stacks.plan import Plan
+
+    plan = example_plan(name)
+    for candidate in (plan, Plan(zone="z", spec_file=None, targets=[], resources=[], context={})):
+        stream = io.StringIO()
+        candidate.write_json(stream)
+        assert stream.getvalue() == candidate.to_json()
