@@ -121,13 +121,20 @@ def main() -> None:
         try:
             app(prog_name="ailz")
         except SystemExit as done:
+            code = done.code if isinstance(done.code, int) else (0 if done.code is None else 1)
+            if type(sys.stdout).__name__ == "PacifyFlushWrapper":
+                # click's answer to a reader that left (`ailz plan -o json | head`): exit 1; for
+                # ailz as for any filter, a closed pipe is the reader's choice, not a failure
+                code = 0
             sys.stdout.flush()
             sys.stderr.flush()
             if common.SYNTHESIZED:
                 # Tearing down the provider SDKs' thousands of modules and classes takes longer
                 # than a small plan: after an offline synthesis nothing is left to clean up
                 # (outputs are written and closed, workers ended), so leave at once.
-                os._exit(done.code if isinstance(done.code, int) else 1)
+                os._exit(code)
+            if code != done.code:
+                sys.exit(code)
             raise
         finally:
             sys.stdout.flush()

@@ -263,7 +263,9 @@ def _synthesize_or_exit(specs: list) -> list:
         with offline_work_interruptible(), synthesis_progress() as progress:
             return synthesize_all(specs, on_progress=progress)
     except SynthesisError as error:
-        err.print(f"[bold red]error:[/] {error}", markup=False, highlight=False)
+        from rich.markup import escape
+
+        err.print(f"[bold red]error:[/] {escape(str(error))}", highlight=False)
         raise typer.Exit(EXIT_FAILED) from None
 
 

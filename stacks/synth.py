@@ -14,6 +14,7 @@ import traceback
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
@@ -29,6 +30,10 @@ from ailz.stacks.program import INFRA, PLATFORM, PROJECT, stack_name, target_pro
 # Allocations between young-generation collections while a stack is synthesized (CPython's default
 # is 700): registrations make many short-lived futures, few of them in cycles.
 GC_YOUNG_THRESHOLD = 50_000
+# A worker peaks at about 200 MB (the provider SDKs and one target; benchmarks/plan_floor.py): room
+# for twice that per default worker, and no more than this many unless AILZ_PLAN_WORKERS says so.
+WORKER_MEMORY_BYTES = 400 * 2**20
+MAX_DEFAULT_WORKERS = 8
 PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
 
@@ -159,23 +164,25 @@ def _run_target(
             f"synthesis of target '{target.name}' ({stage}) failed: {_first_failure(err)}"
         ) from err
     finally:
-        # a failed program leaves registrations waiting on the failure: end them before the loop
-        pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
-        for task in pending:
-            task.cancel()
-        if pending:
-            loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
-        settings.reset_options()
-        loop.run_until_complete(loop.shutdown_default_executor())
-        asyncio.set_event_loop(None)
-        loop.close()
-        policy.new_event_loop = make_loop  # type: ignore[method-assign]
-        if stack_trace is not None:
-            sdk_resource._get_stack_trace = stack_trace
-        gc.set_threshold(*thresholds)
-        for extra in created:
-            if not extra.is_running() and not extra.is_closed():
-                extra.close()
+        try:
+            # a failed program leaves registrations waiting on the failure: end them before the loop
+            pending = [task for task in asyncio.all_tasks(loop) if not task.done()]
+            for task in pending:
+                task.cancel()
+            if pending:
+                loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
+            settings.reset_options()
+            loop.run_until_complete(loop.shutdown_default_executor())
+        finally:
+            asyncio.set_event_loop(None)
+            loop.close()
+            policy.new_event_loop = make_loop  # type: ignore[method-assign]
+            if stack_trace is not None:
+                sdk_resource._get_stack_trace = stack_trace
+            gc.set_threshold(*thresholds)
+            for extra in created:
+                if not extra.is_running() and not extra.is_closed():
+                    extra.close()
     return _stable_order(monitor.registrations), exports
 
 
@@ -187,9 +194,10 @@ def _no_stack_trace():
 
 def _first_failure(err: BaseException) -> BaseException:
     """The error that started it: the SDK wraps a failed input once per resource and input that
-    waited on it ("While processing input ..."), its own words are at the end of the chain."""
+    waited on it (`raise ValueError("While processing ...") from e`), so the failure's own words
+    are at the end of the explicit causes (an error raised while handling another is its own)."""
     seen = {id(err)}
-    while (cause := err.__cause__ or err.__context__) is not None and id(cause) not in seen:
+    while (cause := err.__cause__) is not None and id(cause) not in seen:
         seen.add(id(cause))
         err = cause
     return err
@@ -263,9 +271,29 @@ def plan_workers(jobs: int) -> int:
     if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
         return 1
     wanted = os.environ.get("AILZ_PLAN_WORKERS", "").strip()
-    cores = len(os.sched_getaffinity(0))
-    count = int(wanted) if wanted.isdigit() and int(wanted) > 0 else cores
-    return max(1, min(count, jobs))
+    if wanted.isdigit() and int(wanted) > 0:
+        return min(int(wanted), jobs)
+    return max(1, min(len(os.sched_getaffinity(0)), _cgroup_cores(), _memory_workers(), jobs))
+
+
+def _cgroup_cores() -> int:
+    """The CPU quota of the container (cgroup v2 cpu.max), which CPU affinity does not show."""
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        return max(1, int(int(quota) / int(period))) if quota != "max" else MAX_DEFAULT_WORKERS
+    except (OSError, ValueError):
+        return MAX_DEFAULT_WORKERS
+
+
+def _memory_workers() -> int:
+    """Workers the available memory holds: each imports the provider SDKs and plans one target."""
+    try:
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                return max(1, int(line.split()[1]) * 1024 // WORKER_MEMORY_BYTES)
+    except (OSError, ValueError, IndexError):
+        pass
+    return 1
 
 
 # (zone, catalog) of each spec being synthesized; set before the workers fork, read in them
@@ -312,6 +340,12 @@ def _worker_start() -> None:
         ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
     except (OSError, AttributeError):
         pass
+    if os.getppid() == 1:  # the parent ended before the line above
+        os._exit(1)
+
+
+class _NoPool(Exception):
+    """This system cannot run a process pool (no /dev/shm, no POSIX semaphores)."""
 
 
 def _in_workers(
@@ -320,9 +354,12 @@ def _in_workers(
     """Every job in `workers` forked processes, all forked before any thread of the executor
     starts. A worker that dies (killed, out of memory) fails the plan instead of hanging it."""
     results: dict[tuple[int, int], tuple] = {}
-    executor = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), _worker_start)
     try:
+        executor = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), _worker_start)
         pending = [executor.submit(_in_worker, job) for job in jobs]
+    except (OSError, NotImplementedError) as error:
+        raise _NoPool from error
+    try:
         for done, future in enumerate(as_completed(pending), start=1):
             job, answer = future.result()
             if isinstance(answer, str):
@@ -383,7 +420,11 @@ def synthesize_all(
                 results[job] = _target_stacks(job, lambda stack, step=step: report(f"{step}: {stack}"))[1]
         else:
             report(f"synthesizing {len(jobs)} targets in {workers} processes")
-            results.update(_in_workers(jobs, workers, names, report))
+            try:
+                results.update(_in_workers(jobs, workers, names, report))
+            except _NoPool:  # no shared memory or semaphores here: one process does it all
+                for job in jobs:
+                    results[job] = _target_stacks(job)[1]
     finally:
         _WORK.clear()
     return [

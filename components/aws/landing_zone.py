@@ -180,15 +180,18 @@ class AwsLandingZone(AilzComponent):
             depends_on=cluster.network_addons,
             opts=part(),
         )
-        # one question for every GPU machine of the target, in the output form
-        offered = aws.ec2.get_instance_type_offerings_output(
-            location_type="availability-zone",
-            filters=[
-                {"name": "instance-type", "values": sorted({ctx.machine(p).name for p in target.gpu_pools})},
-                {"name": "location", "values": [network.gpu_zone]},
-            ],
-            opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
-        ).instance_types
+        # one question for every GPU machine of the target, in the output form (none without pools)
+        offered = pulumi.Output.from_input([])
+        if target.gpu_pools:
+            machines = sorted({ctx.machine(p).name for p in target.gpu_pools})
+            offered = aws.ec2.get_instance_type_offerings_output(
+                location_type="availability-zone",
+                filters=[
+                    {"name": "instance-type", "values": machines},
+                    {"name": "location", "values": [network.gpu_zone]},
+                ],
+                opts=pulumi.InvokeOutputOptions(parent=self, provider=self.provider),
+            ).instance_types
         pools = [
             GpuNodePool(
                 f"{target.name}-{pool.name}",

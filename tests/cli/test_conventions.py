@@ -233,3 +233,20 @@ def test_a_plan_leaves_at_once_with_its_output_whole_and_its_exit_code(tmp_path)
     broken.write_text((EXAMPLES / "onprem-sovereign.yaml").read_text().replace("kind: onprem", "kind: nope"))
     failed = subprocess.run([*command[:4], str(broken)], capture_output=True, text=True, timeout=300)
     assert failed.returncode == 2 and "kind" in failed.stderr
+
+
+def test_a_reader_that_leaves_early_is_not_a_failure():
+    """`ailz plan -o json | head`: the plan is streamed; the closed pipe ends it with 0."""
+    command = [
+        sys.executable,
+        "-m",
+        "ailz.cli.app",
+        "plan",
+        str(EXAMPLES / "hybrid-sovereign.yaml"),
+        "-o",
+        "json",
+    ]
+    reader = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert reader.stdout is not None and reader.stdout.read(200).startswith(b"{")
+    reader.stdout.close()
+    assert reader.wait(timeout=300) == 0, reader.stderr.read().decode() if reader.stderr else ""

@@ -63,11 +63,19 @@ def test_workers_are_bounded_by_the_jobs_and_the_setting(monkeypatch, setting, j
     assert plan_workers(jobs) == expected
 
 
-def test_default_workers_are_the_usable_cores(monkeypatch):
+def test_default_workers_are_the_usable_cores_the_quota_and_the_memory_allow(monkeypatch):
     import os
 
+    from ailz.stacks import synth
+
     monkeypatch.delenv("AILZ_PLAN_WORKERS", raising=False)
-    assert plan_workers(1000) == len(os.sched_getaffinity(0))
+    cores = len(os.sched_getaffinity(0))
+    assert plan_workers(1000) == min(cores, synth._cgroup_cores(), synth._memory_workers())
+    monkeypatch.setattr(synth, "_memory_workers", lambda: 1)  # a small runner: one process
+    assert plan_workers(1000) == 1
+    monkeypatch.setattr(synth, "_memory_workers", lambda: 64)
+    monkeypatch.setattr(synth, "_cgroup_cores", lambda: 1)  # a container with one CPU's quota
+    assert plan_workers(1000) == 1
 
 
 def test_a_worker_that_dies_fails_the_plan_instead_of_hanging_it(monkeypatch):

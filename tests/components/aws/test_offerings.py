@@ -69,3 +69,29 @@ def test_a_zone_without_the_machine_fails_the_plan_and_one_question_serves_every
     loaded = load_text(yaml.safe_dump(data), "spec.yaml", check=False)
     with pytest.raises(SynthesisError, match="p5.48xlarge is not offered in eu-west-1a; pick a zone"):
         synthesize(loaded)
+
+
+def test_a_target_without_gpu_pools_asks_nothing(monkeypatch):
+    """EC2 takes one or more values in a filter: no pools, no question."""
+    import yaml
+
+    from ailz.components.kinds import load_text
+    from ailz.stacks import fakes
+    from ailz.stacks.synth import synthesize
+    from tests.conftest import EXAMPLES
+
+    asked = []
+    real_invoke = fakes.invoke
+    monkeypatch.setattr(
+        "ailz.stacks.synth.invoke",
+        lambda token, args, fake, clouds: asked.append(token) or real_invoke(token, args, fake, clouds),
+    )
+    data = yaml.safe_load((EXAMPLES / "aws-p5-training.yaml").read_text())
+    data["targets"][0]["gpu_pools"] = []
+    data["targets"][0]["storage"].pop("warm", None)
+    data.pop("teams", None)
+    plan = synthesize(load_text(yaml.safe_dump(data), "spec.yaml"))
+    assert (
+        plan.of_type("aws:eks/cluster:Cluster") and len(plan.of_type("aws:eks/nodeGroup:NodeGroup")) == 1
+    )  # system
+    assert TOKEN not in asked
