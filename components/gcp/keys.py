@@ -16,27 +16,41 @@ ENCRYPTER_DECRYPTER = "roles/cloudkms.cryptoKeyEncrypterDecrypter"
 
 
 def service_agents(
-    project_number: str, gcs_agent: str, warm_agent: tuple[str, pulumi.Input[str]] | None = None
+    project_number: pulumi.Input[str],
+    gcs_agent: pulumi.Input[str],
+    warm_agent: tuple[str, pulumi.Input[str]] | None = None,
 ) -> dict[str, dict[str, pulumi.Input[str]]]:
     """Google service agents that encrypt data of each class on the project's behalf.
 
     data class -> {short name: IAM member}. Logs keys get no grant here: a log bucket's CMEK is
-    granted to the Logging agent when the bucket is configured.
+    granted to the Logging agent when the bucket is configured. The project's number and storage
+    agent may be lookups still on their way (outputs): the members are then outputs too.
     """
     storage: dict[str, pulumi.Input[str]] = {
         # node boot disks are encrypted by the Compute Engine service agent
-        "compute": f"serviceAccount:service-{project_number}@compute-system.iam.gserviceaccount.com",
-        "gcs": f"serviceAccount:{gcs_agent}",
+        "compute": _member(
+            "serviceAccount:service-", project_number, "@compute-system.iam.gserviceaccount.com"
+        ),
+        "gcs": _member("serviceAccount:", gcs_agent),
     }
     if warm_agent is not None:  # (warm tier kind, agent email) for Lustre or Filestore
-        storage[warm_agent[0]] = pulumi.Output.concat("serviceAccount:", warm_agent[1])
+        storage[warm_agent[0]] = _member("serviceAccount:", warm_agent[1])
     return {
         "secrets": {
-            "gke": f"serviceAccount:service-{project_number}@container-engine-robot.iam.gserviceaccount.com"
+            "gke": _member(
+                "serviceAccount:service-", project_number, "@container-engine-robot.iam.gserviceaccount.com"
+            )
         },
         "storage": storage,
         "logs": {},
     }
+
+
+def _member(*parts: pulumi.Input[str]) -> pulumi.Input[str]:
+    """The parts joined: a string when they all are, else an output."""
+    if all(isinstance(part, str) for part in parts):
+        return "".join(parts)  # type: ignore[arg-type]
+    return pulumi.Output.concat(*parts)
 
 
 # What a lookup of a key ring or key that is not there answers: not found, or, on a project whose

@@ -72,8 +72,10 @@ class GcpLandingZone(AilzComponent):
             opts=self._opts(),
         )
         after_apis = self._opts(depends_on=[services])
-        number = gcp.organizations.get_project(project_id=project, opts=invoke).number
-        gcs_agent = gcp.storage.get_project_service_account(project=project, opts=invoke).email_address
+        # lookups in the output form: the program goes on while Google answers
+        asked = pulumi.InvokeOutputOptions(provider=self.provider)
+        number = gcp.organizations.get_project_output(project_id=project, opts=asked).number
+        gcs_agent = gcp.storage.get_project_service_account_output(project=project, opts=asked).email_address
 
         keys = None
         if ctx.zone.residency.key_management != "provider-managed":
