@@ -533,13 +533,23 @@ class AwsTagLimits(Fact):
     max_value_length: int = Field(gt=0)
 
 
+class AwsBudgetLimits(Fact):
+    max_notifications: int = Field(gt=0, description="Notifications per budget.")
+    max_email_subscribers: int = Field(gt=0, description="Email subscribers per notification.")
+    name_max_length: int = Field(gt=0)
+    unsupported_region_prefixes: dict[str, str] = Field(
+        description="Region prefix -> partition where ailz creates no USD budget in the target's account."
+    )
+
+
 class AwsLimits(BaseModel):
-    """AWS tag limits and the name lengths ailz shortens names to."""
+    """AWS tag limits, the name lengths ailz shortens names to, and AWS Budgets' limits."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     tags: AwsTagLimits
     s3_bucket_name: NameLimit
     iam_role_name: NameLimit
+    budgets: AwsBudgetLimits
 
 
 class GcpLabelLimits(Fact):
@@ -547,12 +557,18 @@ class GcpLabelLimits(Fact):
     max_length: int = Field(gt=0, description="Longest label key or value, in characters.")
 
 
+class GcpBudgetLimits(Fact):
+    max_notification_channels: int = Field(gt=0, description="Monitoring channels per budget.")
+    display_name_max_length: int = Field(gt=0)
+
+
 class GcpLimits(BaseModel):
-    """GCP label limits and the name lengths ailz shortens names to."""
+    """GCP label limits, the name lengths ailz shortens names to, and Cloud Billing budgets' limits."""
 
     model_config = ConfigDict(extra="forbid", frozen=True)
     labels: GcpLabelLimits
     storage_bucket_name: NameLimit
+    budgets: GcpBudgetLimits
 
 
 class KubernetesLabels(Fact):

@@ -17,6 +17,7 @@ from rich.markup import escape
 
 from ailz.cli.common import (
     EXIT_FAILED,
+    EXIT_INTERRUPTED,
     EXIT_USAGE,
     TextOrJson,
     err,
@@ -26,8 +27,6 @@ from ailz.cli.common import (
     output_to,
     write_text,
 )
-
-EXIT_INTERRUPTED = 130
 
 
 class Stage(StrEnum):

@@ -161,7 +161,6 @@ class BudgetAlerts(SpecModel):
 
     emails: list[Annotated[str, Field(pattern=EMAIL_PATTERN, max_length=254)]] = Field(
         default_factory=list,
-        max_length=5,
         description="Addresses alerted (AWS Budgets email subscribers; Cloud Monitoring email channels on "
         "GCP, whose budgets take at most 5).",
     )
@@ -199,15 +198,22 @@ class BudgetAlerts(SpecModel):
 
     @model_validator(mode="after")
     def _notifications(self) -> BudgetAlerts:
-        # AWS Budgets take at most 5 notifications per budget (CreateBudget API reference)
+        # the clouds' limits per budget: catalog aws_limits.budgets, gcp_limits.budgets
+        from ailz.catalog import load_catalog
+
+        catalog = load_catalog()
+        most = catalog.aws_limits.budgets.max_notifications
         count = len(set(self.actual_percent)) + len(set(self.forecast_percent))
-        if count > 5:
+        if count > most:
             raise ValueError(
-                f"{count} alert thresholds: a budget takes at most 5 (actual_percent and forecast_percent "
-                "together)"
+                f"{count} alert thresholds: a budget takes at most {most} (actual_percent and "
+                "forecast_percent together)"
             )
         if count == 0:
             raise ValueError("no alert threshold: give actual_percent or forecast_percent")
+        channels = catalog.gcp_limits.budgets.max_notification_channels
+        if len(self.emails) > channels:
+            raise ValueError(f"{len(self.emails)} emails: a budget alerts at most {channels}")
         return self
 
 

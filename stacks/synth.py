@@ -4,17 +4,10 @@ from __future__ import annotations
 
 import asyncio
 import gc
-import multiprocessing
-import os
 import re
-import signal
-import sys
 import threading
 import traceback
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
-from pathlib import Path
 from typing import Any
 
 from ailz.catalog import Catalog, load_catalog
@@ -26,15 +19,11 @@ from ailz.spec.zone import LandingZone
 from ailz.stacks.fakes import computed_outputs, fake_id, invoke
 from ailz.stacks.plan import Plan, PlanResource, PlanTarget, zone_context
 from ailz.stacks.program import INFRA, PLATFORM, PROJECT, stack_name, target_program
+from ailz.stacks.workers import NoPool, WorkerDied, plan_workers, run_forked
 
 # Allocations between young-generation collections while a stack is synthesized (CPython's default
 # is 700): registrations make many short-lived futures, few of them in cycles.
 GC_YOUNG_THRESHOLD = 50_000
-# A worker peaks at about 200 MB (the provider SDKs and one target; benchmarks/plan_floor.py): room
-# for twice that per default worker, and no more than this many unless AILZ_PLAN_WORKERS says so.
-WORKER_MEMORY_BYTES = 400 * 2**20
-MAX_DEFAULT_WORKERS = 8
-PR_SET_PDEATHSIG = 1  # prctl(2): the signal a process gets when its parent ends
 _SPEC_INDEX = re.compile(r"\[(\d+)\]")
 
 
@@ -264,45 +253,11 @@ def _plain(value: Any) -> Any:
     return str(value)
 
 
-def plan_workers(jobs: int) -> int:
-    """Processes for `jobs` target syntheses: AILZ_PLAN_WORKERS, else the cores this process may
-    use, never more than the jobs. Parallel needs fork (Linux): workers inherit the loaded spec and
-    catalog overlays instead of rebuilding them."""
-    if jobs < 2 or "fork" not in multiprocessing.get_all_start_methods() or sys.platform != "linux":
-        return 1
-    wanted = os.environ.get("AILZ_PLAN_WORKERS", "").strip()
-    if wanted.isdigit() and int(wanted) > 0:
-        return min(int(wanted), jobs)
-    return max(1, min(len(os.sched_getaffinity(0)), _cgroup_cores(), _memory_workers(), jobs))
-
-
-def _cgroup_cores() -> int:
-    """The CPU quota of the container (cgroup v2 cpu.max), which CPU affinity does not show."""
-    try:
-        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
-        return max(1, int(int(quota) / int(period))) if quota != "max" else MAX_DEFAULT_WORKERS
-    except (OSError, ValueError):
-        return MAX_DEFAULT_WORKERS
-
-
-def _memory_workers() -> int:
-    """Workers the available memory holds: each imports the provider SDKs and plans one target."""
-    try:
-        for line in Path("/proc/meminfo").read_text().splitlines():
-            if line.startswith("MemAvailable:"):
-                return max(1, int(line.split()[1]) * 1024 // WORKER_MEMORY_BYTES)
-    except (OSError, ValueError, IndexError):
-        pass
-    return 1
-
-
 # (zone, catalog) of each spec being synthesized; set before the workers fork, read in them
 _WORK: list[tuple[LandingZone, Catalog]] = []
 
 
-def _target_stacks(
-    job: tuple[int, int], say: Callable[[str], None] = lambda stack: None
-) -> tuple[tuple[int, int], tuple]:
+def _target_stacks(job: tuple[int, int], say: Callable[[str], None] = lambda stack: None) -> tuple:
     """Both stacks of one target; the platform stack is built from the infrastructure stack's
     outputs, as the deploy flow does. `say` hears which stack starts."""
     spec, index = job
@@ -311,74 +266,18 @@ def _target_stacks(
     registrations, exports = _run_target(zone, index, catalog, INFRA)
     say("platform stack")
     platform, platform_exports = _run_target(zone, index, catalog, PLATFORM, exports)
-    return job, (registrations, exports, platform, platform_exports)
+    return registrations, exports, platform, platform_exports
 
 
-def _in_worker(job: tuple[int, int]) -> tuple[tuple[int, int], tuple | str]:
+def _in_worker(job: tuple[int, int]) -> tuple | str:
     """A worker's answer: the stacks, or the failure in words (tracebacks of bugs included)."""
     try:
         return _target_stacks(job)
     except SynthesisError as error:
-        return job, str(error)
+        return str(error)
     except Exception:  # an ailz bug: the parent reports it whole
         zone, _ = _WORK[job[0]]
-        name = zone.targets[job[1]].name
-        return job, f"synthesis of target '{name}' failed:\n{traceback.format_exc()}"
-
-
-def _worker_start() -> None:
-    """Fresh standard streams (a spinner thread in the parent may have held their locks at fork);
-    interrupts are the parent's to handle, and a termination ends a worker at once (not through
-    the handlers the CLI installed before forking)."""
-    sys.stdout = open(1, "w", closefd=False, buffering=1)  # noqa: SIM115
-    sys.stderr = open(2, "w", closefd=False, buffering=1)  # noqa: SIM115
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_DFL)
-    try:  # end with the parent, however it ends (Ctrl-C exits it at once)
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGKILL)
-    except (OSError, AttributeError):
-        pass
-    if os.getppid() == 1:  # the parent ended before the line above
-        os._exit(1)
-
-
-class _NoPool(Exception):
-    """This system cannot run a process pool (no /dev/shm, no POSIX semaphores)."""
-
-
-def _in_workers(
-    jobs: list[tuple[int, int]], workers: int, names: dict, report: Callable[[str], None]
-) -> dict[tuple[int, int], tuple]:
-    """Every job in `workers` forked processes, all forked before any thread of the executor
-    starts. A worker that dies (killed, out of memory) fails the plan instead of hanging it."""
-    results: dict[tuple[int, int], tuple] = {}
-    try:
-        executor = ProcessPoolExecutor(workers, multiprocessing.get_context("fork"), _worker_start)
-        pending = [executor.submit(_in_worker, job) for job in jobs]
-    except (OSError, NotImplementedError) as error:
-        raise _NoPool from error
-    try:
-        for done, future in enumerate(as_completed(pending), start=1):
-            job, answer = future.result()
-            if isinstance(answer, str):
-                raise SynthesisError(answer)
-            results[job] = answer
-            report(f"synthesized {names[job]} ({done}/{len(jobs)}, {workers} processes)")
-    except BrokenProcessPool as error:
-        raise SynthesisError(
-            f"a synthesis worker process ended unexpectedly ({error}); run with AILZ_PLAN_WORKERS=1 "
-            "to plan in one process"
-        ) from None
-    except BaseException:
-        # a failed target or an interrupt: the others' work is moot, end it now
-        for process in list((getattr(executor, "_processes", None) or {}).values()):
-            process.terminate()
-        raise
-    finally:
-        executor.shutdown(wait=True, cancel_futures=True)
-    return results
+        return f"synthesis of target '{zone.targets[job[1]].name}' failed:\n{traceback.format_exc()}"
 
 
 def synthesize(
@@ -414,17 +313,28 @@ def synthesize_all(
     results: dict[tuple[int, int], tuple] = {}
     try:
         workers = plan_workers(len(jobs))
+        if workers > 1:
+            report(f"synthesizing {len(jobs)} targets in {workers} processes")
+
+            def finished(job: tuple[int, int], answer: tuple | str, done: int) -> None:
+                if isinstance(answer, str):
+                    raise SynthesisError(answer)
+                results[job] = answer
+                report(f"synthesized {names[job]} ({done}/{len(jobs)}, {workers} processes)")
+
+            try:
+                run_forked(_in_worker, jobs, workers, finished)
+            except NoPool:  # no shared memory or semaphores here: this process does it all
+                workers = 1
+            except WorkerDied as error:
+                raise SynthesisError(
+                    f"a synthesis worker process ended unexpectedly ({error}); run with "
+                    "AILZ_PLAN_WORKERS=1 to plan in one process"
+                ) from None
         if workers == 1:
             for done, job in enumerate(jobs):
                 step = f"synthesizing {names[job]} ({done + 1}/{len(jobs)})"
-                results[job] = _target_stacks(job, lambda stack, step=step: report(f"{step}: {stack}"))[1]
-        else:
-            report(f"synthesizing {len(jobs)} targets in {workers} processes")
-            try:
-                results.update(_in_workers(jobs, workers, names, report))
-            except _NoPool:  # no shared memory or semaphores here: one process does it all
-                for job in jobs:
-                    results[job] = _target_stacks(job)[1]
+                results[job] = _target_stacks(job, lambda stack, step=step: report(f"{step}: {stack}"))
     finally:
         _WORK.clear()
     return [

@@ -8,7 +8,7 @@ import re
 from ailz.catalog import Catalog, load_catalog
 from ailz.components.aws.address_plan import QuotaExceeded, SubnetsFull, plan_node_groups
 from ailz.components.aws.cidr_plan import MAX_VPC_PREFIX, MIN_VPC_PREFIX, service_cidr
-from ailz.components.common.budget_plan import has_budgets
+from ailz.components.common.budget_plan import first_budgeted, has_budgets
 from ailz.components.common.labels import aws_tags, tag_limit_issues
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
@@ -53,19 +53,16 @@ def check_aws_target(zone: LandingZone, index: int, catalog: Catalog) -> list[Sp
     issues += _identities(zone, target, base)
     issues += tag_limit_issues(zone, index, catalog, aws_tags, "AWS")
     issues += _kubernetes_version(target, base, catalog)
-    issues += _budget_alerts(zone, target)
+    issues += _budget_alerts(zone, target, catalog)
     return issues
 
 
-# Budgets ailz creates are in USD in the target's account: GovCloud accounts are billed through their
-# standard account (budgets live there) and the China partition bills in CNY.
-BUDGETLESS_PARTITIONS = {"us-gov-": "AWS GovCloud (US)", "cn-": "AWS China"}
-
-
-def _budget_alerts(zone: LandingZone, target) -> list[SpecIssue]:
+def _budget_alerts(zone: LandingZone, target, catalog: Catalog) -> list[SpecIssue]:
     """Every AWS budget notification needs a subscriber (CreateBudget); said once for all AWS targets."""
     alerts = zone.cost.budget_alerts
-    partition = next((n for p, n in BUDGETLESS_PARTITIONS.items() if target.region.startswith(p)), None)
+    # budgets are in USD in the target's account, which some partitions do not bill
+    elsewhere = catalog.aws_limits.budgets.unsupported_region_prefixes
+    partition = next((n for p, n in elsewhere.items() if target.region.startswith(p)), None)
     if partition is not None and has_budgets(zone, target.name):
         return [
             SpecIssue(
@@ -75,14 +72,13 @@ def _budget_alerts(zone: LandingZone, target) -> list[SpecIssue]:
                 "the account is billed (a GovCloud account's standard account; in CNY in China)",
             )
         ]
-    same_kind = [t for t in zone.targets if t.kind == target.kind]
-    budgeted = [t.name for t in same_kind if has_budgets(zone, t.name)]
-    if same_kind[0] is not target or not budgeted or alerts.emails or alerts.aws_sns_topic_arn:
+    budgeted = first_budgeted(zone, target)
+    if budgeted is None or alerts.emails or alerts.aws_sns_topic_arn:
         return []
     return [
         SpecIssue(
             ("cost", "budget_alerts"),
-            f"AWS Budgets for target '{budgeted[0]}' need someone to alert",
+            f"AWS Budgets for target '{budgeted}' need someone to alert",
             "add emails: [<address>] or aws_sns_topic_arn: <standard topic in the target's account>",
         )
     ]

@@ -26,7 +26,7 @@ from ailz.components.aws.system_pool import SystemNodePool
 from ailz.components.aws.team_identity import TeamIdentity
 from ailz.components.aws.workload_addons import WorkloadAddons
 from ailz.components.common.base import AilzComponent
-from ailz.components.common.budget_plan import plan_budgets
+from ailz.components.common.budget_plan import activates_cost_allocation_tags, plan_budgets
 from ailz.components.common.context import TargetContext
 from ailz.components.common.labels import COST_KEYS, POOL_COST_KEYS, TARGET_KEY, aws_tags
 
@@ -268,15 +268,15 @@ class AwsLandingZone(AilzComponent):
         alerts = ctx.zone.cost.budget_alerts
         budgets = plan_budgets(ctx.zone, target.name, catalog)
         if alerts is not None and budgets:
-            first_aws = next(t.name for t in ctx.zone.targets if t.kind == target.kind)
-            activate = alerts.activate_aws_cost_allocation_tags and first_aws == target.name
             CostBudgets(
                 f"{target.name}-budgets",
                 "cost.budget_alerts",
                 budgets=budgets,
                 alerts=alerts,
                 region=target.region,
-                cost_tag_keys=[*COST_KEYS, TARGET_KEY, *POOL_COST_KEYS] if activate else [],
+                cost_tag_keys=[*COST_KEYS, TARGET_KEY, *POOL_COST_KEYS]
+                if activates_cost_allocation_tags(ctx.zone, target)
+                else [],
                 tags=ctx.tags(),
                 opts=part(),
             )

@@ -10,16 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from ailz.components.common.labels import ZONE_KEY
+from ailz.components.common.labels import TEAM_KEY, ZONE_KEY
 from ailz.components.common.names import shorten
 
 if TYPE_CHECKING:
     from ailz.catalog import Catalog, Machine
+    from ailz.spec.common import TargetBase
     from ailz.spec.zone import LandingZone, OwnedMachineCost
-
-TEAM_KEY = "team"
-# AWS budget names take 100 characters, Cloud Billing budget display names 60: one name for both.
-BUDGET_NAME_LIMIT = 60
 
 
 @dataclass(frozen=True)
@@ -62,6 +59,22 @@ def has_budgets(zone: LandingZone, target: str) -> bool:
     )
 
 
+def first_budgeted(zone: LandingZone, target: TargetBase) -> str | None:
+    """The first target of `target`'s kind that gets budgets, when `target` is the first of its kind:
+    a zone-wide setting a kind's budgets lack is then said once, not once per target."""
+    same_kind = [t for t in zone.targets if t.kind == target.kind]
+    if same_kind[0] is not target:
+        return None
+    return next((t.name for t in same_kind if has_budgets(zone, t.name)), None)
+
+
+def activates_cost_allocation_tags(zone: LandingZone, target: TargetBase) -> bool:
+    """Cost allocation tags are the payer account's: asked for once, by the first target of its kind."""
+    alerts = zone.cost.budget_alerts
+    first = next(t for t in zone.targets if t.kind == target.kind)
+    return alerts is not None and alerts.activate_aws_cost_allocation_tags and first is target
+
+
 def _target_rates(zone: LandingZone, catalog: Catalog) -> dict[str, tuple[float | None, int]]:
     """Each target's GPU pools: hourly list price at their desired size (None if any is unknown) and GPUs."""
     hours = catalog.service_prices.hours_per_month
@@ -83,9 +96,9 @@ def _target_rates(zone: LandingZone, catalog: Catalog) -> dict[str, tuple[float 
 def _shares(weights: dict[str, float | None], fallback: dict[str, float]) -> dict[str, float]:
     """Weights normalised to 1; the fallback weights when any is unknown or all are zero, then equal."""
     for candidate in (weights, fallback):
-        if all(w is not None for w in candidate.values()) and sum(candidate.values()) > 0:  # type: ignore[arg-type]
-            total = sum(candidate.values())  # type: ignore[arg-type]
-            return {name: w / total for name, w in candidate.items()}  # type: ignore[operator]
+        values = [w for w in candidate.values() if w is not None]
+        if len(values) == len(candidate) and sum(values) > 0:
+            return {name: (w or 0.0) / sum(values) for name, w in candidate.items()}
     return {name: 1 / len(weights) for name in weights}
 
 
@@ -95,12 +108,18 @@ def plan_budgets(zone: LandingZone, target: str, catalog: Catalog) -> list[Targe
     if not has_budgets(zone, target):
         return []
     rates = _target_rates(zone, catalog)
+    # one name for both clouds: the shorter of their limits
+    name_limit = min(
+        catalog.aws_limits.budgets.name_max_length, catalog.gcp_limits.budgets.display_name_max_length
+    )
     budgets = []
     if zone.budget_usd_month is not None:
         shares = _shares(
             {t: rate for t, (rate, _) in rates.items()}, {t: float(g) for t, (_, g) in rates.items()}
         )
-        budgets.append(_budget(zone.name, target, "zone", ZONE_KEY, zone.name, zone.budget_usd_month, shares))
+        budgets.append(
+            _budget(zone.name, target, "zone", ZONE_KEY, zone.name, zone.budget_usd_month, shares, name_limit)
+        )
     for team in zone.teams:
         if team.budget_usd_month is None or target not in team.targets:
             continue
@@ -112,17 +131,20 @@ def plan_budgets(zone: LandingZone, target: str, catalog: Catalog) -> list[Targe
         }
         shares = _shares(per_gpu, {t: 1.0 for t in per_gpu})
         budgets.append(
-            _budget(zone.name, target, team.name, TEAM_KEY, team.name, team.budget_usd_month, shares)
+            _budget(
+                zone.name, target, team.name, TEAM_KEY, team.name, team.budget_usd_month, shares, name_limit
+            )
         )
     return budgets
 
 
 def _budget(
-    zone: str, target: str, scope: str, key: str, value: str, amount: float, shares: dict[str, float]
-) -> TargetBudget:
+    zone: str, target: str, scope: str, key: str, value: str, amount: float, shares: dict[str, float],
+    name_limit: int,
+) -> TargetBudget:  # fmt: skip
     suffix = "" if scope == "zone" else f"-team-{scope}"
     return TargetBudget(
-        name=shorten(f"{zone}-{target}{suffix}", BUDGET_NAME_LIMIT),
+        name=shorten(f"{zone}-{target}{suffix}", name_limit),
         scope=scope,
         tag_key=key,
         tag_value=value,

@@ -21,7 +21,8 @@ ZONE_KEY, TARGET_KEY, POOL_KEY, PURPOSE_KEY, GPU_KEY = (
     "purpose",
     "gpu-type",
 )
-COST_KEYS = ("cost-center", "team", "environment", ZONE_KEY)
+TEAM_KEY = "team"
+COST_KEYS = ("cost-center", TEAM_KEY, "environment", ZONE_KEY)
 POOL_COST_KEYS = (POOL_KEY, GPU_KEY)
 
 _AWS_BAD = re.compile(r"[^\w\s.:/=+\-@]", re.UNICODE)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from ailz.catalog import Catalog
-from ailz.components.common.budget_plan import has_budgets
+from ailz.components.common.budget_plan import first_budgeted
 from ailz.components.common.labels import gcp_labels, tag_limit_issues
 from ailz.spec.errors import SpecIssue
 from ailz.spec.zone import LandingZone
@@ -141,17 +141,15 @@ def _kubernetes_version(target, base, catalog: Catalog) -> list[SpecIssue]:
 
 def _budget_alerts(zone: LandingZone, target) -> list[SpecIssue]:
     """Cloud Billing budgets live in a billing account the spec names; said once for all GCP targets."""
-    alerts = zone.cost.budget_alerts
-    same_kind = [t for t in zone.targets if t.kind == target.kind]
-    budgeted = [t.name for t in same_kind if has_budgets(zone, t.name)]
-    if same_kind[0] is not target or not budgeted or alerts.gcp_billing_account:
+    budgeted = first_budgeted(zone, target)
+    if budgeted is None or zone.cost.budget_alerts.gcp_billing_account:
         return []
     return [
         SpecIssue(
             ("cost", "budget_alerts"),
-            f"Cloud Billing budgets for target '{budgeted[0]}' need the billing account they live in",
+            f"Cloud Billing budgets for target '{budgeted}' need the billing account they live in",
             "add gcp_billing_account: <XXXXXX-XXXXXX-XXXXXX> (the account project "
-            f"'{zone.target(budgeted[0]).project}' bills to, billing in USD)",
+            f"'{zone.target(budgeted).project}' bills to, billing in USD)",
         )
     ]
 

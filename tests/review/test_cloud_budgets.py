@@ -260,3 +260,26 @@ def test_budgets_nobody_hears_about_are_spec_errors(name, change, message):
     text = err.value.render()
     assert message in text
     assert "cost.budget_alerts" in text
+
+
+def test_zone_wide_budget_settings_are_said_and_done_once_per_kind():
+    import copy
+
+    from ailz.components.common.budget_plan import activates_cost_allocation_tags, first_budgeted
+
+    data = hybrid(zone_budget=None, team_budget=90000)
+    second = copy.deepcopy(next(t for t in data["targets"] if t["kind"] == "aws"))
+    second.update(name="aws-infer")
+    second["network"]["cidr"] = "10.21.0.0/16"
+    data["targets"].insert(0, second)  # the first AWS target, outside the team's targets
+    data["cost"]["budget_alerts"]["activate_aws_cost_allocation_tags"] = True
+    zone = zone_of(data)
+    by_name = {t.name: t for t in zone.targets}
+    # the kind's first target speaks for the kind, naming the first target that has budgets
+    assert first_budgeted(zone, by_name["aws-infer"]) == "aws-train"
+    assert first_budgeted(zone, by_name["aws-train"]) is None
+    assert first_budgeted(zone, by_name["gcp-train"]) == "gcp-train"
+    assert [activates_cost_allocation_tags(zone, by_name[n]) for n in ("aws-infer", "aws-train")] == [
+        True,
+        False,
+    ]

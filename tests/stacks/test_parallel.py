@@ -7,7 +7,8 @@ import pytest
 import yaml
 
 from ailz.components.kinds import load_spec, load_text
-from ailz.stacks.synth import SynthesisError, plan_workers, synthesize, synthesize_all
+from ailz.stacks.synth import SynthesisError, synthesize, synthesize_all
+from ailz.stacks.workers import plan_workers
 from tests.conftest import EXAMPLES
 
 
@@ -66,15 +67,15 @@ def test_workers_are_bounded_by_the_jobs_and_the_setting(monkeypatch, setting, j
 def test_default_workers_are_the_usable_cores_the_quota_and_the_memory_allow(monkeypatch):
     import os
 
-    from ailz.stacks import synth
+    from ailz.stacks import workers
 
     monkeypatch.delenv("AILZ_PLAN_WORKERS", raising=False)
     cores = len(os.sched_getaffinity(0))
-    assert plan_workers(1000) == min(cores, synth._cgroup_cores(), synth._memory_workers())
-    monkeypatch.setattr(synth, "_memory_workers", lambda: 1)  # a small runner: one process
+    assert plan_workers(1000) == min(cores, workers._cgroup_cores(), workers._memory_workers())
+    monkeypatch.setattr(workers, "_memory_workers", lambda: 1)  # a small runner: one process
     assert plan_workers(1000) == 1
-    monkeypatch.setattr(synth, "_memory_workers", lambda: 64)
-    monkeypatch.setattr(synth, "_cgroup_cores", lambda: 1)  # a container with one CPU's quota
+    monkeypatch.setattr(workers, "_memory_workers", lambda: 64)
+    monkeypatch.setattr(workers, "_cgroup_cores", lambda: 1)  # a container with one CPU's quota
     assert plan_workers(1000) == 1
 
 
@@ -107,3 +108,18 @@ def test_the_streamed_plan_is_the_same_bytes_as_the_whole_one(example_plan, name
         stream = io.StringIO()
         candidate.write_json(stream)
         assert stream.getvalue() == candidate.to_json()
+
+
+def test_where_no_process_pool_can_be_made_one_process_plans(monkeypatch):
+    from ailz.stacks import workers
+
+    def no_semaphores(*args, **kwargs):
+        raise OSError(38, "Function not implemented")
+
+    monkeypatch.setattr(workers, "ProcessPoolExecutor", no_semaphores)
+    serial, _ = plans(monkeypatch, "1", load_spec(EXAMPLES / "hybrid-sovereign.yaml"))
+    fallback, heard = plans(monkeypatch, "2", load_spec(EXAMPLES / "hybrid-sovereign.yaml"))
+    assert fallback[0].to_json() == serial[0].to_json()
+    assert heard[0] == "synthesizing 3 targets in 2 processes" and heard[1].startswith(
+        "synthesizing aws-train"
+    )
